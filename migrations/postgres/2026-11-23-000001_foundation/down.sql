@@ -1,0 +1,9 @@
+DROP TABLE audit_events;
+DROP TABLE audit_head;
+DROP TABLE hearings;
+DROP TABLE parties;
+DROP TABLE cases;
+DROP TABLE users;
+DROP TABLE waiting_areas;
+DROP TABLE court_rooms;
+DROP TABLE courts;

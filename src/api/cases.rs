@@ -1,0 +1,283 @@
+//! Cases and their parties. Clerks write; the court's staff read; a child's
+//! identity goes only to the roles that work with the child.
+
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::input::{self, PageQuery, Paged};
+use super::views::{self, CaseView, HearingView, PartyView};
+use crate::auth::extract::{Clerks, Staff};
+use crate::auth::{AuthUser, Authorized};
+use crate::db::{self, audit, audit::Change, cases::Case};
+use crate::domain::calendar::local_date;
+use crate::domain::privacy;
+use crate::domain::roles::{PartyRole, Side};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/cases", web::post().to(create_case))
+        .route("/cases", web::get().to(list_cases))
+        .route("/cases/{id}", web::get().to(get_case))
+        .route("/cases/{id}", web::patch().to(update_case))
+        .route("/cases/{id}/parties", web::post().to(add_party))
+        .route("/cases/{id}/parties", web::get().to(list_parties));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseInput {
+    number: String,
+    offence: String,
+    cognizance_date: NaiveDate,
+    #[serde(default)]
+    accused_in_custody: bool,
+    court_id: Option<i64>,
+}
+
+/// Loads a case and checks the user may see it; another court's case is
+/// reported as absent.
+pub fn visible_case(conn: &mut db::DbConn, user: &AuthUser, id: i64) -> Result<(Case, db::courts::Court), AppError> {
+    let case = db::cases::find(conn, id)?;
+    user.ensure_visible(case.court_id, &format!("case {id}"))?;
+    let court = db::courts::find(conn, case.court_id)?;
+    Ok((case, court))
+}
+
+fn check_cognizance(date: NaiveDate, today: NaiveDate) -> Result<(), AppError> {
+    if date > today {
+        return Err(AppError::invalid("cognizance_date", "cognizance cannot be taken in the future"));
+    }
+    if date < NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default() {
+        return Err(AppError::invalid("cognizance_date", "cognizance_date is implausibly old"));
+    }
+    Ok(())
+}
+
+async fn create_case(state: web::Data<AppState>, clerk: Authorized<Clerks>, body: web::Json<CaseInput>) -> Result<HttpResponse, AppError> {
+    let b = body.into_inner();
+    let court_id = clerk.court_id.ok_or_else(|| AppError::forbidden("a clerk without a court cannot register cases"))?;
+    if let Some(other) = b.court_id {
+        clerk.ensure_court(other)?;
+    }
+    let number = input::text("number", &b.number, 64)?;
+    let offence = input::text("offence", &b.offence, 300)?;
+    let actor = clerk.actor();
+    let view = db::run(&state.pool, move |conn| {
+        let court = db::courts::find(conn, court_id)?;
+        let now = Utc::now();
+        let today = local_date(&court.time_zone, now);
+        check_cognizance(b.cognizance_date, today)?;
+        let new = db::cases::NewCase {
+            court_id,
+            number,
+            offence,
+            cognizance_date: b.cognizance_date,
+            accused_in_custody: b.accused_in_custody,
+            status: "open".into(),
+            created_at: now.naive_utc(),
+        };
+        db::write_tx(conn, |c| {
+            let case = db::cases::create(c, &new)?;
+            audit::append(c, &actor, Change::new("create", "case", case.id).court(Some(court_id)).after(&case))?;
+            Ok(views::case(&case, &[], today))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseListQuery {
+    page: Option<i64>,
+    per_page: Option<i64>,
+    court_id: Option<i64>,
+}
+
+async fn list_cases(state: web::Data<AppState>, user: Authorized<Staff>, q: web::Query<CaseListQuery>) -> Result<HttpResponse, AppError> {
+    let page = PageQuery { page: q.page, per_page: q.per_page }.parse()?;
+    let court_id = match (user.court_scope(), q.court_id) {
+        (Some(own), None) => own,
+        (_, Some(court)) => {
+            user.ensure_court(court)?;
+            court
+        }
+        (None, None) => return Err(AppError::invalid("court_id", "a system administrator must name the court")),
+    };
+    let paged = db::run(&state.pool, move |c| {
+        let court = db::courts::find(c, court_id)?;
+        let today = local_date(&court.time_zone, Utc::now());
+        let (rows, total) = db::cases::list(c, court_id, page.offset(), page.limit())?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let parties = db::parties::of_cases(c, &ids)?;
+        let items: Vec<CaseView> = rows.iter().map(|r| views::case(r, &parties, today)).collect();
+        Ok(Paged::new(items, page, total))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(paged))
+}
+
+#[derive(Serialize)]
+struct CaseDetail {
+    #[serde(flatten)]
+    case: CaseView,
+    parties: Vec<PartyView>,
+    hearings: Vec<HearingView>,
+}
+
+async fn get_case(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let viewer = user.user.clone();
+    let detail = db::run(&state.pool, move |c| {
+        let (case, court) = visible_case(c, &viewer, id)?;
+        let today = local_date(&court.time_zone, Utc::now());
+        let parties = db::parties::of_case(c, id)?;
+        let hearings = db::hearings::of_case(c, id)?;
+        Ok(CaseDetail {
+            case: views::case(&case, &parties, today),
+            parties: parties.iter().map(|p| views::party(p, Some(viewer.role), today)).collect(),
+            hearings: hearings.iter().map(views::hearing).collect(),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CasePatch {
+    offence: Option<String>,
+    cognizance_date: Option<NaiveDate>,
+    accused_in_custody: Option<bool>,
+    status: Option<String>,
+}
+
+async fn update_case(
+    state: web::Data<AppState>,
+    clerk: Authorized<Clerks>,
+    id: web::Path<i64>,
+    body: web::Json<CasePatch>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let b = body.into_inner();
+    let offence = b.offence.as_deref().map(|o| input::text("offence", o, 300)).transpose()?;
+    if let Some(status) = &b.status {
+        if !matches!(status.as_str(), "open" | "disposed") {
+            return Err(AppError::invalid("status", "`status` is `open` or `disposed`"));
+        }
+    }
+    let viewer = clerk.user.clone();
+    let view = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |c| {
+            let (before, court) = visible_case(c, &viewer, id)?;
+            let today = local_date(&court.time_zone, Utc::now());
+            if let Some(d) = b.cognizance_date {
+                check_cognizance(d, today)?;
+            }
+            let changes = db::cases::CaseChanges {
+                offence,
+                cognizance_date: b.cognizance_date,
+                accused_in_custody: b.accused_in_custody,
+                status: b.status,
+            };
+            let after = db::cases::update(c, id, &changes)?;
+            audit::append(c, &viewer.actor(), Change::new("update", "case", id).court(Some(after.court_id)).before(&before).after(&after))?;
+            let parties = db::parties::of_case(c, id)?;
+            Ok(views::case(&after, &parties, today))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartyInput {
+    role: PartyRole,
+    side: Option<Side>,
+    name: String,
+    date_of_birth: Option<NaiveDate>,
+}
+
+/// The checks a party must pass, given the court's today.
+fn check_party(p: &PartyInput, today: NaiveDate) -> Result<(), AppError> {
+    match (p.role.is_child(), p.date_of_birth) {
+        (true, None) => return Err(AppError::invalid("date_of_birth", "a child witness needs a date of birth")),
+        (false, Some(_)) => {
+            return Err(AppError::invalid("date_of_birth", "a date of birth is recorded only for a child witness"))
+        }
+        (true, Some(dob)) => {
+            if dob > today {
+                return Err(AppError::invalid("date_of_birth", "the date of birth is in the future"));
+            }
+            if privacy::age_in_years(dob, today) >= 25 {
+                return Err(AppError::invalid("date_of_birth", "a child witness born this long ago is not a child; record them as a witness"));
+            }
+        }
+        (false, None) => {}
+    }
+    if p.role.is_child() && p.side.is_some_and(|s| s != Side::Child) {
+        return Err(AppError::invalid("side", "a child witness is always on the child side"));
+    }
+    if p.role == PartyRole::Accused && p.side.is_some_and(|s| s != Side::Accused) {
+        return Err(AppError::invalid("side", "the accused is always on the accused side"));
+    }
+    Ok(())
+}
+
+async fn add_party(
+    state: web::Data<AppState>,
+    clerk: Authorized<Clerks>,
+    id: web::Path<i64>,
+    body: web::Json<PartyInput>,
+) -> Result<HttpResponse, AppError> {
+    let case_id = id.into_inner();
+    let b = body.into_inner();
+    let name = input::text("name", &b.name, 200)?;
+    let viewer = clerk.user.clone();
+    let view = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |c| {
+            let (case, court) = visible_case(c, &viewer, case_id)?;
+            let today = local_date(&court.time_zone, Utc::now());
+            check_party(&b, today)?;
+            let pseudonym = if b.role.is_child() {
+                Some(privacy::pseudonym(db::parties::count_children(c, case_id)? as usize))
+            } else {
+                None
+            };
+            let party = db::parties::create(
+                c,
+                &db::parties::NewParty {
+                    case_id,
+                    role: b.role.as_str().into(),
+                    side: b.side.unwrap_or(b.role.default_side()).as_str().into(),
+                    name,
+                    date_of_birth: b.date_of_birth,
+                    pseudonym,
+                    created_at: Utc::now().naive_utc(),
+                },
+            )?;
+            let mut change = Change::new("create", "party", party.id).court(Some(case.court_id));
+            change.after = Some(views::party_for_audit(&party));
+            audit::append(c, &viewer.actor(), change)?;
+            Ok(views::party(&party, Some(viewer.role), today))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+async fn list_parties(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let case_id = id.into_inner();
+    let viewer = user.user.clone();
+    let items = db::run(&state.pool, move |c| {
+        let (_, court) = visible_case(c, &viewer, case_id)?;
+        let today = local_date(&court.time_zone, Utc::now());
+        let parties = db::parties::of_case(c, case_id)?;
+        Ok(parties.iter().map(|p| views::party(p, Some(viewer.role), today)).collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}

@@ -1,0 +1,131 @@
+//! Hearings of a case. A booking is re-checked inside its transaction, so
+//! two clerks racing for one judge or room cannot both win.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::cases::visible_case;
+use super::input;
+use super::views;
+use crate::auth::extract::{Clerks, Staff};
+use crate::auth::Authorized;
+use crate::db::{self, audit, audit::Change};
+use crate::domain::hearing::{self, HearingKind, HearingMode, HearingStatus};
+use crate::domain::roles::StaffRole;
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/cases/{id}/hearings", web::post().to(create_hearing))
+        .route("/cases/{id}/hearings", web::get().to(list_hearings))
+        .route("/hearings/{id}", web::get().to(get_hearing));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HearingInput {
+    kind: HearingKind,
+    judge_id: Option<i64>,
+    room_id: Option<i64>,
+    starts_at: Option<String>,
+    ends_at: Option<String>,
+    #[serde(default)]
+    child_testifies: bool,
+    mode: Option<HearingMode>,
+}
+
+async fn create_hearing(
+    state: web::Data<AppState>,
+    clerk: Authorized<Clerks>,
+    id: web::Path<i64>,
+    body: web::Json<HearingInput>,
+) -> Result<HttpResponse, AppError> {
+    let case_id = id.into_inner();
+    let b = body.into_inner();
+    let starts = b.starts_at.as_deref().map(|s| input::instant("starts_at", s)).transpose()?;
+    let ends = b.ends_at.as_deref().map(|s| input::instant("ends_at", s)).transpose()?;
+    let times = match (starts, ends) {
+        (Some(s), Some(e)) => {
+            hearing::check_times(s, e).map_err(|m| AppError::invalid("ends_at", m))?;
+            Some((s, e))
+        }
+        (None, None) => None,
+        _ => return Err(AppError::invalid("ends_at", "give both `starts_at` and `ends_at`, or neither")),
+    };
+    if times.is_some() && (b.judge_id.is_none() || b.room_id.is_none()) {
+        return Err(AppError::invalid("room_id", "a scheduled hearing needs a judge and a court room"));
+    }
+    let mode = b.mode.unwrap_or(HearingMode::InPerson);
+    let viewer = clerk.user.clone();
+    let view = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |c| {
+            let (case, _) = visible_case(c, &viewer, case_id)?;
+            if let Some(judge_id) = b.judge_id {
+                let judge = db::users::find(c, judge_id)?.ok_or_else(|| AppError::not_found(format!("judge {judge_id}")))?;
+                if judge.role != StaffRole::Judge.as_str() || judge.court_id != Some(case.court_id) || !judge.active {
+                    return Err(AppError::invalid("judge_id", "that user is not an active judge of this court"));
+                }
+            }
+            if let Some(room_id) = b.room_id {
+                let room = db::courts::find_room(c, room_id)?;
+                if room.court_id != case.court_id {
+                    return Err(AppError::not_found(format!("court room {room_id}")));
+                }
+                if b.child_testifies && mode == HearingMode::VideoLink && !room.video_link {
+                    return Err(AppError::invalid("room_id", "the child testifies by video link, and this room has none"));
+                }
+            }
+            if let Some((s, e)) = times {
+                let clashes = db::hearings::clashes(c, b.judge_id, b.room_id, s, e, None)?;
+                if let Some(other) = clashes.first() {
+                    let what = if other.room_id == b.room_id { "the court room" } else { "the judge" };
+                    return Err(AppError::conflict(format!("{what} is already booked then (hearing {})", other.id)));
+                }
+            }
+            let status = if times.is_some() { HearingStatus::Scheduled } else { HearingStatus::Unscheduled };
+            let h = db::hearings::create(
+                c,
+                &db::hearings::NewHearing {
+                    case_id,
+                    kind: b.kind.as_str().into(),
+                    judge_id: b.judge_id,
+                    room_id: b.room_id,
+                    starts_at: times.map(|t| t.0),
+                    ends_at: times.map(|t| t.1),
+                    child_testifies: b.child_testifies,
+                    mode: mode.as_str().into(),
+                    status: status.as_str().into(),
+                    created_at: Utc::now().naive_utc(),
+                },
+            )?;
+            audit::append(c, &viewer.actor(), Change::new("create", "hearing", h.id).court(Some(case.court_id)).after(&h))?;
+            Ok(views::hearing(&h))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+async fn list_hearings(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let case_id = id.into_inner();
+    let viewer = user.user.clone();
+    let items = db::run(&state.pool, move |c| {
+        visible_case(c, &viewer, case_id)?;
+        Ok(db::hearings::of_case(c, case_id)?.iter().map(views::hearing).collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+async fn get_hearing(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let viewer = user.user.clone();
+    let view = db::run(&state.pool, move |c| {
+        let h = db::hearings::find(c, id)?;
+        visible_case(c, &viewer, h.case_id).map_err(|_| AppError::not_found(format!("hearing {id}")))?;
+        Ok(views::hearing(&h))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -1,0 +1,115 @@
+//! Parsing what clients send: text limits, pages, times. Parse, don't
+//! validate: a handler gets values that are already right.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+pub const MAX_PER_PAGE: i64 = 100;
+pub const DEFAULT_PER_PAGE: i64 = 50;
+
+/// Trimmed, non-empty, bounded text without control characters.
+pub fn text(field: &str, value: &str, max_chars: usize) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::invalid(field, format!("`{field}` must not be empty")));
+    }
+    if v.chars().count() > max_chars {
+        return Err(AppError::invalid(field, format!("`{field}` may have at most {max_chars} characters")));
+    }
+    if v.chars().any(|c| c.is_control()) {
+        return Err(AppError::invalid(field, format!("`{field}` must not contain control characters")));
+    }
+    Ok(v.to_string())
+}
+
+pub fn time_of_day(field: &str, value: &str) -> Result<NaiveTime, AppError> {
+    NaiveTime::parse_from_str(value, "%H:%M")
+        .map_err(|_| AppError::invalid(field, format!("`{field}` must be a time like 09:30")))
+}
+
+/// An instant with an explicit offset, stored in UTC.
+pub fn instant(field: &str, value: &str) -> Result<NaiveDateTime, AppError> {
+    DateTime::<FixedOffset>::parse_from_rfc3339(value)
+        .map(|t| t.naive_utc())
+        .map_err(|_| AppError::invalid(field, format!("`{field}` must be an RFC 3339 time with an offset, like 2026-12-01T10:00:00+05:00")))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Page {
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+    pub fn limit(&self) -> i64 {
+        self.per_page
+    }
+}
+
+impl PageQuery {
+    pub fn parse(&self) -> Result<Page, AppError> {
+        let page = self.page.unwrap_or(1);
+        let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
+        if !(1..=1_000_000).contains(&page) {
+            return Err(AppError::invalid("page", "`page` counts from 1"));
+        }
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            return Err(AppError::invalid("per_page", format!("`per_page` must be between 1 and {MAX_PER_PAGE}")));
+        }
+        Ok(Page { page, per_page })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Paged<T: Serialize> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+impl<T: Serialize> Paged<T> {
+    pub fn new(items: Vec<T>, page: Page, total: i64) -> Self {
+        Paged { items, page: page.page, per_page: page.per_page, total }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(text("name", "  Court 1 ", 10).ok(), Some("Court 1".into()));
+        assert!(text("name", "   ", 10).is_err());
+        assert!(text("name", "abcdefghijk", 10).is_err());
+        assert!(text("name", "a\u{0}b", 10).is_err());
+    }
+
+    #[test]
+    fn pages_are_bounded() {
+        assert!(PageQuery { page: Some(0), per_page: None }.parse().is_err());
+        assert!(PageQuery { page: None, per_page: Some(101) }.parse().is_err());
+        let p = PageQuery { page: Some(3), per_page: Some(20) }.parse().ok();
+        assert_eq!(p.map(|p| p.offset()), Some(40));
+    }
+
+    #[test]
+    fn instants_need_an_offset() {
+        assert!(instant("starts_at", "2026-12-01T10:00:00+05:00").is_ok());
+        assert!(instant("starts_at", "2026-12-01T10:00:00").is_err());
+        assert!(instant("starts_at", "2026-02-30T10:00:00Z").is_err());
+    }
+}

@@ -1,0 +1,31 @@
+//! The JSON API: one module per resource, thin handlers that extract,
+//! authorise, call the domain and the store, and map the result.
+
+pub mod audit;
+pub mod auth;
+pub mod cases;
+pub mod courts;
+pub mod hearings;
+pub mod input;
+pub mod users;
+pub mod views;
+
+use actix_web::web;
+
+/// Every `/api` route, in one place.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .configure(auth::routes)
+            .configure(courts::routes)
+            .configure(users::routes)
+            .configure(cases::routes)
+            .configure(hearings::routes)
+            .configure(audit::routes)
+            .default_service(web::route().to(not_found)),
+    );
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, crate::error::AppError> {
+    Err(crate::error::AppError::not_found("route"))
+}

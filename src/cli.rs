@@ -1,0 +1,221 @@
+//! The command line: `amaan serve | demo | migrate | user add | audit verify`.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, Settings};
+use crate::db::{self, audit};
+use crate::domain::roles::StaffRole;
+use crate::startup::Application;
+
+#[derive(Parser, Debug)]
+#[command(name = "amaan", version, about = "Child-friendly court scheduling and testimony support")]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// SQLite file path (default `<data-dir>/amaan.db`) or a postgres:// URL.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Where the SQLite file, the generated JWT secret and recordings live.
+    #[arg(long, env = "AMAAN_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// A file holding the JWT signing secret (at least 32 bytes).
+    #[arg(long, env = "AMAAN_JWT_SECRET_FILE", global = true)]
+    pub jwt_secret_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Create a fresh demo database (one court, staff, ~20 cases) and serve it.
+    Demo(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "AMAAN_BIND", default_value = config::DEFAULT_BIND)]
+    pub bind: String,
+    /// Directory of the pages.
+    #[arg(long, env = "AMAAN_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+    /// Minutes a staff login lasts.
+    #[arg(long, env = "AMAAN_TOKEN_TTL_MINUTES", default_value_t = 480)]
+    pub token_ttl_minutes: i64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a staff account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: StaffRole,
+        /// The court's id (omit for a system administrator).
+        #[arg(long)]
+        court: Option<i64>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required: passwords never go on a command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Prove the hash chain intact, or name the first bad event.
+    Verify,
+}
+
+pub fn main() -> ExitCode {
+    crate::telemetry::init_tracing();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("amaan: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn database_url(common: &Common) -> String {
+    common
+        .database_url
+        .clone()
+        .unwrap_or_else(|| config::default_database_url(&common.data_dir))
+}
+
+fn default_web_dir() -> PathBuf {
+    let local = PathBuf::from("web");
+    if local.is_dir() {
+        local
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web")
+    }
+}
+
+fn settings(common: &Common, serve: &ServeArgs, database_url: String) -> anyhow::Result<Settings> {
+    Ok(Settings {
+        bind: serve.bind.clone(),
+        database_url,
+        data_dir: common.data_dir.clone(),
+        jwt_secret: config::load_jwt_secret(common.jwt_secret_file.as_deref(), &common.data_dir)?,
+        token_ttl_minutes: serve.token_ttl_minutes.clamp(1, 24 * 60),
+        pool_size: 16,
+        web_dir: serve.web_dir.clone().unwrap_or_else(default_web_dir),
+    })
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings)?;
+        tracing::info!(port = app.port(), "amaan is listening");
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let common = cli.common;
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs {
+        bind: config::DEFAULT_BIND.into(),
+        web_dir: None,
+        token_ttl_minutes: 480,
+    }));
+    match command {
+        Command::Serve(args) => {
+            let s = settings(&common, &args, database_url(&common))?;
+            println!("Amaan on http://{} (database: {})", s.bind, describe(&s.database_url));
+            serve(s)?;
+        }
+        Command::Demo(args) => {
+            let url = common
+                .database_url
+                .clone()
+                .unwrap_or_else(|| common.data_dir.join("demo.db").to_string_lossy().into_owned());
+            let accounts = crate::demo::create(&url)?;
+            let s = settings(&common, &args, url)?;
+            println!("\nAmaan demo on http://{}/  (database: {})\n", s.bind, describe(&s.database_url));
+            println!("  {:<16} {:<16} password", "role", "username");
+            for a in &accounts {
+                println!("  {:<16} {:<16} {}", a.role, a.username, a.password);
+            }
+            println!();
+            serve(s)?;
+        }
+        Command::Migrate => {
+            db::migrate_url(&database_url(&common))?;
+            println!("migrations applied");
+        }
+        Command::User(UserCommand::Add { username, role, court, display_name, password_stdin: _ }) => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let url = database_url(&common);
+            db::migrate_url(&url)?;
+            let pool = db::connect_pool(&url, 1)?;
+            let mut conn = pool.get()?;
+            let new = crate::api::users::new_user(&username, display_name.as_deref(), &password, role, court)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = db::write_tx(&mut conn, |c| {
+                if let Some(court) = new.court_id {
+                    db::courts::find(c, court)?;
+                }
+                let user = db::users::create(c, &new)?;
+                let view = db::users::UserView::from(&user);
+                audit::append(c, &audit::Actor::system(), audit::Change::new("create", "user", user.id).court(user.court_id).after(&view))?;
+                Ok(user)
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("added {} ({}) with id {}", user.username, user.role, user.id);
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let pool = db::connect_pool(&database_url(&common), 1)?;
+            let mut conn = pool.get()?;
+            let report = audit::verify(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if report.intact {
+                println!("audit trail intact: {} events", report.events);
+            } else {
+                println!(
+                    "audit trail BROKEN at event {}: {}",
+                    report.first_bad_seq.unwrap_or_default(),
+                    report.problem.unwrap_or_default()
+                );
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The database for a log line, without a password that a URL may carry.
+fn describe(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.scheme().starts_with("postgres") => {
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

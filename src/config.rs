@@ -1,0 +1,108 @@
+//! Typed settings from flags and environment. Secrets are wrapped so that
+//! they never reach a log line.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A secret value whose Debug/Display print only a placeholder.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: Vec<u8>) -> Secret {
+        Secret(bytes)
+    }
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub jwt_secret: Secret,
+    /// How long a staff login lasts.
+    pub token_ttl_minutes: i64,
+    /// Connections in the pool.
+    pub pool_size: u32,
+    /// Where the pages live; served at `/`.
+    pub web_dir: PathBuf,
+}
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+pub fn default_database_url(data_dir: &Path) -> String {
+    data_dir.join("amaan.db").to_string_lossy().into_owned()
+}
+
+/// The JWT secret: read from `AMAAN_JWT_SECRET_FILE` when given, else
+/// generated once into the data directory and reused after, so tokens
+/// survive a restart and no secret is ever a constant in the code.
+pub fn load_jwt_secret(secret_file: Option<&Path>, data_dir: &Path) -> anyhow::Result<Secret> {
+    if let Some(path) = secret_file {
+        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        let trimmed: Vec<u8> = bytes.trim_ascii().to_vec();
+        if trimmed.len() < 32 {
+            anyhow::bail!("{} holds fewer than 32 bytes; use a longer secret", path.display());
+        }
+        return Ok(Secret(trimmed));
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let path = data_dir.join("jwt-secret");
+    if path.exists() {
+        let bytes = std::fs::read(&path)?;
+        if bytes.len() >= 32 {
+            return Ok(Secret(bytes));
+        }
+    }
+    let mut bytes = [0u8; 48];
+    rand::Rng::fill(&mut rand::thread_rng(), &mut bytes[..]);
+    let text = hex::encode(bytes).into_bytes();
+    write_private(&path, &text)?;
+    Ok(Secret(text))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().create(true).write(true).truncate(true).mode(0o600).open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new(b"very-secret".to_vec());
+        assert_eq!(format!("{s:?}"), "Secret(****)");
+    }
+
+    #[test]
+    fn a_generated_secret_is_reused() {
+        let dir = std::env::temp_dir().join(format!("amaan-secret-{}", std::process::id()));
+        let a = load_jwt_secret(None, &dir).map(|s| s.expose().to_vec()).unwrap_or_default();
+        let b = load_jwt_secret(None, &dir).map(|s| s.expose().to_vec()).unwrap_or_default();
+        assert!(a.len() >= 32);
+        assert_eq!(a, b);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,152 @@
+//! Storage: one diesel code base over SQLite (the default, a file) and
+//! PostgreSQL (chosen by a `postgres://` URL).
+
+pub mod audit;
+pub mod cases;
+pub mod courts;
+pub mod hearings;
+pub mod parties;
+pub mod schema;
+pub mod users;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Which backend a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// diesel's SQLite connection takes a path; accept `sqlite://path` too.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").unwrap_or(url)
+}
+
+/// Applied to every SQLite connection the pool hands out: WAL so readers do
+/// not block the writer, FULL sync so an acknowledged write survives a crash,
+/// a busy timeout so concurrent writers queue instead of failing, and foreign
+/// keys (off by default in SQLite).
+#[derive(Debug)]
+struct SqliteTuning;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteTuning {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn connect_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
+    let target = match Backend::of(url) {
+        Backend::Sqlite => {
+            let path = sqlite_path(url);
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir)?;
+                }
+            }
+            path.to_string()
+        }
+        Backend::Postgres => url.to_string(),
+    };
+    let manager = ConnectionManager::<DbConn>::new(target);
+    let pool = Pool::builder()
+        .max_size(max_size)
+        .connection_customizer(Box::new(SqliteTuning))
+        .build(manager)?;
+    Ok(pool)
+}
+
+/// Runs the pending migrations of whichever backend the connection is.
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("sqlite migrations: {e}"))?
+            .len(),
+        DbConn::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("postgres migrations: {e}"))?
+            .len(),
+    };
+    tracing::info!(applied, "migrations up to date");
+    Ok(())
+}
+
+pub fn migrate_url(url: &str) -> anyhow::Result<()> {
+    let pool = connect_pool(url, 1)?;
+    let mut conn = pool.get()?;
+    migrate(&mut conn)
+}
+
+/// Runs blocking diesel work on actix's blocking pool so that a query never
+/// stalls an async worker.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+}
+
+/// A write transaction. Its first statement takes the audit chain's head row
+/// for writing, which (a) serialises writers on both backends so the hash
+/// chain never forks and (b) on SQLite takes the write lock up front, where
+/// the busy timeout still applies, instead of failing on a lock upgrade.
+pub fn write_tx<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    conn.transaction(|c| {
+        audit::lock_head(c)?;
+        f(c)
+    })
+}
+
+/// True for a unique-constraint violation on either backend.
+pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

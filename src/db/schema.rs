@@ -1,0 +1,140 @@
+//! One portable schema for both backends: only types that SQLite and
+//! PostgreSQL both map the same way (BigInt ids, Text, Bool, Date, Time,
+//! Timestamp in UTC).
+
+diesel::table! {
+    courts (id) {
+        id -> BigInt,
+        name -> Text,
+        rule_profile -> Text,
+        time_zone -> Text,
+        opens_at -> Time,
+        closes_at -> Time,
+        working_days -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    court_rooms (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        name -> Text,
+        video_link -> Bool,
+        capacity -> Integer,
+    }
+}
+
+diesel::table! {
+    waiting_areas (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        name -> Text,
+        child_friendly -> Bool,
+        entrance -> Text,
+        capacity -> Integer,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        court_id -> Nullable<BigInt>,
+        active -> Bool,
+        token_version -> BigInt,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        number -> Text,
+        offence -> Text,
+        cognizance_date -> Date,
+        accused_in_custody -> Bool,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    parties (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        role -> Text,
+        side -> Text,
+        name -> Text,
+        date_of_birth -> Nullable<Date>,
+        pseudonym -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hearings (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        kind -> Text,
+        judge_id -> Nullable<BigInt>,
+        room_id -> Nullable<BigInt>,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        child_testifies -> Bool,
+        mode -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        actor_role -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<Text>,
+        court_id -> Nullable<BigInt>,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(court_rooms -> courts (court_id));
+diesel::joinable!(waiting_areas -> courts (court_id));
+diesel::joinable!(cases -> courts (court_id));
+diesel::joinable!(parties -> cases (case_id));
+diesel::joinable!(hearings -> cases (case_id));
+diesel::joinable!(hearings -> court_rooms (room_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    courts,
+    court_rooms,
+    waiting_areas,
+    users,
+    cases,
+    parties,
+    hearings,
+    audit_head,
+    audit_events,
+);

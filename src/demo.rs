@@ -1,0 +1,226 @@
+//! `amaan demo`: a fresh database with one court, its staff and about
+//! twenty cases, so the pages have something true-to-life to show.
+
+use chrono::{Duration, NaiveDate, NaiveTime, Utc};
+use rand::Rng;
+
+use crate::db::{self, audit, audit::Actor, audit::Change, DbConn};
+use crate::domain::calendar::local_date;
+use crate::domain::privacy;
+use crate::domain::roles::{PartyRole, StaffRole};
+use crate::error::AppError;
+
+pub struct DemoAccount {
+    pub role: String,
+    pub username: String,
+    pub password: String,
+}
+
+fn password() -> String {
+    if let Ok(p) = std::env::var("AMAAN_DEMO_PASSWORD") {
+        if p.len() >= 10 {
+            return p;
+        }
+    }
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..14).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
+}
+
+/// Makes the demo database: a SQLite file is deleted and made anew; a
+/// PostgreSQL database must be empty of courts.
+pub fn create(url: &str) -> anyhow::Result<Vec<DemoAccount>> {
+    if db::Backend::of(url) == db::Backend::Sqlite {
+        let path = db::sqlite_path(url);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
+    let pool = db::connect_pool(url, 1)?;
+    let mut conn = pool.get()?;
+    db::migrate(&mut conn)?;
+    seed(&mut conn).map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))
+}
+
+struct DemoCase {
+    offence: &'static str,
+    child: Option<(&'static str, i64)>,
+    accused: &'static str,
+    days_since_cognizance: i64,
+    in_custody: bool,
+}
+
+const CASES: &[DemoCase] = &[
+    DemoCase { offence: "s.376(3) PPC rape of a minor", child: Some(("Ayesha Noor", 7)), accused: "Tariq Mehmood", days_since_cognizance: 80, in_custody: true },
+    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Bilal Ahmed", 11)), accused: "Nadeem Akhtar", days_since_cognizance: 25, in_custody: true },
+    DemoCase { offence: "s.376 PPC rape", child: None, accused: "Imran Saleem", days_since_cognizance: 300, in_custody: false },
+    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Hina Rafiq", 14)), accused: "Shahid Iqbal", days_since_cognizance: 110, in_custody: false },
+    DemoCase { offence: "s.292-B PPC child pornography", child: Some(("Zain Ali", 12)), accused: "Kamran Javed", days_since_cognizance: 40, in_custody: true },
+    DemoCase { offence: "s.376(3) PPC rape of a minor", child: Some(("Maryam Khalid", 9)), accused: "Asif Raza", days_since_cognizance: 130, in_custody: true },
+    DemoCase { offence: "s.354 PPC assault on a woman", child: None, accused: "Waqas Butt", days_since_cognizance: 200, in_custody: false },
+    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Usman Tariq", 15)), accused: "Faisal Nawaz", days_since_cognizance: 10, in_custody: false },
+    DemoCase { offence: "s.376 PPC rape", child: Some(("Sana Bashir", 16)), accused: "Zeeshan Haider", days_since_cognizance: 60, in_custody: true },
+    DemoCase { offence: "s.292-C PPC child pornography", child: Some(("Ali Hassan", 10)), accused: "Rashid Mir", days_since_cognizance: 95, in_custody: false },
+    DemoCase { offence: "s.376 PPC rape", child: None, accused: "Adnan Qureshi", days_since_cognizance: 150, in_custody: true },
+    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Fatima Zahra", 8)), accused: "Sohail Anwar", days_since_cognizance: 115, in_custody: true },
+    DemoCase { offence: "s.369-A PPC trafficking of a child", child: Some(("Hamza Yousaf", 13)), accused: "Javed Iqbal", days_since_cognizance: 50, in_custody: false },
+    DemoCase { offence: "s.376(3) PPC rape of a minor", child: Some(("Iqra Shafiq", 6)), accused: "Naveed Aslam", days_since_cognizance: 20, in_custody: true },
+    DemoCase { offence: "s.354-A PPC assault and stripping", child: None, accused: "Khalid Pervaiz", days_since_cognizance: 400, in_custody: false },
+    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Ahmed Raza", 12)), accused: "Babar Hussain", days_since_cognizance: 140, in_custody: false },
+    DemoCase { offence: "s.376 PPC rape", child: Some(("Rabia Saeed", 17)), accused: "Tanveer Abbas", days_since_cognizance: 70, in_custody: true },
+    DemoCase { offence: "s.509 PPC harassment", child: None, accused: "Sajid Mahmood", days_since_cognizance: 90, in_custody: false },
+    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Hassan Ali", 9)), accused: "Akram Sheikh", days_since_cognizance: 5, in_custody: true },
+    DemoCase { offence: "s.376(3) PPC rape of a minor", child: Some(("Zainab Amin", 7)), accused: "Mushtaq Ahmad", days_since_cognizance: 118, in_custody: true },
+];
+
+fn seed(conn: &mut DbConn) -> Result<Vec<DemoAccount>, AppError> {
+    let sys = Actor::system();
+    let now = Utc::now();
+    let tz = "Asia/Karachi";
+    let today = local_date(tz, now);
+    db::write_tx(conn, |c| {
+        let court = db::courts::create(
+            c,
+            &db::courts::CourtForm {
+                name: "Special Court (Child Protection), Lahore".into(),
+                rule_profile: "pk".into(),
+                time_zone: tz.into(),
+                opens_at: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+                closes_at: NaiveTime::from_hms_opt(16, 0, 0).unwrap_or_default(),
+                working_days: "mon,tue,wed,thu,fri".into(),
+            },
+            now.naive_utc(),
+        )?;
+        audit::append(c, &sys, Change::new("create", "court", court.id).court(Some(court.id)).after(&court))?;
+        let mut rooms = Vec::new();
+        for (name, video) in [("Court Room 1", true), ("Court Room 2", false), ("Vulnerable Witness Suite", true)] {
+            let room = db::courts::add_room(c, &db::courts::NewRoom { court_id: court.id, name: name.into(), video_link: video, capacity: 30 })?;
+            audit::append(c, &sys, Change::new("create", "court_room", room.id).court(Some(court.id)).after(&room))?;
+            rooms.push(room);
+        }
+        for (name, child, entrance) in [
+            ("Children's Waiting Room", true, "East Gate (family entrance)"),
+            ("Family Room 2", true, "East Gate (family entrance)"),
+            ("Main Waiting Hall", false, "Main Gate"),
+            ("Accused Holding Room", false, "Lock-up Gate"),
+        ] {
+            let area = db::courts::add_waiting_area(
+                c,
+                &db::courts::NewWaitingArea { court_id: court.id, name: name.into(), child_friendly: child, entrance: entrance.into(), capacity: 12 },
+            )?;
+            audit::append(c, &sys, Change::new("create", "waiting_area", area.id).court(Some(court.id)).after(&area))?;
+        }
+        let mut accounts = Vec::new();
+        let mut judges = Vec::new();
+        for (username, display, role, court_id) in [
+            ("admin", "System Administrator", StaffRole::Admin, None),
+            ("clerk", "Rukhsana Perveen (Clerk)", StaffRole::Clerk, Some(court.id)),
+            ("judge", "Justice Amna Siddiqui", StaffRole::Judge, Some(court.id)),
+            ("judge2", "Judge Farooq Malik", StaffRole::Judge, Some(court.id)),
+            ("support", "Saima Khan (Support Officer)", StaffRole::SupportOfficer, Some(court.id)),
+        ] {
+            let pw = password();
+            let new = crate::api::users::new_user(username, Some(display), &pw, role, court_id)?;
+            let user = db::users::create(c, &new)?;
+            audit::append(c, &sys, Change::new("create", "user", user.id).court(user.court_id).after(&db::users::UserView::from(&user)))?;
+            if role == StaffRole::Judge {
+                judges.push(user.id);
+            }
+            accounts.push(DemoAccount { role: role.as_str().into(), username: username.into(), password: pw });
+        }
+        let mut next_slot = next_working_day(today);
+        for (i, dc) in CASES.iter().enumerate() {
+            let case = db::cases::create(
+                c,
+                &db::cases::NewCase {
+                    court_id: court.id,
+                    number: format!("CSA-{}/{:03}", today.format("%Y"), i + 1),
+                    offence: dc.offence.into(),
+                    cognizance_date: today - Duration::days(dc.days_since_cognizance),
+                    accused_in_custody: dc.in_custody,
+                    status: "open".into(),
+                    created_at: now.naive_utc(),
+                },
+            )?;
+            audit::append(c, &sys, Change::new("create", "case", case.id).court(Some(court.id)).after(&case))?;
+            let mut people: Vec<(PartyRole, String, Option<NaiveDate>)> = Vec::new();
+            if let Some((name, age)) = dc.child {
+                let dob = today - Duration::days(age * 365 + 100 + (i as i64 * 17) % 200);
+                people.push((PartyRole::ChildWitness, name.into(), Some(dob)));
+                people.push((PartyRole::Guardian, format!("Guardian of case {}", i + 1), None));
+            } else {
+                people.push((PartyRole::Witness, "Complainant (adult)".into(), None));
+            }
+            people.push((PartyRole::Prosecutor, "Deputy District Public Prosecutor".into(), None));
+            people.push((PartyRole::Accused, dc.accused.into(), None));
+            people.push((PartyRole::DefenceCounsel, format!("Counsel for {}", dc.accused), None));
+            let mut children = 0;
+            for (role, name, dob) in people {
+                let pseudonym = if role.is_child() {
+                    children += 1;
+                    Some(privacy::pseudonym(children - 1))
+                } else {
+                    None
+                };
+                let party = db::parties::create(
+                    c,
+                    &db::parties::NewParty {
+                        case_id: case.id,
+                        role: role.as_str().into(),
+                        side: role.default_side().as_str().into(),
+                        name,
+                        date_of_birth: dob,
+                        pseudonym,
+                        created_at: now.naive_utc(),
+                    },
+                )?;
+                let mut change = Change::new("create", "party", party.id).court(Some(court.id));
+                change.after = Some(crate::api::views::party_for_audit(&party));
+                audit::append(c, &sys, change)?;
+            }
+            // Two thirds of the cases have their next hearing listed; the
+            // rest wait, which is what the child-cases view is for.
+            let scheduled = i % 3 != 2;
+            let child = dc.child.is_some();
+            let (judge_id, room_id, starts, ends) = if scheduled {
+                let slot = i % 4;
+                if slot == 0 && i > 0 {
+                    next_slot = next_working_day(next_slot);
+                }
+                let hour = [9, 11, 13, 14][slot];
+                let local = next_slot.and_hms_opt(hour, 0, 0).unwrap_or_default();
+                let starts = local - Duration::hours(5); // Asia/Karachi is UTC+5 all year.
+                let ends = starts + Duration::minutes(if child { 90 } else { 60 });
+                (Some(judges[i % judges.len()]), Some(rooms[if child { (i / 2) % 2 * 2 } else { 1 }].id), Some(starts), Some(ends))
+            } else {
+                (Some(judges[i % judges.len()]), None, None, None)
+            };
+            let h = db::hearings::create(
+                c,
+                &db::hearings::NewHearing {
+                    case_id: case.id,
+                    kind: if child { "evidence".into() } else { "arguments".into() },
+                    judge_id,
+                    room_id,
+                    starts_at: starts,
+                    ends_at: ends,
+                    child_testifies: child,
+                    mode: if child { "video_link".into() } else { "in_person".into() },
+                    status: if scheduled { "scheduled".into() } else { "unscheduled".into() },
+                    created_at: now.naive_utc(),
+                },
+            )?;
+            audit::append(c, &sys, Change::new("create", "hearing", h.id).court(Some(court.id)).after(&h))?;
+        }
+        Ok(accounts)
+    })
+}
+
+fn next_working_day(from: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    let mut d = from + Duration::days(1);
+    while matches!(d.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+        d += Duration::days(1);
+    }
+    d
+}

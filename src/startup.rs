@@ -1,0 +1,89 @@
+//! Building the application: pool, migrations, routes, and the server.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, App, HttpServer};
+
+use crate::config::Settings;
+use crate::db;
+use crate::error;
+use crate::state::AppState;
+use crate::telemetry::{self, Metrics};
+
+/// JSON bodies above this are refused with 413 before they are parsed.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates and binds. Binding to port 0 picks a free port,
+    /// which the tests use.
+    pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        let pool = db::connect_pool(&settings.database_url, settings.pool_size)?;
+        {
+            let mut conn = pool.get()?;
+            db::migrate(&mut conn)?;
+        }
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState { pool, settings };
+        let server = server(listener, state.clone())?;
+        Ok(Application { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Security headers for every response: pages may load only our own files,
+/// may not be framed, and content types are not sniffed.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; \
+             style-src 'self'; script-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ))
+        .add(("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()"))
+}
+
+fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let metrics = web::Data::new(Metrics::new()?);
+    let web_dir = state.settings.web_dir.clone();
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let mut app = App::new()
+            .wrap(security_headers())
+            .wrap(from_fn(telemetry::observe))
+            .app_data(data.clone())
+            .app_data(metrics.clone())
+            .app_data(web::JsonConfig::default().limit(MAX_JSON_BYTES).error_handler(error::json_error))
+            .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .route("/health", web::get().to(telemetry::health))
+            .route("/metrics", web::get().to(telemetry::metrics))
+            .configure(crate::api::routes);
+        if web_dir.is_dir() {
+            app = app.service(actix_files::Files::new("/", web_dir.clone()).index_file("index.html"));
+        }
+        app
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,93 @@
+//! Logs and metrics: a span per request (method, route, status, latency,
+//! user id — never a body, so never a child's name) and Prometheus counters.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use tracing::Instrument;
+
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("AMAAN_LOG").unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+#[derive(Clone)]
+pub struct Metrics {
+    pub registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+}
+
+impl Metrics {
+    pub fn new() -> anyhow::Result<Metrics> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("amaan_http_requests_total", "HTTP requests by method, route and status"),
+            &["method", "route", "status"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new("amaan_http_request_duration_seconds", "HTTP request latency by route")
+                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
+            &["method", "route"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        Ok(Metrics { registry, requests, latency })
+    }
+}
+
+/// Middleware: one span and one metrics sample per request.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    // The route pattern (`/api/cases/{id}`), not the path, so ids and query
+    // strings never become label values.
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let span = tracing::info_span!("request", %method, %route, status = tracing::field::Empty, latency_ms = tracing::field::Empty, user_id = tracing::field::Empty);
+    let result = next.call(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = match &result {
+        Ok(res) => res.status().as_u16(),
+        Err(e) => e.as_response_error().status_code().as_u16(),
+    };
+    span.record("status", status);
+    span.record("latency_ms", elapsed.as_secs_f64() * 1000.0);
+    span.in_scope(|| tracing::info!("handled"));
+    if let Some(m) = metrics {
+        m.requests.with_label_values(&[&method, &route, &status.to_string()]).inc();
+        m.latency.with_label_values(&[&method, &route]).observe(elapsed.as_secs_f64());
+    }
+    result
+}
+
+pub async fn metrics(m: web::Data<Metrics>) -> HttpResponse {
+    let mut buf = Vec::new();
+    let encoder = TextEncoder::new();
+    if encoder.encode(&m.registry.gather(), &mut buf).is_err() {
+        return HttpResponse::InternalServerError().finish();
+    }
+    HttpResponse::Ok().content_type(encoder.format_type()).body(buf)
+}
+
+pub async fn health(state: web::Data<crate::state::AppState>) -> HttpResponse {
+    let ok = crate::db::run(&state.pool, |c| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT 1").execute(c).map_err(crate::error::AppError::from)
+    })
+    .await
+    .is_ok();
+    if ok {
+        HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": "ok"}))
+    } else {
+        HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "degraded", "database": "unreachable"}))
+    }
+}
