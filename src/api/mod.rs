@@ -8,6 +8,7 @@ pub mod courts;
 pub mod hearings;
 pub mod input;
 pub mod users;
+pub mod video;
 pub mod views;
 
 use actix_web::web;
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(cases::routes)
             .configure(hearings::routes)
             .configure(audit::routes)
+            .configure(video::routes)
             .default_service(web::route().to(not_found)),
     );
 }

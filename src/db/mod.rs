@@ -8,6 +8,7 @@ pub mod hearings;
 pub mod parties;
 pub mod schema;
 pub mod users;
+pub mod video;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
