@@ -155,8 +155,13 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
                 return Err(AppError::MalformedBody("the body is empty; send a JSON object".into()));
             }
             let de = &mut serde_json::Deserializer::from_slice(&bytes);
-            match serde_path_to_error::deserialize::<_, T>(de) {
-                Ok(value) => Ok(Body(value)),
+            match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+                Ok(value) => {
+                    // Anything after the value is a malformed body, not
+                    // something to ignore.
+                    de.end().map_err(|e| AppError::MalformedBody(format!("malformed JSON: {e}")))?;
+                    Ok(Body(value))
+                }
                 Err(err) => {
                     let path = err.path().to_string();
                     let inner = err.into_inner();

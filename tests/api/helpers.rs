@@ -90,6 +90,7 @@ pub async fn spawn_app() -> TestApp {
         token_ttl_minutes: 60,
         pool_size: 8,
         web_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),
+        login_attempts_per_minute: 30,
     };
     let app = Application::build(settings).expect("the app builds");
     let port = app.port();
