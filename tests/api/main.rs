@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod crash;
+mod fuzz;
 mod hostile;
 mod courts;
 mod isolation;
