@@ -59,7 +59,8 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| dir.path().join("load.db").to_string_lossy().into_owned());
+    let database_url =
+        std::env::var("DATABASE_URL").unwrap_or_else(|_| dir.path().join("load.db").to_string_lossy().into_owned());
     let backend = if database_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
@@ -97,12 +98,36 @@ async fn run(args: Args) -> anyhow::Result<()> {
             let mut rooms = Vec::new();
             let tag = court.id;
             for r in 0..args.rooms {
-                let room = db::courts::add_room(c, &db::courts::NewRoom { court_id: court.id, name: format!("Room {r}"), video_link: true, capacity: 20 })?.id;
-                let judge = db::users::create(c, &amaan::api::users::new_user(&format!("judge{tag}-{r}"), None, PASSWORD, StaffRole::Judge, Some(court.id))?)?;
+                let room = db::courts::add_room(
+                    c,
+                    &db::courts::NewRoom {
+                        court_id: court.id,
+                        name: format!("Room {r}"),
+                        video_link: true,
+                        capacity: 20,
+                    },
+                )?
+                .id;
+                let judge = db::users::create(
+                    c,
+                    &amaan::api::users::new_user(
+                        &format!("judge{tag}-{r}"),
+                        None,
+                        PASSWORD,
+                        StaffRole::Judge,
+                        Some(court.id),
+                    )?,
+                )?;
                 rooms.push((room, judge.id));
             }
-            let judge = db::users::create(c, &amaan::api::users::new_user(&format!("judge{tag}"), None, PASSWORD, StaffRole::Judge, Some(court.id))?)?;
-            db::users::create(c, &amaan::api::users::new_user(&format!("clerk{tag}"), None, PASSWORD, StaffRole::Clerk, Some(court.id))?)?;
+            let judge = db::users::create(
+                c,
+                &amaan::api::users::new_user(&format!("judge{tag}"), None, PASSWORD, StaffRole::Judge, Some(court.id))?,
+            )?;
+            db::users::create(
+                c,
+                &amaan::api::users::new_user(&format!("clerk{tag}"), None, PASSWORD, StaffRole::Clerk, Some(court.id))?,
+            )?;
             audit::append(c, &audit::Actor::system(), audit::Change::new("create", "court", court.id))?;
             Ok((court.id, rooms, judge.id))
         })
@@ -115,7 +140,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let client = client.clone();
         let base = base.clone();
         async move {
-            let r: Value = client.post(format!("{base}/api/auth/login")).json(&json!({"username": who, "password": PASSWORD})).send().await?.json().await?;
+            let r: Value = client
+                .post(format!("{base}/api/auth/login"))
+                .json(&json!({"username": who, "password": PASSWORD}))
+                .send()
+                .await?
+                .json()
+                .await?;
             Ok::<String, anyhow::Error>(r["token"].as_str().unwrap_or_default().to_string())
         }
     };
@@ -209,7 +240,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
     for (kind, lat) in &t.latencies {
         let mut sorted = lat.clone();
         sorted.sort_by(|a, b| a.total_cmp(b));
-        println!("  {kind:<6} n={:<7} p50={:.1} ms  p99={:.1} ms", sorted.len(), percentile(&sorted, 0.5), percentile(&sorted, 0.99));
+        println!(
+            "  {kind:<6} n={:<7} p50={:.1} ms  p99={:.1} ms",
+            sorted.len(),
+            percentile(&sorted, 0.5),
+            percentile(&sorted, 0.99)
+        );
     }
     let mut all: Vec<f64> = t.latencies.values().flatten().copied().collect();
     all.sort_by(|a, b| a.total_cmp(b));

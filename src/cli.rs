@@ -103,10 +103,7 @@ pub fn main() -> ExitCode {
 }
 
 fn database_url(common: &Common) -> String {
-    common
-        .database_url
-        .clone()
-        .unwrap_or_else(|| config::default_database_url(&common.data_dir))
+    common.database_url.clone().unwrap_or_else(|| config::default_database_url(&common.data_dir))
 }
 
 fn default_web_dir() -> PathBuf {
@@ -189,7 +186,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 let user = db::users::create(c, &new)?;
                 let view = db::users::UserView::from(&user);
-                audit::append(c, &audit::Actor::system(), audit::Change::new("create", "user", user.id).court(user.court_id).after(&view))?;
+                audit::append(
+                    c,
+                    &audit::Actor::system(),
+                    audit::Change::new("create", "user", user.id).court(user.court_id).after(&view),
+                )?;
                 Ok(user)
             })
             .map_err(|e| anyhow::anyhow!("{e}"))?;

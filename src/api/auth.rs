@@ -73,17 +73,17 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: Body<LoginInp
             };
             db::write_tx(conn, |c| {
                 db::users::record_failure(c, user.id, failed, lock)?;
-                audit::append(
-                    c,
-                    &Actor::anonymous(),
-                    Change::new("login_failed", "user", user.id).court(user.court_id),
-                )
+                audit::append(c, &Actor::anonymous(), Change::new("login_failed", "user", user.id).court(user.court_id))
             })?;
             return Ok(None);
         }
         db::write_tx(conn, |c| {
             db::users::record_success(c, user.id)?;
-            audit::append(c, &Actor { id: Some(user.id), role: user.role.clone() }, Change::new("login", "user", user.id).court(user.court_id))
+            audit::append(
+                c,
+                &Actor { id: Some(user.id), role: user.role.clone() },
+                Change::new("login", "user", user.id).court(user.court_id),
+            )
         })?;
         Ok(Some(user))
     })

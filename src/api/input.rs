@@ -31,9 +31,12 @@ pub fn time_of_day(field: &str, value: &str) -> Result<NaiveTime, AppError> {
 
 /// An instant with an explicit offset, stored in UTC.
 pub fn instant(field: &str, value: &str) -> Result<NaiveDateTime, AppError> {
-    DateTime::<FixedOffset>::parse_from_rfc3339(value)
-        .map(|t| t.naive_utc())
-        .map_err(|_| AppError::invalid(field, format!("`{field}` must be an RFC 3339 time with an offset, like 2026-12-01T10:00:00+05:00")))
+    DateTime::<FixedOffset>::parse_from_rfc3339(value).map(|t| t.naive_utc()).map_err(|_| {
+        AppError::invalid(
+            field,
+            format!("`{field}` must be an RFC 3339 time with an offset, like 2026-12-01T10:00:00+05:00"),
+        )
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -121,10 +121,8 @@ pub fn lock_head(conn: &mut DbConn) -> Result<(), AppError> {
 
 /// Appends one event. Call inside `db::write_tx`, after the change.
 pub fn append(conn: &mut DbConn, actor: &Actor, change: Change) -> Result<AuditEvent, AppError> {
-    let (seq, prev_hash): (i64, String) = audit_head::table
-        .filter(audit_head::id.eq(1))
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
+    let (seq, prev_hash): (i64, String) =
+        audit_head::table.filter(audit_head::id.eq(1)).select((audit_head::seq, audit_head::hash)).first(conn)?;
     let at = Utc::now()
         .naive_utc()
         .duration_trunc(TimeDelta::microseconds(1))
@@ -203,14 +201,10 @@ pub fn verify_events(events: &[AuditEvent], head: (i64, &str)) -> Verification {
 }
 
 pub fn verify(conn: &mut DbConn) -> Result<Verification, AppError> {
-    let (head_seq, head_hash): (i64, String) = audit_head::table
-        .filter(audit_head::id.eq(1))
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
-    let events: Vec<AuditEvent> = audit_events::table
-        .order(audit_events::seq.asc())
-        .select(AuditEvent::as_select())
-        .load(conn)?;
+    let (head_seq, head_hash): (i64, String) =
+        audit_head::table.filter(audit_head::id.eq(1)).select((audit_head::seq, audit_head::hash)).first(conn)?;
+    let events: Vec<AuditEvent> =
+        audit_events::table.order(audit_events::seq.asc()).select(AuditEvent::as_select()).load(conn)?;
     Ok(verify_events(&events, (head_seq, &head_hash)))
 }
 

@@ -17,9 +17,22 @@ fn cases() -> u32 {
 /// then cut or spliced, so the parser meets both near-misses and noise.
 fn jsonish() -> impl Strategy<Value = String> {
     let key = prop_oneof![
-        Just("number"), Just("offence"), Just("cognizance_date"), Just("accused_in_custody"), Just("role"),
-        Just("name"), Just("date_of_birth"), Just("side"), Just("kind"), Just("starts_at"), Just("ends_at"),
-        Just("judge_id"), Just("room_id"), Just("court_id"), Just("capacity"), Just("video_link"),
+        Just("number"),
+        Just("offence"),
+        Just("cognizance_date"),
+        Just("accused_in_custody"),
+        Just("role"),
+        Just("name"),
+        Just("date_of_birth"),
+        Just("side"),
+        Just("kind"),
+        Just("starts_at"),
+        Just("ends_at"),
+        Just("judge_id"),
+        Just("room_id"),
+        Just("court_id"),
+        Just("capacity"),
+        Just("video_link"),
     ];
     let leaf = prop_oneof![
         any::<i64>().prop_map(|n| n.to_string()),
@@ -66,7 +79,13 @@ fn no_request_body_makes_the_server_fail() {
     let mut runner = TestRunner::new(Config { cases: cases(), failure_persistence: None, ..Config::default() });
     let result = runner.run(&(jsonish(), 0usize..4), |(body, which)| {
         let token = if which == 3 { court.admin.clone() } else { court.clerk.clone() };
-        let (status, ct, text) = rt.block_on(app.raw(Method::POST, &paths[which], Some(&token), "application/json", body.clone().into_bytes()));
+        let (status, ct, text) = rt.block_on(app.raw(
+            Method::POST,
+            &paths[which],
+            Some(&token),
+            "application/json",
+            body.clone().into_bytes(),
+        ));
         prop_assert!(status.as_u16() < 500, "{} {} -> {status}: {text}", paths[which], body);
         if !status.is_success() {
             prop_assert_eq!(ct.as_str(), "application/problem+json", "{}", text);

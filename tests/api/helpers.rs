@@ -31,7 +31,8 @@ impl Drop for TestDb {
             // A plain thread: Drop may run inside the async runtime.
             let _ = std::thread::spawn(move || {
                 if let Ok(mut c) = diesel::PgConnection::establish(&url) {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut c);
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut c);
                 }
             })
             .join();
@@ -141,7 +142,8 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> String {
-        let (status, body) = self.post("/api/auth/login", None, json!({"username": username, "password": password})).await;
+        let (status, body) =
+            self.post("/api/auth/login", None, json!({"username": username, "password": password})).await;
         assert_eq!(status, StatusCode::OK, "login of {username} failed: {body}");
         body["token"].as_str().expect("a token").to_string()
     }
@@ -197,7 +199,13 @@ impl TestApp {
         case_id
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method, format!("{}{}", self.address, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -225,7 +233,14 @@ impl TestApp {
     }
 
     /// A raw request, for bodies that are not JSON at all.
-    pub async fn raw(&self, method: reqwest::Method, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> (StatusCode, String, String) {
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, String, String) {
         let mut req = self
             .client
             .request(method, format!("{}{}", self.address, path))
