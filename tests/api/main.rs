@@ -13,3 +13,5 @@ mod fuzz;
 mod hostile;
 mod isolation;
 mod privacy;
+mod process;
+mod security;
