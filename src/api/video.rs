@@ -53,12 +53,26 @@ pub struct InviteClaims {
     pub exp: i64,
 }
 
-fn issue_invite(state: &AppState, session_id: i64, participant_id: i64, role: VideoRole, ttl: Duration) -> Result<(String, chrono::DateTime<Utc>), AppError> {
+fn issue_invite(
+    state: &AppState,
+    session_id: i64,
+    participant_id: i64,
+    role: VideoRole,
+    ttl: Duration,
+) -> Result<(String, chrono::DateTime<Utc>), AppError> {
     let now = Utc::now();
     let expires = now + ttl;
-    let claims = InviteClaims { sid: session_id, pid: participant_id, role, aud: INVITE_AUDIENCE.into(), iat: now.timestamp(), exp: expires.timestamp() };
-    let token = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(state.settings.jwt_secret.expose()))
-        .map_err(|e| AppError::internal(format!("signing an invite: {e}")))?;
+    let claims = InviteClaims {
+        sid: session_id,
+        pid: participant_id,
+        role,
+        aud: INVITE_AUDIENCE.into(),
+        iat: now.timestamp(),
+        exp: expires.timestamp(),
+    };
+    let token =
+        encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(state.settings.jwt_secret.expose()))
+            .map_err(|e| AppError::internal(format!("signing an invite: {e}")))?;
     Ok((token, expires))
 }
 
@@ -98,7 +112,8 @@ fn participant_view(p: &Participant) -> ParticipantView {
 
 fn session_view(conn: &mut db::DbConn, s: &VideoSession, connected: usize) -> Result<SessionView, AppError> {
     let log = db::video::state_log(conn, s.id)?;
-    let timers = session_rules::timers(&log, Utc::now().naive_utc(), s.break_interval_minutes, s.max_questioning_minutes);
+    let timers =
+        session_rules::timers(&log, Utc::now().naive_utc(), s.break_interval_minutes, s.max_questioning_minutes);
     let participants = db::video::participants(conn, s.id)?.iter().map(participant_view).collect();
     Ok(SessionView {
         id: s.id,
@@ -126,7 +141,9 @@ fn visible_session(conn: &mut db::DbConn, user: &AuthUser, id: i64) -> Result<Vi
 
 fn ground_rule(field: &str, value: Option<i32>, min: i32, max: i32) -> Result<Option<i32>, AppError> {
     match value {
-        Some(v) if v < min || v > max => Err(AppError::invalid(field, format!("`{field}` must be between {min} and {max} minutes"))),
+        Some(v) if v < min || v > max => {
+            Err(AppError::invalid(field, format!("`{field}` must be between {min} and {max} minutes")))
+        }
         other => Ok(other),
     }
 }
@@ -155,7 +172,9 @@ async fn create_session(
     body: Option<web::Json<CreateSession>>,
 ) -> Result<HttpResponse, AppError> {
     let hearing_id = id.into_inner();
-    let b = body.map(web::Json::into_inner).unwrap_or(CreateSession { break_interval_minutes: None, max_questioning_minutes: None });
+    let b = body
+        .map(web::Json::into_inner)
+        .unwrap_or(CreateSession { break_interval_minutes: None, max_questioning_minutes: None });
     let break_interval = ground_rule("break_interval_minutes", b.break_interval_minutes, 5, 120)?;
     let max_questioning = ground_rule("max_questioning_minutes", b.max_questioning_minutes, 5, 480)?;
     let node_id = media(&req)?.config.node_id.clone();
@@ -163,7 +182,8 @@ async fn create_session(
     let view = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             let hearing = db::hearings::find(c, hearing_id)?;
-            let (case, _) = visible_case(c, &user, hearing.case_id).map_err(|_| AppError::not_found(format!("hearing {hearing_id}")))?;
+            let (case, _) = visible_case(c, &user, hearing.case_id)
+                .map_err(|_| AppError::not_found(format!("hearing {hearing_id}")))?;
             user.ensure_court(case.court_id)?;
             if let Some(open) = db::video::open_sessions_of_hearing(c, hearing_id)?.first() {
                 return Err(AppError::conflict(format!("the hearing already has an open video session ({})", open.id)));
@@ -186,7 +206,11 @@ async fn create_session(
                     updated_at: now,
                 },
             )?;
-            audit::append(c, &user.actor(), Change::new("create", "video_session", s.id).court(Some(s.court_id)).after(&s))?;
+            audit::append(
+                c,
+                &user.actor(),
+                Change::new("create", "video_session", s.id).court(Some(s.court_id)).after(&s),
+            )?;
             session_view(c, &s, 0)
         })
     })
@@ -194,7 +218,12 @@ async fn create_session(
     Ok(HttpResponse::Created().json(view))
 }
 
-async fn get_session(req: HttpRequest, state: web::Data<AppState>, user: Authorized<CaseStaff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn get_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: Authorized<CaseStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let connected = media(&req)?.hub.connected(id);
     let viewer = user.user.clone();
@@ -234,7 +263,10 @@ async fn invite(
     let display_name = input::text("display_name", &b.display_name, 100)?;
     let ttl = b.ttl_minutes.unwrap_or(DEFAULT_INVITE_MINUTES);
     if !(1..=MAX_INVITE_MINUTES).contains(&ttl) {
-        return Err(AppError::invalid("ttl_minutes", format!("`ttl_minutes` must be between 1 and {MAX_INVITE_MINUTES}")));
+        return Err(AppError::invalid(
+            "ttl_minutes",
+            format!("`ttl_minutes` must be between 1 and {MAX_INVITE_MINUTES}"),
+        ));
     }
     let user = officer.user.clone();
     let role = b.role;
@@ -258,7 +290,12 @@ async fn invite(
     .await?;
     let (token, expires_at) = issue_invite(&state, session_id, participant.id, role, Duration::minutes(ttl))?;
     let ws_path = format!("/ws/video-sessions/{session_id}?token={token}");
-    Ok(HttpResponse::Created().json(InviteView { participant: participant_view(&participant), token, expires_at, ws_path }))
+    Ok(HttpResponse::Created().json(InviteView {
+        participant: participant_view(&participant),
+        token,
+        expires_at,
+        ws_path,
+    }))
 }
 
 async fn revoke(
@@ -282,7 +319,11 @@ async fn revoke(
             }
             let p = db::video::revoke_participant(c, participant_id, Utc::now().naive_utc())?;
             let after = serde_json::json!({ "id": p.id, "session_id": session_id, "role": p.role, "revoked": true });
-            audit::append(c, &user.actor(), Change::new("revoke", "video_participant", p.id).court(Some(s.court_id)).after(&after))?;
+            audit::append(
+                c,
+                &user.actor(),
+                Change::new("revoke", "video_participant", p.id).court(Some(s.court_id)).after(&after),
+            )?;
             Ok(p)
         })
     })
@@ -321,7 +362,11 @@ async fn change_state(
             audit::append(
                 c,
                 &user.actor(),
-                Change::new("state", "video_session", session_id).court(Some(after.court_id)).before(&before).after(&after).reason(reason),
+                Change::new("state", "video_session", session_id)
+                    .court(Some(after.court_id))
+                    .before(&before)
+                    .after(&after)
+                    .reason(reason),
             )?;
             Ok(after)
         })
@@ -351,7 +396,11 @@ async fn change_state(
                             created_at: Utc::now().naive_utc(),
                         },
                     )?;
-                    audit::append(c, &user.actor(), Change::new("record", "video_recording", r.id).court(Some(court_id)).after(&r))?;
+                    audit::append(
+                        c,
+                        &user.actor(),
+                        Change::new("record", "video_recording", r.id).court(Some(court_id)).after(&r),
+                    )?;
                 }
                 Ok(())
             })
@@ -391,8 +440,14 @@ async fn change_settings(
         return Err(AppError::forbidden("only the judge may change the special-measures order"));
     }
     let settings = SessionSettings {
-        break_interval_minutes: b.break_interval_minutes.map(|v| ground_rule("break_interval_minutes", v, 5, 120)).transpose()?,
-        max_questioning_minutes: b.max_questioning_minutes.map(|v| ground_rule("max_questioning_minutes", v, 5, 480)).transpose()?,
+        break_interval_minutes: b
+            .break_interval_minutes
+            .map(|v| ground_rule("break_interval_minutes", v, 5, 120))
+            .transpose()?,
+        max_questioning_minutes: b
+            .max_questioning_minutes
+            .map(|v| ground_rule("max_questioning_minutes", v, 5, 480))
+            .transpose()?,
         questions_through_judge: b.questions_through_judge,
         accused_may_see_child: b.accused_may_see_child,
         questioner: b.questioner.map(|q| q.map(|q| q.as_str().to_string())),
@@ -407,7 +462,14 @@ async fn change_settings(
                 return Err(AppError::conflict("the session has ended"));
             }
             let after = db::video::update_settings(c, session_id, &settings)?;
-            audit::append(c, &user.actor(), Change::new("settings", "video_session", session_id).court(Some(after.court_id)).before(&before).after(&after))?;
+            audit::append(
+                c,
+                &user.actor(),
+                Change::new("settings", "video_session", session_id)
+                    .court(Some(after.court_id))
+                    .before(&before)
+                    .after(&after),
+            )?;
             Ok(after)
         })
     })
@@ -419,7 +481,11 @@ async fn change_settings(
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn list_recordings(state: web::Data<AppState>, judge: Authorized<Judges>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn list_recordings(
+    state: web::Data<AppState>,
+    judge: Authorized<Judges>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let hearing_id = id.into_inner();
     let viewer = judge.user.clone();
     let items = db::run(&state.pool, move |c| {
@@ -443,7 +509,12 @@ async fn list_recordings(state: web::Data<AppState>, judge: Authorized<Judges>, 
 }
 
 /// The recorded evidence, for the judge only.
-async fn recording_file(req: HttpRequest, state: web::Data<AppState>, judge: Authorized<Judges>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn recording_file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    judge: Authorized<Judges>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let viewer = judge.user.clone();
     let r = db::run(&state.pool, move |c| {
@@ -458,10 +529,8 @@ async fn recording_file(req: HttpRequest, state: web::Data<AppState>, judge: Aut
         .await
         .map_err(|_| AppError::not_found(format!("the file of recording {id}")))?;
     let mut resp = file.into_response(&req);
-    resp.headers_mut().insert(
-        actix_web::http::header::CONTENT_TYPE,
-        actix_web::http::header::HeaderValue::from_static(content_type),
-    );
+    resp.headers_mut()
+        .insert(actix_web::http::header::CONTENT_TYPE, actix_web::http::header::HeaderValue::from_static(content_type));
     if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&r.sha256) {
         resp.headers_mut().insert(actix_web::http::header::HeaderName::from_static("x-content-sha256"), v);
     }
@@ -485,7 +554,10 @@ async fn admit(state: &AppState, session_id: i64, token: &str) -> Result<(VideoS
         return Err(AppError::Unauthenticated("the invitation is for another session".into()));
     }
     let pid = claims.pid;
-    let (s, p) = db::run(&state.pool, move |c| Ok((db::video::find_session(c, session_id)?, db::video::find_participant(c, pid)?))).await?;
+    let (s, p) = db::run(&state.pool, move |c| {
+        Ok((db::video::find_session(c, session_id)?, db::video::find_participant(c, pid)?))
+    })
+    .await?;
     if p.session_id != session_id || p.role()? != claims.role {
         return Err(AppError::Unauthenticated("the invitation does not match its participant".into()));
     }
@@ -608,7 +680,10 @@ impl Connection {
             }
         }
         self.cleanup().await;
-        let reason = close_reason.map(|description| actix_ws::CloseReason { code: actix_ws::CloseCode::Normal, description: Some(description) });
+        let reason = close_reason.map(|description| actix_ws::CloseReason {
+            code: actix_ws::CloseCode::Normal,
+            description: Some(description),
+        });
         let _ = ws.close(reason).await;
     }
 
@@ -675,9 +750,11 @@ impl Connection {
             (Ok(s), Ok(o)) => (s, o),
             _ => return vec![ServerMsg::error("internal", "the session could not be read")],
         };
-        let conn_id = self.media.hub.connect(self.session_id, self.participant_id, self.role, &self.display_name, out_tx.clone());
+        let conn_id =
+            self.media.hub.connect(self.session_id, self.participant_id, self.role, &self.display_name, out_tx.clone());
         self.conn_id = Some(conn_id);
-        let joiner = Joiner { session_id: self.session_id, participant_id: self.participant_id, role: self.role, state, order };
+        let joiner =
+            Joiner { session_id: self.session_id, participant_id: self.participant_id, role: self.role, state, order };
         match self.media.forwarder.join(joiner, media_tx.clone()).await {
             Ok(peer) => self.peer = Some(peer),
             Err(e) => return vec![ServerMsg::error("media_unavailable", e.to_string())],

@@ -35,7 +35,8 @@ impl VideoSession {
     }
 
     pub fn order(&self) -> Result<Order, AppError> {
-        let questioner = self.questioner.as_deref().map(str::parse::<Questioner>).transpose().map_err(AppError::internal)?;
+        let questioner =
+            self.questioner.as_deref().map(str::parse::<Questioner>).transpose().map_err(AppError::internal)?;
         Ok(Order {
             questions_through_judge: self.questions_through_judge,
             accused_may_see_child: self.accused_may_see_child,
@@ -129,10 +130,7 @@ pub struct NewRecording {
 }
 
 pub fn create_session(conn: &mut DbConn, s: &NewVideoSession) -> Result<VideoSession, AppError> {
-    Ok(diesel::insert_into(video_sessions::table)
-        .values(s)
-        .returning(video_sessions::all_columns)
-        .get_result(conn)?)
+    Ok(diesel::insert_into(video_sessions::table).values(s).returning(video_sessions::all_columns).get_result(conn)?)
 }
 
 pub fn find_session(conn: &mut DbConn, id: i64) -> Result<VideoSession, AppError> {
@@ -160,7 +158,13 @@ pub fn update_settings(conn: &mut DbConn, id: i64, settings: &SessionSettings) -
         .get_result(conn)?)
 }
 
-pub fn set_state(conn: &mut DbConn, id: i64, to: SessionState, actor_id: Option<i64>, now: NaiveDateTime) -> Result<VideoSession, AppError> {
+pub fn set_state(
+    conn: &mut DbConn,
+    id: i64,
+    to: SessionState,
+    actor_id: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<VideoSession, AppError> {
     let before = find_session(conn, id)?;
     diesel::insert_into(video_state_changes::table)
         .values((
@@ -183,9 +187,7 @@ pub fn state_log(conn: &mut DbConn, session_id: i64) -> Result<Vec<StateChange>,
         .order((video_state_changes::at.asc(), video_state_changes::id.asc()))
         .select((video_state_changes::to_state, video_state_changes::at))
         .load(conn)?;
-    rows.into_iter()
-        .map(|(to, at)| Ok(StateChange { to: to.parse().map_err(AppError::internal)?, at }))
-        .collect()
+    rows.into_iter().map(|(to, at)| Ok(StateChange { to: to.parse().map_err(AppError::internal)?, at })).collect()
 }
 
 pub fn add_participant(conn: &mut DbConn, p: &NewParticipant) -> Result<Participant, AppError> {

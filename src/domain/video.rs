@@ -103,7 +103,12 @@ pub struct Timers {
 
 /// Sums the log of state changes up to `now`. `changes` is in time order and
 /// starts with the session in the lobby.
-pub fn timers(changes: &[StateChange], now: NaiveDateTime, break_interval_minutes: Option<i32>, max_questioning_minutes: Option<i32>) -> Timers {
+pub fn timers(
+    changes: &[StateChange],
+    now: NaiveDateTime,
+    break_interval_minutes: Option<i32>,
+    max_questioning_minutes: Option<i32>,
+) -> Timers {
     let mut live = Duration::zero();
     let mut on_break = Duration::zero();
     let mut current = SessionState::Lobby;

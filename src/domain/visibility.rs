@@ -85,7 +85,13 @@ fn decide(media: Media, rule: &'static str, section: &'static str) -> Decision {
 /// of it. Two participants of one role are different people, so a role may
 /// receive its own role (two judges of a bench); the server never sends a
 /// participant's media back to that participant.
-pub fn forward(sender: VideoRole, channel: Channel, receiver: VideoRole, state: SessionState, order: &Order) -> Decision {
+pub fn forward(
+    sender: VideoRole,
+    channel: Channel,
+    receiver: VideoRole,
+    state: SessionState,
+    order: &Order,
+) -> Decision {
     use VideoRole::*;
     // First, and whatever else holds: the accused never reaches the child side.
     if sender == Accused && receiver.is_child_side() {
@@ -120,7 +126,11 @@ fn to_child_side(sender: VideoRole, receiver: VideoRole, state: SessionState, or
         return decide(Media::ALL, "the support officer stays with the child in every state", ONE_WAY_MIRROR);
     }
     if state != SessionState::Live {
-        return decide(Media::NOTHING, "before and between live stretches the child side hears only the support officer", BREAKS);
+        return decide(
+            Media::NOTHING,
+            "before and between live stretches the child side hears only the support officer",
+            BREAKS,
+        );
     }
     match sender {
         Judge => decide(Media::ALL, "the child sees and hears the judge", ONE_WAY_MIRROR),
@@ -133,8 +143,14 @@ fn to_child_side(sender: VideoRole, receiver: VideoRole, state: SessionState, or
         Prosecutor | DefenceCounsel if order.questioner.map(Questioner::role) == Some(sender) => {
             decide(Media::ALL, "the child sees and hears the counsel questioning", ONE_WAY_MIRROR)
         }
-        Prosecutor | DefenceCounsel => decide(Media::NOTHING, "only the counsel questioning now reaches the child", ONE_WAY_MIRROR),
-        _ => decide(Media::NOTHING, "the child side receives only the judge, the questioner and the support officer", ONE_WAY_MIRROR),
+        Prosecutor | DefenceCounsel => {
+            decide(Media::NOTHING, "only the counsel questioning now reaches the child", ONE_WAY_MIRROR)
+        }
+        _ => decide(
+            Media::NOTHING,
+            "the child side receives only the judge, the questioner and the support officer",
+            ONE_WAY_MIRROR,
+        ),
     }
 }
 
@@ -153,12 +169,16 @@ fn from_child_side(sender: VideoRole, receiver: VideoRole, state: SessionState, 
         SessionState::Live => {}
     }
     match receiver {
-        Judge | Prosecutor | DefenceCounsel | SupportOfficer => decide(Media::ALL, "the court sees and hears the child", ONE_WAY_MIRROR),
+        Judge | Prosecutor | DefenceCounsel | SupportOfficer => {
+            decide(Media::ALL, "the court sees and hears the child", ONE_WAY_MIRROR)
+        }
         Accused => match sender {
             ChildWitness if order.accused_may_see_child => {
                 decide(Media::ALL, "the judge's order lets the accused see the child", HEAR_THE_CHILD)
             }
-            ChildWitness | Intermediary => decide(Media::AUDIO, "the accused hears the child but does not see the child", HEAR_THE_CHILD),
+            ChildWitness | Intermediary => {
+                decide(Media::AUDIO, "the accused hears the child but does not see the child", HEAR_THE_CHILD)
+            }
             _ => decide(Media::NOTHING, "the accused does not see into the child's room", ONE_WAY_MIRROR),
         },
         _ => decide(Media::NOTHING, "the child's evidence is given in camera", IN_CAMERA),
@@ -172,7 +192,9 @@ fn within_court(sender: VideoRole, receiver: VideoRole) -> Decision {
     use VideoRole::*;
     match (sender, receiver) {
         (Observer, _) => decide(Media::NOTHING, "observers watch; they are not seen or heard", IN_CAMERA),
-        (Accused, Judge | Prosecutor | DefenceCounsel) => decide(Media::ALL, "the court sees and hears the accused", ""),
+        (Accused, Judge | Prosecutor | DefenceCounsel) => {
+            decide(Media::ALL, "the court sees and hears the accused", "")
+        }
         (Accused, _) => decide(Media::NOTHING, "the accused reaches only the judge and counsel", ONE_WAY_MIRROR),
         (SupportOfficer, Accused) | (SupportOfficer, Observer) => {
             decide(Media::NOTHING, "the support officer may be in the child's room", ONE_WAY_MIRROR)

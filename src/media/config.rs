@@ -38,7 +38,9 @@ impl MediaConfig {
     pub fn from_env(bind: &str, data_dir: &Path) -> MediaConfig {
         let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let list = |name: &str| -> Vec<String> {
-            var(name).map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+            var(name)
+                .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default()
         };
         let urls = list("AMAAN_ICE_SERVERS");
         let username = var("AMAAN_TURN_USERNAME").unwrap_or_default();
@@ -66,7 +68,14 @@ impl MediaConfig {
 
     /// For tests and the benchmark: loopback only, no STUN.
     pub fn loopback(recordings_dir: PathBuf) -> MediaConfig {
-        MediaConfig { node_id: "local".into(), ice_servers: Vec::new(), loopback_only: true, public_ips: Vec::new(), recordings_dir, threads: 2 }
+        MediaConfig {
+            node_id: "local".into(),
+            ice_servers: Vec::new(),
+            loopback_only: true,
+            public_ips: Vec::new(),
+            recordings_dir,
+            threads: 2,
+        }
     }
 }
 

@@ -46,7 +46,14 @@ impl Hub {
 
     /// Registers a connection. A second connection of the same participant
     /// (a reconnect) replaces the first, which is told to close.
-    pub fn connect(&self, session_id: i64, participant_id: i64, role: VideoRole, display_name: &str, tx: UnboundedSender<Outgoing>) -> u64 {
+    pub fn connect(
+        &self,
+        session_id: i64,
+        participant_id: i64,
+        role: VideoRole,
+        display_name: &str,
+        tx: UnboundedSender<Outgoing>,
+    ) -> u64 {
         let conn_id = self.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
         let old = self.with(|s| {
             s.entry(session_id)
@@ -91,7 +98,8 @@ impl Hub {
 
     /// Sends each connected participant the list it may see.
     pub fn send_participants(&self, session_id: i64) {
-        let conns: Vec<(i64, Conn)> = self.with(|s| s.get(&session_id).map(|c| c.iter().map(|(k, v)| (*k, v.clone())).collect()).unwrap_or_default());
+        let conns: Vec<(i64, Conn)> = self
+            .with(|s| s.get(&session_id).map(|c| c.iter().map(|(k, v)| (*k, v.clone())).collect()).unwrap_or_default());
         let mut everyone: Vec<ParticipantEntry> = conns
             .iter()
             .map(|(id, c)| ParticipantEntry { participant_id: *id, role: c.role, display_name: c.display_name.clone() })
@@ -104,7 +112,8 @@ impl Hub {
     }
 
     pub fn broadcast(&self, session_id: i64, msg: &ServerMsg) {
-        let txs: Vec<UnboundedSender<Outgoing>> = self.with(|s| s.get(&session_id).map(|c| c.values().map(|c| c.tx.clone()).collect()).unwrap_or_default());
+        let txs: Vec<UnboundedSender<Outgoing>> =
+            self.with(|s| s.get(&session_id).map(|c| c.values().map(|c| c.tx.clone()).collect()).unwrap_or_default());
         for tx in txs {
             let _ = tx.send(Outgoing::Msg(msg.clone()));
         }
@@ -113,7 +122,9 @@ impl Hub {
     /// Sends to every connected participant of one role; returns how many.
     pub fn send_to_role(&self, session_id: i64, role: VideoRole, msg: &ServerMsg) -> usize {
         let txs: Vec<UnboundedSender<Outgoing>> = self.with(|s| {
-            s.get(&session_id).map(|c| c.values().filter(|c| c.role == role).map(|c| c.tx.clone()).collect()).unwrap_or_default()
+            s.get(&session_id)
+                .map(|c| c.values().filter(|c| c.role == role).map(|c| c.tx.clone()).collect())
+                .unwrap_or_default()
         });
         for tx in &txs {
             let _ = tx.send(Outgoing::Msg(msg.clone()));

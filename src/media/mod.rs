@@ -102,7 +102,12 @@ pub trait Forwarder: Send + Sync + 'static {
     /// The client's offer with its own tracks; `channels` maps a media
     /// section's mid to the channel it carries (main unless named). Returns
     /// the answer.
-    fn offer(&self, peer: PeerId, sdp: String, channels: HashMap<String, Channel>) -> BoxFuture<'_, Result<String, MediaError>>;
+    fn offer(
+        &self,
+        peer: PeerId,
+        sdp: String,
+        channels: HashMap<String, Channel>,
+    ) -> BoxFuture<'_, Result<String, MediaError>>;
     /// The client's answer to a server offer.
     fn answer(&self, peer: PeerId, sdp: String) -> BoxFuture<'_, Result<(), MediaError>>;
     /// A trickled candidate from the client.

@@ -26,9 +26,15 @@ pub enum ClientMsg {
         #[serde(default)]
         channels: HashMap<String, Channel>,
     },
-    Answer { sdp: String },
-    Candidate { candidate: IceCandidate },
-    Question { text: String },
+    Answer {
+        sdp: String,
+    },
+    Candidate {
+        candidate: IceCandidate,
+    },
+    Question {
+        text: String,
+    },
     Leave {},
 }
 
@@ -42,24 +48,12 @@ pub struct ParticipantEntry {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
-    Welcome {
-        session_id: i64,
-        participant_id: i64,
-        role: VideoRole,
-        state: SessionState,
-        ice_servers: Vec<IceServer>,
-    },
+    Welcome { session_id: i64, participant_id: i64, role: VideoRole, state: SessionState, ice_servers: Vec<IceServer> },
     Answer { sdp: String },
     Offer { sdp: String },
     Participants { items: Vec<ParticipantEntry> },
     State { state: SessionState },
-    Question {
-        from_participant_id: i64,
-        from_role: VideoRole,
-        from_name: String,
-        text: String,
-        at: DateTime<Utc>,
-    },
+    Question { from_participant_id: i64, from_role: VideoRole, from_name: String, text: String, at: DateTime<Utc> },
     QuestionSent {},
     Error { code: String, detail: String },
 }

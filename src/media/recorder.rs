@@ -109,14 +109,16 @@ impl Recording {
         std::thread::Builder::new()
             .name(format!("rec-s{}-t{}", subject.session_id, subject.track))
             .spawn(move || {
-                let result = write_all(writer, rx, container).and_then(|()| hash_file(&path)).map(|(sha256, bytes)| FinishedRecording {
-                    session_id: subject.session_id,
-                    participant_id: subject.participant_id,
-                    role: subject.role,
-                    kind,
-                    path,
-                    sha256,
-                    bytes,
+                let result = write_all(writer, rx, container).and_then(|()| hash_file(&path)).map(|(sha256, bytes)| {
+                    FinishedRecording {
+                        session_id: subject.session_id,
+                        participant_id: subject.participant_id,
+                        role: subject.role,
+                        kind,
+                        path,
+                        sha256,
+                        bytes,
+                    }
                 });
                 let _ = done_tx.send(result);
             })
@@ -140,7 +142,11 @@ impl Recording {
 /// The writers index into payloads and subtract timestamps on the
 /// assumption of well-formed input; a client controls that input, so each
 /// write is fenced and packets that go back in time are dropped.
-fn write_all(mut writer: Box<dyn Writer + Send>, rx: mpsc::Receiver<Packet>, container: Container) -> Result<(), String> {
+fn write_all(
+    mut writer: Box<dyn Writer + Send>,
+    rx: mpsc::Receiver<Packet>,
+    container: Container,
+) -> Result<(), String> {
     let mut last_ts: Option<u32> = None;
     let mut failures = 0u64;
     for packet in rx {
@@ -186,7 +192,14 @@ mod tests {
 
     fn opus(seq: u16, ts: u32) -> Packet {
         Packet {
-            header: Header { version: 2, payload_type: 111, sequence_number: seq, timestamp: ts, ssrc: 1, ..Header::default() },
+            header: Header {
+                version: 2,
+                payload_type: 111,
+                sequence_number: seq,
+                timestamp: ts,
+                ssrc: 1,
+                ..Header::default()
+            },
             payload: vec![0xfc, 1, 2, 3].into(),
         }
     }
@@ -214,7 +227,8 @@ mod tests {
     async fn garbage_video_does_not_stop_the_recorder() {
         let dir = tempfile::tempdir().map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
         let subject = Subject { session_id: 1, participant_id: 2, role: VideoRole::ChildWitness, track: 4 };
-        let rec = Recording::start(dir.path(), subject, Container::Ivf { vp9: false }).unwrap_or_else(|e| panic!("{e}"));
+        let rec =
+            Recording::start(dir.path(), subject, Container::Ivf { vp9: false }).unwrap_or_else(|e| panic!("{e}"));
         let mut p = opus(1, 1);
         p.payload = vec![0x90].into();
         rec.write(&p);

@@ -39,7 +39,9 @@ use webrtc::track::track_local::{TrackLocal, TrackLocalWriter};
 use webrtc::track::track_remote::TrackRemote;
 
 use super::recorder::{Container, Recording, Subject};
-use super::{FinishedRecording, Forwarder, ForwardingStats, IceCandidate, Joiner, MediaConfig, MediaError, MediaEvent, PeerId};
+use super::{
+    FinishedRecording, Forwarder, ForwardingStats, IceCandidate, Joiner, MediaConfig, MediaError, MediaEvent, PeerId,
+};
 use crate::domain::video::{SessionState, VideoRole};
 use crate::domain::visibility::{self, Channel, Order};
 
@@ -297,7 +299,11 @@ impl Inner {
                 .config
                 .ice_servers
                 .iter()
-                .map(|s| RTCIceServer { urls: s.urls.clone(), username: s.username.clone(), credential: s.credential.clone() })
+                .map(|s| RTCIceServer {
+                    urls: s.urls.clone(),
+                    username: s.username.clone(),
+                    credential: s.credential.clone(),
+                })
                 .collect(),
             ..RTCConfiguration::default()
         }
@@ -350,11 +356,18 @@ impl Inner {
         Ok(peer.id)
     }
 
-    async fn offer(self: &Arc<Self>, peer_id: PeerId, sdp: String, channels: HashMap<String, Channel>) -> Result<String, MediaError> {
+    async fn offer(
+        self: &Arc<Self>,
+        peer_id: PeerId,
+        sdp: String,
+        channels: HashMap<String, Channel>,
+    ) -> Result<String, MediaError> {
         let peer = self.peer(peer_id)?;
         let mut n = peer.negotiation.lock().await;
         if n.in_flight {
-            return Err(MediaError::BadDescription("the server's offer is waiting for your answer; answer it first".into()));
+            return Err(MediaError::BadDescription(
+                "the server's offer is waiting for your answer; answer it first".into(),
+            ));
         }
         lock(&peer.channels).extend(channels);
         let offer = RTCSessionDescription::offer(sdp).map_err(|e| MediaError::BadDescription(e.to_string()))?;
@@ -562,7 +575,10 @@ impl Inner {
             .pc
             .add_transceiver_from_track(
                 Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>,
-                Some(RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Sendonly, send_encodings: Vec::new() }),
+                Some(RTCRtpTransceiverInit {
+                    direction: RTCRtpTransceiverDirection::Sendonly,
+                    send_encodings: Vec::new(),
+                }),
             )
             .await
             .map_err(internal)?;
@@ -574,7 +590,8 @@ impl Inner {
         tokio::spawn(async move {
             while let Ok((packets, _)) = rtcp_sender.read_rtcp().await {
                 let wants_keyframe = packets.iter().any(|p| {
-                    p.as_any().downcast_ref::<PictureLossIndication>().is_some() || p.as_any().downcast_ref::<FullIntraRequest>().is_some()
+                    p.as_any().downcast_ref::<PictureLossIndication>().is_some()
+                        || p.as_any().downcast_ref::<FullIntraRequest>().is_some()
                 });
                 if wants_keyframe {
                     match source.upgrade() {
@@ -599,10 +616,14 @@ impl Inner {
             tracing::warn!(codec = %published.codec.mime_type, "this codec is not recorded");
             return;
         };
-        let subject = Subject { session_id, participant_id: published.participant_id, role: published.role, track: published.id };
+        let subject =
+            Subject { session_id, participant_id: published.participant_id, role: published.role, track: published.id };
         match Recording::start(&self.config.recordings_dir, subject, container) {
             Ok(recording) => published.update_sinks(|sinks| {
-                sinks.push(Arc::new(Sink { target: Target::Recorder(Mutex::new(Some(recording))), allowed: AtomicBool::new(true) }))
+                sinks.push(Arc::new(Sink {
+                    target: Target::Recorder(Mutex::new(Some(recording))),
+                    allowed: AtomicBool::new(true),
+                }))
             }),
             Err(e) => tracing::error!(error = %e, "could not start a recording"),
         }
@@ -621,7 +642,9 @@ impl Inner {
                     retired.extend(r.tracks.remove(&id));
                 }
                 for t in r.tracks.values() {
-                    t.update_sinks(|sinks| sinks.retain(|s| !matches!(&s.target, Target::Peer { peer, .. } if *peer == peer_id)));
+                    t.update_sinks(|sinks| {
+                        sinks.retain(|s| !matches!(&s.target, Target::Peer { peer, .. } if *peer == peer_id))
+                    });
                 }
             }
             self.retire_tracks(&room, retired).await;
@@ -722,17 +745,31 @@ impl WebrtcSfu {
 impl Forwarder for WebrtcSfu {
     fn join(&self, joiner: Joiner, events: UnboundedSender<MediaEvent>) -> BoxFuture<'_, Result<PeerId, MediaError>> {
         let inner = Arc::clone(&self.inner);
-        self.on_runtime(async move { inner.join(joiner, events).await }, Err(MediaError::Internal("the media runtime stopped".into())))
+        self.on_runtime(
+            async move { inner.join(joiner, events).await },
+            Err(MediaError::Internal("the media runtime stopped".into())),
+        )
     }
 
-    fn offer(&self, peer: PeerId, sdp: String, channels: HashMap<String, Channel>) -> BoxFuture<'_, Result<String, MediaError>> {
+    fn offer(
+        &self,
+        peer: PeerId,
+        sdp: String,
+        channels: HashMap<String, Channel>,
+    ) -> BoxFuture<'_, Result<String, MediaError>> {
         let inner = Arc::clone(&self.inner);
-        self.on_runtime(async move { inner.offer(peer, sdp, channels).await }, Err(MediaError::Internal("the media runtime stopped".into())))
+        self.on_runtime(
+            async move { inner.offer(peer, sdp, channels).await },
+            Err(MediaError::Internal("the media runtime stopped".into())),
+        )
     }
 
     fn answer(&self, peer: PeerId, sdp: String) -> BoxFuture<'_, Result<(), MediaError>> {
         let inner = Arc::clone(&self.inner);
-        self.on_runtime(async move { inner.answer(peer, sdp).await }, Err(MediaError::Internal("the media runtime stopped".into())))
+        self.on_runtime(
+            async move { inner.answer(peer, sdp).await },
+            Err(MediaError::Internal("the media runtime stopped".into())),
+        )
     }
 
     fn candidate(&self, peer: PeerId, candidate: IceCandidate) -> BoxFuture<'_, Result<(), MediaError>> {

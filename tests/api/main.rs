@@ -15,3 +15,4 @@ mod isolation;
 mod privacy;
 mod process;
 mod security;
+mod video;
