@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::input::Body;
 use crate::auth::{password, token, AuthUser};
 use crate::db::{self, audit, audit::Actor, audit::Change};
 use crate::error::AppError;
@@ -40,7 +41,7 @@ struct LoginOutput {
 const BAD_LOGIN: &str = "Wrong username or password, or the account is resting after repeated failures.";
 
 #[tracing::instrument(skip_all)]
-async fn login(state: web::Data<AppState>, body: web::Json<LoginInput>) -> Result<HttpResponse, AppError> {
+async fn login(state: web::Data<AppState>, body: Body<LoginInput>) -> Result<HttpResponse, AppError> {
     let LoginInput { username, password } = body.into_inner();
     if username.len() > 100 || password.len() > 256 {
         return Err(AppError::Unauthenticated(BAD_LOGIN.into()));

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::input::Body;
 use super::input::{self, PageQuery, Paged};
 use super::views::{self, CaseView, HearingView, PartyView};
 use crate::auth::extract::{Clerks, Staff};
@@ -55,7 +56,7 @@ fn check_cognizance(date: NaiveDate, today: NaiveDate) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn create_case(state: web::Data<AppState>, clerk: Authorized<Clerks>, body: web::Json<CaseInput>) -> Result<HttpResponse, AppError> {
+async fn create_case(state: web::Data<AppState>, clerk: Authorized<Clerks>, body: Body<CaseInput>) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let court_id = clerk.court_id.ok_or_else(|| AppError::forbidden("a clerk without a court cannot register cases"))?;
     if let Some(other) = b.court_id {
@@ -158,7 +159,7 @@ async fn update_case(
     state: web::Data<AppState>,
     clerk: Authorized<Clerks>,
     id: web::Path<i64>,
-    body: web::Json<CasePatch>,
+    body: Body<CasePatch>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let b = body.into_inner();
@@ -231,7 +232,7 @@ async fn add_party(
     state: web::Data<AppState>,
     clerk: Authorized<Clerks>,
     id: web::Path<i64>,
-    body: web::Json<PartyInput>,
+    body: Body<PartyInput>,
 ) -> Result<HttpResponse, AppError> {
     let case_id = id.into_inner();
     let b = body.into_inner();

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{NaiveTime, Utc};
 use serde::Deserialize;
 
+use super::input::Body;
 use super::input::{self, PageQuery, Paged};
 use crate::auth::extract::{Admins, Staff};
 use crate::auth::Authorized;
@@ -79,7 +80,7 @@ fn court_form(
 async fn create_court(
     state: web::Data<AppState>,
     admin: Authorized<Admins>,
-    body: web::Json<CourtInput>,
+    body: Body<CourtInput>,
 ) -> Result<HttpResponse, AppError> {
     if !admin.is_system_admin() {
         return Err(AppError::forbidden("only a system administrator (one not bound to a court) may create courts"));
@@ -127,7 +128,7 @@ async fn update_court(
     state: web::Data<AppState>,
     admin: Authorized<Admins>,
     id: web::Path<i64>,
-    body: web::Json<CourtPatch>,
+    body: Body<CourtPatch>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     admin.ensure_court(id)?;
@@ -181,7 +182,7 @@ async fn add_room(
     state: web::Data<AppState>,
     admin: Authorized<Admins>,
     id: web::Path<i64>,
-    body: web::Json<RoomInput>,
+    body: Body<RoomInput>,
 ) -> Result<HttpResponse, AppError> {
     let court_id = id.into_inner();
     admin.ensure_court(court_id)?;
@@ -235,7 +236,7 @@ async fn add_waiting_area(
     state: web::Data<AppState>,
     admin: Authorized<Admins>,
     id: web::Path<i64>,
-    body: web::Json<WaitingAreaInput>,
+    body: Body<WaitingAreaInput>,
 ) -> Result<HttpResponse, AppError> {
     let court_id = id.into_inner();
     admin.ensure_court(court_id)?;

@@ -6,6 +6,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::cases::visible_case;
+use super::input::Body;
 use super::input;
 use super::views;
 use crate::auth::extract::{Clerks, Staff};
@@ -39,7 +40,7 @@ async fn create_hearing(
     state: web::Data<AppState>,
     clerk: Authorized<Clerks>,
     id: web::Path<i64>,
-    body: web::Json<HearingInput>,
+    body: Body<HearingInput>,
 ) -> Result<HttpResponse, AppError> {
     let case_id = id.into_inner();
     let b = body.into_inner();

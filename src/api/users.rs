@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 
+use super::input::Body;
 use super::input::{self, PageQuery, Paged};
 use crate::auth::extract::Admins;
 use crate::auth::{password, Authorized};
@@ -62,7 +63,7 @@ pub fn new_user(username_text: &str, display: Option<&str>, password_text: &str,
     })
 }
 
-async fn create_user(state: web::Data<AppState>, admin: Authorized<Admins>, body: web::Json<UserInput>) -> Result<HttpResponse, AppError> {
+async fn create_user(state: web::Data<AppState>, admin: Authorized<Admins>, body: Body<UserInput>) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let court_id = match (admin.court_scope(), b.court_id) {
         (None, court) => court,
@@ -120,7 +121,7 @@ async fn update_user(
     state: web::Data<AppState>,
     admin: Authorized<Admins>,
     id: web::Path<i64>,
-    body: web::Json<UserPatch>,
+    body: Body<UserPatch>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let patch = body.into_inner();

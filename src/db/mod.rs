@@ -28,6 +28,19 @@ pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// Every table, for tools that look at the whole database (tests, demo).
+pub const TABLES: &[&str] = &[
+    "courts",
+    "court_rooms",
+    "waiting_areas",
+    "users",
+    "cases",
+    "parties",
+    "hearings",
+    "audit_head",
+    "audit_events",
+];
+
 /// Which backend a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -86,6 +99,7 @@ pub fn connect_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
     let manager = ConnectionManager::<DbConn>::new(target);
     let pool = Pool::builder()
         .max_size(max_size)
+        .min_idle(Some(1))
         .connection_customizer(Box::new(SqliteTuning))
         .build(manager)?;
     Ok(pool)
