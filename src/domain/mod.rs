@@ -6,3 +6,5 @@ pub mod hearing;
 pub mod privacy;
 pub mod roles;
 pub mod rules;
+pub mod clocks;
+pub mod priority;
