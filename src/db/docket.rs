@@ -1,8 +1,12 @@
 //! The reads behind the docket, the child-cases list, the cause list and
-//! escalations. Written as SQL text (one string for both backends: `$n`
-//! parameters are positional in PostgreSQL and, numbered in order of first
-//! use, in SQLite too) so the benchmark can run the very same statements
-//! raw through the driver and compare.
+//! escalations. Written as SQL text, one string for both backends, so the
+//! benchmark can run the very same statements raw through the driver.
+//!
+//! `$n` parameters: PostgreSQL numbers them as written; SQLite treats `$n`
+//! as a name and numbers names in order of FIRST APPEARANCE in the text. The
+//! two agree only if `$1, $2, …` first appear in that order, so each
+//! statement here is written that way (a subquery in the select list comes
+//! before the WHERE clause).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -175,12 +179,12 @@ pub fn open_cases(conn: &mut DbConn, court_id: i64, now: NaiveDateTime, children
     let sql = format!(
         "SELECT c.id AS case_id, c.number, c.offence, c.cognizance_date, c.accused_in_custody, c.status AS case_status, \
          {CASE_HEARING_FACTS}, \
-         (SELECT MIN(n.starts_at) FROM hearings n WHERE n.case_id = c.id AND n.status = 'scheduled' AND n.starts_at >= $2) AS next_hearing_at \
-         FROM cases c WHERE c.court_id = $1 AND c.status = 'open'{child_filter} ORDER BY c.id"
+         (SELECT MIN(n.starts_at) FROM hearings n WHERE n.case_id = c.id AND n.status = 'scheduled' AND n.starts_at >= $1) AS next_hearing_at \
+         FROM cases c WHERE c.court_id = $2 AND c.status = 'open'{child_filter} ORDER BY c.id"
     );
     let cases: Vec<OpenCaseRow> = diesel::sql_query(sql)
-        .bind::<BigInt, _>(court_id)
         .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(court_id)
         .load(conn)?;
     let children: Vec<ChildRow> = diesel::sql_query(
         "SELECT p.id, p.case_id, p.name, p.date_of_birth, p.pseudonym FROM parties p JOIN cases c ON c.id = p.case_id \

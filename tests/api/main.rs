@@ -8,5 +8,6 @@ mod audit;
 mod auth;
 mod bad_input;
 mod courts;
+mod docket;
 mod isolation;
 mod privacy;
