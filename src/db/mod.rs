@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod cases;
 pub mod courts;
+pub mod docket;
 pub mod hearings;
 pub mod parties;
 pub mod schema;

@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod courts;
 mod crash;
+mod docket;
 mod fuzz;
 mod hostile;
 mod isolation;
