@@ -108,10 +108,8 @@ fn children_by_case(rows: &[ChildRow]) -> HashMap<i64, Vec<&ChildRow>> {
 
 fn assess(case: &CaseRow, children: &[&ChildRow], day: &CourtDay, viewer: Option<StaffRole>) -> Assessed {
     let may_see = viewer.is_some_and(privacy::may_see_child_identity);
-    let ages: Vec<i32> = children
-        .iter()
-        .filter_map(|c| c.date_of_birth.map(|dob| privacy::age_in_years(dob, day.today)))
-        .collect();
+    let ages: Vec<i32> =
+        children.iter().filter_map(|c| c.date_of_birth.map(|dob| privacy::age_in_years(dob, day.today))).collect();
     let views = children
         .iter()
         .map(|c| ChildView {
@@ -204,7 +202,11 @@ struct Docket {
 
 /// The dates asked for, checked: `from` defaults to the court's today and
 /// `to` to `from`; both are local dates, inclusive.
-fn date_range(from: Option<NaiveDate>, to: Option<NaiveDate>, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), AppError> {
+fn date_range(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), AppError> {
     let from = from.unwrap_or(today);
     let to = to.unwrap_or(from);
     if to < from {
@@ -233,7 +235,12 @@ fn listed(h: &HearingRow, day: &CourtDay) -> ListedHearing {
 
 /// Hearings in docket order: by the case's priority, equal scores by case
 /// id, then by time.
-fn rank_hearings<'a>(rows: &'a [HearingRow], children: &[ChildRow], day: &CourtDay, viewer: Option<StaffRole>) -> Vec<(&'a HearingRow, Assessed)> {
+fn rank_hearings<'a>(
+    rows: &'a [HearingRow],
+    children: &[ChildRow],
+    day: &CourtDay,
+    viewer: Option<StaffRole>,
+) -> Vec<(&'a HearingRow, Assessed)> {
     let by_case = children_by_case(children);
     let mut assessed_cases: HashMap<i64, Assessed> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
@@ -258,7 +265,11 @@ fn rank_hearings<'a>(rows: &'a [HearingRow], children: &[ChildRow], day: &CourtD
 /// `GET /api/docket?judge_id=&from=&to=`: a judge's hearings in priority
 /// order, for the judges and clerks of that judge's court. A judge may
 /// leave out `judge_id` to see their own.
-async fn docket(state: web::Data<AppState>, user: Authorized<DocketReaders>, q: web::Query<DocketQuery>) -> Result<HttpResponse, AppError> {
+async fn docket(
+    state: web::Data<AppState>,
+    user: Authorized<DocketReaders>,
+    q: web::Query<DocketQuery>,
+) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let viewer = user.user.clone();
     let judge_id = match (q.judge_id, viewer.role) {
@@ -379,7 +390,11 @@ fn load_open_cases(
 /// `GET /api/courts/{id}/child-cases`: every open case of the court with a
 /// child witness, nearest deadline first, whether or not a hearing is
 /// listed. For the court's judges and clerks.
-async fn child_cases(state: web::Data<AppState>, user: Authorized<DocketReaders>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn child_cases(
+    state: web::Data<AppState>,
+    user: Authorized<DocketReaders>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let court_id = id.into_inner();
     user.ensure_court(court_id)?;
     let viewer = user.role;
@@ -455,8 +470,12 @@ async fn cause_list(
         let court = db::courts::find(conn, court_id)?;
         let day = CourtDay::of(&court, Utc::now())?;
         let date = date.unwrap_or(day.today);
-        let (rows, children) =
-            db::docket::court_hearings(conn, court_id, day.day_start_utc(date), day.day_start_utc(date + Duration::days(1)))?;
+        let (rows, children) = db::docket::court_hearings(
+            conn,
+            court_id,
+            day.day_start_utc(date),
+            day.day_start_utc(date + Duration::days(1)),
+        )?;
         let in_camera = day.profile.child.in_camera.value;
         let lines: Vec<CauseListLine> = rank_hearings(&rows, &children, &day, None)
             .into_iter()
@@ -495,7 +514,11 @@ struct EscalationItem {
 /// Chief Justice), most overdue first. For the court's judges and its
 /// administrator; derived from the clocks on every call, so it is never
 /// stale and no node keeps it.
-async fn escalations(state: web::Data<AppState>, user: Authorized<EscalationReaders>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn escalations(
+    state: web::Data<AppState>,
+    user: Authorized<EscalationReaders>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let court_id = id.into_inner();
     user.ensure_court(court_id)?;
     let body = db::run(&state.pool, move |conn| {

@@ -147,16 +147,28 @@ fn ranged<T: QueryableByName<super::MultiBackend> + 'static>(
 }
 
 /// A judge's listed hearings in [from, to) and the children of their cases.
-pub fn judge_docket(conn: &mut DbConn, judge_id: i64, from: NaiveDateTime, to: NaiveDateTime) -> Result<(Vec<HearingRow>, Vec<ChildRow>), AppError> {
+pub fn judge_docket(
+    conn: &mut DbConn,
+    judge_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<(Vec<HearingRow>, Vec<ChildRow>), AppError> {
     let hearings = ranged(conn, &judge_hearings_sql(), judge_id, from, to)?;
-    let children = if hearings.is_empty() { Vec::new() } else { ranged(conn, &judge_children_sql(), judge_id, from, to)? };
+    let children =
+        if hearings.is_empty() { Vec::new() } else { ranged(conn, &judge_children_sql(), judge_id, from, to)? };
     Ok((hearings, children))
 }
 
 /// A court's listed hearings in [from, to) and the children of their cases.
-pub fn court_hearings(conn: &mut DbConn, court_id: i64, from: NaiveDateTime, to: NaiveDateTime) -> Result<(Vec<HearingRow>, Vec<ChildRow>), AppError> {
+pub fn court_hearings(
+    conn: &mut DbConn,
+    court_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<(Vec<HearingRow>, Vec<ChildRow>), AppError> {
     let hearings = ranged(conn, &court_hearings_sql(), court_id, from, to)?;
-    let children = if hearings.is_empty() { Vec::new() } else { ranged(conn, &court_children_sql(), court_id, from, to)? };
+    let children =
+        if hearings.is_empty() { Vec::new() } else { ranged(conn, &court_children_sql(), court_id, from, to)? };
     Ok((hearings, children))
 }
 
@@ -170,7 +182,12 @@ pub struct OpenCaseRow {
 
 /// Open cases of a court with their next scheduled hearing at or after
 /// `now`; only those with a child witness when `children_only`.
-pub fn open_cases(conn: &mut DbConn, court_id: i64, now: NaiveDateTime, children_only: bool) -> Result<(Vec<OpenCaseRow>, Vec<ChildRow>), AppError> {
+pub fn open_cases(
+    conn: &mut DbConn,
+    court_id: i64,
+    now: NaiveDateTime,
+    children_only: bool,
+) -> Result<(Vec<OpenCaseRow>, Vec<ChildRow>), AppError> {
     let child_filter = if children_only {
         " AND EXISTS (SELECT 1 FROM parties x WHERE x.case_id = c.id AND x.role = 'child_witness')"
     } else {
@@ -182,10 +199,8 @@ pub fn open_cases(conn: &mut DbConn, court_id: i64, now: NaiveDateTime, children
          (SELECT MIN(n.starts_at) FROM hearings n WHERE n.case_id = c.id AND n.status = 'scheduled' AND n.starts_at >= $1) AS next_hearing_at \
          FROM cases c WHERE c.court_id = $2 AND c.status = 'open'{child_filter} ORDER BY c.id"
     );
-    let cases: Vec<OpenCaseRow> = diesel::sql_query(sql)
-        .bind::<Timestamp, _>(now)
-        .bind::<BigInt, _>(court_id)
-        .load(conn)?;
+    let cases: Vec<OpenCaseRow> =
+        diesel::sql_query(sql).bind::<Timestamp, _>(now).bind::<BigInt, _>(court_id).load(conn)?;
     let children: Vec<ChildRow> = diesel::sql_query(
         "SELECT p.id, p.case_id, p.name, p.date_of_birth, p.pseudonym FROM parties p JOIN cases c ON c.id = p.case_id \
          WHERE c.court_id = $1 AND c.status = 'open' AND p.role = 'child_witness' ORDER BY p.case_id, p.id",

@@ -26,7 +26,13 @@ async fn room(app: &TestApp, court: &Court, name: &str) -> i64 {
 }
 
 /// A case registered by the clerk; with a child witness when `child` names one.
-async fn case(app: &TestApp, court: &Court, number: &str, cognizance: NaiveDate, child: Option<(&str, NaiveDate)>) -> i64 {
+async fn case(
+    app: &TestApp,
+    court: &Court,
+    number: &str,
+    cognizance: NaiveDate,
+    child: Option<(&str, NaiveDate)>,
+) -> i64 {
     let (s, body) = app
         .post(
             "/api/cases",
@@ -49,7 +55,15 @@ async fn case(app: &TestApp, court: &Court, number: &str, cognizance: NaiveDate,
 }
 
 /// A hearing at `hour`:00 Karachi time on `day`.
-async fn hearing(app: &TestApp, court: &Court, case_id: i64, judge_id: i64, room_id: i64, day: NaiveDate, hour: u32) -> i64 {
+async fn hearing(
+    app: &TestApp,
+    court: &Court,
+    case_id: i64,
+    judge_id: i64,
+    room_id: i64,
+    day: NaiveDate,
+    hour: u32,
+) -> i64 {
     let (s, body) = app
         .post(
             &format!("/api/cases/{case_id}/hearings"),
@@ -94,9 +108,15 @@ async fn the_docket_puts_a_broken_clock_first_then_the_youngest_child_nearest_it
 
     // pk: the 2016 Act's three months run from cognizance.
     let adult = case(&app, &court, "ADULT-1", today - Duration::days(40), None).await;
-    let older_child = case(&app, &court, "CHILD-15", today - Duration::days(80), Some(("Hamid Older", years_ago(today, 15, 20)))).await;
-    let young_child = case(&app, &court, "CHILD-7", today - Duration::days(80), Some(("Iqra Younger", years_ago(today, 7, 20)))).await;
-    let broken = case(&app, &court, "BROKEN-12", today - Duration::days(100), Some(("Bilal Broken", years_ago(today, 12, 20)))).await;
+    let older_child =
+        case(&app, &court, "CHILD-15", today - Duration::days(80), Some(("Hamid Older", years_ago(today, 15, 20))))
+            .await;
+    let young_child =
+        case(&app, &court, "CHILD-7", today - Duration::days(80), Some(("Iqra Younger", years_ago(today, 7, 20))))
+            .await;
+    let broken =
+        case(&app, &court, "BROKEN-12", today - Duration::days(100), Some(("Bilal Broken", years_ago(today, 12, 20))))
+            .await;
 
     // Listed earliest-first in the opposite of priority order.
     hearing(&app, &court, adult, court.judge_id, r1, tomorrow, 9).await;
@@ -122,7 +142,11 @@ async fn the_docket_puts_a_broken_clock_first_then_the_youngest_child_nearest_it
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     let first = &items[0];
     assert!(first["breakdown"][0]["reason"].as_str().unwrap().contains("broken"), "{first}");
-    assert!(first["clocks"].as_array().unwrap().iter().any(|c| c["state"] == "broken" && c["days_left"].as_i64().unwrap() < 0));
+    assert!(first["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["state"] == "broken" && c["days_left"].as_i64().unwrap() < 0));
     let young = &items[1];
     assert_eq!(young["children"][0]["pseudonym"], "Child A");
     assert_eq!(young["children"][0]["age"], 7);
@@ -145,12 +169,19 @@ async fn child_cases_lists_every_open_child_case_by_deadline_even_with_nothing_l
     let r1 = room(&app, &court, "Court Room 1").await;
     let today = karachi_today();
 
-    let listed = case(&app, &court, "LISTED", today - Duration::days(60), Some(("Sara Listed", years_ago(today, 9, 0)))).await;
-    let unlisted = case(&app, &court, "UNLISTED", today - Duration::days(85), Some(("Omar Unlisted", years_ago(today, 10, 0)))).await;
-    let broken = case(&app, &court, "BROKEN", today - Duration::days(100), Some(("Nida Broken", years_ago(today, 13, 0)))).await;
+    let listed =
+        case(&app, &court, "LISTED", today - Duration::days(60), Some(("Sara Listed", years_ago(today, 9, 0)))).await;
+    let unlisted =
+        case(&app, &court, "UNLISTED", today - Duration::days(85), Some(("Omar Unlisted", years_ago(today, 10, 0))))
+            .await;
+    let broken =
+        case(&app, &court, "BROKEN", today - Duration::days(100), Some(("Nida Broken", years_ago(today, 13, 0)))).await;
     case(&app, &court, "ADULT", today - Duration::days(100), None).await;
-    let disposed = case(&app, &court, "DISPOSED", today - Duration::days(95), Some(("Ali Disposed", years_ago(today, 8, 0)))).await;
-    let (s, body) = app.patch(&format!("/api/cases/{disposed}"), Some(&court.clerk), json!({"status": "disposed"})).await;
+    let disposed =
+        case(&app, &court, "DISPOSED", today - Duration::days(95), Some(("Ali Disposed", years_ago(today, 8, 0))))
+            .await;
+    let (s, body) =
+        app.patch(&format!("/api/cases/{disposed}"), Some(&court.clerk), json!({"status": "disposed"})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     hearing(&app, &court, listed, court.judge_id, r1, today + Duration::days(3), 10).await;
     let _ = (unlisted, broken);
@@ -187,7 +218,14 @@ async fn the_cause_list_names_no_child_and_no_party() {
     let r1 = room(&app, &court, "Court Room 1").await;
     let today = karachi_today();
     let day = today + Duration::days(2);
-    let child_case = case(&app, &court, "CSA-77/2026", today - Duration::days(30), Some(("Zarmeena Qudsia", NaiveDate::from_ymd_opt(2017, 3, 9).unwrap()))).await;
+    let child_case = case(
+        &app,
+        &court,
+        "CSA-77/2026",
+        today - Duration::days(30),
+        Some(("Zarmeena Qudsia", NaiveDate::from_ymd_opt(2017, 3, 9).unwrap())),
+    )
+    .await;
     let adult_case = case(&app, &court, "SA-12/2026", today - Duration::days(30), None).await;
     hearing(&app, &court, adult_case, court.judge_id, r1, day, 9).await;
     hearing(&app, &court, child_case, court.judge_id, r1, day, 11).await;
@@ -241,7 +279,12 @@ async fn only_the_courts_judges_and_clerks_read_dockets_and_child_cases() {
     assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     let (s, body) = app.get(&format!("/api/docket?judge_id={}", court.clerk_id), Some(&court.clerk)).await;
     assert_problem(s, &body, StatusCode::NOT_FOUND, "not-found");
-    let (s, body) = app.get(&format!("/api/docket?judge_id={}&from={today}&to={}", court.judge_id, today + Duration::days(90)), Some(&court.clerk)).await;
+    let (s, body) = app
+        .get(
+            &format!("/api/docket?judge_id={}&from={today}&to={}", court.judge_id, today + Duration::days(90)),
+            Some(&court.clerk),
+        )
+        .await;
     assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     // Escalations are for the judge and the court administrator, not clerks.
     let (s, body) = app.get(&format!("/api/courts/{}/escalations", court.id), Some(&court.clerk)).await;
