@@ -117,7 +117,14 @@ struct Seeded {
     court_id: i64,
 }
 
-fn measure(args: &DocketArgs, url: &str, backend: Backend, n_cases: usize, n_hearings: usize, judges: usize) -> anyhow::Result<()> {
+fn measure(
+    args: &DocketArgs,
+    url: &str,
+    backend: Backend,
+    n_cases: usize,
+    n_hearings: usize,
+    judges: usize,
+) -> anyhow::Result<()> {
     println!("amaan bench docket: {backend:?}, {n_cases} cases, {n_hearings} hearings, {judges} judges");
     let pool = db::connect_pool(url, 2)?;
     let mut conn = pool.get()?;
@@ -136,8 +143,9 @@ fn measure(args: &DocketArgs, url: &str, backend: Backend, n_cases: usize, n_hea
     println!("judge {} has {} hearings ({} children) from {from} to {to}", seeded.judge_id, rows.0.len(), rows.1.len());
 
     let secret = Secret::new((0..48).map(|_| rand::random::<u8>()).collect());
-    let (token, _) = crate::auth::token::issue(&secret, seeded.judge_id, "judge", Some(seeded.court_id), 0, Duration::hours(2))
-        .map_err(|e| anyhow!(e))?;
+    let (token, _) =
+        crate::auth::token::issue(&secret, seeded.judge_id, "judge", Some(seeded.court_id), 0, Duration::hours(2))
+            .map_err(|e| anyhow!(e))?;
     let port = start_server(url, secret)?;
     let path = format!("/api/docket?judge_id={}&from={from}&to={to}", seeded.judge_id);
     let mut client = HttpClient::connect(port)?;
@@ -167,7 +175,11 @@ fn measure(args: &DocketArgs, url: &str, backend: Backend, n_cases: usize, n_hea
     let (h50, h99) = percentiles(&mut http);
     let (s50, s99) = percentiles(&mut sql);
     println!();
-    println!("docket for one judge, {} days, {} hearings per response, {iterations} runs each:", args.days, rows.0.len());
+    println!(
+        "docket for one judge, {} days, {} hearings per response, {iterations} runs each:",
+        args.days,
+        rows.0.len()
+    );
     println!("  HTTP endpoint  p50 {:>8.2} ms   p99 {:>8.2} ms   ({} bytes)", ms(h50), ms(h99), body.len());
     println!("  raw SQL        p50 {:>8.2} ms   p99 {:>8.2} ms", ms(s50), ms(s99));
     println!("  ratio          p50 {:>8.2} x    p99 {:>8.2} x", ratio(h50, s50), ratio(h99, s99));
@@ -216,8 +228,16 @@ struct SqlitePlanLine {
     detail: String,
 }
 
-fn explain(conn: &mut DbConn, backend: Backend, judge_id: i64, from: NaiveDateTime, to: NaiveDateTime) -> anyhow::Result<()> {
-    for (name, sql) in [("docket hearings", db::docket::judge_hearings_sql()), ("docket children", db::docket::judge_children_sql())] {
+fn explain(
+    conn: &mut DbConn,
+    backend: Backend,
+    judge_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> anyhow::Result<()> {
+    for (name, sql) in
+        [("docket hearings", db::docket::judge_hearings_sql()), ("docket children", db::docket::judge_children_sql())]
+    {
         println!("EXPLAIN {name}:");
         let lines: Vec<String> = match backend {
             Backend::Postgres => diesel::sql_query(format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"))
@@ -396,7 +416,13 @@ struct BenchHearing {
 
 const KINDS: &[&str] = &["mention", "charge", "evidence", "cross_examination", "arguments", "bail"];
 
-fn seed(conn: &mut DbConn, today: NaiveDate, n_cases: usize, n_hearings: usize, judges: usize) -> Result<Seeded, crate::error::AppError> {
+fn seed(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    n_cases: usize,
+    n_hearings: usize,
+    judges: usize,
+) -> Result<Seeded, crate::error::AppError> {
     let mut rng = StdRng::seed_from_u64(20261123);
     let now = Utc::now().naive_utc();
     let n_courts = judges.div_ceil(10);
@@ -414,7 +440,9 @@ fn seed(conn: &mut DbConn, today: NaiveDate, n_cases: usize, n_hearings: usize, 
             created_at: now,
         })
         .collect();
-    let court_ids = insert_each(conn, &court_rows, |c, row| diesel::insert_into(courts::table).values(row).returning(courts::id).get_result(c))?;
+    let court_ids = insert_each(conn, &court_rows, |c, row| {
+        diesel::insert_into(courts::table).values(row).returning(courts::id).get_result(c)
+    })?;
     let judge_rows: Vec<NewJudge> = (0..judges)
         .map(|j| NewJudge {
             username: format!("bench-judge-{j}"),
@@ -429,13 +457,22 @@ fn seed(conn: &mut DbConn, today: NaiveDate, n_cases: usize, n_hearings: usize, 
             created_at: now,
         })
         .collect();
-    let judge_ids = insert_each(conn, &judge_rows, |c, row| diesel::insert_into(users::table).values(row).returning(users::id).get_result(c))?;
+    let judge_ids = insert_each(conn, &judge_rows, |c, row| {
+        diesel::insert_into(users::table).values(row).returning(users::id).get_result(c)
+    })?;
     let room_rows: Vec<NewRoom> = judge_rows
         .iter()
         .enumerate()
-        .map(|(j, u)| NewRoom { court_id: u.court_id.unwrap_or(court_ids[0]), name: format!("Room {j}"), video_link: j % 2 == 0, capacity: 40 })
+        .map(|(j, u)| NewRoom {
+            court_id: u.court_id.unwrap_or(court_ids[0]),
+            name: format!("Room {j}"),
+            video_link: j % 2 == 0,
+            capacity: 40,
+        })
         .collect();
-    let room_ids = insert_each(conn, &room_rows, |c, row| diesel::insert_into(court_rooms::table).values(row).returning(court_rooms::id).get_result(c))?;
+    let room_ids = insert_each(conn, &room_rows, |c, row| {
+        diesel::insert_into(court_rooms::table).values(row).returning(court_rooms::id).get_result(c)
+    })?;
 
     // Each case belongs to one judge (and that judge's court and room).
     let case_judge: Vec<usize> = (0..n_cases).map(|_| rng.gen_range(0..judges)).collect();
