@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod courts;
 pub mod hearings;
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(cases::routes)
             .configure(hearings::routes)
             .configure(audit::routes)
+            .configure(calendar::routes)
             .default_service(web::route().to(not_found)),
     );
 }

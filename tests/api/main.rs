@@ -7,6 +7,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod bad_input;
+mod calendar;
 mod courts;
 mod isolation;
 mod privacy;
