@@ -46,7 +46,7 @@ function grid(rooms, hearings, days) {
           h(
             "a",
             { class: `slot-card${x.child_testifies ? " child" : ""}`, href: `#cases/${x.case_id}`, dataset: { hearing: x.id } },
-            h("span", { class: "t" }, when(x.starts_at, "time"), "–", when(x.ends_at, "time")),
+            h("span", { class: "t ltr", dir: "ltr" }, when(x.starts_at, "time"), "–", when(x.ends_at, "time")),
             code(x.case_number),
             " · ",
             tx(`kind.${x.kind}`),

@@ -78,7 +78,7 @@ function newCaseForm(ctx) {
       focusField(form, err);
     }
   });
-  return h("details", { class: "panel" }, h("summary", { i18n: "clerk.new_case" }), form);
+  return h("details", { class: "panel", id: "new-case-box" }, h("summary", { i18n: "clerk.new_case" }), form);
 }
 
 export function focusField(form, err) {
@@ -184,7 +184,7 @@ function addPartyForm(ctx, caseId) {
       focusField(form, err);
     }
   });
-  return h("details", { class: "panel" }, h("summary", { i18n: "party.add_title" }), form);
+  return h("details", { class: "panel", id: "add-party-box" }, h("summary", { i18n: "party.add_title" }), form);
 }
 
 function hearingsTable(c, roomName, judgeName) {
@@ -265,5 +265,5 @@ function scheduleForm(ctx, c, rooms, judges) {
       focusField(form, err);
     }
   });
-  return h("details", { class: "panel" }, h("summary", { i18n: "hearing.book_title" }), form);
+  return h("details", { class: "panel", id: "schedule-box" }, h("summary", { i18n: "hearing.book_title" }), form);
 }

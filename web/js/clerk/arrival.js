@@ -1,0 +1,83 @@
+// The arrival plan of a hearing: for each side its waiting area, entrance
+// and time to arrive. Printed one side per page, so each family is handed
+// only its own.
+
+import * as api from "../core/api.js";
+import * as court from "../core/court.js";
+import { h, tx, code, when, replace, status, showError, notAvailable, field, formData } from "../core/ui.js";
+import { heading } from "../core/shell.js";
+
+export const SIDES = ["child", "accused", "neutral"];
+const KNOWN = new Set(["side", "hearing_id", "waiting_area", "waiting_area_id", "waiting_area_name", "entrance", "arrive_at", "arrival_at", "leave_at", "depart_at", "starts_at", "ends_at", "notes", "note"]);
+
+export function mount(el, ctx, [hearingArg]) {
+  const out = h("div", { id: "arrival-plans" });
+  const msg = status();
+  const input = h("input", { name: "hearing", type: "number", min: 1, value: hearingArg || "", required: true });
+  const form = h("form", { class: "inline panel no-print" }, field("arrival.hearing", input), h("button", { type: "submit", i18n: "arrival.show" }));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const { hearing } = formData(form);
+    if (hearing) location.hash = `#arrival/${hearing}`;
+  });
+  el.append(heading("arrival", "clerk.arrival"), form, msg, out);
+  if (hearingArg) show(out, msg, Number(hearingArg), ctx);
+}
+
+async function show(out, msg, hearingId, ctx) {
+  replace(out, h("p", { i18n: "loading" }));
+  try {
+    const hearing = await api.get(`/api/hearings/${hearingId}`);
+    const [c, rooms] = await Promise.all([api.get(`/api/cases/${hearing.case_id}`), court.rooms(ctx.session.court_id)]);
+    const plans = [];
+    for (const side of SIDES) {
+      try {
+        plans.push([side, await api.get(`/api/hearings/${hearingId}/arrival-plan?side=${side}`)]);
+      } catch (err) {
+        if (err.unavailable) {
+          replace(out, notAvailable("clerk.arrival"));
+          return;
+        }
+        plans.push([side, err]);
+      }
+    }
+    const print = h("button", { type: "button", class: "no-print", i18n: "arrival.print", id: "print-arrival" });
+    print.addEventListener("click", () => window.print());
+    const room = rooms.find((r) => r.id === hearing.room_id);
+    replace(
+      out,
+      h("div", { class: "actions no-print" }, print),
+      plans.map(([side, plan]) => sidePage(side, plan, hearing, c, room)),
+    );
+  } catch (err) {
+    replace(out);
+    showError(msg, err);
+  }
+}
+
+function sidePage(side, plan, hearing, c, room) {
+  const page = h("section", { class: "panel arrival-side", dataset: { side } });
+  page.append(h("h2", {}, tx("arrival.for_side"), " ", h("span", { i18n: `side.${side}` })));
+  page.append(h("p", {}, tx("case.heading"), " ", code(c.number), " · ", tx(`kind.${hearing.kind}`), " · ", when(hearing.starts_at), room ? [" · ", h("span", { text: room.name })] : null));
+  if (plan instanceof Error) {
+    page.append(h("div", { class: "notice error" }, h("span", { text: plan.message })));
+    return page;
+  }
+  const area = plan.waiting_area_name || plan.waiting_area?.name || plan.waiting_area || "";
+  const rows = [
+    ["arrival.arrive", plan.arrive_at || plan.arrival_at ? when(plan.arrive_at || plan.arrival_at, "time") : null],
+    ["arrival.entrance", plan.entrance || plan.waiting_area?.entrance || null],
+    ["arrival.waiting_area", area || null],
+    ["arrival.leave", plan.leave_at || plan.depart_at ? when(plan.leave_at || plan.depart_at, "time") : null],
+  ].filter(([, v]) => v);
+  const dl = h("dl", {}, rows.map(([k, v]) => [h("dt", { i18n: k }), h("dd", {}, v instanceof Node ? v : h("span", { text: v }))]));
+  for (const [k, v] of Object.entries(plan)) {
+    if (KNOWN.has(k) || v === null || typeof v === "object") continue;
+    dl.append(h("dt", { text: k.replace(/_/g, " ") }), h("dd", { text: String(v) }));
+  }
+  page.append(dl);
+  const note = plan.notes || plan.note;
+  if (note) page.append(h("p", { text: note }));
+  page.append(h("p", { class: "hint", i18n: `arrival.advice.${side}` }));
+  return page;
+}
