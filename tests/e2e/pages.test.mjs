@@ -311,6 +311,29 @@ test("the remaining pages in English, for the screenshots and axe", async () => 
   await noSeriousViolations(page, "admin users");
   await page.context().close();
 
+  // The camera check before joining, for the child and for counsel. The
+  // token here is unsigned: the page reads it only to choose its view, and
+  // the check needs no server.
+  const fakeInvite = (role) => {
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    return `/join.html#session=1&token=${b64({ alg: "HS256" })}.${b64({ sid: 1, pid: 1, role, exp: Math.floor(Date.now() / 1000) + 3600 })}.x`;
+  };
+  for (const lang of ["en", "ur"]) {
+    for (const [role, name] of [
+      ["child_witness", "child"],
+      ["defence_counsel", "counsel"],
+    ]) {
+      const p = await newPage(browser, server.base, { lang });
+      await p.goto(fakeInvite(role));
+      await p.waitForSelector("#cam-state[data-i18n='join.camera_ok']");
+      await p.waitForFunction(() => document.querySelector("#self-view").videoWidth > 0);
+      assert.equal(await p.evaluate(() => document.body.classList.contains("child-view")), role === "child_witness");
+      await screenshot(p, `join-${name}-check-${lang}`);
+      await noSeriousViolations(p, `join check ${name} (${lang})`);
+      await p.context().close();
+    }
+  }
+
   // An invite link that is cut short is explained, in both languages.
   for (const lang of ["en", "ur"]) {
     const p = await newPage(browser, server.base, { lang });

@@ -44,11 +44,11 @@ export function mount(el, ctx, [caseArg]) {
       const [rooms, judges] = await Promise.all([court.rooms(ctx.session.court_id), court.judges(ctx.session.court_id).catch(() => [])]);
       replace(results, slotList(itemsOf(r), d, rooms, judges, msg));
     } catch (err) {
-      if (err.unavailable) replace(results, notAvailable("clerk.slots"));
-      else {
-        replace(results);
-        showError(msg, err);
-      }
+      // Before the scheduler is served, `/hearings/slots` falls to the
+      // sibling route `/hearings/{id}`, which refuses "slots" as an id.
+      const missing = err.unavailable || (err.status === 400 && /^path:/.test(err.message));
+      if (missing) replace(results, notAvailable("clerk.slots"));
+      else showError(results, err);
     }
   });
 }
