@@ -15,13 +15,17 @@ fn have(program: &str) -> bool {
 fn the_pages_work_in_a_real_browser() {
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("e2e");
     let chromium = std::env::var("AMAAN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let missing: Vec<&str> = [("chromium", Path::new(&chromium).exists()), ("node", have("node")), ("npm", have("npm"))]
-        .into_iter()
-        .filter(|(_, present)| !present)
-        .map(|(name, _)| name)
-        .collect();
+    let missing: Vec<&str> =
+        [("chromium", Path::new(&chromium).exists()), ("node", have("node")), ("npm", have("npm"))]
+            .into_iter()
+            .filter(|(_, present)| !present)
+            .map(|(name, _)| name)
+            .collect();
     if !missing.is_empty() {
-        eprintln!("\n!!!! SKIPPED: the browser suite needs {} — run tests/e2e/run.sh to install and run it !!!!\n", missing.join(", "));
+        eprintln!(
+            "\n!!!! SKIPPED: the browser suite needs {} — run tests/e2e/run.sh to install and run it !!!!\n",
+            missing.join(", ")
+        );
         return;
     }
     // The pages do not depend on the database; the suite runs on its own

@@ -42,11 +42,9 @@ fn court_midnight(tz: &chrono_tz::Tz, day: NaiveDate) -> NaiveDateTime {
     let local = day.and_time(chrono::NaiveTime::MIN);
     match tz.from_local_datetime(&local).earliest() {
         Some(t) => t.naive_utc(),
-        None => tz
-            .from_local_datetime(&(local + Duration::hours(1)))
-            .earliest()
-            .map(|t| t.naive_utc())
-            .unwrap_or(local),
+        None => {
+            tz.from_local_datetime(&(local + Duration::hours(1))).earliest().map(|t| t.naive_utc()).unwrap_or(local)
+        }
     }
 }
 
@@ -82,7 +80,11 @@ async fn court_hearings(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
-async fn court_judges(state: web::Data<AppState>, user: Authorized<CaseStaff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn court_judges(
+    state: web::Data<AppState>,
+    user: Authorized<CaseStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let court_id = id.into_inner();
     user.ensure_court(court_id)?;
     let rows = db::run(&state.pool, move |c| {
@@ -90,6 +92,7 @@ async fn court_judges(state: web::Data<AppState>, user: Authorized<CaseStaff>, i
         db::calendar::judges(c, court_id)
     })
     .await?;
-    let items: Vec<_> = rows.into_iter().map(|(id, name)| serde_json::json!({ "id": id, "display_name": name })).collect();
+    let items: Vec<_> =
+        rows.into_iter().map(|(id, name)| serde_json::json!({ "id": id, "display_name": name })).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }

@@ -15,7 +15,12 @@ pub const MAX_HEARINGS: i64 = 2000;
 
 /// Scheduled hearings of a court that overlap [from, to), with their case
 /// numbers, earliest first.
-pub fn court_hearings(conn: &mut DbConn, court_id: i64, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<(Hearing, String)>, AppError> {
+pub fn court_hearings(
+    conn: &mut DbConn,
+    court_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<(Hearing, String)>, AppError> {
     Ok(hearings::table
         .inner_join(cases::table)
         .filter(cases::court_id.eq(court_id))

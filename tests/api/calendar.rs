@@ -8,7 +8,13 @@ async fn a_clerk_sees_the_weeks_hearings_of_her_court_and_not_another_courts() {
     let app = spawn_app().await;
     let court = app.court("Special Court Kasur").await;
     let other = app.court("Special Court Okara").await;
-    let (s, room) = app.post(&format!("/api/courts/{}/rooms", court.id), Some(&court.admin), json!({"name": "Court Room 1", "video_link": true})).await;
+    let (s, room) = app
+        .post(
+            &format!("/api/courts/{}/rooms", court.id),
+            Some(&court.admin),
+            json!({"name": "Court Room 1", "video_link": true}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{room}");
     let case_id = app.child_case(&court, "CSA-1/2026", "Ayesha Noor").await;
     // 10:00 and 14:00 in Karachi on Tuesday 1 December; one in the next week.
@@ -36,14 +42,18 @@ async fn a_clerk_sees_the_weeks_hearings_of_her_court_and_not_another_courts() {
     assert_eq!(items[1]["starts_at"], "2026-12-01T09:00:00Z");
 
     // A day is the court's day: 00:00 Karachi is 19:00 UTC the day before.
-    let (_, day) = app.get(&format!("/api/courts/{}/hearings?from=2026-12-01&to=2026-12-01", court.id), Some(&court.support)).await;
+    let (_, day) = app
+        .get(&format!("/api/courts/{}/hearings?from=2026-12-01&to=2026-12-01", court.id), Some(&court.support))
+        .await;
     assert_eq!(day["items"].as_array().map(Vec::len), Some(2));
 
     let (s, _) = app.get(&week, Some(&other.clerk)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = app.get(&format!("/api/courts/{}/hearings?from=2026-12-04&to=2026-11-30", court.id), Some(&court.clerk)).await;
+    let (s, _) =
+        app.get(&format!("/api/courts/{}/hearings?from=2026-12-04&to=2026-11-30", court.id), Some(&court.clerk)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let (s, _) = app.get(&format!("/api/courts/{}/hearings?from=2026-01-01&to=2026-12-31", court.id), Some(&court.clerk)).await;
+    let (s, _) =
+        app.get(&format!("/api/courts/{}/hearings?from=2026-01-01&to=2026-12-31", court.id), Some(&court.clerk)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
 

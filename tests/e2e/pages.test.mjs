@@ -293,6 +293,13 @@ test("Urdu pages read right to left in Nastaliq, and the switch needs no reload"
       await screenshot(p, name);
       await noSeriousViolations(p, name);
     }
+    if (user === "support") {
+      await p.locator("#session-list a[data-hearing]").first().click();
+      await p.waitForSelector("#console :is(.console, [data-unavailable])");
+      await p.waitForLoadState("networkidle");
+      await screenshot(p, "support-console-ur");
+      await noSeriousViolations(p, "support console (Urdu)");
+    }
     await p.context().close();
   }
 });
