@@ -155,6 +155,9 @@ const en = {
   "judge.days_waiting": "waiting {n} days",
   "clock.days_left": "{n} days left",
   "clock.overdue": "{n} days overdue",
+  "clock.met": "met",
+  "clock.met_late": "met late",
+  "clock.closed": "closed",
 
   "support.title": "Support officer",
   "support.sessions": "Hearings with a child",
@@ -476,6 +479,9 @@ const ur = {
   "judge.days_waiting": "{n} دن سے منتظر",
   "clock.days_left": "{n} دن باقی",
   "clock.overdue": "{n} دن تاخیر",
+  "clock.met": "پوری ہوئی",
+  "clock.met_late": "تاخیر سے پوری ہوئی",
+  "clock.closed": "بند",
 
   "support.title": "سپورٹ آفیسر",
   "support.sessions": "بچوں والی سماعتیں",

@@ -36,19 +36,21 @@ export function mount(el, ctx, [spanArg]) {
   });
 }
 
-function clockState(c) {
-  if (c.state) return c.state;
-  if (c.status) return c.status;
-  if (c.broken || (c.days_left ?? 1) < 0) return "broken";
-  if (c.near || (c.days_left ?? 99) <= 14) return "near";
+/** Days left at which a running clock turns amber. */
+const NEAR_DAYS = 14;
+
+/** "broken" (red), "near" (amber) or "fine", from the server's clock state. */
+export function clockClass(c) {
+  const left = c.days_left;
+  if (c.state === "broken" || (c.state === undefined && left < 0)) return "broken";
+  if ((c.state === "running" || c.state === undefined) && left != null && left <= NEAR_DAYS) return "near";
   return "fine";
 }
 
 export function clocks(list) {
   return (list || []).map((c) => {
-    const state = clockState(c);
-    const cls = state === "broken" || state === "breached" ? "broken" : state === "near" || state === "due_soon" ? "near" : "fine";
-    const left = c.days_left ?? c.days_remaining;
+    const cls = clockClass(c);
+    const left = c.state === "running" || c.state === "broken" ? c.days_left : null;
     return h(
       "div",
       { class: `clock ${cls}`, dataset: { clock: c.id || "", state: cls } },
@@ -56,7 +58,8 @@ export function clocks(list) {
       c.section ? [" (", code(c.section), ")"] : null,
       ": ",
       left != null ? (left < 0 ? tx("clock.overdue", { n: -left }) : tx("clock.days_left", { n: left })) : null,
-      c.due || c.due_on ? [" · ", when(c.due || c.due_on, "plain")] : null,
+      c.state && c.state !== "running" && c.state !== "broken" ? [" ", tx(`clock.${c.state}`)] : null,
+      c.deadline ? [" · ", when(c.deadline, "plain")] : null,
     );
   });
 }
@@ -98,7 +101,7 @@ function docketTable(rows) {
             h("td", {}, code(String(r.rank ?? i + 1))),
             h("td", {}, h("span", { class: "ltr", text: c.number || r.case_number || "" }), h("br"), h("span", { text: c.offence || r.offence || "" })),
             h("td", {}, children.length ? children.map((ch) => h("span", { class: "badge child" }, h("span", { text: ch.pseudonym }), ch.age != null ? [" · ", tx("age.years", { n: ch.age })] : null)) : tx("case.no_child")),
-            h("td", {}, hr.starts_at ? when(hr.starts_at) : tx("hearing.unscheduled"), h("br"), tx(`kind.${hr.kind}`)),
+            h("td", {}, hr.starts_at ? when(hr.starts_at) : tx("hearing.unscheduled"), h("br"), tx(`kind.${hr.kind}`), hr.room_name ? [h("br"), h("span", { text: hr.room_name })] : null),
             h("td", {}, code(String(r.score ?? r.priority?.score ?? ""))),
             h("td", {}, breakdown(r.breakdown || r.priority?.breakdown || r.why), clocks(r.clocks || r.priority?.clocks)),
           );
