@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, newPage, login, api, hasRoute, screenshot, axe } from "./harness.mjs";
+import { startServer, launchBrowser, newPage, login, api, hasRoute, screenshot, axe, PASSWORD } from "./harness.mjs";
 
 let server;
 let browser;
@@ -56,6 +56,39 @@ test("the sign-in page sends each role to its own page", async () => {
     assert.deepEqual(page.problems, [], `${user}: ${page.problems.join("\n")}`);
     await page.context().close();
   }
+});
+
+test("the keyboard alone signs a clerk in and moves through the page in order", async () => {
+  const page = await newPage(browser, server.base);
+  await page.goto("/");
+  // The username field has focus on arrival; Tab, type, Enter.
+  assert.equal(await page.evaluate(() => document.activeElement.id), "username");
+  await page.keyboard.type("clerk");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "password");
+  await page.keyboard.type(PASSWORD);
+  await Promise.all([page.waitForURL("**/clerk.html"), page.keyboard.press("Enter")]);
+  await page.waitForSelector("#case-table tbody tr");
+  // First Tab: the skip link; Enter on it puts focus on the content, and the
+  // route (the hash) stays where it was.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+  assert.doesNotMatch(page.url(), /#main/);
+  // Then the focus order follows the reading order: bar, tabs, content.
+  await page.keyboard.press("Shift+Tab");
+  const order = [];
+  await page.focus("#lang-switch");
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press("Tab");
+    order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
+  }
+  assert.deepEqual(order, ["logout", "tab-cases", "tab-calendar", "tab-slots"]);
+  await page.keyboard.press("Enter");
+  await page.waitForURL("**#slots");
+  await page.waitForSelector("#slot-form button[type=submit]");
+  await page.context().close();
 });
 
 test("a wrong password is refused on the page and nothing else happens", async () => {
@@ -170,7 +203,8 @@ test("a clerk registers a case, adds the child and the accused, books a hearing 
   await page.waitForSelector("#slot-results ol, #slot-results .notice, [data-unavailable]");
   await screenshot(page, "clerk-slots-en");
   await page.goto(`/clerk.html#adjournments/${hearingId}`);
-  await page.waitForSelector("#adjourn-form");
+  await page.waitForSelector(`#adjourn-form select[name=hearing] option[value="${hearingId}"]`, { state: "attached" });
+  assert.equal(await page.inputValue("#adjourn-form select[name=hearing]"), hearingId, "the hearing the clerk came from is chosen");
   await page.click("#adjourn-form button[type=submit]");
   await page.waitForSelector("#adjournment-result .notice, [role=status] .notice, [data-unavailable]");
   await screenshot(page, "clerk-adjournments-en");

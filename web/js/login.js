@@ -4,7 +4,7 @@ import { applyLanguage, t } from "./core/i18n.js";
 import * as api from "./core/api.js";
 import * as session from "./core/session.js";
 import { h, field, replace, showError, formData, tx } from "./core/ui.js";
-import { languageSwitch } from "./core/shell.js";
+import { languageSwitch, skipLink } from "./core/shell.js";
 
 function safeNext(next, role) {
   // Only our own pages, and only the one this role lands on.
@@ -64,6 +64,7 @@ function render() {
     ),
   );
   applyLanguage();
+  skipLink();
   user.focus();
 }
 

@@ -4,6 +4,7 @@
 import * as api from "../core/api.js";
 import { h, tx, code, when, field, select, replace, status, showError, showOk, notAvailable, formData } from "../core/ui.js";
 import { heading } from "../core/shell.js";
+import { hearingPicker } from "./hearing-picker.js";
 
 // The reason codes of the rule profiles; a code the court's profile does not
 // allow is refused by the server, with the rule, which the page shows.
@@ -17,7 +18,7 @@ export function mount(el, ctx, [hearingArg]) {
   const form = h(
     "form",
     { class: "stack panel", id: "adjourn-form" },
-    field("arrival.hearing", h("input", { name: "hearing", type: "number", min: 1, value: hearingArg || "", required: true })),
+    field("arrival.hearing", hearingPicker(ctx, hearingArg)),
     field("adjourn.requested_by", select("requested_by", REQUESTERS, "requester.")),
     field("adjourn.reason", select("reason_code", REASONS, "reason.")),
     field("adjourn.details", h("textarea", { name: "details", rows: 3 })),
@@ -27,6 +28,10 @@ export function mount(el, ctx, [hearingArg]) {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const d = formData(form);
+    if (!d.hearing) {
+      form.elements.hearing.focus();
+      return;
+    }
     const body = { requested_by: d.requested_by, reason_code: d.reason_code };
     if (d.details) body.details = d.details;
     if (d.proposed_date) body.proposed_date = d.proposed_date;

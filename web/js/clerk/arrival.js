@@ -6,6 +6,7 @@ import * as api from "../core/api.js";
 import * as court from "../core/court.js";
 import { h, tx, code, when, replace, status, showError, notAvailable, field, formData } from "../core/ui.js";
 import { heading } from "../core/shell.js";
+import { hearingPicker } from "./hearing-picker.js";
 
 export const SIDES = ["child", "accused", "neutral"];
 const KNOWN = new Set(["side", "hearing_id", "waiting_area", "waiting_area_id", "waiting_area_name", "entrance", "arrive_at", "arrival_at", "leave_at", "depart_at", "starts_at", "ends_at", "notes", "note"]);
@@ -13,7 +14,9 @@ const KNOWN = new Set(["side", "hearing_id", "waiting_area", "waiting_area_id", 
 export function mount(el, ctx, [hearingArg]) {
   const out = h("div", { id: "arrival-plans" });
   const msg = status();
-  const input = h("input", { name: "hearing", type: "number", min: 1, value: hearingArg || "", required: true });
+  const input = hearingPicker(ctx, hearingArg);
+  input.id = "arrival-hearing";
+  input.addEventListener("change", () => input.value && (location.hash = `#arrival/${input.value}`));
   const form = h("form", { class: "inline panel no-print" }, field("arrival.hearing", input), h("button", { type: "submit", i18n: "arrival.show" }));
   form.addEventListener("submit", (e) => {
     e.preventDefault();

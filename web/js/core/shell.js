@@ -6,6 +6,18 @@ import * as session from "./session.js";
 import * as api from "./api.js";
 import { h, replace } from "./ui.js";
 
+/** The skip link moves focus, not the hash: the hash is the page's route. */
+export function skipLink() {
+  const skip = document.querySelector(".skip");
+  const main = document.getElementById("main");
+  if (!skip || !main || skip.dataset.wired) return;
+  skip.dataset.wired = "1";
+  skip.addEventListener("click", (e) => {
+    e.preventDefault();
+    main.focus();
+  });
+}
+
 export function languageSwitch() {
   const other = () => (lang() === "ur" ? "en" : "ur");
   const btn = h("button", { type: "button", class: "lang-switch", lang: other(), id: "lang-switch" });
@@ -28,6 +40,7 @@ export function languageSwitch() {
  */
 export async function staffPage({ roles, titleKey, sections }) {
   applyLanguage();
+  skipLink();
   const s = session.require(roles);
   if (!s) return null;
   document.documentElement.dataset.titleKey = titleKey;

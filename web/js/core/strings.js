@@ -98,7 +98,8 @@ const en = {
   "slots.book": "Book this slot",
   "slots.booked": "Booked. Here is the arrival plan.",
 
-  "arrival.hearing": "Hearing number",
+  "arrival.hearing": "Hearing",
+  "picker.choose": "Choose a hearing…",
   "arrival.show": "Show the plan",
   "arrival.print": "Print (one side per page)",
   "arrival.for_side": "Arrival plan —",
@@ -422,7 +423,8 @@ const ur = {
   "slots.book": "یہ وقت مقرر کریں",
   "slots.booked": "مقرر ہو گیا۔ یہ رہا آمد کا منصوبہ۔",
 
-  "arrival.hearing": "سماعت نمبر",
+  "arrival.hearing": "سماعت",
+  "picker.choose": "سماعت منتخب کریں…",
   "arrival.show": "منصوبہ دکھائیں",
   "arrival.print": "پرنٹ کریں (ہر طرف الگ صفحے پر)",
   "arrival.for_side": "آمد کا منصوبہ —",

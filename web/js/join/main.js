@@ -9,7 +9,7 @@
 
 import { applyLanguage, onLanguageChange, t } from "../core/i18n.js";
 import { h, tx, replace, field, status, showError } from "../core/ui.js";
-import { languageSwitch } from "../core/shell.js";
+import { languageSwitch, skipLink } from "../core/shell.js";
 
 const CHILD_SIDE = ["child_witness", "guardian", "intermediary"];
 const COUNSEL = ["prosecutor", "defence_counsel"];
@@ -329,6 +329,7 @@ function addQuestion(m) {
 }
 
 frame();
+skipLink();
 applyLanguage();
 onLanguageChange(() => drawStage());
 check();
