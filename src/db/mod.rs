@@ -5,6 +5,7 @@ pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod courts;
+pub mod docket;
 pub mod hearings;
 pub mod parties;
 pub mod schema;

@@ -2,7 +2,9 @@
 //! diesel, so every rule is tested without a server.
 
 pub mod calendar;
+pub mod clocks;
 pub mod hearing;
+pub mod priority;
 pub mod privacy;
 pub mod roles;
 pub mod rules;

@@ -10,6 +10,7 @@ mod bad_input;
 mod calendar;
 mod courts;
 mod crash;
+mod docket;
 mod fuzz;
 mod hostile;
 mod isolation;
