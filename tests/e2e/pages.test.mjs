@@ -222,7 +222,13 @@ test("a judge reads the docket and the child cases with nothing listed", async (
     // Priority order: the score never rises down the list.
     const scores = (await page.locator("#docket-table tbody tr td:nth-child(5)").allInnerTexts()).map(Number);
     for (let i = 1; i < scores.length; i++) assert.ok(scores[i] <= scores[i - 1], `docket out of order: ${scores}`);
+    // Broken statutory clocks are red, and a case with one comes first.
+    const broken = page.locator("#docket-table .clock.broken");
+    assert.ok((await broken.count()) > 0, "the demo has cases past their statutory deadline");
+    assert.equal(await broken.first().evaluate((el) => getComputedStyle(el).backgroundColor), "rgb(253, 226, 225)");
+    assert.ok(await page.locator("#docket-table tbody tr").first().locator(".clock.broken").count(), "a broken clock ranks first");
     await page.locator("#docket-table details.why").first().click();
+    assert.match(await page.locator("#docket-table details.why").first().innerText(), /\+\d+/);
   } else {
     await page.waitForSelector("[data-unavailable='judge.priority_order']");
   }
@@ -233,6 +239,15 @@ test("a judge reads the docket and the child cases with nothing listed", async (
   await screenshot(page, "judge-adjournments-en");
   await page.click("#tab-child-cases");
   await page.waitForSelector("#child-cases :is(p, ul, [data-unavailable])");
+  if (await hasRoute(server.base, "GET", "/api/courts/1/child-cases")) {
+    // Exactly the open child cases with no hearing listed.
+    const me = await api(page, "GET", "/api/auth/me");
+    const all = await api(page, "GET", `/api/courts/${me.body.court_id}/child-cases`);
+    const want = all.body.items.filter((c) => !c.next_hearing).map((c) => c.case.number).sort();
+    const shown = (await page.locator("#child-cases li h2 bdi.ltr").allInnerTexts()).sort();
+    assert.ok(want.length > 0, "the demo leaves some child cases unlisted");
+    assert.deepEqual(shown, want);
+  }
   await screenshot(page, "judge-child-cases-en");
   await noSeriousViolations(page, "judge child cases");
   assert.deepEqual(page.problems, [], page.problems.join("\n"));

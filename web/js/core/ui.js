@@ -59,7 +59,10 @@ export function when(iso, style = "datetime") {
 }
 
 /** Left-to-right data (case numbers, codes) inside Urdu text. */
-export const code = (text) => h("span", { class: "ltr", text, dir: "ltr" });
+export const code = (text) => h("bdi", { class: "ltr", text, dir: "ltr" });
+
+/** Data as entered (names, offences, titles), isolated from the text around it. */
+export const datum = (text) => h("bdi", { text: text ?? "" });
 
 export function clear(el) {
   while (el.firstChild) el.firstChild.remove();

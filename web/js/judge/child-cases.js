@@ -1,7 +1,7 @@
 // The court's child cases with no hearing listed: the ones a busy list forgets.
 
 import * as api from "../core/api.js";
-import { h, tx, code, when, load } from "../core/ui.js";
+import { h, tx, code, datum, when, load } from "../core/ui.js";
 import { heading } from "../core/shell.js";
 import { clocks, breakdown } from "./docket.js";
 
@@ -16,14 +16,12 @@ export function mount(el, ctx) {
     if (!items.length) return h("p", { i18n: "judge.no_unlisted" });
     return h(
       "ul",
-      {},
+      { class: "plain-list" },
       items.map((c) =>
         h(
           "li",
           { class: "panel", dataset: { case: c.case?.id || "" } },
-          code(c.case?.number || c.number || ""),
-          " · ",
-          h("span", { text: c.case?.offence || c.offence || "" }),
+          h("h2", {}, code(c.case?.number || c.number || ""), " · ", datum(c.case?.offence || c.offence || "")),
           " · ",
           (c.children || []).map((ch) => h("span", { class: "badge child" }, h("span", { text: ch.pseudonym }), ch.age != null ? [" · ", tx("age.years", { n: ch.age })] : null)),
           c.case?.cognizance_date ? [" · ", tx("case.cognizance"), ": ", when(c.case.cognizance_date, "plain")] : null,

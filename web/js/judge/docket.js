@@ -4,7 +4,7 @@
 import * as api from "../core/api.js";
 import * as court from "../core/court.js";
 import * as dates from "../core/dates.js";
-import { h, tx, code, when, replace, load, notAvailable } from "../core/ui.js";
+import { h, tx, code, datum, when, replace, load, notAvailable } from "../core/ui.js";
 import { heading } from "../core/shell.js";
 
 export function mount(el, ctx, [spanArg]) {
@@ -54,9 +54,9 @@ export function clocks(list) {
     return h(
       "div",
       { class: `clock ${cls}`, dataset: { clock: c.id || "", state: cls } },
-      h("span", { text: c.title || c.id || "" }),
-      c.section ? [" (", code(c.section), ")"] : null,
-      ": ",
+      h("strong", {}, datum(c.title || c.id || "")),
+      c.section ? [" ", h("bdi", { text: `(${c.section})` })] : null,
+      h("br"),
       left != null ? (left < 0 ? tx("clock.overdue", { n: -left }) : tx("clock.days_left", { n: left })) : null,
       c.state && c.state !== "running" && c.state !== "broken" ? [" ", tx(`clock.${c.state}`)] : null,
       c.deadline ? [" · ", when(c.deadline, "plain")] : null,
@@ -65,7 +65,10 @@ export function clocks(list) {
 }
 
 export function breakdown(b) {
-  const parts = Array.isArray(b) ? b : Object.entries(b || {}).map(([factor, points]) => ({ factor, points }));
+  const all = Array.isArray(b) ? b : Object.entries(b || {}).map(([factor, points]) => ({ factor, points }));
+  // The parts that moved the score; the zero ones only when nothing did.
+  const moved = all.filter((p) => p.points);
+  const parts = moved.length ? moved : all;
   return h(
     "details",
     { class: "why" },
@@ -73,7 +76,7 @@ export function breakdown(b) {
     h(
       "ul",
       {},
-      parts.map((p) => h("li", {}, h("span", { text: p.label || p.reason || p.factor || "" }), p.points != null ? [": ", code(`+${p.points}`)] : null, p.section ? [" (", code(p.section), ")"] : null)),
+      parts.map((p) => h("li", {}, p.points != null ? [code(`${p.points >= 0 ? "+" : ""}${p.points}`), " · "] : null, datum(p.label || p.reason || p.factor || ""), p.section ? [" (", code(p.section), ")"] : null)),
     ),
   );
 }
@@ -99,7 +102,7 @@ function docketTable(rows) {
             "tr",
             { dataset: { hearing: hr.id || hr.hearing_id || "" } },
             h("td", {}, code(String(r.rank ?? i + 1))),
-            h("td", {}, h("span", { class: "ltr", text: c.number || r.case_number || "" }), h("br"), h("span", { text: c.offence || r.offence || "" })),
+            h("td", {}, code(c.number || r.case_number || ""), h("br"), datum(c.offence || r.offence || "")),
             h("td", {}, children.length ? children.map((ch) => h("span", { class: "badge child" }, h("span", { text: ch.pseudonym }), ch.age != null ? [" · ", tx("age.years", { n: ch.age })] : null)) : tx("case.no_child")),
             h("td", {}, hr.starts_at ? when(hr.starts_at) : tx("hearing.unscheduled"), h("br"), tx(`kind.${hr.kind}`), hr.room_name ? [h("br"), h("span", { text: hr.room_name })] : null),
             h("td", {}, code(String(r.score ?? r.priority?.score ?? ""))),
