@@ -9,7 +9,6 @@ import { heading } from "../core/shell.js";
 import { hearingPicker } from "./hearing-picker.js";
 
 export const SIDES = ["child", "accused", "neutral"];
-const KNOWN = new Set(["side", "hearing_id", "waiting_area", "waiting_area_id", "waiting_area_name", "entrance", "arrive_at", "arrival_at", "leave_at", "depart_at", "starts_at", "ends_at", "notes", "note"]);
 
 export function mount(el, ctx, [hearingArg]) {
   const out = h("div", { id: "arrival-plans" });
@@ -63,24 +62,27 @@ function sidePage(side, plan, hearing, c, room) {
   page.append(h("h2", {}, tx("arrival.for_side"), " ", h("span", { i18n: `side.${side}` })));
   page.append(h("p", {}, tx("case.heading"), " ", code(c.number), " · ", tx(`kind.${hearing.kind}`), " · ", when(hearing.starts_at), room ? [" · ", h("span", { text: room.name })] : null));
   if (plan instanceof Error) {
-    page.append(h("div", { class: "notice error" }, h("span", { text: plan.message })));
+    page.append(h("div", { class: "notice" }, h("span", { text: plan.message })));
     return page;
   }
-  const area = plan.waiting_area_name || plan.waiting_area?.name || plan.waiting_area || "";
+  // Times arrive as the court's own clock ("09:15") or as instants.
+  const clock = (v) => (v == null ? null : /^\d{1,2}:\d{2}$/.test(v) ? code(v) : when(v, "time"));
   const rows = [
-    ["arrival.arrive", plan.arrive_at || plan.arrival_at ? when(plan.arrive_at || plan.arrival_at, "time") : null],
-    ["arrival.entrance", plan.entrance || plan.waiting_area?.entrance || null],
-    ["arrival.waiting_area", area || null],
-    ["arrival.leave", plan.leave_at || plan.depart_at ? when(plan.leave_at || plan.depart_at, "time") : null],
-  ].filter(([, v]) => v);
-  const dl = h("dl", {}, rows.map(([k, v]) => [h("dt", { i18n: k }), h("dd", {}, v instanceof Node ? v : h("span", { text: v }))]));
-  for (const [k, v] of Object.entries(plan)) {
-    if (KNOWN.has(k) || v === null || typeof v === "object") continue;
-    dl.append(h("dt", { text: k.replace(/_/g, " ") }), h("dd", { text: String(v) }));
+    ["arrival.date", plan.date ? when(plan.date, "date") : null],
+    ["arrival.arrive", clock(plan.arrive_at ?? plan.arrives_at)],
+    ["arrival.entrance", plan.entrance],
+    ["arrival.waiting_area", plan.waiting_area?.name ?? plan.waiting_area],
+    ["arrival.court_room", plan.on_video_link ? tx("arrival.by_video") : plan.court_room],
+    ["arrival.go_in", clock(plan.go_into_court_at)],
+    ["arrival.come_out", clock(plan.leave_court_at)],
+    ["arrival.breaks", plan.breaks?.length ? code(plan.breaks.join(", ")) : null],
+    ["arrival.leave", clock(plan.depart_at ?? plan.departs_at)],
+  ].filter(([, v]) => v != null && v !== "");
+  page.append(h("dl", {}, rows.map(([k, v]) => [h("dt", { i18n: k }), h("dd", {}, v instanceof Node ? v : h("bdi", { text: v }))])));
+  if (plan.instructions?.length) {
+    // The server words the instructions in English; the fields above say the same in either language.
+    page.append(h("ol", { class: "en-only", lang: "en" }, plan.instructions.map((i) => h("li", { text: i }))));
   }
-  page.append(dl);
-  const note = plan.notes || plan.note;
-  if (note) page.append(h("p", { text: note }));
   page.append(h("p", { class: "hint", i18n: `arrival.advice.${side}` }));
   return page;
 }

@@ -6,6 +6,7 @@ import * as court from "../core/court.js";
 import * as dates from "../core/dates.js";
 import { h, tx, code, when, field, checkbox, select, dataSelect, replace, status, showError, showOk, load, formData } from "../core/ui.js";
 import { heading } from "../core/shell.js";
+import { book } from "./booking.js";
 
 export const PARTY_ROLES = ["child_witness", "guardian", "support_person", "intermediary", "prosecutor", "defence_counsel", "accused", "witness"];
 export const SIDES = ["child", "accused", "neutral"];
@@ -257,7 +258,7 @@ function scheduleForm(ctx, c, rooms, judges) {
       mode: d.mode,
     };
     try {
-      await api.post(`/api/cases/${c.id}/hearings`, body);
+      await book(c.id, body);
       showOk(msg, "hearing.booked");
       window.dispatchEvent(new HashChangeEvent("hashchange"));
     } catch (err) {

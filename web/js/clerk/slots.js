@@ -6,6 +6,7 @@ import * as court from "../core/court.js";
 import { h, tx, code, when, field, checkbox, select, dataSelect, replace, status, showError, showOk, notAvailable, formData } from "../core/ui.js";
 import { heading } from "../core/shell.js";
 import { HEARING_KINDS } from "./cases.js";
+import { book, waitingHearing } from "./booking.js";
 
 /** The list in a response, whichever envelope the route uses. */
 export function itemsOf(r) {
@@ -31,6 +32,7 @@ export function mount(el, ctx, [caseArg]) {
       field("hearing.kind", select("kind", HEARING_KINDS, "kind.", "evidence")),
       field("hearing.minutes", h("input", { name: "minutes", type: "number", min: 15, max: 480, step: 15, value: 90 })),
       checkbox("hearing.child_testifies", "child_testifies", true),
+      field("hearing.mode", select("mode", ["video_link", "in_person"], "mode.", "video_link")),
       h("button", { type: "submit", i18n: "slots.search" }),
     );
   })();
@@ -40,9 +42,12 @@ export function mount(el, ctx, [caseArg]) {
     replace(msg);
     replace(results, h("p", { i18n: "loading" }));
     try {
-      const r = await api.get(`/api/hearings/slots${api.qs({ case_id: d.case_id, kind: d.kind, minutes: d.minutes, child_testifies: d.child_testifies })}`);
+      // The case's hearing waiting for a date is the one the slots are for.
+      const waiting = await waitingHearing(d.case_id, d.kind).catch(() => null);
+      d.hearing_id = waiting?.id;
+      const r = await api.get(`/api/hearings/slots${api.qs({ case_id: d.case_id, kind: d.kind, minutes: d.minutes, child_testifies: d.child_testifies, mode: d.mode, hearing_id: d.hearing_id })}`);
       const [rooms, judges] = await Promise.all([court.rooms(ctx.session.court_id), court.judges(ctx.session.court_id).catch(() => [])]);
-      replace(results, slotList(itemsOf(r), d, rooms, judges, msg));
+      replace(results, slotList(itemsOf(r), d, rooms, judges, msg), ruledOut(r.ruled_out));
     } catch (err) {
       // Before the scheduler is served, `/hearings/slots` falls to the
       // sibling route `/hearings/{id}`, which refuses "slots" as an id.
@@ -73,7 +78,8 @@ function planLines(slot) {
         ": ",
         p.waiting_area_name || p.waiting_area?.name || p.waiting_area || "",
         p.entrance ? [" · ", h("span", { text: p.entrance })] : null,
-        p.arrive_at || p.arrival_at ? [" · ", tx("arrival.arrive"), " ", when(p.arrive_at || p.arrival_at, "time")] : null,
+        p.arrives_at || p.arrive_at ? [" · ", tx("arrival.arrive"), " ", when(p.arrives_at || p.arrive_at, "time")] : null,
+        p.departs_at ? [" · ", tx("arrival.leave"), " ", when(p.departs_at, "time")] : null,
       ),
     ),
   );
@@ -89,18 +95,18 @@ function slotList(slots, d, rooms, judges, msg) {
       book.addEventListener("click", async () => {
         book.disabled = true;
         try {
-          const body = {
+          const id = await book(d.case_id, {
+            hearing_id: s.hearing_id || d.hearing_id,
             kind: d.kind,
             judge_id: s.judge_id,
             room_id: s.room_id,
             starts_at: s.starts_at,
             ends_at: s.ends_at,
             child_testifies: !!d.child_testifies,
-            mode: s.mode || (d.child_testifies ? "video_link" : "in_person"),
-          };
-          const made = await api.post(`/api/cases/${d.case_id}/hearings`, body);
+            mode: d.mode,
+          });
           showOk(msg, "slots.booked");
-          location.hash = `#arrival/${made.id}`;
+          location.hash = `#arrival/${id}`;
         } catch (err) {
           book.disabled = false;
           showError(msg, err);
@@ -109,7 +115,16 @@ function slotList(slots, d, rooms, judges, msg) {
       return h(
         "li",
         { class: "panel" },
-        h("p", {}, h("strong", {}, when(s.starts_at), " – ", when(s.ends_at, "time")), " · ", h("span", { text: s.room_name || name(rooms, s.room_id, "name") }), " · ", h("span", { text: s.judge_name || name(judges, s.judge_id, "display_name") })),
+        h(
+          "p",
+          {},
+          h("strong", {}, when(s.starts_at), " – ", when(s.ends_at, "time")),
+          " · ",
+          h("bdi", { text: s.room || s.room_name || name(rooms, s.room_id, "name") }),
+          " · ",
+          h("bdi", { text: s.judge_name || name(judges, s.judge_id, "display_name") }),
+          s.after_deadline ? [" ", h("span", { class: "badge custody", i18n: "slots.after_deadline" })] : null,
+        ),
         planLines(s),
         book,
       );
@@ -117,4 +132,17 @@ function slotList(slots, d, rooms, judges, msg) {
   );
 }
 
-void code;
+/** Why earlier times were not offered: the rule and its section. */
+function ruledOut(list) {
+  if (!list || !list.length) return null;
+  return h(
+    "details",
+    { class: "panel why", id: "ruled-out" },
+    h("summary", { i18n: "slots.ruled_out" }),
+    h(
+      "ul",
+      {},
+      list.slice(0, 12).map((r) => h("li", {}, r.starts_at ? when(r.starts_at) : when(r.day, "plain"), " · ", h("bdi", { text: r.detail || r.rule }), r.section ? [" ", code(`(${r.section})`)] : null)),
+    ),
+  );
+}

@@ -16,7 +16,7 @@ export function mount(el, ctx) {
     if (!rows.length) return h("p", { i18n: "support.no_sessions" });
     return h(
       "ul",
-      {},
+      { class: "plain-list" },
       rows.map((x) =>
         h(
           "li",
@@ -28,7 +28,7 @@ export function mount(el, ctx) {
           tx(`kind.${x.kind}`),
           x.mode === "video_link" ? [" ", h("span", { class: "badge video", i18n: "mode.video_link" })] : null,
           " ",
-          h("a", { href: `#console/${x.id}`, class: "button", i18n: "support.open_console", dataset: { hearing: x.id } }),
+          h("a", { href: `#console/${x.id}`, class: "button", dataset: { hearing: x.id } }, tx("support.open_console"), h("span", { class: "visually-hidden", text: ` ${x.case_number}` })),
         ),
       ),
     );
