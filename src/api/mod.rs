@@ -9,7 +9,9 @@ pub mod courts;
 pub mod docket;
 pub mod hearings;
 pub mod input;
+pub mod session_console;
 pub mod users;
+pub mod video;
 pub mod views;
 
 use actix_web::web;
@@ -26,6 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(hearings::routes)
             .configure(audit::routes)
             .configure(calendar::routes)
+            .configure(video::routes)
+            .configure(session_console::routes)
             .default_service(web::route().to(not_found)),
     );
 }

@@ -10,6 +10,7 @@ pub mod hearings;
 pub mod parties;
 pub mod schema;
 pub mod users;
+pub mod video;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
@@ -31,8 +32,21 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Every table, for tools that look at the whole database (tests, demo).
-pub const TABLES: &[&str] =
-    &["courts", "court_rooms", "waiting_areas", "users", "cases", "parties", "hearings", "audit_head", "audit_events"];
+pub const TABLES: &[&str] = &[
+    "courts",
+    "court_rooms",
+    "waiting_areas",
+    "users",
+    "cases",
+    "parties",
+    "hearings",
+    "audit_head",
+    "audit_events",
+    "video_sessions",
+    "video_participants",
+    "video_state_changes",
+    "video_recordings",
+];
 
 /// Which backend a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

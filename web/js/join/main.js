@@ -119,6 +119,8 @@ function levelMeter(stream, meter) {
 
 // ---------- 2. the session ----------
 
+let inbox = Promise.resolve();
+
 function send(msg) {
   if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(msg));
 }
@@ -140,7 +142,8 @@ function connect(msg) {
     } catch {
       return;
     }
-    handle(m, msg).catch((err) => showError(msg, err));
+    // One message at a time: an offer must not overtake the answer before it.
+    inbox = inbox.then(() => handle(m, msg)).catch((err) => showError(document.getElementById("session-msg") || msg, err));
   });
   ws.addEventListener("close", (e) => {
     if (!opened) {
@@ -201,10 +204,11 @@ async function startPeer(iceServers) {
   state.pc = pc;
   if (state.stream) {
     for (const track of state.stream.getTracks()) pc.addTrack(track, state.stream);
+  } else {
+    // Without a camera the page still receives: the server adds what the
+    // policy forwards in its own offers.
+    pc.addTransceiver("audio", { direction: "recvonly" });
   }
-  // Receive what the server decides to forward, even before it has any.
-  pc.addTransceiver("audio", { direction: "recvonly" });
-  pc.addTransceiver("video", { direction: "recvonly" });
   pc.addEventListener("icecandidate", (e) => {
     if (e.candidate) send({ type: "candidate", candidate: e.candidate.toJSON() });
   });
@@ -255,24 +259,47 @@ function roleOfStream(id) {
   return state.participants.find((p) => p.participant_id === pid)?.role;
 }
 
+// One tile per received stream, kept across redraws so playback never restarts.
+const tiles = new Map();
+
+function tileFor(id, stream) {
+  let tile = tiles.get(id);
+  if (!tile) {
+    const v = h("video", { autoplay: true, playsinline: true, dataset: { stream: id } });
+    v.srcObject = stream;
+    v.play().catch(() => {});
+    tile = h("div", { class: "tile", dataset: { stream: id } }, v);
+    tiles.set(id, tile);
+  }
+  const role = roleOfStream(id);
+  const v = tile.querySelector("video");
+  tile.querySelector(".name")?.remove();
+  if (isChild()) {
+    // The child is never shown who is who: no names, no roles.
+    tile.dataset.role = "";
+    v.setAttribute("aria-label", t("child.someone"));
+  } else {
+    tile.dataset.role = role || "";
+    v.setAttribute("aria-label", t(role ? `vrole.${role}` : "join.participant"));
+    tile.append(h("span", { class: "name", i18n: role ? `vrole.${role}` : "join.participant" }));
+  }
+  return tile;
+}
+
 function drawStage() {
   const stage = document.getElementById("stage");
   if (!stage) return;
-  const tiles = [];
+  const shown = [];
   for (const [id, stream] of state.remote) {
-    const live = stream.getTracks().filter((tr) => tr.readyState === "live");
-    if (!live.length) continue;
-    const v = h("video", { autoplay: true, playsinline: true, dataset: { stream: id } });
-    v.srcObject = stream;
-    const role = roleOfStream(id);
-    // The child is never shown who is who: no names, no roles.
-    const label = isChild() ? null : h("span", { class: "name", i18n: role ? `vrole.${role}` : "join.participant" });
-    if (!isChild()) v.setAttribute("aria-label", t(role ? `vrole.${role}` : "join.participant"));
-    else v.setAttribute("aria-label", t("child.someone"));
-    tiles.push(h("div", { class: "tile", dataset: { stream: id, role: isChild() ? "" : role || "" } }, v, label));
+    if (!stream.getTracks().some((tr) => tr.readyState === "live")) {
+      tiles.delete(id);
+      continue;
+    }
+    shown.push(tileFor(id, stream));
   }
-  if (!tiles.length) tiles.push(h("p", { class: isChild() ? "child-hello" : "", i18n: isChild() ? "child.soon" : "join.no_video_yet" }));
-  replace(stage, tiles);
+  if (!shown.length) shown.push(h("p", { class: isChild() ? "child-hello" : "", i18n: isChild() ? "child.soon" : "join.no_video_yet" }));
+  replace(stage, shown);
+  for (const v of stage.querySelectorAll("video")) if (v.paused) v.play().catch(() => {});
 }
 
 function labelTiles() {

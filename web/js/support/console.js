@@ -67,7 +67,7 @@ async function open(body, msg, hearingId, ctx) {
     try {
       last = await api.get(`/api/video-sessions/${sessionId}`);
       last.visibility = await visibility(sessionId);
-      last.recording = await recordings(last.hearing_id);
+      last.recording = await recordings(sessionId);
     } catch (err) {
       if (err.status !== 404) showError(msg, err);
     }
@@ -132,10 +132,10 @@ async function visibility(sessionId) {
   }
 }
 
-/** Recordings and their hashes; only the judge may download the files. */
-async function recordings(hearingId) {
+/** The session's recordings and their hashes (the files stay with the judge). */
+async function recordings(sessionId) {
   try {
-    const r = await api.get(`/api/hearings/${hearingId}/recordings`);
+    const r = await api.get(`/api/video-sessions/${sessionId}/recordings`);
     return { files: r.items || [] };
   } catch (err) {
     return { files: [], denied: err.status === 403 };
