@@ -17,4 +17,5 @@ mod isolation;
 mod privacy;
 mod process;
 mod security;
+mod session_console;
 mod video;

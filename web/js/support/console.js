@@ -43,9 +43,12 @@ async function sessionFor(hearingId) {
 async function open(body, msg, hearingId, ctx) {
   replace(body, h("p", { i18n: "loading" }));
   let session;
+  let about;
   try {
     const hearing = await api.get(`/api/hearings/${hearingId}`);
     body.dataset.hearing = hearing.id;
+    const c = await api.get(`/api/cases/${hearing.case_id}`);
+    about = h("p", { class: "lead", id: "console-hearing" }, code(c.number), " · ", tx(`kind.${hearing.kind}`), hearing.starts_at ? [" · ", when(hearing.starts_at)] : null);
     session = await sessionFor(hearingId);
   } catch (err) {
     if (err.unavailable) return replace(body, notAvailable("support.console"));
@@ -59,7 +62,7 @@ async function open(body, msg, hearingId, ctx) {
   const matrix = h("div", { class: "panel", id: "visibility" });
   const invites = h("div", { class: "panel", id: "invites" });
   const recording = h("div", { class: "panel", id: "recording" });
-  replace(body, h("div", { class: "console" }, stateBox, controls, invites, people, matrix, recording));
+  replace(body, about, h("div", { class: "console" }, stateBox, controls, invites, people, matrix, recording));
   controls.append(h("h2", { i18n: "support.controls" }), stateButtons(sessionId, msg, () => refresh()));
   invites.append(h("h2", { i18n: "support.invites" }), inviteForm(sessionId, msg, invites));
   let last = session;
