@@ -134,6 +134,18 @@ test("the judge sees the child; the child receives nothing of the accused", asyn
   await screenshot(childPage, "join-child-live-en");
   await screenshot(judgePage, "join-judge-live-en");
   assert.deepEqual(await axe(childPage), []);
+  assert.deepEqual(await axe(judgePage), []);
+  // Switching language mid-session keeps the call: same connection, same video.
+  for (const p of [childPage, judgePage]) {
+    await p.click("#lang-switch");
+    assert.equal(await p.getAttribute("html", "dir"), "rtl");
+    assert.equal(await p.evaluate(() => window.amaan.pc.connectionState), "connected");
+  }
+  await judgePage.waitForFunction((pid) => !document.querySelector(`#stage video[data-stream="p${pid}"]`).paused, child.pid);
+  await screenshot(childPage, "join-child-live-ur");
+  await screenshot(judgePage, "join-judge-live-ur");
+  assert.deepEqual(await axe(childPage), []);
+  for (const p of [childPage, judgePage]) await p.click("#lang-switch");
 
   // A break: the child sees the friendly screen; the judge is told.
   await call(support, "POST", `/api/video-sessions/${s.id}/state`, { state: "break" });
@@ -153,6 +165,9 @@ test("the judge sees the child; the child receives nothing of the accused", asyn
   await judgePage.waitForSelector("#questions li:has-text('Where were you that afternoon?')");
   assert.doesNotMatch(await childPage.evaluate(() => document.body.innerText), /afternoon/);
   await screenshot(counselPage, "join-counsel-en");
+  await counselPage.click("#lang-switch");
+  await screenshot(counselPage, "join-counsel-ur");
+  assert.deepEqual(await axe(counselPage), []);
   await screenshot(judgePage, "join-judge-break-en");
 
   for (const p of [judgePage, accusedPage, childPage, counselPage]) {
