@@ -5,6 +5,8 @@
 #
 #   tests/e2e/run.sh                 # run the suite
 #   tests/e2e/run.sh --screenshots   # and rewrite docs/screenshots/*.png
+#   tests/e2e/run.sh --install-only  # install, then leave the run to `cargo test`
+#                                    # (tests/browser.rs runs this suite)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="$(cd ../.. && pwd)"
@@ -28,6 +30,10 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
     log "npm ci (playwright-core, axe-core)"
     npm ci --no-audit --no-fund --loglevel=error
     cp package-lock.json "$stamp"
+fi
+
+if [ "${1:-}" = "--install-only" ]; then
+    exit 0
 fi
 
 if [ -z "${AMAAN_BIN:-}" ]; then
