@@ -22,7 +22,9 @@ fn the_pages_work_in_a_real_browser() {
             .map(|(name, _)| name)
             .collect();
     if std::env::var("AMAAN_BROWSER_TESTS").is_ok_and(|v| v == "0") {
-        eprintln!("\n!!!! SKIPPED: AMAAN_BROWSER_TESTS=0 — the browser suite runs from tests/e2e/run.sh instead !!!!\n");
+        eprintln!(
+            "\n!!!! SKIPPED: AMAAN_BROWSER_TESTS=0 — the browser suite runs from tests/e2e/run.sh instead !!!!\n"
+        );
         return;
     }
     if !missing.is_empty() {
