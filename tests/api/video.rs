@@ -198,7 +198,13 @@ impl Client {
 
     fn count(&self, from: &Client, kind: &str) -> u64 {
         let stream = format!("p{}", from.participant_id);
-        self.counts.lock().expect("counts").iter().filter(|((s, _, k), _)| *s == stream && k == kind).map(|(_, n)| n).sum()
+        self.counts
+            .lock()
+            .expect("counts")
+            .iter()
+            .filter(|((s, _, k), _)| *s == stream && k == kind)
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// How many distinct tracks of one kind this client gets from `from`.
@@ -326,7 +332,8 @@ async fn the_one_way_mirror_holds_through_live_break_questions_and_a_reconnect()
     })
     .await;
     eventually("the accused hears the child", || accused.count(&child, "audio") > 20).await;
-    eventually("defence counsel hears the accused's private line", || defence.tracks_from(&accused, "audio") == 2).await;
+    eventually("defence counsel hears the accused's private line", || defence.tracks_from(&accused, "audio") == 2)
+        .await;
     assert_eq!(accused.count(&child, "video"), 0, "the accused saw the child without the judge's order");
     assert_eq!(child.count(&defence, "audio"), 0, "defence counsel reached the child while not questioning");
 
@@ -370,10 +377,8 @@ async fn the_one_way_mirror_holds_through_live_break_questions_and_a_reconnect()
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    stays_still("the prosecutor's audio to the child with questions through the judge", || {
-        child.count(&pros, "audio")
-    })
-    .await;
+    stays_still("the prosecutor's audio to the child with questions through the judge", || child.count(&pros, "audio"))
+        .await;
     pros.send(json!({"type": "question", "text": "Where were you on the evening of 3 May?"}));
     eventually("the judge receives the written question", || judge.all_text().contains("evening of 3 May")).await;
     assert!(!child.all_text().contains("evening of 3 May"), "the child received counsel's written question");
@@ -426,7 +431,10 @@ async fn the_one_way_mirror_holds_through_live_break_questions_and_a_reconnect()
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, audit) = app.get("/api/audit?entity=video_recording", Some(&court.judge)).await;
     assert_eq!(status, StatusCode::OK, "{audit}");
-    assert!(audit.to_string().contains(child_video["sha256"].as_str().unwrap_or("?")), "the hash is in the audit trail");
+    assert!(
+        audit.to_string().contains(child_video["sha256"].as_str().unwrap_or("?")),
+        "the hash is in the audit trail"
+    );
 
     // An ended session admits nobody and cannot be reopened.
     let (status, _) = app
@@ -474,9 +482,8 @@ async fn bad_expired_foreign_and_withdrawn_invites_are_refused() {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        let (status, s) = app
-            .post(&format!("/api/hearings/{}/video-session", body["id"]), Some(&court.support), json!({}))
-            .await;
+        let (status, s) =
+            app.post(&format!("/api/hearings/{}/video-session", body["id"]), Some(&court.support), json!({})).await;
         assert_eq!(status, StatusCode::CREATED, "{s}");
         s["id"].as_i64().expect("id")
     };
@@ -515,8 +522,9 @@ async fn bad_expired_foreign_and_withdrawn_invites_are_refused() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) =
-        app.post(&format!("/api/video-sessions/{}/state", session.id), Some(&court.clerk), json!({"state": "live"})).await;
+    let (status, _) = app
+        .post(&format!("/api/video-sessions/{}/state", session.id), Some(&court.clerk), json!({"state": "live"}))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = app
         .post(&format!("/api/video-sessions/{}/state", session.id), Some(&court.support), json!({"state": "break"}))
