@@ -225,6 +225,10 @@ function hearingsTable(c, roomName, judgeName) {
 
 function scheduleForm(ctx, c, rooms, judges) {
   const msg = status();
+  // Shown when the scheduler refuses a date past a statutory deadline: the
+  // clerk may still book it, with the reason recorded (CrPC s.344).
+  const delayField = field("hearing.delay_reason", h("textarea", { name: "delay_reason", rows: 2 }), "hearing.delay_hint");
+  delayField.hidden = true;
   const hasChild = c.child_victim;
   const form = h(
     "form",
@@ -237,6 +241,7 @@ function scheduleForm(ctx, c, rooms, judges) {
     field("hearing.minutes", h("input", { name: "minutes", type: "number", min: 15, max: 480, step: 15, value: 60, required: true })),
     checkbox("hearing.child_testifies", "child_testifies", hasChild),
     field("hearing.mode", select("mode", ["video_link", "in_person"], "mode.", hasChild ? "video_link" : "in_person")),
+    delayField,
     h("div", { class: "actions" }, h("button", { type: "submit", i18n: "hearing.book" })),
     msg,
   );
@@ -257,13 +262,17 @@ function scheduleForm(ctx, c, rooms, judges) {
       child_testifies: d.child_testifies,
       mode: d.mode,
     };
+    if (d.delay_reason) body.delay_reason = d.delay_reason;
     try {
       await book(c.id, body);
       showOk(msg, "hearing.booked");
       window.dispatchEvent(new HashChangeEvent("hashchange"));
     } catch (err) {
       showError(msg, err);
-      focusField(form, err);
+      if (err.rule?.rule === "statutory_clock" && /delay_reason/.test(err.message)) {
+        delayField.hidden = false;
+        form.elements.delay_reason.focus();
+      } else focusField(form, err);
     }
   });
   return h("details", { class: "panel", id: "schedule-box" }, h("summary", { i18n: "hearing.book_title" }), form);

@@ -83,6 +83,8 @@ const en = {
   "hearing.book": "Book the hearing",
   "hearing.book_title": "Book a hearing at a time you choose",
   "hearing.booked": "The hearing is booked.",
+  "hearing.delay_reason": "Why the hearing must be after the deadline",
+  "hearing.delay_hint": "The court records this reason with the booking.",
 
   "calendar.room": "Court room",
   "calendar.previous": "← Previous week",
@@ -416,6 +418,8 @@ const ur = {
   "hearing.book": "سماعت مقرر کریں",
   "hearing.book_title": "اپنے منتخب وقت پر سماعت مقرر کریں",
   "hearing.booked": "سماعت مقرر ہو گئی۔",
+  "hearing.delay_reason": "سماعت مدت کے بعد کیوں ضروری ہے",
+  "hearing.delay_hint": "عدالت یہ وجہ بکنگ کے ساتھ درج کرتی ہے۔",
 
   "calendar.room": "کمرۂ عدالت",
   "calendar.previous": "→ پچھلا ہفتہ",
