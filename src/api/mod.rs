@@ -3,11 +3,13 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod courts;
 pub mod docket;
 pub mod hearings;
 pub mod input;
+pub mod session_console;
 pub mod users;
 pub mod video;
 pub mod views;
@@ -25,7 +27,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(cases::routes)
             .configure(hearings::routes)
             .configure(audit::routes)
+            .configure(calendar::routes)
             .configure(video::routes)
+            .configure(session_console::routes)
             .default_service(web::route().to(not_found)),
     );
 }

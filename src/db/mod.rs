@@ -2,6 +2,7 @@
 //! PostgreSQL (chosen by a `postgres://` URL).
 
 pub mod audit;
+pub mod calendar;
 pub mod cases;
 pub mod courts;
 pub mod docket;
