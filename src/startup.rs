@@ -33,7 +33,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let state = AppState { pool, settings };
+        let state = AppState::new(pool, settings);
         let server = server(listener, state.clone())?;
         Ok(Application { port, server, state })
     }

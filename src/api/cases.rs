@@ -56,9 +56,14 @@ fn check_cognizance(date: NaiveDate, today: NaiveDate) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn create_case(state: web::Data<AppState>, clerk: Authorized<Clerks>, body: Body<CaseInput>) -> Result<HttpResponse, AppError> {
+async fn create_case(
+    state: web::Data<AppState>,
+    clerk: Authorized<Clerks>,
+    body: Body<CaseInput>,
+) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
-    let court_id = clerk.court_id.ok_or_else(|| AppError::forbidden("a clerk without a court cannot register cases"))?;
+    let court_id =
+        clerk.court_id.ok_or_else(|| AppError::forbidden("a clerk without a court cannot register cases"))?;
     if let Some(other) = b.court_id {
         clerk.ensure_court(other)?;
     }
@@ -97,7 +102,11 @@ struct CaseListQuery {
     court_id: Option<i64>,
 }
 
-async fn list_cases(state: web::Data<AppState>, user: Authorized<Staff>, q: web::Query<CaseListQuery>) -> Result<HttpResponse, AppError> {
+async fn list_cases(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    q: web::Query<CaseListQuery>,
+) -> Result<HttpResponse, AppError> {
     let page = PageQuery { page: q.page, per_page: q.per_page }.parse()?;
     let court_id = match (user.court_scope(), q.court_id) {
         (Some(own), None) => own,
@@ -128,7 +137,11 @@ struct CaseDetail {
     hearings: Vec<HearingView>,
 }
 
-async fn get_case(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn get_case(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let viewer = user.user.clone();
     let detail = db::run(&state.pool, move |c| {
@@ -184,7 +197,11 @@ async fn update_case(
                 status: b.status,
             };
             let after = db::cases::update(c, id, &changes)?;
-            audit::append(c, &viewer.actor(), Change::new("update", "case", id).court(Some(after.court_id)).before(&before).after(&after))?;
+            audit::append(
+                c,
+                &viewer.actor(),
+                Change::new("update", "case", id).court(Some(after.court_id)).before(&before).after(&after),
+            )?;
             let parties = db::parties::of_case(c, id)?;
             Ok(views::case(&after, &parties, today))
         })
@@ -214,7 +231,10 @@ fn check_party(p: &PartyInput, today: NaiveDate) -> Result<(), AppError> {
                 return Err(AppError::invalid("date_of_birth", "the date of birth is in the future"));
             }
             if privacy::age_in_years(dob, today) >= 25 {
-                return Err(AppError::invalid("date_of_birth", "a child witness born this long ago is not a child; record them as a witness"));
+                return Err(AppError::invalid(
+                    "date_of_birth",
+                    "a child witness born this long ago is not a child; record them as a witness",
+                ));
             }
         }
         (false, None) => {}
@@ -270,7 +290,11 @@ async fn add_party(
     Ok(HttpResponse::Created().json(view))
 }
 
-async fn list_parties(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn list_parties(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let case_id = id.into_inner();
     let viewer = user.user.clone();
     let items = db::run(&state.pool, move |c| {

@@ -6,8 +6,8 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::cases::visible_case;
-use super::input::Body;
 use super::input;
+use super::input::Body;
 use super::views;
 use crate::auth::extract::{Clerks, Staff};
 use crate::auth::Authorized;
@@ -63,7 +63,8 @@ async fn create_hearing(
         db::write_tx(conn, |c| {
             let (case, _) = visible_case(c, &viewer, case_id)?;
             if let Some(judge_id) = b.judge_id {
-                let judge = db::users::find(c, judge_id)?.ok_or_else(|| AppError::not_found(format!("judge {judge_id}")))?;
+                let judge =
+                    db::users::find(c, judge_id)?.ok_or_else(|| AppError::not_found(format!("judge {judge_id}")))?;
                 if judge.role != StaffRole::Judge.as_str() || judge.court_id != Some(case.court_id) || !judge.active {
                     return Err(AppError::invalid("judge_id", "that user is not an active judge of this court"));
                 }
@@ -74,7 +75,10 @@ async fn create_hearing(
                     return Err(AppError::not_found(format!("court room {room_id}")));
                 }
                 if b.child_testifies && mode == HearingMode::VideoLink && !room.video_link {
-                    return Err(AppError::invalid("room_id", "the child testifies by video link, and this room has none"));
+                    return Err(AppError::invalid(
+                        "room_id",
+                        "the child testifies by video link, and this room has none",
+                    ));
                 }
             }
             if let Some((s, e)) = times {
@@ -100,7 +104,11 @@ async fn create_hearing(
                     created_at: Utc::now().naive_utc(),
                 },
             )?;
-            audit::append(c, &viewer.actor(), Change::new("create", "hearing", h.id).court(Some(case.court_id)).after(&h))?;
+            audit::append(
+                c,
+                &viewer.actor(),
+                Change::new("create", "hearing", h.id).court(Some(case.court_id)).after(&h),
+            )?;
             Ok(views::hearing(&h))
         })
     })
@@ -108,7 +116,11 @@ async fn create_hearing(
     Ok(HttpResponse::Created().json(view))
 }
 
-async fn list_hearings(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn list_hearings(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let case_id = id.into_inner();
     let viewer = user.user.clone();
     let items = db::run(&state.pool, move |c| {
@@ -119,7 +131,11 @@ async fn list_hearings(state: web::Data<AppState>, user: Authorized<Staff>, id: 
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
-async fn get_hearing(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn get_hearing(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let viewer = user.user.clone();
     let view = db::run(&state.pool, move |c| {

@@ -31,9 +31,12 @@ pub fn time_of_day(field: &str, value: &str) -> Result<NaiveTime, AppError> {
 
 /// An instant with an explicit offset, stored in UTC.
 pub fn instant(field: &str, value: &str) -> Result<NaiveDateTime, AppError> {
-    DateTime::<FixedOffset>::parse_from_rfc3339(value)
-        .map(|t| t.naive_utc())
-        .map_err(|_| AppError::invalid(field, format!("`{field}` must be an RFC 3339 time with an offset, like 2026-12-01T10:00:00+05:00")))
+    DateTime::<FixedOffset>::parse_from_rfc3339(value).map(|t| t.naive_utc()).map_err(|_| {
+        AppError::invalid(
+            field,
+            format!("`{field}` must be an RFC 3339 time with an offset, like 2026-12-01T10:00:00+05:00"),
+        )
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -155,8 +158,13 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
                 return Err(AppError::MalformedBody("the body is empty; send a JSON object".into()));
             }
             let de = &mut serde_json::Deserializer::from_slice(&bytes);
-            match serde_path_to_error::deserialize::<_, T>(de) {
-                Ok(value) => Ok(Body(value)),
+            match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+                Ok(value) => {
+                    // Anything after the value is a malformed body, not
+                    // something to ignore.
+                    de.end().map_err(|e| AppError::MalformedBody(format!("malformed JSON: {e}")))?;
+                    Ok(Body(value))
+                }
                 Err(err) => {
                     let path = err.path().to_string();
                     let inner = err.into_inner();

@@ -29,17 +29,8 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Every table, for tools that look at the whole database (tests, demo).
-pub const TABLES: &[&str] = &[
-    "courts",
-    "court_rooms",
-    "waiting_areas",
-    "users",
-    "cases",
-    "parties",
-    "hearings",
-    "audit_head",
-    "audit_events",
-];
+pub const TABLES: &[&str] =
+    &["courts", "court_rooms", "waiting_areas", "users", "cases", "parties", "hearings", "audit_head", "audit_events"];
 
 /// Which backend a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,10 +99,9 @@ pub fn connect_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
 /// Runs the pending migrations of whichever backend the connection is.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
     let applied = match conn {
-        DbConn::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map_err(|e| anyhow::anyhow!("sqlite migrations: {e}"))?
-            .len(),
+        DbConn::Sqlite(c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("sqlite migrations: {e}"))?.len()
+        }
         DbConn::Pg(c) => c
             .run_pending_migrations(POSTGRES_MIGRATIONS)
             .map_err(|e| anyhow::anyhow!("postgres migrations: {e}"))?
@@ -159,8 +149,5 @@ where
 
 /// True for a unique-constraint violation on either backend.
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
-    matches!(
-        err,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(err, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }

@@ -57,9 +57,16 @@ async fn a_deleted_event_is_caught_by_the_verifier() {
 #[tokio::test]
 async fn failed_logins_are_in_the_trail() {
     let app = spawn_app().await;
-    let _ = app.post("/api/auth/login", None, serde_json::json!({"username": "root", "password": "wrong-password"})).await;
+    let _ =
+        app.post("/api/auth/login", None, serde_json::json!({"username": "root", "password": "wrong-password"})).await;
     let (_, body) = app.get("/api/audit?entity=user", Some(&app.admin_token)).await;
-    let actions: Vec<String> = body["items"].as_array().cloned().unwrap_or_default().iter().map(|e| e["action"].as_str().unwrap_or("").to_string()).collect();
+    let actions: Vec<String> = body["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or("").to_string())
+        .collect();
     assert!(actions.contains(&"login_failed".to_string()), "{actions:?}");
     assert!(actions.contains(&"login".to_string()));
 }

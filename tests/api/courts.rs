@@ -8,7 +8,11 @@ async fn an_administrator_sets_up_a_court_with_rooms_and_waiting_areas() {
     let app = spawn_app().await;
     let court = app.court("Special Court Kasur").await;
     let (s, room) = app
-        .post(&format!("/api/courts/{}/rooms", court.id), Some(&court.admin), json!({"name": "Court Room 1", "video_link": true, "capacity": 30}))
+        .post(
+            &format!("/api/courts/{}/rooms", court.id),
+            Some(&court.admin),
+            json!({"name": "Court Room 1", "video_link": true, "capacity": 30}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{room}");
     assert_eq!(room["video_link"], true);
@@ -62,7 +66,11 @@ async fn a_second_child_in_a_case_is_child_b() {
     let court = app.court("Court A").await;
     let case_id = app.child_case(&court, "CSA-2/2026", "First Child").await;
     let (s, p) = app
-        .post(&format!("/api/cases/{case_id}/parties"), Some(&court.clerk), json!({"role": "child_witness", "name": "Second Child", "date_of_birth": "2016-01-01"}))
+        .post(
+            &format!("/api/cases/{case_id}/parties"),
+            Some(&court.clerk),
+            json!({"role": "child_witness", "name": "Second Child", "date_of_birth": "2016-01-01"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     assert_eq!(p["pseudonym"], "Child B");
@@ -84,9 +92,21 @@ async fn each_role_is_allowed_only_its_own_writes() {
         ("clerk", "POST", format!("/api/courts/{}/rooms", court.id), new_room.clone(), StatusCode::FORBIDDEN),
         ("judge", "POST", format!("/api/courts/{}/rooms", court.id), new_room.clone(), StatusCode::FORBIDDEN),
         ("judge", "POST", format!("/api/cases/{case_id}/parties"), new_party.clone(), StatusCode::FORBIDDEN),
-        ("clerk", "POST", "/api/courts".into(), json!({"name": "X", "rule_profile": "pk", "time_zone": "Asia/Karachi"}), StatusCode::FORBIDDEN),
+        (
+            "clerk",
+            "POST",
+            "/api/courts".into(),
+            json!({"name": "X", "rule_profile": "pk", "time_zone": "Asia/Karachi"}),
+            StatusCode::FORBIDDEN,
+        ),
         // A court administrator manages their court, but only a system administrator makes courts.
-        ("admin", "POST", "/api/courts".into(), json!({"name": "X", "rule_profile": "pk", "time_zone": "Asia/Karachi"}), StatusCode::FORBIDDEN),
+        (
+            "admin",
+            "POST",
+            "/api/courts".into(),
+            json!({"name": "X", "rule_profile": "pk", "time_zone": "Asia/Karachi"}),
+            StatusCode::FORBIDDEN,
+        ),
         ("clerk", "GET", "/api/users".into(), json!(null), StatusCode::FORBIDDEN),
         ("support", "GET", "/api/audit".into(), json!(null), StatusCode::FORBIDDEN),
         ("clerk", "GET", "/api/audit".into(), json!(null), StatusCode::FORBIDDEN),
@@ -106,7 +126,8 @@ async fn each_role_is_allowed_only_its_own_writes() {
             _ => &court.support,
         };
         let before = app.snapshot();
-        let (s, b) = if method == "GET" { app.get(&path, Some(token)).await } else { app.post(&path, Some(token), body).await };
+        let (s, b) =
+            if method == "GET" { app.get(&path, Some(token)).await } else { app.post(&path, Some(token), body).await };
         if want == StatusCode::FORBIDDEN {
             assert_problem(s, &b, StatusCode::FORBIDDEN, "forbidden");
             assert_eq!(before, app.snapshot(), "{who} {method} {path} changed the database");
@@ -122,7 +143,11 @@ async fn lists_paginate() {
     let court = app.court("Court A").await;
     for i in 0..5 {
         let (s, _) = app
-            .post("/api/cases", Some(&court.clerk), json!({"number": format!("N-{i}"), "offence": "x", "cognizance_date": "2026-10-01"}))
+            .post(
+                "/api/cases",
+                Some(&court.clerk),
+                json!({"number": format!("N-{i}"), "offence": "x", "cognizance_date": "2026-10-01"}),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED);
     }

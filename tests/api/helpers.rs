@@ -31,7 +31,8 @@ impl Drop for TestDb {
             // A plain thread: Drop may run inside the async runtime.
             let _ = std::thread::spawn(move || {
                 if let Ok(mut c) = diesel::PgConnection::establish(&url) {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut c);
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut c);
                 }
             })
             .join();
@@ -90,6 +91,7 @@ pub async fn spawn_app() -> TestApp {
         token_ttl_minutes: 60,
         pool_size: 8,
         web_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),
+        login_attempts_per_minute: 30,
     };
     let app = Application::build(settings).expect("the app builds");
     let port = app.port();
@@ -140,7 +142,8 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> String {
-        let (status, body) = self.post("/api/auth/login", None, json!({"username": username, "password": password})).await;
+        let (status, body) =
+            self.post("/api/auth/login", None, json!({"username": username, "password": password})).await;
         assert_eq!(status, StatusCode::OK, "login of {username} failed: {body}");
         body["token"].as_str().expect("a token").to_string()
     }
@@ -196,7 +199,13 @@ impl TestApp {
         case_id
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method, format!("{}{}", self.address, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -224,7 +233,14 @@ impl TestApp {
     }
 
     /// A raw request, for bodies that are not JSON at all.
-    pub async fn raw(&self, method: reqwest::Method, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> (StatusCode, String, String) {
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, String, String) {
         let mut req = self
             .client
             .request(method, format!("{}{}", self.address, path))

@@ -22,7 +22,9 @@ async fn staff_of_court_a_cannot_read_or_write_court_b() {
         assert_problem(s, &body, StatusCode::NOT_FOUND, "not-found");
     }
     let before = app.snapshot();
-    let (s, body) = app.post(&format!("/api/cases/{b_case}/parties"), Some(&a.clerk), json!({"role": "witness", "name": "Intruder"})).await;
+    let (s, body) = app
+        .post(&format!("/api/cases/{b_case}/parties"), Some(&a.clerk), json!({"role": "witness", "name": "Intruder"}))
+        .await;
     assert_problem(s, &body, StatusCode::NOT_FOUND, "not-found");
     let (s, body) = app.patch(&format!("/api/cases/{b_case}"), Some(&a.clerk), json!({"offence": "changed"})).await;
     assert_problem(s, &body, StatusCode::NOT_FOUND, "not-found");
@@ -31,7 +33,11 @@ async fn staff_of_court_a_cannot_read_or_write_court_b() {
         .await;
     assert_problem(s, &body, StatusCode::FORBIDDEN, "forbidden");
     let (s, body) = app
-        .post("/api/cases", Some(&a.clerk), json!({"number": "X", "offence": "x", "cognizance_date": "2026-10-01", "court_id": b.id}))
+        .post(
+            "/api/cases",
+            Some(&a.clerk),
+            json!({"number": "X", "offence": "x", "cognizance_date": "2026-10-01", "court_id": b.id}),
+        )
         .await;
     assert_problem(s, &body, StatusCode::FORBIDDEN, "forbidden");
     assert_eq!(before, app.snapshot());

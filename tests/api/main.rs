@@ -8,5 +8,8 @@ mod audit;
 mod auth;
 mod bad_input;
 mod courts;
+mod crash;
+mod fuzz;
+mod hostile;
 mod isolation;
 mod privacy;

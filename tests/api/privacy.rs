@@ -30,7 +30,10 @@ async fn the_childs_name_reaches_only_clerk_judge_and_support_officer() {
         }
     }
     let (_, parties) = app.get(&format!("/api/cases/{case_id}/parties"), Some(&court.admin)).await;
-    let child = parties["items"].as_array().and_then(|a| a.iter().find(|p| p["role"] == "child_witness").cloned()).unwrap_or_default();
+    let child = parties["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["role"] == "child_witness").cloned())
+        .unwrap_or_default();
     assert_eq!(child["name"], "Child A");
     assert!(child["age"].as_i64().is_some_and(|a| a >= 8));
     assert_eq!(child["identity_withheld"], true);
