@@ -1,6 +1,7 @@
 //! Storage: one diesel code base over SQLite (the default, a file) and
 //! PostgreSQL (chosen by a `postgres://` URL).
 
+pub mod adjournments;
 pub mod audit;
 pub mod cases;
 pub mod courts;
@@ -29,8 +30,18 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Every table, for tools that look at the whole database (tests, demo).
-pub const TABLES: &[&str] =
-    &["courts", "court_rooms", "waiting_areas", "users", "cases", "parties", "hearings", "audit_head", "audit_events"];
+pub const TABLES: &[&str] = &[
+    "courts",
+    "court_rooms",
+    "waiting_areas",
+    "users",
+    "cases",
+    "parties",
+    "hearings",
+    "audit_head",
+    "audit_events",
+    "adjournments",
+];
 
 /// Which backend a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
