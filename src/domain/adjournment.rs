@@ -258,6 +258,18 @@ pub fn written_reasons(text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
+/// Whether free text (details, reasons) names a child: any part of the
+/// name of three letters or more, as a whole word. Such text goes into the
+/// audit trail and beside the case, where only the pseudonym may appear.
+pub fn mentions_name(text: &str, name: &str) -> bool {
+    let words: Vec<String> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|part| part.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .any(|part| words.contains(&part))
+}
+
 /// Court days after `after`, at most `horizon` calendar days ahead: the
 /// candidates for the earliest feasible date.
 pub fn sitting_days_after(after: NaiveDate, working_days: &[Weekday], horizon: u64) -> Vec<NaiveDate> {
@@ -589,6 +601,15 @@ mod tests {
             written_reasons("  وکیل صفائی حادثے کے بعد ہسپتال میں داخل ہے اور حاضر نہیں۔ ").as_deref(),
             Ok("وکیل صفائی حادثے کے بعد ہسپتال میں داخل ہے اور حاضر نہیں۔")
         );
+    }
+
+    #[test]
+    fn free_text_may_not_name_the_child() {
+        assert!(mentions_name("Zainab was unwell today.", "Zainab Qamar"));
+        assert!(mentions_name("the QAMAR family asked", "Zainab Qamar"));
+        assert!(!mentions_name("Child A was unwell today.", "Zainab Qamar"));
+        assert!(!mentions_name("Zainabad road was closed.", "Zainab Qamar"), "whole words only");
+        assert!(!mentions_name("Al is here", "Al B"), "parts under three letters are too common to refuse");
     }
 
     #[test]
