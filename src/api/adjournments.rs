@@ -232,7 +232,13 @@ impl Scene {
         let facts = case_facts(&self.case, &self.parties, &hearings, self.tz);
         let clocks: Vec<ClockStatus> = clocks::case_clocks(self.profile, &facts, self.today);
         let hearing_date = self.hearing_date()?;
-        let earliest = earliest_feasible(c, &self.court, self.tz, &self.hearing, hearing_date.max(self.today))?;
+        // Only a broken clock asks for the earliest feasible date; finding it
+        // costs a query per candidate day.
+        let earliest = if clocks.iter().any(ClockStatus::is_broken) {
+            earliest_feasible(c, &self.court, self.tz, &self.hearing, hearing_date.max(self.today))?
+        } else {
+            hearing_date
+        };
         let request = policy::Request {
             requested_by,
             reason_code: &a.reason_code,
