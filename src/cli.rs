@@ -47,6 +47,9 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -211,6 +214,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         }
+        Command::Bench(bench) => crate::bench::run(bench, common.database_url.clone(), &common.data_dir)?,
     }
     Ok(ExitCode::SUCCESS)
 }

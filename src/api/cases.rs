@@ -294,15 +294,24 @@ async fn list_parties(
     state: web::Data<AppState>,
     user: Authorized<Staff>,
     id: web::Path<i64>,
+    q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let case_id = id.into_inner();
+    let page = q.parse()?;
     let viewer = user.user.clone();
-    let items = db::run(&state.pool, move |c| {
+    let paged = db::run(&state.pool, move |c| {
         let (_, court) = visible_case(c, &viewer, case_id)?;
         let today = local_date(&court.time_zone, Utc::now());
         let parties = db::parties::of_case(c, case_id)?;
-        Ok(parties.iter().map(|p| views::party(p, Some(viewer.role), today)).collect::<Vec<_>>())
+        let total = parties.len() as i64;
+        let items: Vec<PartyView> = parties
+            .iter()
+            .skip(page.offset() as usize)
+            .take(page.limit() as usize)
+            .map(|p| views::party(p, Some(viewer.role), today))
+            .collect();
+        Ok(Paged::new(items, page, total))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(paged))
 }

@@ -6,8 +6,8 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::cases::visible_case;
-use super::input;
 use super::input::Body;
+use super::input::{self, PageQuery, Paged};
 use super::views;
 use crate::auth::extract::{Clerks, Staff};
 use crate::auth::Authorized;
@@ -120,15 +120,21 @@ async fn list_hearings(
     state: web::Data<AppState>,
     user: Authorized<Staff>,
     id: web::Path<i64>,
+    q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let case_id = id.into_inner();
+    let page = q.parse()?;
     let viewer = user.user.clone();
-    let items = db::run(&state.pool, move |c| {
+    let paged = db::run(&state.pool, move |c| {
         visible_case(c, &viewer, case_id)?;
-        Ok(db::hearings::of_case(c, case_id)?.iter().map(views::hearing).collect::<Vec<_>>())
+        let hearings = db::hearings::of_case(c, case_id)?;
+        let total = hearings.len() as i64;
+        let items: Vec<_> =
+            hearings.iter().skip(page.offset() as usize).take(page.limit() as usize).map(views::hearing).collect();
+        Ok(Paged::new(items, page, total))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(paged))
 }
 
 async fn get_hearing(

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod courts;
+pub mod docket;
 pub mod hearings;
 pub mod input;
 pub mod users;
@@ -19,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .configure(auth::routes)
             .configure(courts::routes)
+            .configure(docket::routes)
             .configure(users::routes)
             .configure(cases::routes)
             .configure(hearings::routes)

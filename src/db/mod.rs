@@ -5,6 +5,7 @@ pub mod adjournments;
 pub mod audit;
 pub mod cases;
 pub mod courts;
+pub mod docket;
 pub mod hearings;
 pub mod parties;
 pub mod schema;

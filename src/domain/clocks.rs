@@ -129,12 +129,7 @@ pub fn clock_status(rule: &ClockRule, facts: &CaseFacts, on: NaiveDate) -> Optio
 
 /// Every clock the profile runs for this case, in the profile's order.
 pub fn case_clocks(profile: &RuleProfile, facts: &CaseFacts, on: NaiveDate) -> Vec<ClockStatus> {
-    profile
-        .clocks
-        .iter()
-        .filter(|rule| applies(rule, facts))
-        .filter_map(|rule| clock_status(rule, facts, on))
-        .collect()
+    profile.clocks.iter().filter(|rule| applies(rule, facts)).filter_map(|rule| clock_status(rule, facts, on)).collect()
 }
 
 /// The running clock with the fewest days left.
@@ -173,13 +168,7 @@ pub fn escalations(clocks: &[ClockStatus]) -> Vec<Escalation> {
                 escalate_to: to.clone(),
                 deadline: c.deadline,
                 days_overdue: -c.days_left,
-                action: format!(
-                    "{} ran out on {}, {} ago: {}",
-                    c.title,
-                    c.deadline,
-                    days(-c.days_left),
-                    c.breach_duty
-                ),
+                action: format!("{} ran out on {}, {} ago: {}", c.title, c.deadline, days(-c.days_left), c.breach_duty),
             }
         })
         .collect()

@@ -3,9 +3,9 @@
 
 pub mod adjournment;
 pub mod calendar;
+pub mod clocks;
 pub mod hearing;
+pub mod priority;
 pub mod privacy;
 pub mod roles;
 pub mod rules;
-pub mod clocks;
-pub mod priority;

@@ -138,9 +138,20 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
         Some(c) => {
             let nearer = (DEADLINE_HORIZON_DAYS - c.days_left.max(0)).max(0);
             let reason = if nearer == 0 {
-                format!("The nearest deadline, {} ({}), is {} away: not yet pressing.", c.title, c.section, plural(c.days_left, "day", "days"))
+                format!(
+                    "The nearest deadline, {} ({}), is {} away: not yet pressing.",
+                    c.title,
+                    c.section,
+                    plural(c.days_left, "day", "days")
+                )
             } else {
-                format!("The nearest deadline, {} ({}), is {} away (on {}).", c.title, c.section, plural(c.days_left, "day", "days"), c.deadline)
+                format!(
+                    "The nearest deadline, {} ({}), is {} away (on {}).",
+                    c.title,
+                    c.section,
+                    plural(c.days_left, "day", "days"),
+                    c.deadline
+                )
             };
             part(Factor::NearestDeadline, nearer * PER_DAY_NEARER, reason)
         }
@@ -154,7 +165,10 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
         if adjournments == 0 {
             "Never adjourned.".into()
         } else {
-            format!("Adjourned {} already: each one the child has waited through.", plural(adjournments, "time", "times"))
+            format!(
+                "Adjourned {} already: each one the child has waited through.",
+                plural(adjournments, "time", "times")
+            )
         },
     ));
 

@@ -3,7 +3,7 @@
 //! Each must get a clear 4xx problem and leave the database as it was.
 
 use amaan::auth::token::{self, StaffClaims};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use reqwest::{Method, StatusCode};
 
