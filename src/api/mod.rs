@@ -10,6 +10,7 @@ pub mod docket;
 pub mod hearings;
 pub mod input;
 pub mod users;
+pub mod video;
 pub mod views;
 
 use actix_web::web;
@@ -26,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(hearings::routes)
             .configure(audit::routes)
             .configure(adjournments::routes)
+            .configure(video::routes)
             .default_service(web::route().to(not_found)),
     );
 }

@@ -10,6 +10,7 @@ pub mod hearings;
 pub mod parties;
 pub mod schema;
 pub mod users;
+pub mod video;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
@@ -42,6 +43,10 @@ pub const TABLES: &[&str] = &[
     "audit_head",
     "audit_events",
     "adjournments",
+    "video_sessions",
+    "video_participants",
+    "video_state_changes",
+    "video_recordings",
 ];
 
 /// Which backend a URL selects.

@@ -9,3 +9,5 @@ pub mod priority;
 pub mod privacy;
 pub mod roles;
 pub mod rules;
+pub mod video;
+pub mod visibility;

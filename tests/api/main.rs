@@ -17,3 +17,4 @@ mod isolation;
 mod privacy;
 mod process;
 mod security;
+mod video;
