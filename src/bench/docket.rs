@@ -254,6 +254,7 @@ fn start_server(url: &str, secret: Secret) -> anyhow::Result<u16> {
         token_ttl_minutes: 120,
         pool_size: 8,
         web_dir: std::env::temp_dir().join("amaan-bench-no-pages"),
+        login_attempts_per_minute: 60,
     };
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
