@@ -210,6 +210,12 @@ async fn adjourn_a_proper_request_waits_for_the_judge_whose_grant_moves_the_hear
     let listed = desk.of_case(case_id).await;
     assert_eq!(listed["adjourned"], 1);
     assert_eq!(listed["overrides"], json!([]));
+    // The docket counts the same adjournment against the case.
+    let path = format!("/api/docket?judge_id={}&from={new_day}&to={new_day}", desk.court.judge_id);
+    let (s, docket) = desk.app.get(&path, Some(&desk.court.judge)).await;
+    assert_eq!(s, StatusCode::OK, "{docket}");
+    let item = docket["items"].as_array().and_then(|items| items.iter().find(|i| i["hearing"]["id"] == new["id"]));
+    assert_eq!(item.map(|i| i["adjournments"].clone()), Some(json!(1)), "{docket}");
     let events = desk.audit_of(id).await;
     let grant = events.iter().find(|e| e["action"] == "grant").expect("a grant event");
     assert_eq!(grant["reason"], REASONS);
