@@ -137,6 +137,12 @@ pub fn count_for_case(conn: &mut DbConn, case_id: i64) -> Result<i64, AppError> 
         .get_result(conn)?)
 }
 
+/// `count_for_case` as a select-list subquery over a `cases c` row, for
+/// statements written as SQL text (the docket's, which the benchmark also
+/// runs raw).
+pub const COUNT_FOR_CASE_SQL: &str =
+    "(SELECT COUNT(*) FROM adjournments a WHERE a.case_id = c.id AND a.status = 'granted')";
+
 /// `count_for_case` for many cases in one query; a case never adjourned is
 /// absent from the map.
 pub fn count_for_cases(conn: &mut DbConn, case_ids: &[i64]) -> Result<HashMap<i64, i64>, AppError> {

@@ -210,6 +210,21 @@ async fn adjourn_a_proper_request_waits_for_the_judge_whose_grant_moves_the_hear
     let listed = desk.of_case(case_id).await;
     assert_eq!(listed["adjourned"], 1);
     assert_eq!(listed["overrides"], json!([]));
+    // The store's counts, for the docket to use, agree.
+    let mut conn = desk.app.conn();
+    assert_eq!(amaan::db::adjournments::count_for_case(&mut conn, case_id).unwrap(), 1);
+    let many = amaan::db::adjournments::count_for_cases(&mut conn, &[case_id, case_id + 1000]).unwrap();
+    assert_eq!((many.get(&case_id), many.get(&(case_id + 1000))), (Some(&1), None));
+    #[derive(diesel::QueryableByName)]
+    struct Counted {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql =
+        format!("SELECT {} AS n FROM cases c WHERE c.id = {case_id}", amaan::db::adjournments::COUNT_FOR_CASE_SQL);
+    let counted: Vec<Counted> = diesel::RunQueryDsl::load(diesel::sql_query(sql), &mut conn).unwrap();
+    assert_eq!(counted.first().map(|c| c.n), Some(1));
+    drop(conn);
     // The docket counts the same adjournment against the case.
     let path = format!("/api/docket?judge_id={}&from={new_day}&to={new_day}", desk.court.judge_id);
     let (s, docket) = desk.app.get(&path, Some(&desk.court.judge)).await;
