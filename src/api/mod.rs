@@ -1,6 +1,7 @@
 //! The JSON API: one module per resource, thin handlers that extract,
 //! authorise, call the domain and the store, and map the result.
 
+pub mod adjournments;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(hearings::routes)
             .configure(audit::routes)
             .configure(calendar::routes)
+            .configure(adjournments::routes)
             .configure(video::routes)
             .configure(session_console::routes)
             .default_service(web::route().to(not_found)),

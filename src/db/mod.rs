@@ -1,6 +1,7 @@
 //! Storage: one diesel code base over SQLite (the default, a file) and
 //! PostgreSQL (chosen by a `postgres://` URL).
 
+pub mod adjournments;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
@@ -42,6 +43,7 @@ pub const TABLES: &[&str] = &[
     "hearings",
     "audit_head",
     "audit_events",
+    "adjournments",
     "video_sessions",
     "video_participants",
     "video_state_changes",

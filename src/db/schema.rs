@@ -201,3 +201,29 @@ diesel::allow_tables_to_appear_in_same_query!(
     video_state_changes,
     video_recordings,
 );
+
+diesel::table! {
+    adjournments (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        case_id -> BigInt,
+        hearing_id -> BigInt,
+        requested_by -> Text,
+        reason_code -> Text,
+        details -> Text,
+        proposed_starts_at -> Nullable<Timestamp>,
+        proposed_ends_at -> Nullable<Timestamp>,
+        remand_days -> Nullable<Integer>,
+        for_child_welfare -> Bool,
+        status -> Text,
+        refusals -> Nullable<Text>,
+        recorded_by -> BigInt,
+        created_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_reasons -> Nullable<Text>,
+        overridden -> Bool,
+        new_hearing_id -> Nullable<BigInt>,
+        delay_days -> Nullable<Integer>,
+    }
+}

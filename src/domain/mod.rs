@@ -1,6 +1,7 @@
 //! Pure rules: values in, decisions out. Nothing here knows of actix or
 //! diesel, so every rule is tested without a server.
 
+pub mod adjournment;
 pub mod calendar;
 pub mod clocks;
 pub mod hearing;

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod adjournments;
 mod audit;
 mod auth;
 mod bad_input;
