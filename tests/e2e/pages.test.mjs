@@ -27,6 +27,12 @@ function quietWednesday() {
   return d.toISOString().slice(0, 10);
 }
 
+function addDays(date, n) {
+  const d = new Date(`${date}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
 function yesterday() {
   const d = new Date(Date.now() - 86_400_000);
   return d.toISOString().slice(0, 10);
@@ -127,7 +133,7 @@ test("signing out and the token's expiry both end the session", async () => {
   await page.context().close();
 });
 
-test("a clerk registers a case, adds the child and the accused, books a hearing and finds it on the week calendar", async () => {
+test("a clerk registers a case, adds the child and the accused, books a hearing, finds it on the week calendar, and sees the rule that refuses an adjournment", async () => {
   const page = await newPage(browser, server.base);
   await login(page, "clerk", "/clerk.html");
   await page.waitForSelector("#case-table tbody tr");
@@ -216,14 +222,37 @@ test("a clerk registers a case, adds the child and the accused, books a hearing 
   await page.goto(`/clerk.html#adjournments/${hearingId}`);
   await page.waitForSelector(`#adjourn-form select[name=hearing] option[value="${hearingId}"]`, { state: "attached" });
   assert.equal(await page.inputValue("#adjourn-form select[name=hearing]"), hearingId, "the hearing the clerk came from is chosen");
+  // Counsel's other engagement is no cause in a child's case: the rules
+  // refuse it, the request is recorded all the same, and the page says which rule.
+  await page.selectOption("#adjourn-form select[name=requested_by]", "defence");
+  await page.selectOption("#adjourn-form select[name=reason_code]", "counsel_engaged_elsewhere");
+  await page.fill("#adjourn-form textarea[name=details]", "Defence counsel is before the High Court that day.");
+  await page.fill("#adjourn-form input[name=proposed_date]", addDays(date, 7));
+  await page.fill("#adjourn-form input[name=proposed_time]", "14:00");
   await page.click("#adjourn-form button[type=submit]");
-  await page.waitForSelector("#adjournment-result .notice, [role=status] .notice, [data-unavailable]");
+  const refusedCard = page.locator("#adjournment-result [data-status=refused_by_rule]");
+  await refusedCard.waitFor();
+  const adjournmentId = await refusedCard.getAttribute("data-adjournment");
+  const recorded = (await api(page, "GET", `/api/adjournments/${adjournmentId}`)).body;
+  assert.equal(recorded.status, "refused_by_rule");
+  assert.ok(recorded.refusals.length > 0, "the server names the rules");
+  const cardText = await refusedCard.innerText();
+  for (const r of recorded.refusals) {
+    assert.ok(cardText.includes(r.rule) && cardText.includes(r.section), `the clerk sees ${r.rule} (${r.section}): ${cardText}`);
+  }
+  assert.ok(recorded.refusals.some((r) => r.rule.endsWith("counsel_engaged_elsewhere")), JSON.stringify(recorded.refusals));
+  // The list below shows it too, refused, with its rule.
+  const row = page.locator(`#adjournment-list tr[data-adjournment="${adjournmentId}"]`);
+  await row.waitFor();
+  assert.equal(await row.getAttribute("data-status"), "refused_by_rule");
+  assert.ok((await row.innerText()).includes(recorded.refusals[0].section));
   await screenshot(page, "clerk-adjournments-en");
+  await noSeriousViolations(page, "clerk adjournments");
   assert.deepEqual(page.problems, [], page.problems.join("\n"));
   await page.context().close();
 });
 
-test("a judge reads the docket and the child cases with nothing listed", async () => {
+test("a judge reads the docket, overrides a refused adjournment with written reasons, and sees the child cases with nothing listed", async () => {
   const page = await newPage(browser, server.base);
   await login(page, "judge", "/judge.html");
   await page.waitForSelector("#docket-table, #plain-docket, #docket p");
@@ -247,7 +276,33 @@ test("a judge reads the docket and the child cases with nothing listed", async (
   await noSeriousViolations(page, "judge docket");
   await page.click("#tab-adjournments");
   await page.waitForSelector("#pending-adjournments :is(p, article, [data-unavailable])");
+  // The clerk's request that the rules refused waits here, with the rule; the
+  // judge overrides it, and only a full written sentence will do.
+  const waiting = page.locator("#pending-adjournments article[data-status=refused_by_rule]", { hasText: "CSA-E2E/001" });
+  await waiting.waitFor();
+  const adjId = await waiting.getAttribute("data-adjournment");
+  const asked = (await api(page, "GET", `/api/adjournments/${adjId}`)).body;
+  assert.ok((await waiting.innerText()).includes(asked.refusals[0].section), "the judge sees the refusing rule's section");
   await screenshot(page, "judge-adjournments-en");
+  await noSeriousViolations(page, "judge adjournments");
+  await waiting.locator("textarea[name=reasons]").fill("Counsel is ill");
+  await waiting.locator("button[value=override]").click();
+  const refusal = waiting.locator("form [role=alert]");
+  await refusal.locator(".rule").waitFor();
+  assert.match(await refusal.innerText(), /written reasons/, "the page says why a few words will not do");
+  assert.equal((await api(page, "GET", `/api/adjournments/${adjId}`)).body.status, "refused_by_rule", "a few words change nothing");
+  const reasons = "Defence counsel fell ill this morning, and the child's evidence cannot fairly proceed without counsel.";
+  await waiting.locator("textarea[name=reasons]").fill(reasons);
+  await waiting.locator("button[value=override]").click();
+  const done = page.locator(`#adjournment-overrides article[data-adjournment="${adjId}"]`);
+  await done.waitFor();
+  assert.equal(await done.getAttribute("data-status"), "overridden");
+  assert.ok((await done.innerText()).includes(reasons), "the override shows its reasons");
+  assert.equal(await page.locator(`#pending-adjournments article[data-adjournment="${adjId}"]`).count(), 0, "no longer waiting");
+  const decided = (await api(page, "GET", `/api/adjournments/${adjId}`)).body;
+  assert.deepEqual([decided.status, decided.overridden, decided.decision_reasons], ["granted", true, reasons]);
+  assert.ok(decided.new_hearing_id, "the hearing moved to the proposed date");
+  await screenshot(page, "judge-overrides-en");
   await page.click("#tab-child-cases");
   await page.waitForSelector("#child-cases :is(p, ul, [data-unavailable])");
   if (await hasRoute(server.base, "GET", "/api/courts/1/child-cases")) {
