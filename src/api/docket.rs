@@ -184,8 +184,34 @@ struct DocketItem {
     children: Vec<ChildView>,
     clocks: Vec<ClockStatus>,
     adjournments: i64,
+    /// Adjournments a judge granted over a refusal by rule, with the written
+    /// reasons: shown beside the case so the override is never silent.
+    overrides: Vec<OverrideLine>,
     score: i64,
     breakdown: Vec<ScorePart>,
+}
+
+#[derive(Serialize, Clone)]
+struct OverrideLine {
+    adjournment_id: i64,
+    rules: Vec<crate::domain::adjournment::Refusal>,
+    reasons: Option<String>,
+    decided_by: Option<i64>,
+    decided_at: Option<DateTime<Utc>>,
+}
+
+fn overrides_by_case(conn: &mut db::DbConn, case_ids: &[i64]) -> Result<HashMap<i64, Vec<OverrideLine>>, AppError> {
+    let mut out: HashMap<i64, Vec<OverrideLine>> = HashMap::new();
+    for a in db::adjournments::overrides_for_cases(conn, case_ids)? {
+        out.entry(a.case_id).or_default().push(OverrideLine {
+            adjournment_id: a.id,
+            rules: a.refusal_list(),
+            reasons: a.decision_reasons.clone(),
+            decided_by: a.decided_by,
+            decided_at: a.decided_at.map(utc),
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Serialize)]
@@ -292,6 +318,10 @@ async fn docket(
             day.day_start_utc(from),
             day.day_start_utc(to + Duration::days(1)),
         )?;
+        let mut case_ids: Vec<i64> = rows.iter().map(|h| h.case.case_id).collect();
+        case_ids.sort_unstable();
+        case_ids.dedup();
+        let overrides = overrides_by_case(conn, &case_ids)?;
         let items = rank_hearings(&rows, &children, &day, Some(viewer.role))
             .into_iter()
             .enumerate()
@@ -303,6 +333,7 @@ async fn docket(
                 children: a.children,
                 clocks: a.clocks,
                 adjournments: h.case.adjournments,
+                overrides: overrides.get(&h.case.case_id).cloned().unwrap_or_default(),
                 score: a.priority.score,
                 breakdown: a.priority.parts,
             })

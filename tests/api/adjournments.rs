@@ -432,6 +432,19 @@ async fn adjourn_a_judge_overrides_a_refusal_only_with_written_reasons_and_a_cle
     assert_eq!(shown["adjournment_id"], id);
     assert_eq!(shown["reasons"], OVERRIDE);
     assert_eq!(shown["rules"][0]["rule"], "adjournment.reasons.counsel_engaged_elsewhere");
+    // On the judge's docket, beside the case's new hearing.
+    let (s, docket) = desk
+        .app
+        .get(
+            &format!("/api/docket?from={}&to={}", desk.today, desk.today + chrono::Duration::days(30)),
+            Some(&desk.court.judge),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{docket}");
+    let line =
+        docket["items"].as_array().unwrap().iter().find(|i| i["case"]["id"] == case_id).expect("the case is listed");
+    assert_eq!(line["overrides"][0]["reasons"], OVERRIDE, "{line}");
+    assert_eq!(line["overrides"][0]["rules"][0]["rule"], "adjournment.reasons.counsel_engaged_elsewhere");
     // In the audit trail, with the judge's words.
     let events = desk.audit_of(id).await;
     let o = events.iter().find(|e| e["action"] == "override").expect("an override event");
