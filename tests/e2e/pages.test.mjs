@@ -168,6 +168,8 @@ test("a clerk registers a case, adds the child and the accused, books a hearing,
   const date = quietWednesday();
   await openPanel(page, "schedule-box");
   await page.selectOption("#schedule-hearing select[name=kind]", "evidence");
+  // Before the judge who signs in below, so her docket shows what follows.
+  await page.selectOption("#schedule-hearing select[name=judge_id]", { label: "Justice Amna Siddiqui" });
   await page.selectOption("#schedule-hearing select[name=room_id]", { label: "Vulnerable Witness Suite (video)" });
   await page.fill("#schedule-hearing input[name=date]", date);
   await page.fill("#schedule-hearing input[name=time]", "10:00");
@@ -303,6 +305,14 @@ test("a judge reads the docket, overrides a refused adjournment with written rea
   assert.deepEqual([decided.status, decided.overridden, decided.decision_reasons], ["granted", true, reasons]);
   assert.ok(decided.new_hearing_id, "the hearing moved to the proposed date");
   await screenshot(page, "judge-overrides-en");
+  // The docket shows the override beside the case, in the week of its new hearing.
+  const moved = (await api(page, "GET", `/api/hearings/${decided.new_hearing_id}`)).body;
+  assert.equal(moved.judge_id, (await api(page, "GET", "/api/auth/me")).body.id, "the clerk listed the hearing before this judge");
+  await page.goto(`/judge.html#docket/week/${moved.starts_at.slice(0, 10)}`);
+  const line = page.locator(`#docket-table tr[data-hearing="${moved.id}"] .overrides [data-adjournment="${adjId}"]`);
+  await line.waitFor();
+  assert.ok((await line.innerText()).includes(reasons), "the docket shows the judge's reasons");
+  await page.goto("/judge.html#docket");
   await page.click("#tab-child-cases");
   await page.waitForSelector("#child-cases :is(p, ul, [data-unavailable])");
   if (await hasRoute(server.base, "GET", "/api/courts/1/child-cases")) {

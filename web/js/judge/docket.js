@@ -7,9 +7,11 @@ import * as dates from "../core/dates.js";
 import { h, tx, code, datum, when, replace, load, notAvailable } from "../core/ui.js";
 import { heading } from "../core/shell.js";
 
-export function mount(el, ctx, [spanArg]) {
+export function mount(el, ctx, [spanArg, dayArg]) {
   const span = spanArg === "today" ? "today" : "week";
-  const from = span === "today" ? dates.today() : dates.monday(dates.today());
+  // #docket/week/YYYY-MM-DD opens the week of that day (a judge looking ahead).
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(dayArg || "") ? dayArg : dates.today();
+  const from = span === "today" ? dates.today() : dates.monday(day);
   const to = span === "today" ? from : dates.addDays(from, 6);
   const region = h("div", { id: "docket" });
   el.append(
@@ -81,6 +83,27 @@ export function breakdown(b) {
   );
 }
 
+/** Adjournments granted over the rules in this case, never silently: the rules and the judge's reasons. */
+function overrides(list) {
+  if (!list?.length) return null;
+  return h(
+    "div",
+    { class: "overrides" },
+    list.map((o) =>
+      h(
+        "p",
+        { class: "notice", dataset: { adjournment: o.adjournment_id } },
+        h("strong", { i18n: "adjourn.status.overridden" }),
+        (o.rules || []).map((r) => [" · ", h("span", { text: r.rule }), " (", code(r.section), ")"]),
+        h("br"),
+        tx("adjourn.judge_reasons"),
+        ": ",
+        datum(o.reasons || ""),
+      ),
+    ),
+  );
+}
+
 function docketTable(rows) {
   if (!rows.length) return h("p", { i18n: "judge.nothing_listed" });
   return h(
@@ -106,7 +129,7 @@ function docketTable(rows) {
             h("td", {}, children.length ? children.map((ch) => h("span", { class: "badge child" }, h("span", { text: ch.pseudonym }), ch.age != null ? [" · ", tx("age.years", { n: ch.age })] : null)) : tx("case.no_child")),
             h("td", {}, hr.starts_at ? when(hr.starts_at) : tx("hearing.unscheduled"), h("br"), tx(`kind.${hr.kind}`), hr.room_name ? [h("br"), h("span", { text: hr.room_name })] : null),
             h("td", {}, code(String(r.score ?? r.priority?.score ?? ""))),
-            h("td", {}, breakdown(r.breakdown || r.priority?.breakdown || r.why), clocks(r.clocks || r.priority?.clocks)),
+            h("td", {}, breakdown(r.breakdown || r.priority?.breakdown || r.why), clocks(r.clocks || r.priority?.clocks), overrides(r.overrides)),
           );
         }),
       ),
