@@ -393,6 +393,8 @@ test("Urdu pages read right to left in Nastaliq, and the switch needs no reload"
     await page.goto(`/clerk.html${hash}`);
     await page.waitForSelector("main section h1");
     await page.waitForLoadState("networkidle");
+    // A hash change loads nothing, so networkidle alone may come too early.
+    await page.waitForFunction(() => !document.querySelector("main [data-i18n=loading]"));
     await screenshot(page, name);
   }
   const caseLink = page.locator("#case-table a").first();
@@ -414,6 +416,7 @@ test("Urdu pages read right to left in Nastaliq, and the switch needs no reload"
       await p.goto(`${landing}${hash}`);
       await p.waitForSelector("main section h1");
       await p.waitForLoadState("networkidle");
+      await p.waitForFunction(() => !document.querySelector("main [data-i18n=loading]"));
       assert.equal(await p.getAttribute("html", "dir"), "rtl", `${name} is right to left`);
       await screenshot(p, name);
       await noSeriousViolations(p, name);

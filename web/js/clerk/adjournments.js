@@ -71,7 +71,8 @@ export function refusalList(refusals) {
     "ul",
     { class: "refusals" },
     refusals.map((r) =>
-      h("li", { class: "rule", dataset: { rule: r.rule } }, h("span", { text: r.rule }), " — ", code(r.section), r.detail ? h("p", { class: "muted", text: r.detail }) : null),
+      // The server writes rule names, sections and details in English: isolated, they read whole inside Urdu.
+      h("li", { class: "rule", dataset: { rule: r.rule } }, code(r.rule), " — ", code(r.section), r.detail ? h("p", { class: "muted" }, datum(r.detail)) : null),
     ),
   );
 }
