@@ -6,6 +6,7 @@ pub mod cases;
 pub mod courts;
 pub mod hearings;
 pub mod parties;
+pub mod schedule;
 pub mod schema;
 pub mod users;
 

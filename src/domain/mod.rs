@@ -6,3 +6,4 @@ pub mod hearing;
 pub mod privacy;
 pub mod roles;
 pub mod rules;
+pub mod schedule;
