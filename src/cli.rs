@@ -60,6 +60,9 @@ pub struct ServeArgs {
     /// Minutes a staff login lasts.
     #[arg(long, env = "AMAAN_TOKEN_TTL_MINUTES", default_value_t = 480)]
     pub token_ttl_minutes: i64,
+    /// Login attempts one address may make per minute.
+    #[arg(long, env = "AMAAN_LOGIN_RATE", default_value_t = 30)]
+    pub login_rate: u32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -100,10 +103,7 @@ pub fn main() -> ExitCode {
 }
 
 fn database_url(common: &Common) -> String {
-    common
-        .database_url
-        .clone()
-        .unwrap_or_else(|| config::default_database_url(&common.data_dir))
+    common.database_url.clone().unwrap_or_else(|| config::default_database_url(&common.data_dir))
 }
 
 fn default_web_dir() -> PathBuf {
@@ -124,6 +124,7 @@ fn settings(common: &Common, serve: &ServeArgs, database_url: String) -> anyhow:
         token_ttl_minutes: serve.token_ttl_minutes.clamp(1, 24 * 60),
         pool_size: 16,
         web_dir: serve.web_dir.clone().unwrap_or_else(default_web_dir),
+        login_attempts_per_minute: serve.login_rate,
     })
 }
 
@@ -142,6 +143,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         bind: config::DEFAULT_BIND.into(),
         web_dir: None,
         token_ttl_minutes: 480,
+        login_rate: 30,
     }));
     match command {
         Command::Serve(args) => {
@@ -184,7 +186,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 let user = db::users::create(c, &new)?;
                 let view = db::users::UserView::from(&user);
-                audit::append(c, &audit::Actor::system(), audit::Change::new("create", "user", user.id).court(user.court_id).after(&view))?;
+                audit::append(
+                    c,
+                    &audit::Actor::system(),
+                    audit::Change::new("create", "user", user.id).court(user.court_id).after(&view),
+                )?;
                 Ok(user)
             })
             .map_err(|e| anyhow::anyhow!("{e}"))?;

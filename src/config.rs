@@ -35,6 +35,8 @@ pub struct Settings {
     pub pool_size: u32,
     /// Where the pages live; served at `/`.
     pub web_dir: PathBuf,
+    /// Login attempts one address may make per minute (per node).
+    pub login_attempts_per_minute: u32,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";

@@ -51,26 +51,146 @@ struct DemoCase {
 }
 
 const CASES: &[DemoCase] = &[
-    DemoCase { offence: "s.376(3) PPC rape of a minor", child: Some(("Ayesha Noor", 7)), accused: "Tariq Mehmood", days_since_cognizance: 80, in_custody: true },
-    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Bilal Ahmed", 11)), accused: "Nadeem Akhtar", days_since_cognizance: 25, in_custody: true },
-    DemoCase { offence: "s.376 PPC rape", child: None, accused: "Imran Saleem", days_since_cognizance: 300, in_custody: false },
-    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Hina Rafiq", 14)), accused: "Shahid Iqbal", days_since_cognizance: 110, in_custody: false },
-    DemoCase { offence: "s.292-B PPC child pornography", child: Some(("Zain Ali", 12)), accused: "Kamran Javed", days_since_cognizance: 40, in_custody: true },
-    DemoCase { offence: "s.376(3) PPC rape of a minor", child: Some(("Maryam Khalid", 9)), accused: "Asif Raza", days_since_cognizance: 130, in_custody: true },
-    DemoCase { offence: "s.354 PPC assault on a woman", child: None, accused: "Waqas Butt", days_since_cognizance: 200, in_custody: false },
-    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Usman Tariq", 15)), accused: "Faisal Nawaz", days_since_cognizance: 10, in_custody: false },
-    DemoCase { offence: "s.376 PPC rape", child: Some(("Sana Bashir", 16)), accused: "Zeeshan Haider", days_since_cognizance: 60, in_custody: true },
-    DemoCase { offence: "s.292-C PPC child pornography", child: Some(("Ali Hassan", 10)), accused: "Rashid Mir", days_since_cognizance: 95, in_custody: false },
-    DemoCase { offence: "s.376 PPC rape", child: None, accused: "Adnan Qureshi", days_since_cognizance: 150, in_custody: true },
-    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Fatima Zahra", 8)), accused: "Sohail Anwar", days_since_cognizance: 115, in_custody: true },
-    DemoCase { offence: "s.369-A PPC trafficking of a child", child: Some(("Hamza Yousaf", 13)), accused: "Javed Iqbal", days_since_cognizance: 50, in_custody: false },
-    DemoCase { offence: "s.376(3) PPC rape of a minor", child: Some(("Iqra Shafiq", 6)), accused: "Naveed Aslam", days_since_cognizance: 20, in_custody: true },
-    DemoCase { offence: "s.354-A PPC assault and stripping", child: None, accused: "Khalid Pervaiz", days_since_cognizance: 400, in_custody: false },
-    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Ahmed Raza", 12)), accused: "Babar Hussain", days_since_cognizance: 140, in_custody: false },
-    DemoCase { offence: "s.376 PPC rape", child: Some(("Rabia Saeed", 17)), accused: "Tanveer Abbas", days_since_cognizance: 70, in_custody: true },
-    DemoCase { offence: "s.509 PPC harassment", child: None, accused: "Sajid Mahmood", days_since_cognizance: 90, in_custody: false },
-    DemoCase { offence: "s.377-B PPC sexual abuse", child: Some(("Hassan Ali", 9)), accused: "Akram Sheikh", days_since_cognizance: 5, in_custody: true },
-    DemoCase { offence: "s.376(3) PPC rape of a minor", child: Some(("Zainab Amin", 7)), accused: "Mushtaq Ahmad", days_since_cognizance: 118, in_custody: true },
+    DemoCase {
+        offence: "s.376(3) PPC rape of a minor",
+        child: Some(("Ayesha Noor", 7)),
+        accused: "Tariq Mehmood",
+        days_since_cognizance: 80,
+        in_custody: true,
+    },
+    DemoCase {
+        offence: "s.377-B PPC sexual abuse",
+        child: Some(("Bilal Ahmed", 11)),
+        accused: "Nadeem Akhtar",
+        days_since_cognizance: 25,
+        in_custody: true,
+    },
+    DemoCase {
+        offence: "s.376 PPC rape",
+        child: None,
+        accused: "Imran Saleem",
+        days_since_cognizance: 300,
+        in_custody: false,
+    },
+    DemoCase {
+        offence: "s.377-B PPC sexual abuse",
+        child: Some(("Hina Rafiq", 14)),
+        accused: "Shahid Iqbal",
+        days_since_cognizance: 110,
+        in_custody: false,
+    },
+    DemoCase {
+        offence: "s.292-B PPC child pornography",
+        child: Some(("Zain Ali", 12)),
+        accused: "Kamran Javed",
+        days_since_cognizance: 40,
+        in_custody: true,
+    },
+    DemoCase {
+        offence: "s.376(3) PPC rape of a minor",
+        child: Some(("Maryam Khalid", 9)),
+        accused: "Asif Raza",
+        days_since_cognizance: 130,
+        in_custody: true,
+    },
+    DemoCase {
+        offence: "s.354 PPC assault on a woman",
+        child: None,
+        accused: "Waqas Butt",
+        days_since_cognizance: 200,
+        in_custody: false,
+    },
+    DemoCase {
+        offence: "s.377-B PPC sexual abuse",
+        child: Some(("Usman Tariq", 15)),
+        accused: "Faisal Nawaz",
+        days_since_cognizance: 10,
+        in_custody: false,
+    },
+    DemoCase {
+        offence: "s.376 PPC rape",
+        child: Some(("Sana Bashir", 16)),
+        accused: "Zeeshan Haider",
+        days_since_cognizance: 60,
+        in_custody: true,
+    },
+    DemoCase {
+        offence: "s.292-C PPC child pornography",
+        child: Some(("Ali Hassan", 10)),
+        accused: "Rashid Mir",
+        days_since_cognizance: 95,
+        in_custody: false,
+    },
+    DemoCase {
+        offence: "s.376 PPC rape",
+        child: None,
+        accused: "Adnan Qureshi",
+        days_since_cognizance: 150,
+        in_custody: true,
+    },
+    DemoCase {
+        offence: "s.377-B PPC sexual abuse",
+        child: Some(("Fatima Zahra", 8)),
+        accused: "Sohail Anwar",
+        days_since_cognizance: 115,
+        in_custody: true,
+    },
+    DemoCase {
+        offence: "s.369-A PPC trafficking of a child",
+        child: Some(("Hamza Yousaf", 13)),
+        accused: "Javed Iqbal",
+        days_since_cognizance: 50,
+        in_custody: false,
+    },
+    DemoCase {
+        offence: "s.376(3) PPC rape of a minor",
+        child: Some(("Iqra Shafiq", 6)),
+        accused: "Naveed Aslam",
+        days_since_cognizance: 20,
+        in_custody: true,
+    },
+    DemoCase {
+        offence: "s.354-A PPC assault and stripping",
+        child: None,
+        accused: "Khalid Pervaiz",
+        days_since_cognizance: 400,
+        in_custody: false,
+    },
+    DemoCase {
+        offence: "s.377-B PPC sexual abuse",
+        child: Some(("Ahmed Raza", 12)),
+        accused: "Babar Hussain",
+        days_since_cognizance: 140,
+        in_custody: false,
+    },
+    DemoCase {
+        offence: "s.376 PPC rape",
+        child: Some(("Rabia Saeed", 17)),
+        accused: "Tanveer Abbas",
+        days_since_cognizance: 70,
+        in_custody: true,
+    },
+    DemoCase {
+        offence: "s.509 PPC harassment",
+        child: None,
+        accused: "Sajid Mahmood",
+        days_since_cognizance: 90,
+        in_custody: false,
+    },
+    DemoCase {
+        offence: "s.377-B PPC sexual abuse",
+        child: Some(("Hassan Ali", 9)),
+        accused: "Akram Sheikh",
+        days_since_cognizance: 5,
+        in_custody: true,
+    },
+    DemoCase {
+        offence: "s.376(3) PPC rape of a minor",
+        child: Some(("Zainab Amin", 7)),
+        accused: "Mushtaq Ahmad",
+        days_since_cognizance: 118,
+        in_custody: true,
+    },
 ];
 
 fn seed(conn: &mut DbConn) -> Result<Vec<DemoAccount>, AppError> {
@@ -94,7 +214,10 @@ fn seed(conn: &mut DbConn) -> Result<Vec<DemoAccount>, AppError> {
         audit::append(c, &sys, Change::new("create", "court", court.id).court(Some(court.id)).after(&court))?;
         let mut rooms = Vec::new();
         for (name, video) in [("Court Room 1", true), ("Court Room 2", false), ("Vulnerable Witness Suite", true)] {
-            let room = db::courts::add_room(c, &db::courts::NewRoom { court_id: court.id, name: name.into(), video_link: video, capacity: 30 })?;
+            let room = db::courts::add_room(
+                c,
+                &db::courts::NewRoom { court_id: court.id, name: name.into(), video_link: video, capacity: 30 },
+            )?;
             audit::append(c, &sys, Change::new("create", "court_room", room.id).court(Some(court.id)).after(&room))?;
             rooms.push(room);
         }
@@ -106,7 +229,13 @@ fn seed(conn: &mut DbConn) -> Result<Vec<DemoAccount>, AppError> {
         ] {
             let area = db::courts::add_waiting_area(
                 c,
-                &db::courts::NewWaitingArea { court_id: court.id, name: name.into(), child_friendly: child, entrance: entrance.into(), capacity: 12 },
+                &db::courts::NewWaitingArea {
+                    court_id: court.id,
+                    name: name.into(),
+                    child_friendly: child,
+                    entrance: entrance.into(),
+                    capacity: 12,
+                },
             )?;
             audit::append(c, &sys, Change::new("create", "waiting_area", area.id).court(Some(court.id)).after(&area))?;
         }
@@ -122,7 +251,11 @@ fn seed(conn: &mut DbConn) -> Result<Vec<DemoAccount>, AppError> {
             let pw = password();
             let new = crate::api::users::new_user(username, Some(display), &pw, role, court_id)?;
             let user = db::users::create(c, &new)?;
-            audit::append(c, &sys, Change::new("create", "user", user.id).court(user.court_id).after(&db::users::UserView::from(&user)))?;
+            audit::append(
+                c,
+                &sys,
+                Change::new("create", "user", user.id).court(user.court_id).after(&db::users::UserView::from(&user)),
+            )?;
             if role == StaffRole::Judge {
                 judges.push(user.id);
             }
@@ -191,7 +324,12 @@ fn seed(conn: &mut DbConn) -> Result<Vec<DemoAccount>, AppError> {
                 let local = next_slot.and_hms_opt(hour, 0, 0).unwrap_or_default();
                 let starts = local - Duration::hours(5); // Asia/Karachi is UTC+5 all year.
                 let ends = starts + Duration::minutes(if child { 90 } else { 60 });
-                (Some(judges[i % judges.len()]), Some(rooms[if child { (i / 2) % 2 * 2 } else { 1 }].id), Some(starts), Some(ends))
+                (
+                    Some(judges[i % judges.len()]),
+                    Some(rooms[if child { (i / 2) % 2 * 2 } else { 1 }].id),
+                    Some(starts),
+                    Some(ends),
+                )
             } else {
                 (Some(judges[i % judges.len()]), None, None, None)
             };

@@ -130,10 +130,13 @@ impl ResponseError for AppError {
             }
             other => other.to_string(),
         };
-        let mut problem = HttpApiProblem::new(http_api_problem::StatusCode::from_u16(status.as_u16()).unwrap_or(http_api_problem::StatusCode::INTERNAL_SERVER_ERROR))
-            .type_url(format!("{PROBLEM_BASE}{}", self.kind()))
-            .title(self.title())
-            .detail(detail);
+        let mut problem = HttpApiProblem::new(
+            http_api_problem::StatusCode::from_u16(status.as_u16())
+                .unwrap_or(http_api_problem::StatusCode::INTERNAL_SERVER_ERROR),
+        )
+        .type_url(format!("{PROBLEM_BASE}{}", self.kind()))
+        .title(self.title())
+        .detail(detail);
         problem.set_value("code", &self.kind());
         match self {
             AppError::Invalid { field: Some(field), .. } => problem.set_value("field", field),

@@ -33,7 +33,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let state = AppState { pool, settings };
+        let state = AppState::new(pool, settings);
         let server = server(listener, state.clone())?;
         Ok(Application { port, server, state })
     }
@@ -73,6 +73,7 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .app_data(data.clone())
             .app_data(metrics.clone())
             .app_data(web::JsonConfig::default().limit(MAX_JSON_BYTES).error_handler(error::json_error))
+            .app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .route("/health", web::get().to(telemetry::health))

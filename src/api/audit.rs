@@ -27,7 +27,11 @@ struct AuditQuery {
 }
 
 /// Court staff see their court's events; a system administrator sees all.
-async fn list(state: web::Data<AppState>, user: Authorized<AuditReaders>, q: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
+async fn list(
+    state: web::Data<AppState>,
+    user: Authorized<AuditReaders>,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let page = PageQuery { page: q.page, per_page: q.per_page }.parse()?;
     let filter = AuditFilter {

@@ -1,9 +1,10 @@
 //! Login, logout and "who am I".
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::input::Body;
 use crate::auth::{password, token, AuthUser};
 use crate::db::{self, audit, audit::Actor, audit::Change};
 use crate::error::AppError;
@@ -40,7 +41,12 @@ struct LoginOutput {
 const BAD_LOGIN: &str = "Wrong username or password, or the account is resting after repeated failures.";
 
 #[tracing::instrument(skip_all)]
-async fn login(state: web::Data<AppState>, body: web::Json<LoginInput>) -> Result<HttpResponse, AppError> {
+async fn login(state: web::Data<AppState>, req: HttpRequest, body: Body<LoginInput>) -> Result<HttpResponse, AppError> {
+    if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
+        if state.login_limiter.check_key(&ip).is_err() {
+            return Err(AppError::TooManyRequests("too many sign-in attempts from this address; wait a minute".into()));
+        }
+    }
     let LoginInput { username, password } = body.into_inner();
     if username.len() > 100 || password.len() > 256 {
         return Err(AppError::Unauthenticated(BAD_LOGIN.into()));
@@ -67,17 +73,17 @@ async fn login(state: web::Data<AppState>, body: web::Json<LoginInput>) -> Resul
             };
             db::write_tx(conn, |c| {
                 db::users::record_failure(c, user.id, failed, lock)?;
-                audit::append(
-                    c,
-                    &Actor::anonymous(),
-                    Change::new("login_failed", "user", user.id).court(user.court_id),
-                )
+                audit::append(c, &Actor::anonymous(), Change::new("login_failed", "user", user.id).court(user.court_id))
             })?;
             return Ok(None);
         }
         db::write_tx(conn, |c| {
             db::users::record_success(c, user.id)?;
-            audit::append(c, &Actor { id: Some(user.id), role: user.role.clone() }, Change::new("login", "user", user.id).court(user.court_id))
+            audit::append(
+                c,
+                &Actor { id: Some(user.id), role: user.role.clone() },
+                Change::new("login", "user", user.id).court(user.court_id),
+            )
         })?;
         Ok(Some(user))
     })

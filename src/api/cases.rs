@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::input::Body;
 use super::input::{self, PageQuery, Paged};
 use super::views::{self, CaseView, HearingView, PartyView};
 use crate::auth::extract::{Clerks, Staff};
@@ -55,9 +56,14 @@ fn check_cognizance(date: NaiveDate, today: NaiveDate) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn create_case(state: web::Data<AppState>, clerk: Authorized<Clerks>, body: web::Json<CaseInput>) -> Result<HttpResponse, AppError> {
+async fn create_case(
+    state: web::Data<AppState>,
+    clerk: Authorized<Clerks>,
+    body: Body<CaseInput>,
+) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
-    let court_id = clerk.court_id.ok_or_else(|| AppError::forbidden("a clerk without a court cannot register cases"))?;
+    let court_id =
+        clerk.court_id.ok_or_else(|| AppError::forbidden("a clerk without a court cannot register cases"))?;
     if let Some(other) = b.court_id {
         clerk.ensure_court(other)?;
     }
@@ -96,7 +102,11 @@ struct CaseListQuery {
     court_id: Option<i64>,
 }
 
-async fn list_cases(state: web::Data<AppState>, user: Authorized<Staff>, q: web::Query<CaseListQuery>) -> Result<HttpResponse, AppError> {
+async fn list_cases(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    q: web::Query<CaseListQuery>,
+) -> Result<HttpResponse, AppError> {
     let page = PageQuery { page: q.page, per_page: q.per_page }.parse()?;
     let court_id = match (user.court_scope(), q.court_id) {
         (Some(own), None) => own,
@@ -127,7 +137,11 @@ struct CaseDetail {
     hearings: Vec<HearingView>,
 }
 
-async fn get_case(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn get_case(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let viewer = user.user.clone();
     let detail = db::run(&state.pool, move |c| {
@@ -158,7 +172,7 @@ async fn update_case(
     state: web::Data<AppState>,
     clerk: Authorized<Clerks>,
     id: web::Path<i64>,
-    body: web::Json<CasePatch>,
+    body: Body<CasePatch>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let b = body.into_inner();
@@ -183,7 +197,11 @@ async fn update_case(
                 status: b.status,
             };
             let after = db::cases::update(c, id, &changes)?;
-            audit::append(c, &viewer.actor(), Change::new("update", "case", id).court(Some(after.court_id)).before(&before).after(&after))?;
+            audit::append(
+                c,
+                &viewer.actor(),
+                Change::new("update", "case", id).court(Some(after.court_id)).before(&before).after(&after),
+            )?;
             let parties = db::parties::of_case(c, id)?;
             Ok(views::case(&after, &parties, today))
         })
@@ -213,7 +231,10 @@ fn check_party(p: &PartyInput, today: NaiveDate) -> Result<(), AppError> {
                 return Err(AppError::invalid("date_of_birth", "the date of birth is in the future"));
             }
             if privacy::age_in_years(dob, today) >= 25 {
-                return Err(AppError::invalid("date_of_birth", "a child witness born this long ago is not a child; record them as a witness"));
+                return Err(AppError::invalid(
+                    "date_of_birth",
+                    "a child witness born this long ago is not a child; record them as a witness",
+                ));
             }
         }
         (false, None) => {}
@@ -231,7 +252,7 @@ async fn add_party(
     state: web::Data<AppState>,
     clerk: Authorized<Clerks>,
     id: web::Path<i64>,
-    body: web::Json<PartyInput>,
+    body: Body<PartyInput>,
 ) -> Result<HttpResponse, AppError> {
     let case_id = id.into_inner();
     let b = body.into_inner();
@@ -269,15 +290,28 @@ async fn add_party(
     Ok(HttpResponse::Created().json(view))
 }
 
-async fn list_parties(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn list_parties(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
     let case_id = id.into_inner();
+    let page = q.parse()?;
     let viewer = user.user.clone();
-    let items = db::run(&state.pool, move |c| {
+    let paged = db::run(&state.pool, move |c| {
         let (_, court) = visible_case(c, &viewer, case_id)?;
         let today = local_date(&court.time_zone, Utc::now());
         let parties = db::parties::of_case(c, case_id)?;
-        Ok(parties.iter().map(|p| views::party(p, Some(viewer.role), today)).collect::<Vec<_>>())
+        let total = parties.len() as i64;
+        let items: Vec<PartyView> = parties
+            .iter()
+            .skip(page.offset() as usize)
+            .take(page.limit() as usize)
+            .map(|p| views::party(p, Some(viewer.role), today))
+            .collect();
+        Ok(Paged::new(items, page, total))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(paged))
 }

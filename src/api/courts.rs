@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{NaiveTime, Utc};
 use serde::Deserialize;
 
+use super::input::Body;
 use super::input::{self, PageQuery, Paged};
 use crate::auth::extract::{Admins, Staff};
 use crate::auth::Authorized;
@@ -58,7 +59,10 @@ fn court_form(
     if !crate::domain::rules::is_known_profile(rule_profile) {
         return Err(AppError::invalid(
             "rule_profile",
-            format!("`{rule_profile}` is not a rule profile; use one of {}", crate::domain::rules::profile_ids().join(", ")),
+            format!(
+                "`{rule_profile}` is not a rule profile; use one of {}",
+                crate::domain::rules::profile_ids().join(", ")
+            ),
         ));
     }
     let tz = calendar::parse_time_zone(time_zone).map_err(|e| AppError::invalid("time_zone", e))?;
@@ -79,7 +83,7 @@ fn court_form(
 async fn create_court(
     state: web::Data<AppState>,
     admin: Authorized<Admins>,
-    body: web::Json<CourtInput>,
+    body: Body<CourtInput>,
 ) -> Result<HttpResponse, AppError> {
     if !admin.is_system_admin() {
         return Err(AppError::forbidden("only a system administrator (one not bound to a court) may create courts"));
@@ -93,7 +97,14 @@ async fn create_court(
         Some(t) => input::time_of_day("closes_at", t)?,
         None => NaiveTime::from_hms_opt(16, 0, 0).unwrap_or_default(),
     };
-    let form = court_form(&b.name, &b.rule_profile, &b.time_zone, opens, closes, b.working_days.as_deref().unwrap_or("mon,tue,wed,thu,fri"))?;
+    let form = court_form(
+        &b.name,
+        &b.rule_profile,
+        &b.time_zone,
+        opens,
+        closes,
+        b.working_days.as_deref().unwrap_or("mon,tue,wed,thu,fri"),
+    )?;
     let actor = admin.actor();
     let court = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
@@ -106,7 +117,11 @@ async fn create_court(
     Ok(HttpResponse::Created().json(court))
 }
 
-async fn list_courts(state: web::Data<AppState>, user: Authorized<Staff>, q: web::Query<PageQuery>) -> Result<HttpResponse, AppError> {
+async fn list_courts(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
     let page = q.parse()?;
     let scope = user.court_scope();
     if scope.is_none() && !user.is_system_admin() {
@@ -116,7 +131,11 @@ async fn list_courts(state: web::Data<AppState>, user: Authorized<Staff>, q: web
     Ok(HttpResponse::Ok().json(Paged::new(rows, page, total)))
 }
 
-async fn get_court(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn get_court(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     user.ensure_visible(id, &format!("court {id}"))?;
     let court = db::run(&state.pool, move |c| db::courts::find(c, id)).await?;
@@ -127,7 +146,7 @@ async fn update_court(
     state: web::Data<AppState>,
     admin: Authorized<Admins>,
     id: web::Path<i64>,
-    body: web::Json<CourtPatch>,
+    body: Body<CourtPatch>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     admin.ensure_court(id)?;
@@ -181,7 +200,7 @@ async fn add_room(
     state: web::Data<AppState>,
     admin: Authorized<Admins>,
     id: web::Path<i64>,
-    body: web::Json<RoomInput>,
+    body: Body<RoomInput>,
 ) -> Result<HttpResponse, AppError> {
     let court_id = id.into_inner();
     admin.ensure_court(court_id)?;
@@ -235,7 +254,7 @@ async fn add_waiting_area(
     state: web::Data<AppState>,
     admin: Authorized<Admins>,
     id: web::Path<i64>,
-    body: web::Json<WaitingAreaInput>,
+    body: Body<WaitingAreaInput>,
 ) -> Result<HttpResponse, AppError> {
     let court_id = id.into_inner();
     admin.ensure_court(court_id)?;
@@ -252,7 +271,11 @@ async fn add_waiting_area(
         db::write_tx(conn, |c| {
             db::courts::find(c, court_id)?;
             let area = db::courts::add_waiting_area(c, &area)?;
-            audit::append(c, &actor, Change::new("create", "waiting_area", area.id).court(Some(court_id)).after(&area))?;
+            audit::append(
+                c,
+                &actor,
+                Change::new("create", "waiting_area", area.id).court(Some(court_id)).after(&area),
+            )?;
             Ok(area)
         })
     })

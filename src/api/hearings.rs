@@ -6,7 +6,8 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::cases::visible_case;
-use super::input;
+use super::input::Body;
+use super::input::{self, PageQuery, Paged};
 use super::views;
 use crate::auth::extract::{Clerks, Staff};
 use crate::auth::Authorized;
@@ -39,7 +40,7 @@ async fn create_hearing(
     state: web::Data<AppState>,
     clerk: Authorized<Clerks>,
     id: web::Path<i64>,
-    body: web::Json<HearingInput>,
+    body: Body<HearingInput>,
 ) -> Result<HttpResponse, AppError> {
     let case_id = id.into_inner();
     let b = body.into_inner();
@@ -62,7 +63,8 @@ async fn create_hearing(
         db::write_tx(conn, |c| {
             let (case, _) = visible_case(c, &viewer, case_id)?;
             if let Some(judge_id) = b.judge_id {
-                let judge = db::users::find(c, judge_id)?.ok_or_else(|| AppError::not_found(format!("judge {judge_id}")))?;
+                let judge =
+                    db::users::find(c, judge_id)?.ok_or_else(|| AppError::not_found(format!("judge {judge_id}")))?;
                 if judge.role != StaffRole::Judge.as_str() || judge.court_id != Some(case.court_id) || !judge.active {
                     return Err(AppError::invalid("judge_id", "that user is not an active judge of this court"));
                 }
@@ -73,7 +75,10 @@ async fn create_hearing(
                     return Err(AppError::not_found(format!("court room {room_id}")));
                 }
                 if b.child_testifies && mode == HearingMode::VideoLink && !room.video_link {
-                    return Err(AppError::invalid("room_id", "the child testifies by video link, and this room has none"));
+                    return Err(AppError::invalid(
+                        "room_id",
+                        "the child testifies by video link, and this room has none",
+                    ));
                 }
             }
             if let Some((s, e)) = times {
@@ -99,7 +104,11 @@ async fn create_hearing(
                     created_at: Utc::now().naive_utc(),
                 },
             )?;
-            audit::append(c, &viewer.actor(), Change::new("create", "hearing", h.id).court(Some(case.court_id)).after(&h))?;
+            audit::append(
+                c,
+                &viewer.actor(),
+                Change::new("create", "hearing", h.id).court(Some(case.court_id)).after(&h),
+            )?;
             Ok(views::hearing(&h))
         })
     })
@@ -107,18 +116,32 @@ async fn create_hearing(
     Ok(HttpResponse::Created().json(view))
 }
 
-async fn list_hearings(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn list_hearings(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
     let case_id = id.into_inner();
+    let page = q.parse()?;
     let viewer = user.user.clone();
-    let items = db::run(&state.pool, move |c| {
+    let paged = db::run(&state.pool, move |c| {
         visible_case(c, &viewer, case_id)?;
-        Ok(db::hearings::of_case(c, case_id)?.iter().map(views::hearing).collect::<Vec<_>>())
+        let hearings = db::hearings::of_case(c, case_id)?;
+        let total = hearings.len() as i64;
+        let items: Vec<_> =
+            hearings.iter().skip(page.offset() as usize).take(page.limit() as usize).map(views::hearing).collect();
+        Ok(Paged::new(items, page, total))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(paged))
 }
 
-async fn get_hearing(state: web::Data<AppState>, user: Authorized<Staff>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn get_hearing(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let viewer = user.user.clone();
     let view = db::run(&state.pool, move |c| {

@@ -31,9 +31,12 @@ pub fn time_of_day(field: &str, value: &str) -> Result<NaiveTime, AppError> {
 
 /// An instant with an explicit offset, stored in UTC.
 pub fn instant(field: &str, value: &str) -> Result<NaiveDateTime, AppError> {
-    DateTime::<FixedOffset>::parse_from_rfc3339(value)
-        .map(|t| t.naive_utc())
-        .map_err(|_| AppError::invalid(field, format!("`{field}` must be an RFC 3339 time with an offset, like 2026-12-01T10:00:00+05:00")))
+    DateTime::<FixedOffset>::parse_from_rfc3339(value).map(|t| t.naive_utc()).map_err(|_| {
+        AppError::invalid(
+            field,
+            format!("`{field}` must be an RFC 3339 time with an offset, like 2026-12-01T10:00:00+05:00"),
+        )
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,5 +114,69 @@ mod tests {
         assert!(instant("starts_at", "2026-12-01T10:00:00+05:00").is_ok());
         assert!(instant("starts_at", "2026-12-01T10:00:00").is_err());
         assert!(instant("starts_at", "2026-02-30T10:00:00Z").is_err());
+    }
+}
+
+/// A JSON body. Unlike `web::Json`, a wrong value names the field it was
+/// found in (`cognizance_date`, `parties[0].role`), and every failure is a
+/// problem response.
+pub struct Body<T>(pub T);
+
+impl<T> Body<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T> {
+    type Error = AppError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|ct| {
+                let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                essence == "application/json" || essence.ends_with("+json")
+            })
+            .unwrap_or(false);
+        let bytes = actix_web::web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::UnsupportedMediaType("send the body as application/json".into()));
+            }
+            let bytes = bytes.await.map_err(|e| {
+                if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::MalformedBody(format!("the body could not be read: {e}"))
+                }
+            })?;
+            if bytes.is_empty() {
+                return Err(AppError::MalformedBody("the body is empty; send a JSON object".into()));
+            }
+            let de = &mut serde_json::Deserializer::from_slice(&bytes);
+            match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+                Ok(value) => {
+                    // Anything after the value is a malformed body, not
+                    // something to ignore.
+                    de.end().map_err(|e| AppError::MalformedBody(format!("malformed JSON: {e}")))?;
+                    Ok(Body(value))
+                }
+                Err(err) => {
+                    let path = err.path().to_string();
+                    let inner = err.into_inner();
+                    match crate::error::deserialize_error(&inner) {
+                        AppError::Invalid { field, detail } => {
+                            let field = if path == "." || path.is_empty() { field } else { Some(path) };
+                            Err(AppError::Invalid { field, detail })
+                        }
+                        other => Err(other),
+                    }
+                }
+            }
+        })
     }
 }

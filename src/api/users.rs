@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 
+use super::input::Body;
 use super::input::{self, PageQuery, Paged};
 use crate::auth::extract::Admins;
 use crate::auth::{password, Authorized};
@@ -38,7 +39,13 @@ pub fn username(value: &str) -> Result<String, AppError> {
 }
 
 /// Builds a new account after the checks every path (API and CLI) shares.
-pub fn new_user(username_text: &str, display: Option<&str>, password_text: &str, role: StaffRole, court_id: Option<i64>) -> Result<db::users::NewUser, AppError> {
+pub fn new_user(
+    username_text: &str,
+    display: Option<&str>,
+    password_text: &str,
+    role: StaffRole,
+    court_id: Option<i64>,
+) -> Result<db::users::NewUser, AppError> {
     let username = username(username_text)?;
     let display_name = match display {
         Some(d) => input::text("display_name", d, 120)?,
@@ -62,7 +69,11 @@ pub fn new_user(username_text: &str, display: Option<&str>, password_text: &str,
     })
 }
 
-async fn create_user(state: web::Data<AppState>, admin: Authorized<Admins>, body: web::Json<UserInput>) -> Result<HttpResponse, AppError> {
+async fn create_user(
+    state: web::Data<AppState>,
+    admin: Authorized<Admins>,
+    body: Body<UserInput>,
+) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let court_id = match (admin.court_scope(), b.court_id) {
         (None, court) => court,
@@ -89,7 +100,11 @@ async fn create_user(state: web::Data<AppState>, admin: Authorized<Admins>, body
     Ok(HttpResponse::Created().json(view))
 }
 
-async fn list_users(state: web::Data<AppState>, admin: Authorized<Admins>, q: web::Query<PageQuery>) -> Result<HttpResponse, AppError> {
+async fn list_users(
+    state: web::Data<AppState>,
+    admin: Authorized<Admins>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
     let page = q.parse()?;
     let scope = admin.court_scope();
     let (rows, total) = db::run(&state.pool, move |c| db::users::list(c, scope, page.offset(), page.limit())).await?;
@@ -97,7 +112,11 @@ async fn list_users(state: web::Data<AppState>, admin: Authorized<Admins>, q: we
     Ok(HttpResponse::Ok().json(Paged::new(items, page, total)))
 }
 
-async fn get_user(state: web::Data<AppState>, admin: Authorized<Admins>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn get_user(
+    state: web::Data<AppState>,
+    admin: Authorized<Admins>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let user = db::run(&state.pool, move |c| db::users::find(c, id))
         .await?
@@ -120,7 +139,7 @@ async fn update_user(
     state: web::Data<AppState>,
     admin: Authorized<Admins>,
     id: web::Path<i64>,
-    body: web::Json<UserPatch>,
+    body: Body<UserPatch>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let patch = body.into_inner();

@@ -67,9 +67,7 @@ fn bearer(req: &HttpRequest) -> Result<String, AppError> {
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .ok_or_else(|| AppError::Unauthenticated("send `Authorization: Bearer <token>`".into()))?;
-    let text = header
-        .to_str()
-        .map_err(|_| AppError::Unauthenticated("the Authorization header is not text".into()))?;
+    let text = header.to_str().map_err(|_| AppError::Unauthenticated("the Authorization header is not text".into()))?;
     text.strip_prefix("Bearer ")
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
@@ -88,8 +86,7 @@ impl FromRequest for AuthUser {
             let token = token?;
             let claims: StaffClaims = token::verify(&state.settings.jwt_secret, &token, STAFF_AUDIENCE)
                 .map_err(|e| AppError::Unauthenticated(format!("the token is not valid ({e})")))?;
-            let user = db::run(&state.pool, move |conn| db::users::find(conn, claims.sub).map(|u| (u, claims)))
-                .await?;
+            let user = db::run(&state.pool, move |conn| db::users::find(conn, claims.sub).map(|u| (u, claims))).await?;
             let (user, claims) = user;
             let user = user.ok_or_else(|| AppError::Unauthenticated("the account no longer exists".into()))?;
             if !user.active {

@@ -20,7 +20,14 @@ pub struct StaffClaims {
     pub exp: i64,
 }
 
-pub fn issue(secret: &Secret, user_id: i64, role: &str, court: Option<i64>, ver: i64, ttl: Duration) -> Result<(String, DateTime<Utc>), String> {
+pub fn issue(
+    secret: &Secret,
+    user_id: i64,
+    role: &str,
+    court: Option<i64>,
+    ver: i64,
+    ttl: Duration,
+) -> Result<(String, DateTime<Utc>), String> {
     let now = Utc::now();
     let expires = now + ttl;
     let claims = StaffClaims {
@@ -61,7 +68,8 @@ mod tests {
     #[test]
     fn an_issued_token_verifies() {
         let (t, _) = issue(&secret(), 7, "judge", Some(1), 0, Duration::minutes(5)).unwrap_or_default();
-        let c: StaffClaims = verify(&secret(), &t, STAFF_AUDIENCE).map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let c: StaffClaims =
+            verify(&secret(), &t, STAFF_AUDIENCE).map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.sub, 7);
         assert_eq!(c.role, "judge");
     }
@@ -80,7 +88,9 @@ mod tests {
     fn alg_none_is_refused() {
         use base64_like::encode_part;
         let header = encode_part(br#"{"alg":"none","typ":"JWT"}"#);
-        let body = encode_part(br#"{"sub":1,"role":"admin","court":null,"ver":0,"aud":"amaan-staff","iat":0,"exp":9999999999}"#);
+        let body = encode_part(
+            br#"{"sub":1,"role":"admin","court":null,"ver":0,"aud":"amaan-staff","iat":0,"exp":9999999999}"#,
+        );
         let forged = format!("{header}.{body}.");
         assert!(verify::<StaffClaims>(&secret(), &forged, STAFF_AUDIENCE).is_err());
     }

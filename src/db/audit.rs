@@ -121,10 +121,8 @@ pub fn lock_head(conn: &mut DbConn) -> Result<(), AppError> {
 
 /// Appends one event. Call inside `db::write_tx`, after the change.
 pub fn append(conn: &mut DbConn, actor: &Actor, change: Change) -> Result<AuditEvent, AppError> {
-    let (seq, prev_hash): (i64, String) = audit_head::table
-        .filter(audit_head::id.eq(1))
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
+    let (seq, prev_hash): (i64, String) =
+        audit_head::table.filter(audit_head::id.eq(1)).select((audit_head::seq, audit_head::hash)).first(conn)?;
     let at = Utc::now()
         .naive_utc()
         .duration_trunc(TimeDelta::microseconds(1))
@@ -203,14 +201,10 @@ pub fn verify_events(events: &[AuditEvent], head: (i64, &str)) -> Verification {
 }
 
 pub fn verify(conn: &mut DbConn) -> Result<Verification, AppError> {
-    let (head_seq, head_hash): (i64, String) = audit_head::table
-        .filter(audit_head::id.eq(1))
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
-    let events: Vec<AuditEvent> = audit_events::table
-        .order(audit_events::seq.asc())
-        .select(AuditEvent::as_select())
-        .load(conn)?;
+    let (head_seq, head_hash): (i64, String) =
+        audit_head::table.filter(audit_head::id.eq(1)).select((audit_head::seq, audit_head::hash)).first(conn)?;
+    let events: Vec<AuditEvent> =
+        audit_events::table.order(audit_events::seq.asc()).select(AuditEvent::as_select()).load(conn)?;
     Ok(verify_events(&events, (head_seq, &head_hash)))
 }
 
@@ -323,5 +317,47 @@ mod tests {
         let v = verify_events(&events[..4], (5, &head));
         assert!(!v.intact);
         assert_eq!(v.first_bad_seq, Some(5));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any single change to any stored field of any event is caught,
+        /// and the verifier never panics.
+        #[test]
+        fn any_tampering_is_named(n in 1i64..20, victim in 0usize..20, field in 0u8..6, text in ".{0,12}") {
+            let mut events: Vec<AuditEvent> = Vec::new();
+            for seq in 1..=n {
+                let prev = events.last().map(|e| e.hash.clone()).unwrap_or_else(|| GENESIS_HASH.into());
+                let mut e = AuditEvent {
+                    seq, at: chrono::DateTime::from_timestamp(1_700_000_000 + seq, 0).map(|t| t.naive_utc()).unwrap_or_default(),
+                    actor_id: Some(seq), actor_role: "clerk".into(), action: "create".into(), entity: "case".into(),
+                    entity_id: Some(seq.to_string()), court_id: Some(1), before_state: None, after_state: Some("{}".into()),
+                    reason: None, prev_hash: prev, hash: String::new(),
+                };
+                e.hash = event_hash(&e);
+                events.push(e);
+            }
+            let head = events.last().map(|e| e.hash.clone()).unwrap_or_default();
+            let i = victim % events.len();
+            let e = &mut events[i];
+            let before = e.clone();
+            match field {
+                0 => e.actor_role = format!("{}{text}x", e.actor_role),
+                1 => e.action = format!("{text}!"),
+                2 => e.actor_id = e.actor_id.map(|a| a + 1),
+                3 => e.after_state = Some(format!("{{\"x\":{:?}}}", text)),
+                4 => e.reason = Some(text.clone()),
+                _ => e.court_id = Some(2),
+            }
+            prop_assume!(*e != before);
+            let v = verify_events(&events, (n, &head));
+            prop_assert!(!v.intact);
+            prop_assert_eq!(v.first_bad_seq, Some(i as i64 + 1));
+        }
     }
 }

@@ -43,16 +43,12 @@ pub struct CaseChanges {
 }
 
 pub fn create(conn: &mut DbConn, case: &NewCase) -> Result<Case, AppError> {
-    diesel::insert_into(cases::table)
-        .values(case)
-        .returning(cases::all_columns)
-        .get_result(conn)
-        .map_err(|e| match e {
-            e if super::is_unique_violation(&e) => {
-                AppError::conflict(format!("case number `{}` is already registered in this court", case.number))
-            }
-            e => e.into(),
-        })
+    diesel::insert_into(cases::table).values(case).returning(cases::all_columns).get_result(conn).map_err(|e| match e {
+        e if super::is_unique_violation(&e) => {
+            AppError::conflict(format!("case number `{}` is already registered in this court", case.number))
+        }
+        e => e.into(),
+    })
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> Result<Case, AppError> {
@@ -72,10 +68,7 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &CaseChanges) -> Result<Case,
     {
         return find(conn, id);
     }
-    Ok(diesel::update(cases::table.find(id))
-        .set(changes)
-        .returning(cases::all_columns)
-        .get_result(conn)?)
+    Ok(diesel::update(cases::table.find(id)).set(changes).returning(cases::all_columns).get_result(conn)?)
 }
 
 pub fn list(conn: &mut DbConn, court_id: i64, offset: i64, limit: i64) -> Result<(Vec<Case>, i64), AppError> {

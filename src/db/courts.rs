@@ -80,10 +80,7 @@ pub fn create(conn: &mut DbConn, form: &CourtForm, now: NaiveDateTime) -> Result
 }
 
 pub fn update(conn: &mut DbConn, id: i64, form: &CourtForm) -> Result<Court, AppError> {
-    Ok(diesel::update(courts::table.find(id))
-        .set(form)
-        .returning(courts::all_columns)
-        .get_result(conn)?)
+    Ok(diesel::update(courts::table.find(id)).set(form).returning(courts::all_columns).get_result(conn)?)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> Result<Court, AppError> {
@@ -110,14 +107,14 @@ pub fn list(conn: &mut DbConn, only: Option<i64>, offset: i64, limit: i64) -> Re
 }
 
 pub fn add_room(conn: &mut DbConn, room: &NewRoom) -> Result<Room, AppError> {
-    diesel::insert_into(court_rooms::table)
-        .values(room)
-        .returning(court_rooms::all_columns)
-        .get_result(conn)
-        .map_err(|e| match e {
-            e if super::is_unique_violation(&e) => AppError::conflict(format!("the court already has a room named `{}`", room.name)),
+    diesel::insert_into(court_rooms::table).values(room).returning(court_rooms::all_columns).get_result(conn).map_err(
+        |e| match e {
+            e if super::is_unique_violation(&e) => {
+                AppError::conflict(format!("the court already has a room named `{}`", room.name))
+            }
             e => e.into(),
-        })
+        },
+    )
 }
 
 pub fn rooms(conn: &mut DbConn, court_id: i64, offset: i64, limit: i64) -> Result<(Vec<Room>, i64), AppError> {
@@ -154,7 +151,12 @@ pub fn add_waiting_area(conn: &mut DbConn, area: &NewWaitingArea) -> Result<Wait
         })
 }
 
-pub fn waiting_areas(conn: &mut DbConn, court_id: i64, offset: i64, limit: i64) -> Result<(Vec<WaitingArea>, i64), AppError> {
+pub fn waiting_areas(
+    conn: &mut DbConn,
+    court_id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<WaitingArea>, i64), AppError> {
     let total = waiting_areas::table.filter(waiting_areas::court_id.eq(court_id)).count().get_result(conn)?;
     let rows = waiting_areas::table
         .filter(waiting_areas::court_id.eq(court_id))

@@ -40,10 +40,7 @@ pub struct NewHearing {
 }
 
 pub fn create(conn: &mut DbConn, h: &NewHearing) -> Result<Hearing, AppError> {
-    Ok(diesel::insert_into(hearings::table)
-        .values(h)
-        .returning(hearings::all_columns)
-        .get_result(conn)?)
+    Ok(diesel::insert_into(hearings::table).values(h).returning(hearings::all_columns).get_result(conn)?)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> Result<Hearing, AppError> {

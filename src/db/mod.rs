@@ -29,6 +29,10 @@ pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// Every table, for tools that look at the whole database (tests, demo).
+pub const TABLES: &[&str] =
+    &["courts", "court_rooms", "waiting_areas", "users", "cases", "parties", "hearings", "audit_head", "audit_events"];
+
 /// Which backend a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -87,6 +91,7 @@ pub fn connect_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
     let manager = ConnectionManager::<DbConn>::new(target);
     let pool = Pool::builder()
         .max_size(max_size)
+        .min_idle(Some(1))
         .connection_customizer(Box::new(SqliteTuning))
         .build(manager)?;
     Ok(pool)
@@ -95,10 +100,9 @@ pub fn connect_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
 /// Runs the pending migrations of whichever backend the connection is.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
     let applied = match conn {
-        DbConn::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map_err(|e| anyhow::anyhow!("sqlite migrations: {e}"))?
-            .len(),
+        DbConn::Sqlite(c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("sqlite migrations: {e}"))?.len()
+        }
         DbConn::Pg(c) => c
             .run_pending_migrations(POSTGRES_MIGRATIONS)
             .map_err(|e| anyhow::anyhow!("postgres migrations: {e}"))?
@@ -146,8 +150,5 @@ where
 
 /// True for a unique-constraint violation on either backend.
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
-    matches!(
-        err,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(err, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }

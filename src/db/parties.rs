@@ -40,10 +40,7 @@ pub struct NewParty {
 }
 
 pub fn create(conn: &mut DbConn, party: &NewParty) -> Result<Party, AppError> {
-    Ok(diesel::insert_into(parties::table)
-        .values(party)
-        .returning(parties::all_columns)
-        .get_result(conn)?)
+    Ok(diesel::insert_into(parties::table).values(party).returning(parties::all_columns).get_result(conn)?)
 }
 
 pub fn count_children(conn: &mut DbConn, case_id: i64) -> Result<i64, AppError> {
@@ -55,11 +52,7 @@ pub fn count_children(conn: &mut DbConn, case_id: i64) -> Result<i64, AppError> 
 }
 
 pub fn of_case(conn: &mut DbConn, case_id: i64) -> Result<Vec<Party>, AppError> {
-    Ok(parties::table
-        .filter(parties::case_id.eq(case_id))
-        .order(parties::id)
-        .select(Party::as_select())
-        .load(conn)?)
+    Ok(parties::table.filter(parties::case_id.eq(case_id)).order(parties::id).select(Party::as_select()).load(conn)?)
 }
 
 pub fn of_cases(conn: &mut DbConn, case_ids: &[i64]) -> Result<Vec<Party>, AppError> {

@@ -64,14 +64,10 @@ pub struct NewUser {
 }
 
 pub fn create(conn: &mut DbConn, user: &NewUser) -> Result<User, AppError> {
-    diesel::insert_into(users::table)
-        .values(user)
-        .returning(users::all_columns)
-        .get_result(conn)
-        .map_err(|e| match e {
-            e if super::is_unique_violation(&e) => AppError::conflict(format!("the username `{}` is taken", user.username)),
-            e => e.into(),
-        })
+    diesel::insert_into(users::table).values(user).returning(users::all_columns).get_result(conn).map_err(|e| match e {
+        e if super::is_unique_violation(&e) => AppError::conflict(format!("the username `{}` is taken", user.username)),
+        e => e.into(),
+    })
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<User>, AppError> {
@@ -79,11 +75,7 @@ pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<User>, AppError> {
 }
 
 pub fn find_by_username(conn: &mut DbConn, username: &str) -> Result<Option<User>, AppError> {
-    Ok(users::table
-        .filter(users::username.eq(username))
-        .select(User::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(users::table.filter(users::username.eq(username)).select(User::as_select()).first(conn).optional()?)
 }
 
 pub fn list(conn: &mut DbConn, court: Option<i64>, offset: i64, limit: i64) -> Result<(Vec<User>, i64), AppError> {
@@ -98,7 +90,12 @@ pub fn list(conn: &mut DbConn, court: Option<i64>, offset: i64, limit: i64) -> R
     Ok((rows, total))
 }
 
-pub fn record_failure(conn: &mut DbConn, id: i64, failed: i32, locked_until: Option<NaiveDateTime>) -> Result<(), AppError> {
+pub fn record_failure(
+    conn: &mut DbConn,
+    id: i64,
+    failed: i32,
+    locked_until: Option<NaiveDateTime>,
+) -> Result<(), AppError> {
     diesel::update(users::table.find(id))
         .set((users::failed_logins.eq(failed), users::locked_until.eq(locked_until)))
         .execute(conn)?;
@@ -114,9 +111,7 @@ pub fn record_success(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
 
 /// Invalidates every token issued so far (logout, disabling, role change).
 pub fn bump_token_version(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
-    diesel::update(users::table.find(id))
-        .set(users::token_version.eq(users::token_version + 1))
-        .execute(conn)?;
+    diesel::update(users::table.find(id)).set(users::token_version.eq(users::token_version + 1)).execute(conn)?;
     Ok(())
 }
 

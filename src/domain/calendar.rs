@@ -6,9 +6,8 @@ use chrono::Weekday;
 pub fn parse_working_days(text: &str) -> Result<Vec<Weekday>, String> {
     let mut days = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let day: Weekday = part
-            .parse()
-            .map_err(|_| format!("`{part}` is not a weekday; use mon, tue, wed, thu, fri, sat, sun"))?;
+        let day: Weekday =
+            part.parse().map_err(|_| format!("`{part}` is not a weekday; use mon, tue, wed, thu, fri, sat, sun"))?;
         if days.contains(&day) {
             return Err(format!("`{part}` is listed twice"));
         }
@@ -22,16 +21,12 @@ pub fn parse_working_days(text: &str) -> Result<Vec<Weekday>, String> {
 }
 
 pub fn format_working_days(days: &[Weekday]) -> String {
-    days.iter()
-        .map(|d| d.to_string().to_lowercase())
-        .collect::<Vec<_>>()
-        .join(",")
+    days.iter().map(|d| d.to_string().to_lowercase()).collect::<Vec<_>>().join(",")
 }
 
 /// A time zone must be an IANA name the tz database knows.
 pub fn parse_time_zone(name: &str) -> Result<chrono_tz::Tz, String> {
-    name.parse::<chrono_tz::Tz>()
-        .map_err(|_| format!("`{name}` is not an IANA time zone such as Asia/Karachi"))
+    name.parse::<chrono_tz::Tz>().map_err(|_| format!("`{name}` is not an IANA time zone such as Asia/Karachi"))
 }
 
 #[cfg(test)]

@@ -54,7 +54,8 @@ mod tests {
 
     #[test]
     fn a_hearing_ends_after_it_starts() {
-        let t = |h| chrono::NaiveDate::from_ymd_opt(2026, 12, 1).and_then(|d| d.and_hms_opt(h, 0, 0)).unwrap_or_default();
+        let t =
+            |h| chrono::NaiveDate::from_ymd_opt(2026, 12, 1).and_then(|d| d.and_hms_opt(h, 0, 0)).unwrap_or_default();
         assert!(check_times(t(10), t(11)).is_ok());
         assert!(check_times(t(11), t(10)).is_err());
         assert!(check_times(t(10), t(10)).is_err());

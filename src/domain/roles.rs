@@ -1,7 +1,6 @@
 //! Who is who: staff roles (accounts) and party roles (people in a case),
 //! and the side each party stands on.
 
-
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*

@@ -1,0 +1,90 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{assert_problem, spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn a_clerk_logs_in_and_gets_a_token_with_role_and_expiry() {
+    let app = spawn_app().await;
+    let court = app.court("Court A").await;
+    let _ = court;
+    let (status, body) =
+        app.post("/api/auth/login", None, json!({"username": format!("c{}-clerk", 1), "password": PASSWORD})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["role"], "clerk");
+    assert!(body["token"].as_str().is_some_and(|t| t.split('.').count() == 3));
+    assert!(body["expires_at"].as_str().is_some());
+}
+
+#[tokio::test]
+async fn an_unknown_user_and_a_wrong_password_get_the_same_answer() {
+    let app = spawn_app().await;
+    let (s1, b1) = app.post("/api/auth/login", None, json!({"username": "root", "password": "wrong-password-1"})).await;
+    let (s2, b2) =
+        app.post("/api/auth/login", None, json!({"username": "nobody-here", "password": "wrong-password-1"})).await;
+    assert_problem(s1, &b1, StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_eq!((s1, &b1), (s2, &b2));
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_even_for_the_right_one() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        let (s, _) =
+            app.post("/api/auth/login", None, json!({"username": "root", "password": "not-the-password"})).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, b) = app.post("/api/auth/login", None, json!({"username": "root", "password": PASSWORD})).await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+#[tokio::test]
+async fn every_api_route_but_login_needs_a_token() {
+    let app = spawn_app().await;
+    for path in ["/api/courts", "/api/cases", "/api/users", "/api/audit", "/api/auth/me"] {
+        let (s, b) = app.get(path, None).await;
+        assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    let (s, b) = app.get("/api/courts", Some("not.a.token")).await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+#[tokio::test]
+async fn logout_revokes_the_token_at_once() {
+    let app = spawn_app().await;
+    let court = app.court("Court A").await;
+    let (s, _) = app.get("/api/cases", Some(&court.clerk)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app.post("/api/auth/logout", Some(&court.clerk), json!({})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, b) = app.get("/api/cases", Some(&court.clerk)).await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+#[tokio::test]
+async fn disabling_a_user_revokes_their_token_at_once() {
+    let app = spawn_app().await;
+    let court = app.court("Court A").await;
+    let (s, b) =
+        app.patch(&format!("/api/users/{}", court.clerk_id), Some(&court.admin), json!({"active": false})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = app.get("/api/cases", Some(&court.clerk)).await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthenticated");
+    let (s, _) = app
+        .post("/api/auth/login", None, json!({"username": format!("c{}-clerk", court.id), "password": PASSWORD}))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn health_and_metrics_answer_without_a_token() {
+    let app = spawn_app().await;
+    let (s, b) = app.get("/health", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(b["database"], "ok");
+    let _ = app.get("/api/courts", Some(&app.admin_token)).await;
+    let (s, b) = app.get("/metrics", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = b.as_str().unwrap_or_default();
+    assert!(text.contains("amaan_http_requests_total{method=\"GET\",route=\"/api/courts\",status=\"200\"}"), "{text}");
+}

@@ -1,0 +1,290 @@
+//! `spawn_app()`: the server on port 0 over a fresh database, plus the
+//! small steps every story needs (log in, make a court with its staff).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use amaan::config::{Secret, Settings};
+use amaan::db::{self, audit, DbConn, DbPool};
+use amaan::domain::roles::StaffRole;
+use amaan::startup::Application;
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+pub const PASSWORD: &str = "test-password-123";
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// The database one test owns; a PostgreSQL one is dropped with the test.
+pub enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres { maintenance_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { maintenance_url, name } = self {
+            let url = maintenance_url.clone();
+            let name = name.clone();
+            // A plain thread: Drop may run inside the async runtime.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut c) = diesel::PgConnection::establish(&url) {
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut c);
+                }
+            })
+            .join();
+        }
+    }
+}
+
+pub fn is_postgres() -> bool {
+    std::env::var("DATABASE_URL").map(|u| u.starts_with("postgres")).unwrap_or(false)
+}
+
+fn fresh_database() -> (String, TestDb) {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    match std::env::var("DATABASE_URL") {
+        Ok(base) if base.starts_with("postgres") => {
+            let mut url = url::Url::parse(&base).expect("DATABASE_URL is a URL");
+            let base_name = url.path().trim_start_matches('/').to_string();
+            let base_name = if base_name.is_empty() { "amaan".to_string() } else { base_name };
+            let mut name = format!("{base_name}_t{}_{n}", std::process::id());
+            name.truncate(63);
+            let mut c = diesel::PgConnection::establish(&base).expect("connect to the PostgreSQL in DATABASE_URL");
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut c).expect("create a test database");
+            url.set_path(&format!("/{name}"));
+            (url.to_string(), TestDb::Postgres { maintenance_url: base, name })
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("amaan.db").to_string_lossy().into_owned();
+            (path, TestDb::Sqlite(dir))
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub pool: DbPool,
+    pub database_url: String,
+    pub secret: Secret,
+    pub admin_token: String,
+    pub data_dir: tempfile::TempDir,
+    // Last, so the database outlives the server's use of it in Drop order.
+    pub db: TestDb,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (database_url, db) = fresh_database();
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let secret = Secret::new(b"test-secret-test-secret-test-secret-0123".to_vec());
+    let settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        database_url: database_url.clone(),
+        data_dir: data_dir.path().to_path_buf(),
+        jwt_secret: secret.clone(),
+        token_ttl_minutes: 60,
+        pool_size: 8,
+        web_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),
+        login_attempts_per_minute: 30,
+    };
+    let app = Application::build(settings).expect("the app builds");
+    let port = app.port();
+    let pool = app.state.pool.clone();
+    tokio::spawn(app.run_until_stopped());
+    let mut app = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::new(),
+        pool,
+        database_url,
+        secret,
+        admin_token: String::new(),
+        data_dir,
+        db,
+    };
+    app.add_user("root", StaffRole::Admin, None);
+    app.admin_token = app.login("root", PASSWORD).await;
+    app
+}
+
+/// A court with one user per staff role, each logged in.
+pub struct Court {
+    pub id: i64,
+    pub admin: String,
+    pub clerk: String,
+    pub judge: String,
+    pub support: String,
+    pub judge_id: i64,
+    pub clerk_id: i64,
+}
+
+impl TestApp {
+    pub fn conn(&self) -> diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<DbConn>> {
+        self.pool.get().expect("a connection")
+    }
+
+    /// Adds an account directly in the store (as `amaan user add` does).
+    pub fn add_user(&self, username: &str, role: StaffRole, court: Option<i64>) -> i64 {
+        let mut conn = self.conn();
+        let new = amaan::api::users::new_user(username, None, PASSWORD, role, court).expect("valid user");
+        db::write_tx(&mut conn, |c| {
+            let u = db::users::create(c, &new)?;
+            audit::append(c, &audit::Actor::system(), audit::Change::new("create", "user", u.id).court(u.court_id))?;
+            Ok(u.id)
+        })
+        .expect("user created")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) =
+            self.post("/api/auth/login", None, json!({"username": username, "password": password})).await;
+        assert_eq!(status, StatusCode::OK, "login of {username} failed: {body}");
+        body["token"].as_str().expect("a token").to_string()
+    }
+
+    pub async fn court(&self, name: &str) -> Court {
+        let (status, body) = self
+            .post(
+                "/api/courts",
+                Some(&self.admin_token),
+                json!({"name": name, "rule_profile": "pk", "time_zone": "Asia/Karachi"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let id = body["id"].as_i64().expect("court id");
+        let tag = format!("c{id}");
+        let admin_id = self.add_user(&format!("{tag}-admin"), StaffRole::Admin, Some(id));
+        let clerk_id = self.add_user(&format!("{tag}-clerk"), StaffRole::Clerk, Some(id));
+        let judge_id = self.add_user(&format!("{tag}-judge"), StaffRole::Judge, Some(id));
+        self.add_user(&format!("{tag}-support"), StaffRole::SupportOfficer, Some(id));
+        let _ = admin_id;
+        Court {
+            id,
+            admin: self.login(&format!("{tag}-admin"), PASSWORD).await,
+            clerk: self.login(&format!("{tag}-clerk"), PASSWORD).await,
+            judge: self.login(&format!("{tag}-judge"), PASSWORD).await,
+            support: self.login(&format!("{tag}-support"), PASSWORD).await,
+            judge_id,
+            clerk_id,
+        }
+    }
+
+    /// A case with a child witness (born 2018-05-04), a guardian and an
+    /// accused; returns the case id.
+    pub async fn child_case(&self, court: &Court, number: &str, child_name: &str) -> i64 {
+        let (status, body) = self
+            .post(
+                "/api/cases",
+                Some(&court.clerk),
+                json!({"number": number, "offence": "s.377-B PPC", "cognizance_date": "2026-10-01", "accused_in_custody": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let case_id = body["id"].as_i64().expect("case id");
+        for party in [
+            json!({"role": "child_witness", "name": child_name, "date_of_birth": "2018-05-04"}),
+            json!({"role": "guardian", "name": "Guardian Person"}),
+            json!({"role": "accused", "name": "Accused Person"}),
+            json!({"role": "defence_counsel", "name": "Defence Counsel"}),
+        ] {
+            let (status, body) = self.post(&format!("/api/cases/{case_id}/parties"), Some(&court.clerk), party).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        case_id
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{}", self.address, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// A raw request, for bodies that are not JSON at all.
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, String, String) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.address, path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        (status, ct, resp.text().await.unwrap_or_default())
+    }
+
+    /// Row counts of every table and the audit head: equal before and after
+    /// means a request wrote nothing.
+    pub fn snapshot(&self) -> BTreeMap<String, i64> {
+        let mut conn = self.conn();
+        let mut out = BTreeMap::new();
+        for table in amaan::db::TABLES {
+            #[derive(QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let rows: Vec<Count> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .load(&mut conn)
+                .unwrap_or_else(|e| panic!("count {table}: {e}"));
+            out.insert(table.to_string(), rows.first().map(|r| r.n).unwrap_or(-1));
+        }
+        out
+    }
+
+    /// Everything the API returned to a caller, as text, to search for a
+    /// name that must not be there.
+    pub fn text_of(value: &Value) -> String {
+        value.to_string()
+    }
+}
+
+/// Asserts a problem response of the given status and `type` suffix.
+pub fn assert_problem(status: StatusCode, body: &Value, want_status: StatusCode, want_type: &str) {
+    assert_eq!(status, want_status, "unexpected status; body: {body}");
+    let t = body["type"].as_str().unwrap_or_default();
+    assert!(t.ends_with(&format!("/{want_type}")), "problem type `{t}` is not `{want_type}`; body: {body}");
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "a problem needs a detail: {body}");
+}

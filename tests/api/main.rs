@@ -1,0 +1,17 @@
+//! Integration tests: real HTTP against the real app, a fresh database per
+//! test, on SQLite by default and on PostgreSQL when `DATABASE_URL` is a
+//! `postgres://` URL.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod bad_input;
+mod courts;
+mod crash;
+mod fuzz;
+mod hostile;
+mod isolation;
+mod privacy;
+mod process;
+mod security;
