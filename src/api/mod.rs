@@ -7,6 +7,7 @@ pub mod cases;
 pub mod courts;
 pub mod hearings;
 pub mod input;
+pub mod schedule;
 pub mod users;
 pub mod views;
 
@@ -20,6 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(courts::routes)
             .configure(users::routes)
             .configure(cases::routes)
+            // before hearings: `/hearings/slots` is not `/hearings/{id}`
+            .configure(schedule::routes)
             .configure(hearings::routes)
             .configure(audit::routes)
             .default_service(web::route().to(not_found)),

@@ -30,8 +30,24 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Every table, for tools that look at the whole database (tests, demo).
-pub const TABLES: &[&str] =
-    &["courts", "court_rooms", "waiting_areas", "users", "cases", "parties", "hearings", "audit_head", "audit_events"];
+pub const TABLES: &[&str] = &[
+    "courts",
+    "court_rooms",
+    "waiting_areas",
+    "users",
+    "cases",
+    "parties",
+    "hearings",
+    "audit_head",
+    "audit_events",
+    // scheduling
+    "court_holidays",
+    "counsel",
+    "case_counsel",
+    "hearing_bookings",
+    "hearing_side_plans",
+    "schedule_plans",
+];
 
 /// Which backend a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,7 @@ use super::DbConn;
 use crate::domain::calendar;
 use crate::domain::hearing::{HearingMode, HearingStatus};
 use crate::domain::roles::{PartyRole, Side, StaffRole};
+use crate::domain::schedule::constraints::plan_breaks;
 use crate::domain::schedule::model::{AreaInfo, Booking, Building, CourtCalendar, HearingRequest, RoomInfo, SidePlan};
 use crate::domain::schedule::ScheduleRules;
 use crate::error::AppError;
@@ -43,7 +44,13 @@ pub fn holidays(conn: &mut DbConn, court_id: i64) -> Result<Vec<Holiday>, AppErr
         .load(conn)?)
 }
 
-pub fn add_holiday(conn: &mut DbConn, court_id: i64, day: NaiveDate, name: &str, now: NaiveDateTime) -> Result<Holiday, AppError> {
+pub fn add_holiday(
+    conn: &mut DbConn,
+    court_id: i64,
+    day: NaiveDate,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<Holiday, AppError> {
     diesel::insert_into(court_holidays::table)
         .values((
             court_holidays::court_id.eq(court_id),
@@ -54,7 +61,9 @@ pub fn add_holiday(conn: &mut DbConn, court_id: i64, day: NaiveDate, name: &str,
         .returning(court_holidays::all_columns)
         .get_result(conn)
         .map_err(|e| match e {
-            e if super::is_unique_violation(&e) => AppError::conflict(format!("{day} is already a holiday of this court")),
+            e if super::is_unique_violation(&e) => {
+                AppError::conflict(format!("{day} is already a holiday of this court"))
+            }
             e => e.into(),
         })
 }
@@ -90,7 +99,12 @@ pub struct CaseCounsel {
 }
 
 /// The counsel with this enrolment number, made if new.
-pub fn counsel_by_enrolment(conn: &mut DbConn, name: &str, enrolment: &str, now: NaiveDateTime) -> Result<Counsel, AppError> {
+pub fn counsel_by_enrolment(
+    conn: &mut DbConn,
+    name: &str,
+    enrolment: &str,
+    now: NaiveDateTime,
+) -> Result<Counsel, AppError> {
     if let Some(c) = counsel::table
         .filter(counsel::enrolment_number.eq(enrolment))
         .select(Counsel::as_select())
@@ -105,7 +119,13 @@ pub fn counsel_by_enrolment(conn: &mut DbConn, name: &str, enrolment: &str, now:
         .get_result(conn)?)
 }
 
-pub fn link_counsel(conn: &mut DbConn, case_id: i64, counsel_id: i64, role: &str, now: NaiveDateTime) -> Result<(), AppError> {
+pub fn link_counsel(
+    conn: &mut DbConn,
+    case_id: i64,
+    counsel_id: i64,
+    role: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     diesel::insert_into(case_counsel::table)
         .values((
             case_counsel::case_id.eq(case_id),
@@ -182,7 +202,8 @@ pub fn counsel_sittings(
 pub fn calendar_of(conn: &mut DbConn, court: &Court) -> Result<CourtCalendar, AppError> {
     let time_zone = calendar::parse_time_zone(&court.time_zone).map_err(AppError::internal)?;
     let working_days = calendar::parse_working_days(&court.working_days).map_err(AppError::internal)?;
-    let holidays: BTreeMap<NaiveDate, String> = holidays(conn, court.id)?.into_iter().map(|h| (h.day, h.name)).collect();
+    let holidays: BTreeMap<NaiveDate, String> =
+        holidays(conn, court.id)?.into_iter().map(|h| (h.day, h.name)).collect();
     Ok(CourtCalendar { time_zone, opens: court.opens_at, closes: court.closes_at, working_days, holidays })
 }
 
@@ -254,10 +275,8 @@ pub fn request_for(
     court_judges: &[i64],
     rules: &ScheduleRules,
 ) -> Result<HearingRequest, AppError> {
-    let party_rows: Vec<(String, String)> = parties::table
-        .filter(parties::case_id.eq(case.id))
-        .select((parties::role, parties::side))
-        .load(conn)?;
+    let party_rows: Vec<(String, String)> =
+        parties::table.filter(parties::case_id.eq(case.id)).select((parties::role, parties::side)).load(conn)?;
     let mut sides: Vec<Side> = party_rows.iter().filter_map(|(_, s)| s.parse().ok()).collect();
     sides.sort();
     sides.dedup();
@@ -375,6 +394,7 @@ pub fn bookings_between(
     from: NaiveDateTime,
     to: NaiveDateTime,
     except: Option<i64>,
+    rules: &ScheduleRules,
 ) -> Result<Vec<Booking>, AppError> {
     let mut q = hearings::table
         .inner_join(cases::table)
@@ -401,8 +421,10 @@ pub fn bookings_between(
                 plans.entry(r.hearing_id).or_default().push(p);
             }
         }
-        let found: Vec<BookingRow> =
-            hearing_bookings::table.filter(hearing_bookings::hearing_id.eq_any(chunk)).select(BookingRow::as_select()).load(conn)?;
+        let found: Vec<BookingRow> = hearing_bookings::table
+            .filter(hearing_bookings::hearing_id.eq_any(chunk))
+            .select(BookingRow::as_select())
+            .load(conn)?;
         for r in found {
             notes.insert(r.hearing_id, r);
         }
@@ -416,7 +438,9 @@ pub fn bookings_between(
     let counsel = counsel_by_case(conn, &case_ids)?;
     let mut out = Vec::with_capacity(rows.len());
     for h in rows {
-        let (Some(judge_id), Some(room_id), Some(starts_at), Some(ends_at)) = (h.judge_id, h.room_id, h.starts_at, h.ends_at) else {
+        let (Some(judge_id), Some(room_id), Some(starts_at), Some(ends_at)) =
+            (h.judge_id, h.room_id, h.starts_at, h.ends_at)
+        else {
             continue;
         };
         let note = notes.remove(&h.id);
@@ -434,7 +458,8 @@ pub fn bookings_between(
             reappearance_reason: note.as_ref().and_then(|n| n.reappearance_reason.clone()),
             deadline: note.as_ref().and_then(|n| n.deadline),
             sides: plans.remove(&h.id).unwrap_or_default(),
-            breaks: Vec::new(),
+            // derived, not stored: the same rule always gives the same breaks
+            breaks: if h.child_testifies { plan_breaks(starts_at, ends_at, rules) } else { Vec::new() },
         });
     }
     Ok(out)

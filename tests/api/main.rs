@@ -14,4 +14,5 @@ mod hostile;
 mod isolation;
 mod privacy;
 mod process;
+mod schedule;
 mod security;

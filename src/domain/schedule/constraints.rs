@@ -66,9 +66,10 @@ impl Constraint {
 
     pub fn section(&self) -> &'static str {
         match self {
-            Constraint::NotWorkingDay { .. } | Constraint::Holiday { .. } | Constraint::OutsideCourtHours | Constraint::BeforeEarliest => {
-                CALENDAR
-            }
+            Constraint::NotWorkingDay { .. }
+            | Constraint::Holiday { .. }
+            | Constraint::OutsideCourtHours
+            | Constraint::BeforeEarliest => CALENDAR,
             Constraint::OutsideChildHours => "POCSO Act 2012 s.33(4)",
             Constraint::SittingTooLong { .. } | Constraint::TooShort { .. } => "POCSO Act 2012 s.33(3)",
             Constraint::NoJudge
@@ -99,10 +100,13 @@ impl Constraint {
             Constraint::JudgeBusy { judge_id } => format!("judge {judge_id} sits in another hearing then"),
             Constraint::NoRoom => "the court has no court room to offer".into(),
             Constraint::RoomBusy { room_id } => format!("court room {room_id} is taken then"),
-            Constraint::NoVideoLinkRoom => "the child testifies by video link, and no free court room then has one".into(),
+            Constraint::NoVideoLinkRoom => {
+                "the child testifies by video link, and no free court room then has one".into()
+            }
             Constraint::CounselBusy { counsel_id } => format!("counsel {counsel_id} appears in another hearing then"),
             Constraint::SecondAppearanceWithoutReason => {
-                "the child has already been called to testify in this case; a second appearance needs a recorded reason".into()
+                "the child has already been called to testify in this case; a second appearance needs a recorded reason"
+                    .into()
             }
             Constraint::NoWaitingArea { side } => match side {
                 Side::Child => "the building has no child-friendly waiting area".into(),
@@ -131,7 +135,6 @@ impl Constraint {
                 | Constraint::RoomBusy { .. }
                 | Constraint::CounselBusy { .. }
                 | Constraint::SidesWouldMeet { .. }
-                | Constraint::NoVideoLinkRoom
         )
     }
 }
@@ -176,7 +179,13 @@ pub fn minute_of(t: NaiveTime) -> i32 {
 
 /// A sitting from `start` to `end` (local minutes after midnight) lies in
 /// the court's hours and, for a child witness, the child-friendly hours.
-pub fn check_hours(cal: &CourtCalendar, rules: &ScheduleRules, child_testifies: bool, start: i32, end: i32) -> Result<(), Constraint> {
+pub fn check_hours(
+    cal: &CourtCalendar,
+    rules: &ScheduleRules,
+    child_testifies: bool,
+    start: i32,
+    end: i32,
+) -> Result<(), Constraint> {
     if start < minute_of(cal.opens) || end > minute_of(cal.closes) || end > 24 * 60 {
         return Err(Constraint::OutsideCourtHours);
     }
@@ -197,7 +206,11 @@ pub fn check_deadline(deadline: Option<NaiveDate>, day: NaiveDate) -> Result<(),
 /// The breaks in a child's sitting: no stretch of questioning longer than
 /// `break_every_minutes`, each followed by a break of `break_minutes`. A
 /// sitting that would end in a break simply ends early for the child.
-pub fn plan_breaks(start: NaiveDateTime, end: NaiveDateTime, rules: &ScheduleRules) -> Vec<(NaiveDateTime, NaiveDateTime)> {
+pub fn plan_breaks(
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    rules: &ScheduleRules,
+) -> Vec<(NaiveDateTime, NaiveDateTime)> {
     let mut breaks = Vec::new();
     if rules.break_every_minutes <= 0 || rules.break_minutes <= 0 {
         return breaks;
@@ -266,7 +279,10 @@ mod tests {
     #[test]
     fn a_hearing_after_the_statutory_clock_is_flagged() {
         assert_eq!(check_deadline(Some(day(2026, 12, 10)), day(2026, 12, 10)), Ok(()));
-        assert!(matches!(check_deadline(Some(day(2026, 12, 10)), day(2026, 12, 11)), Err(Constraint::AfterStatutoryClock { .. })));
+        assert!(matches!(
+            check_deadline(Some(day(2026, 12, 10)), day(2026, 12, 11)),
+            Err(Constraint::AfterStatutoryClock { .. })
+        ));
         assert_eq!(check_deadline(None, day(2030, 1, 1)), Ok(()));
     }
 
@@ -275,7 +291,10 @@ mod tests {
         let rules = ScheduleRules::default();
         let s = at(2026, 12, 1, 10, 0);
         let breaks = plan_breaks(s, s + Duration::minutes(120), &rules);
-        assert_eq!(breaks, vec![(at(2026, 12, 1, 10, 45), at(2026, 12, 1, 11, 0)), (at(2026, 12, 1, 11, 45), at(2026, 12, 1, 12, 0))]);
+        assert_eq!(
+            breaks,
+            vec![(at(2026, 12, 1, 10, 45), at(2026, 12, 1, 11, 0)), (at(2026, 12, 1, 11, 45), at(2026, 12, 1, 12, 0))]
+        );
         assert!(plan_breaks(s, s + Duration::minutes(45), &rules).is_empty());
     }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::roles::Side;
 
@@ -102,7 +102,7 @@ pub struct HearingRequest {
 }
 
 /// One side's own instructions for one hearing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SidePlan {
     pub side: Side,
     pub waiting_area_id: i64,
@@ -116,7 +116,7 @@ pub struct SidePlan {
 }
 
 /// A placed hearing: what the store keeps and the validator checks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Booking {
     pub hearing_id: i64,
     pub case_id: i64,

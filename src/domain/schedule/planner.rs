@@ -58,9 +58,9 @@ pub fn plan(requests: &[HearingRequest], ctx: &Context, occ: &mut Occupancy, win
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::roles::Side;
     use crate::domain::schedule::limits::ScheduleRules;
     use crate::domain::schedule::testing::*;
-    use crate::domain::roles::Side;
     use crate::domain::schedule::validator;
 
     fn window() -> Window {
@@ -102,7 +102,10 @@ mod tests {
         let run = || {
             let mut occ = Occupancy::new(day(2026, 12, 1), 4);
             let p = plan(&many(), &ctx, &mut occ, window());
-            (p.placed.iter().map(|x| x.booking.clone()).collect::<Vec<_>>(), p.unplaced.iter().map(|u| u.hearing_id).collect::<Vec<_>>())
+            (
+                p.placed.iter().map(|x| x.booking.clone()).collect::<Vec<_>>(),
+                p.unplaced.iter().map(|u| u.hearing_id).collect::<Vec<_>>(),
+            )
         };
         assert_eq!(run(), run());
     }

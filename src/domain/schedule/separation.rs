@@ -42,14 +42,18 @@ pub fn side_times(side: Side, start: i32, end: i32, enters_court: bool, rules: &
     let g = rules.stagger_gap_minutes;
     let d = rules.door_clearance_minutes;
     match side {
-        Side::Accused => SideTimes { arrival: start - 2 * g, departure: end - d + g, door_in: Some(start), door_out: Some(end - d) },
+        Side::Accused => {
+            SideTimes { arrival: start - 2 * g, departure: end - d + g, door_in: Some(start), door_out: Some(end - d) }
+        }
         Side::Child => SideTimes {
             arrival: start - g,
             departure: end - d,
             door_in: enters_court.then_some(start + d),
             door_out: enters_court.then_some(end - 2 * d),
         },
-        Side::Neutral => SideTimes { arrival: start - g, departure: end, door_in: Some(start), door_out: Some(end - d) },
+        Side::Neutral => {
+            SideTimes { arrival: start - g, departure: end, door_in: Some(start), door_out: Some(end - d) }
+        }
     }
 }
 
@@ -287,9 +291,8 @@ mod tests {
         let occ = Occupancy::new(day(2026, 12, 1), 1);
         let plan = plan_sides(&one_gate_building(), &occ, 0, 1, &both(), TEN, ELEVEN, true, &rules).unwrap_or_default();
         assert_eq!(plan.len(), 3);
-        let holds_of = |s: Side| {
-            plan.iter().filter(|c| c.side == s).flat_map(|c| holds(c, 1, &rules)).collect::<Vec<_>>()
-        };
+        let holds_of =
+            |s: Side| plan.iter().filter(|c| c.side == s).flat_map(|c| holds(c, 1, &rules)).collect::<Vec<_>>();
         for (tc, a, b) in holds_of(Side::Child) {
             for (ta, x, y) in holds_of(Side::Accused) {
                 let same_place = match (&tc, &ta) {

@@ -53,7 +53,8 @@ fn resolve<'a>(req: &HearingRequest, ctx: &Context<'a>, occ: &Occupancy) -> Reso
     let allowed = |r: &&RoomInfo| req.rooms.is_empty() || req.rooms.contains(&r.id);
     // A hearing without a video link tries the plain rooms first, keeping
     // the few video-link rooms for the children who need them.
-    let mut rooms: Vec<&RoomInfo> = ctx.building.rooms.iter().filter(allowed).filter(|r| !needs_video || r.video_link).collect();
+    let mut rooms: Vec<&RoomInfo> =
+        ctx.building.rooms.iter().filter(allowed).filter(|r| !needs_video || r.video_link).collect();
     rooms.sort_by_key(|r| (r.video_link && !needs_video, r.id));
     Resolved {
         judges: req.judges.iter().map(|j| (*j, occ.find(&Track::Judge(*j)))).collect(),
@@ -77,7 +78,15 @@ fn depth(c: &Constraint) -> u8 {
     }
 }
 
-fn try_resolved(req: &HearingRequest, ctx: &Context, occ: &Occupancy, res: &Resolved, day: NaiveDate, day_index: usize, start: i32) -> Result<Placement, Constraint> {
+fn try_resolved(
+    req: &HearingRequest,
+    ctx: &Context,
+    occ: &Occupancy,
+    res: &Resolved,
+    day: NaiveDate,
+    day_index: usize,
+    start: i32,
+) -> Result<Placement, Constraint> {
     let end = start + req.minutes;
     check_hours(ctx.calendar, ctx.rules, req.child_testifies, start, end)?;
     let g = ctx.rules.stagger_gap_minutes;
@@ -85,15 +94,12 @@ fn try_resolved(req: &HearingRequest, ctx: &Context, occ: &Occupancy, res: &Reso
         return Err(Constraint::OutsideCourtHours);
     }
     let sitting = DayMask::span(start, end);
-    let judge = res
-        .judges
-        .iter()
-        .find(|(_, t)| !occ.busy(*t, day_index, &sitting))
-        .map(|(j, _)| *j)
-        .ok_or(match res.judges.first() {
+    let judge = res.judges.iter().find(|(_, t)| !occ.busy(*t, day_index, &sitting)).map(|(j, _)| *j).ok_or(
+        match res.judges.first() {
             Some((j, _)) => Constraint::JudgeBusy { judge_id: *j },
             None => Constraint::NoJudge,
-        })?;
+        },
+    )?;
     if let Some((c, _)) = res.counsel.iter().find(|(_, t)| occ.busy(*t, day_index, &sitting)) {
         return Err(Constraint::CounselBusy { counsel_id: *c });
     }
@@ -106,7 +112,17 @@ fn try_resolved(req: &HearingRequest, ctx: &Context, occ: &Occupancy, res: &Reso
             continue;
         }
         let child_in_court = req.child_testifies && !req.video_link;
-        match separation::plan_sides(ctx.building, occ, day_index, room.id, &req.sides, start, end, child_in_court, ctx.rules) {
+        match separation::plan_sides(
+            ctx.building,
+            occ,
+            day_index,
+            room.id,
+            &req.sides,
+            start,
+            end,
+            child_in_court,
+            ctx.rules,
+        ) {
             Ok(sides) => return Ok(Placement { day, start, end, judge_id: judge, room_id: room.id, sides }),
             Err(e) => failure = failure.or(Some(e)),
         }
@@ -121,7 +137,13 @@ fn try_resolved(req: &HearingRequest, ctx: &Context, occ: &Occupancy, res: &Reso
 /// Is this one time feasible? Every hard constraint, in the order a clerk
 /// would check them. The statutory clock is not among them: a late slot is
 /// feasible, only flagged.
-pub fn check_at(req: &HearingRequest, ctx: &Context, occ: &Occupancy, day: NaiveDate, start: i32) -> Result<Placement, Constraint> {
+pub fn check_at(
+    req: &HearingRequest,
+    ctx: &Context,
+    occ: &Occupancy,
+    day: NaiveDate,
+    start: i32,
+) -> Result<Placement, Constraint> {
     constraints::check_request(req, ctx.rules)?;
     check_day(ctx.calendar, day)?;
     let day_index = occ.day_index(day).ok_or(Constraint::OutsideCourtHours)?;
@@ -174,7 +196,12 @@ pub fn walk(
 
 /// The earliest feasible placement in the window, or the constraint that
 /// came closest to letting one through.
-pub fn first_fit(req: &HearingRequest, ctx: &Context, occ: &Occupancy, window: Window) -> Result<Placement, Constraint> {
+pub fn first_fit(
+    req: &HearingRequest,
+    ctx: &Context,
+    occ: &Occupancy,
+    window: Window,
+) -> Result<Placement, Constraint> {
     let mut found = None;
     let mut closest: Option<Constraint> = None;
     walk(req, ctx, occ, window, |_, _, outcome| match outcome {
@@ -217,14 +244,23 @@ pub struct SlotSearch {
 /// The feasible slots in the window, earliest first (one per start time),
 /// and for the times before the first of them the constraint that ruled
 /// each out (at most `max_ruled_out`).
-pub fn find(req: &HearingRequest, ctx: &Context, occ: &Occupancy, window: Window, limit: usize, max_ruled_out: usize) -> SlotSearch {
+pub fn find(
+    req: &HearingRequest,
+    ctx: &Context,
+    occ: &Occupancy,
+    window: Window,
+    limit: usize,
+    max_ruled_out: usize,
+) -> SlotSearch {
     let mut out = SlotSearch::default();
     if limit == 0 {
         return out;
     }
     walk(req, ctx, occ, window, |day, minute, outcome| {
         match outcome {
-            Ok(p) => out.slots.push(Slot { after_deadline: constraints::check_deadline(req.deadline, p.day).is_err(), placement: p }),
+            Ok(p) => out
+                .slots
+                .push(Slot { after_deadline: constraints::check_deadline(req.deadline, p.day).is_err(), placement: p }),
             Err(constraint) => {
                 if out.slots.is_empty() && out.ruled_out.len() < max_ruled_out {
                     out.ruled_out.push(RuledOut { day, minute, constraint });
@@ -360,7 +396,10 @@ mod tests {
         for r in [1, 3] {
             occ.hold(Track::Room(r), 0, 9 * 60, 10 * 60);
         }
-        assert!(matches!(check_at(&request(1, 1), &ctx, &occ, day(2026, 12, 1), 9 * 60), Err(Constraint::RoomBusy { .. })));
+        assert!(matches!(
+            check_at(&request(1, 1), &ctx, &occ, day(2026, 12, 1), 9 * 60),
+            Err(Constraint::RoomBusy { .. })
+        ));
     }
 
     #[test]
@@ -371,7 +410,10 @@ mod tests {
         occ.hold(Track::Counsel(501), 0, 10 * 60, 12 * 60);
         let mut req = request(1, 1);
         req.counsel = vec![500, 501];
-        assert_eq!(check_at(&req, &ctx, &occ, day(2026, 12, 1), 10 * 60), Err(Constraint::CounselBusy { counsel_id: 501 }));
+        assert_eq!(
+            check_at(&req, &ctx, &occ, day(2026, 12, 1), 10 * 60),
+            Err(Constraint::CounselBusy { counsel_id: 501 })
+        );
         assert!(check_at(&req, &ctx, &occ, day(2026, 12, 1), 12 * 60).is_ok());
     }
 

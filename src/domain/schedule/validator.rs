@@ -29,7 +29,12 @@ const S36_1: &str = "POCSO Act 2012 s.36(1)";
 
 /// Checks each booking on its own, then every pair that shares a judge, a
 /// room, counsel, a child, or a place in the building.
-pub fn validate(bookings: &[Booking], cal: &CourtCalendar, building: &Building, rules: &ScheduleRules) -> Vec<Violation> {
+pub fn validate(
+    bookings: &[Booking],
+    cal: &CourtCalendar,
+    building: &Building,
+    rules: &ScheduleRules,
+) -> Vec<Violation> {
     let mut out = Vec::new();
     for b in bookings {
         check_one(b, cal, building, rules, &mut out);
@@ -45,7 +50,12 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
     let (s, e) = (cal.local(b.starts_at), cal.local(b.ends_at));
     let day = s.date();
     if e <= s || e.date() != day {
-        out.push(violation("court_hours", "the court's calendar", id.clone(), "a sitting must end after it starts, the same day".into()));
+        out.push(violation(
+            "court_hours",
+            "the court's calendar",
+            id.clone(),
+            "a sitting must end after it starts, the same day".into(),
+        ));
     }
     if !cal.working_days.contains(&chrono::Datelike::weekday(&day)) {
         out.push(violation("working_day", "the court's calendar", id.clone(), format!("{day} is not a working day")));
@@ -58,15 +68,30 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
     }
     let room = building.room(b.room_id);
     if room.is_none() {
-        out.push(violation("room_available", "one judge, room and counsel per sitting", id.clone(), format!("room {} is not in the building", b.room_id)));
+        out.push(violation(
+            "room_available",
+            "one judge, room and counsel per sitting",
+            id.clone(),
+            format!("room {} is not in the building", b.room_id),
+        ));
     }
     if b.child_testifies {
         if s.time() < rules.child_hours_from || e.time() > rules.child_hours_to {
-            out.push(violation("child_friendly_hours", "POCSO Act 2012 s.33(4)", id.clone(), "a child testifies outside child-friendly hours".into()));
+            out.push(violation(
+                "child_friendly_hours",
+                "POCSO Act 2012 s.33(4)",
+                id.clone(),
+                "a child testifies outside child-friendly hours".into(),
+            ));
         }
         let length = (b.ends_at - b.starts_at).num_minutes();
         if length > i64::from(rules.max_child_sitting_minutes) {
-            out.push(violation("max_child_sitting", S33_3, id.clone(), format!("a child's sitting of {length} minutes")));
+            out.push(violation(
+                "max_child_sitting",
+                S33_3,
+                id.clone(),
+                format!("a child's sitting of {length} minutes"),
+            ));
         }
         // no stretch of questioning longer than the break interval
         let mut cursor = b.starts_at;
@@ -80,44 +105,87 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
         }
         stretches.push(b.ends_at - cursor);
         if stretches.iter().any(|d| *d > Duration::minutes(rules.break_every_minutes.into()) || *d < Duration::zero()) {
-            out.push(violation("child_breaks", S33_3, id.clone(), "the child would be questioned too long without a break".into()));
+            out.push(violation(
+                "child_breaks",
+                S33_3,
+                id.clone(),
+                "the child would be questioned too long without a break".into(),
+            ));
         }
         if b.video_link && !room.is_some_and(|r| r.video_link) {
-            out.push(violation("video_link_room", "POCSO Act 2012 s.36(2)", id.clone(), "the child testifies by video link from a room without one".into()));
+            out.push(violation(
+                "video_link_room",
+                "POCSO Act 2012 s.36(2)",
+                id.clone(),
+                "the child testifies by video link from a room without one".into(),
+            ));
         }
     }
     for p in &b.sides {
         let Some(area) = building.area(p.waiting_area_id) else {
-            out.push(violation("waiting_area", S36_1, id.clone(), format!("waiting area {} is not in the building", p.waiting_area_id)));
+            out.push(violation(
+                "waiting_area",
+                S36_1,
+                id.clone(),
+                format!("waiting area {} is not in the building", p.waiting_area_id),
+            ));
             continue;
         };
         if area.entrance != p.entrance {
-            out.push(violation("waiting_area", S36_1, id.clone(), "a side is sent to a gate its waiting area does not use".into()));
+            out.push(violation(
+                "waiting_area",
+                S36_1,
+                id.clone(),
+                "a side is sent to a gate its waiting area does not use".into(),
+            ));
         }
         match p.side {
-            Side::Child if !area.child_friendly => {
-                out.push(violation("waiting_area", S36_1, id.clone(), "the child side waits in an area that is not child-friendly".into()))
-            }
-            Side::Accused if area.child_friendly => {
-                out.push(violation("waiting_area", S36_1, id.clone(), "the accused side waits in a child-friendly area".into()))
-            }
+            Side::Child if !area.child_friendly => out.push(violation(
+                "waiting_area",
+                S36_1,
+                id.clone(),
+                "the child side waits in an area that is not child-friendly".into(),
+            )),
+            Side::Accused if area.child_friendly => out.push(violation(
+                "waiting_area",
+                S36_1,
+                id.clone(),
+                "the accused side waits in a child-friendly area".into(),
+            )),
             _ => {}
         }
         if p.arrives_at > b.starts_at || p.departs_at <= b.starts_at || p.departs_at < p.arrives_at {
-            out.push(violation("never_meet", S36_1, id.clone(), format!("the {} side's arrival and departure do not frame the sitting", p.side)));
+            out.push(violation(
+                "never_meet",
+                S36_1,
+                id.clone(),
+                format!("the {} side's arrival and departure do not frame the sitting", p.side),
+            ));
         }
     }
     if let (Some(c), Some(a)) = (b.side(Side::Child), b.side(Side::Accused)) {
         let gap = Duration::minutes(rules.stagger_gap_minutes.into());
         if (c.arrives_at - a.arrives_at).abs() < gap || (c.departs_at - a.departs_at).abs() < gap {
-            out.push(violation("stagger", S36_1, id.clone(), "the two sides arrive or leave less than the gap apart".into()));
+            out.push(violation(
+                "stagger",
+                S36_1,
+                id.clone(),
+                "the two sides arrive or leave less than the gap apart".into(),
+            ));
         }
         if c.departs_at > a.departs_at {
             out.push(violation("stagger", S36_1, id.clone(), "the accused is let go before the child has left".into()));
         }
-        if let (Some(ci), Some(co), Some(ai), Some(ao)) = (c.enters_court_at, c.leaves_court_at, a.enters_court_at, a.leaves_court_at) {
+        if let (Some(ci), Some(co), Some(ai), Some(ao)) =
+            (c.enters_court_at, c.leaves_court_at, a.enters_court_at, a.leaves_court_at)
+        {
             if ci <= ai || co >= ao {
-                out.push(violation("stagger", S36_1, id, "the child must enter after the accused is seated and leave before he rises".into()));
+                out.push(violation(
+                    "stagger",
+                    S36_1,
+                    id,
+                    "the child must enter after the accused is seated and leave before he rises".into(),
+                ));
             }
         }
     }
@@ -163,7 +231,12 @@ fn check_recalls(bookings: &[Booking], out: &mut Vec<Violation>) {
             let again = i > 0 || b.child_testified_before;
             let reason = b.reappearance_reason.as_deref().is_some_and(|r| !r.trim().is_empty());
             if again && !reason {
-                out.push(violation("child_not_recalled", "POCSO Act 2012 s.33(5)", vec![b.hearing_id], "the child is called again without a recorded reason".into()));
+                out.push(violation(
+                    "child_not_recalled",
+                    "POCSO Act 2012 s.33(5)",
+                    vec![b.hearing_id],
+                    "the child is called again without a recorded reason".into(),
+                ));
             }
         }
     }
@@ -184,7 +257,12 @@ fn check_never_meet(bookings: &[Booking], cal: &CourtCalendar, rules: &ScheduleR
     let door = Duration::minutes(rules.door_clearance_minutes.into());
     let mut places: BTreeMap<(String, chrono::NaiveDate), Vec<Use>> = BTreeMap::new();
     let mut add = |place: String, side_plan: &SidePlan, hearing: i64, from: NaiveDateTime, to: NaiveDateTime| {
-        places.entry((place, cal.local(from).date())).or_default().push(Use { hearing, side: side_plan.side, from, to });
+        places.entry((place, cal.local(from).date())).or_default().push(Use {
+            hearing,
+            side: side_plan.side,
+            from,
+            to,
+        });
     };
     for b in bookings {
         for p in b.sides.iter().filter(|p| p.side != Side::Neutral) {
@@ -206,7 +284,10 @@ fn check_never_meet(bookings: &[Booking], cal: &CourtCalendar, rules: &ScheduleR
                         "never_meet",
                         S36_1,
                         vec![c.hearing, a.hearing],
-                        format!("the child side of hearing {} and the accused side of hearing {} share {place} on {day}", c.hearing, a.hearing),
+                        format!(
+                            "the child side of hearing {} and the accused side of hearing {} share {place} on {day}",
+                            c.hearing, a.hearing
+                        ),
                     ));
                 }
             }
@@ -251,7 +332,10 @@ mod tests {
             child_testified_before: false,
             reappearance_reason: None,
             deadline: None,
-            sides: vec![side(Side::Accused, 4, "Lock-up Gate", (4, 0), (6, 25)), side(Side::Child, 1, "East Gate", (4, 30), (5, 55))],
+            sides: vec![
+                side(Side::Accused, 4, "Lock-up Gate", (4, 0), (6, 25)),
+                side(Side::Child, 1, "East Gate", (4, 30), (5, 55)),
+            ],
             breaks: vec![],
         }
     }
@@ -356,7 +440,11 @@ mod tests {
         let mut second = booking(2);
         second.judge_id = 11;
         second.room_id = 1;
-        second.sides = vec![SidePlan { entrance: "East Gate".into(), waiting_area_id: 3, ..side(Side::Accused, 3, "", (4, 40), (6, 25)) }];
+        second.sides = vec![SidePlan {
+            entrance: "East Gate".into(),
+            waiting_area_id: 3,
+            ..side(Side::Accused, 3, "", (4, 40), (6, 25))
+        }];
         let mut b = building();
         b.areas[2].entrance = "East Gate".into(); // the main hall opens on the East Gate too
         let v = validate(&[first, second], &calendar(), &b, &rules());
