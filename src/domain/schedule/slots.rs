@@ -202,21 +202,58 @@ pub fn first_fit(
     occ: &Occupancy,
     window: Window,
 ) -> Result<Placement, Constraint> {
-    let mut found = None;
+    fit(req, ctx, occ, window, |_, _| 0)
+}
+
+/// For the bulk planner: the earliest feasible day (the day is what the
+/// statutory clock counts), and on that day the slot that least wastes the
+/// child-friendly hours when this hearing needs none of them — a charge
+/// hearing at 09:00 would otherwise take the morning a child's evidence
+/// needs.
+pub fn best_on_earliest_day(
+    req: &HearingRequest,
+    ctx: &Context,
+    occ: &Occupancy,
+    window: Window,
+) -> Result<Placement, Constraint> {
+    let from = minute_of(ctx.rules.child_hours_from);
+    let to = minute_of(ctx.rules.child_hours_to);
+    let child = req.child_testifies;
+    fit(req, ctx, occ, window, |start, end| if child { 0 } else { (end.min(to) - start.max(from)).max(0) })
+}
+
+/// The feasible placement of least `cost` on the earliest day with any.
+fn fit(
+    req: &HearingRequest,
+    ctx: &Context,
+    occ: &Occupancy,
+    window: Window,
+    cost: impl Fn(i32, i32) -> i32,
+) -> Result<Placement, Constraint> {
+    let mut best: Option<(i32, Placement)> = None;
     let mut closest: Option<Constraint> = None;
-    walk(req, ctx, occ, window, |_, _, outcome| match outcome {
-        Ok(p) => {
-            found = Some(p);
-            false
+    walk(req, ctx, occ, window, |day, _, outcome| {
+        if best.as_ref().is_some_and(|(_, p)| p.day != day) {
+            return false;
         }
-        Err(e) => {
-            if closest.as_ref().is_none_or(|c| depth(&e) > depth(c)) {
-                closest = Some(e);
+        match outcome {
+            Ok(p) => {
+                let c = cost(p.start, p.end);
+                if best.as_ref().is_none_or(|(b, _)| c < *b) {
+                    best = Some((c, p));
+                }
+                // nothing beats a slot that costs nothing
+                c > 0
             }
-            true
+            Err(e) => {
+                if closest.as_ref().is_none_or(|c| depth(&e) > depth(c)) {
+                    closest = Some(e);
+                }
+                true
+            }
         }
     });
-    found.ok_or(closest.unwrap_or(Constraint::NoRoom))
+    best.map(|(_, p)| p).ok_or(closest.unwrap_or(Constraint::NoRoom))
 }
 
 /// A feasible slot, flagged when it falls after the statutory clock.

@@ -1,0 +1,3 @@
+//! `amaan bench ...`: benchmarks that print figures (never timed tests).
+
+pub mod plan;
