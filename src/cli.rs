@@ -49,25 +49,7 @@ pub enum Command {
     Audit(AuditCommand),
     /// Benchmarks that print figures.
     #[command(subcommand)]
-    Bench(BenchCommand),
-}
-
-#[derive(Subcommand, Debug)]
-pub enum BenchCommand {
-    /// Plan 10,000 hearings over 50 rooms and 60 working days; print time,
-    /// placements, on-time child-victim hearings and validator violations.
-    Plan {
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Also compare small instances with the exact optimum (python3 + highspy).
-        #[arg(long)]
-        exact: bool,
-        #[arg(long, default_value_t = 5)]
-        small_instances: usize,
-        /// Where to write the small instances (a temporary directory if absent).
-        #[arg(long)]
-        out_dir: Option<PathBuf>,
-    },
+    Bench(crate::bench::BenchCommand),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -217,11 +199,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("added {} ({}) with id {}", user.username, user.role, user.id);
         }
-        Command::Bench(BenchCommand::Plan { seed, exact, small_instances, out_dir }) => {
-            if !crate::bench::plan::main(seed, exact, small_instances, out_dir)? {
-                return Ok(ExitCode::from(2));
-            }
-        }
         Command::Audit(AuditCommand::Verify) => {
             let pool = db::connect_pool(&database_url(&common), 1)?;
             let mut conn = pool.get()?;
@@ -237,6 +214,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         }
+        Command::Bench(bench) => crate::bench::run(bench, common.database_url.clone(), &common.data_dir)?,
     }
     Ok(ExitCode::SUCCESS)
 }

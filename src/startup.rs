@@ -9,6 +9,7 @@ use actix_web::{web, App, HttpServer};
 use crate::config::Settings;
 use crate::db;
 use crate::error;
+use crate::media::{Media, MediaConfig};
 use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
 
@@ -64,6 +65,7 @@ fn security_headers() -> DefaultHeaders {
 
 fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let metrics = web::Data::new(Metrics::new()?);
+    let media = web::Data::new(Media::new(MediaConfig::from_env(&state.settings.bind, &state.settings.data_dir))?);
     let web_dir = state.settings.web_dir.clone();
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
@@ -72,12 +74,14 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(from_fn(telemetry::observe))
             .app_data(data.clone())
             .app_data(metrics.clone())
+            .app_data(media.clone())
             .app_data(web::JsonConfig::default().limit(MAX_JSON_BYTES).error_handler(error::json_error))
             .app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .route("/health", web::get().to(telemetry::health))
             .route("/metrics", web::get().to(telemetry::metrics))
+            .configure(crate::api::video::ws_routes)
             .configure(crate::api::routes);
         if web_dir.is_dir() {
             app = app.service(actix_files::Files::new("/", web_dir.clone()).index_file("index.html"));

@@ -3,12 +3,16 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod courts;
+pub mod docket;
 pub mod hearings;
 pub mod input;
 pub mod schedule;
+pub mod session_console;
 pub mod users;
+pub mod video;
 pub mod views;
 
 use actix_web::web;
@@ -19,12 +23,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .configure(auth::routes)
             .configure(courts::routes)
+            .configure(docket::routes)
             .configure(users::routes)
             .configure(cases::routes)
             // before hearings: `/hearings/slots` is not `/hearings/{id}`
             .configure(schedule::routes)
             .configure(hearings::routes)
             .configure(audit::routes)
+            .configure(calendar::routes)
+            .configure(video::routes)
+            .configure(session_console::routes)
             .default_service(web::route().to(not_found)),
     );
 }

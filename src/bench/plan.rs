@@ -381,6 +381,29 @@ fn print_figures(label: &str, inst: &Instance, f: &Figures) {
     println!("  validator violations   {} (checked in {:.1} ms)", f.violations, f.validate_ms);
 }
 
+#[derive(clap::Args, Debug, Clone)]
+pub struct PlanArgs {
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Also compare small instances with the exact optimum (python3 + highspy).
+    #[arg(long)]
+    pub exact: bool,
+    #[arg(long, default_value_t = 5)]
+    pub small_instances: usize,
+    /// Where to write the small instances (a temporary directory if absent).
+    #[arg(long)]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// `amaan bench plan`: fails when the validator finds any violation.
+pub fn run_cli(args: &PlanArgs) -> anyhow::Result<()> {
+    if main(args.seed, args.exact, args.small_instances, args.out_dir.clone())? {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!("the validator found violations in a plan"))
+    }
+}
+
 pub fn main(seed: u64, exact: bool, small_instances: usize, out_dir: Option<PathBuf>) -> anyhow::Result<bool> {
     let started = Instant::now();
     let inst = generate(&Shape::large(seed));

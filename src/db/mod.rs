@@ -2,13 +2,16 @@
 //! PostgreSQL (chosen by a `postgres://` URL).
 
 pub mod audit;
+pub mod calendar;
 pub mod cases;
 pub mod courts;
+pub mod docket;
 pub mod hearings;
 pub mod parties;
 pub mod schedule;
 pub mod schema;
 pub mod users;
+pub mod video;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
@@ -47,6 +50,10 @@ pub const TABLES: &[&str] = &[
     "hearing_bookings",
     "hearing_side_plans",
     "schedule_plans",
+    "video_sessions",
+    "video_participants",
+    "video_state_changes",
+    "video_recordings",
 ];
 
 /// Which backend a URL selects.

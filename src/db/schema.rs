@@ -120,12 +120,71 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    video_sessions (id) {
+        id -> BigInt,
+        hearing_id -> BigInt,
+        court_id -> BigInt,
+        state -> Text,
+        break_interval_minutes -> Nullable<Integer>,
+        max_questioning_minutes -> Nullable<Integer>,
+        questions_through_judge -> Bool,
+        accused_may_see_child -> Bool,
+        questioner -> Nullable<Text>,
+        node_id -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    video_participants (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        role -> Text,
+        display_name -> Text,
+        revoked -> Bool,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    video_state_changes (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        from_state -> Text,
+        to_state -> Text,
+        actor_id -> Nullable<BigInt>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    video_recordings (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        hearing_id -> BigInt,
+        participant_role -> Text,
+        kind -> Text,
+        file_path -> Text,
+        sha256 -> Text,
+        bytes -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(court_rooms -> courts (court_id));
 diesel::joinable!(waiting_areas -> courts (court_id));
 diesel::joinable!(cases -> courts (court_id));
 diesel::joinable!(parties -> cases (case_id));
 diesel::joinable!(hearings -> cases (case_id));
 diesel::joinable!(hearings -> court_rooms (room_id));
+diesel::joinable!(video_sessions -> hearings (hearing_id));
+diesel::joinable!(video_participants -> video_sessions (session_id));
+diesel::joinable!(video_state_changes -> video_sessions (session_id));
+diesel::joinable!(video_recordings -> video_sessions (session_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     courts,
@@ -137,6 +196,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     hearings,
     audit_head,
     audit_events,
+    video_sessions,
+    video_participants,
+    video_state_changes,
+    video_recordings,
 );
 
 // Scheduling (migration 2026-11-23-200000_scheduling).

@@ -2,8 +2,12 @@
 //! diesel, so every rule is tested without a server.
 
 pub mod calendar;
+pub mod clocks;
 pub mod hearing;
+pub mod priority;
 pub mod privacy;
 pub mod roles;
 pub mod rules;
 pub mod schedule;
+pub mod video;
+pub mod visibility;

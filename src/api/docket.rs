@@ -1,0 +1,580 @@
+//! The priority docket and the lists built on the same clocks and score:
+//! a judge's docket, a court's open child cases by deadline, the public
+//! (acronym) cause list, and the escalations broken clocks require.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::views::utc;
+use crate::auth::extract::{DocketReaders, EscalationReaders, Staff};
+use crate::auth::Authorized;
+use crate::db::courts::Court;
+use crate::db::docket::{CaseRow, ChildRow, HearingRow};
+use crate::db::{self, DbConn};
+use crate::domain::calendar;
+use crate::domain::clocks::{self, CaseFacts, ClockStatus, Escalation};
+use crate::domain::priority::{self, CaseSummary, Priority, ScorePart};
+use crate::domain::privacy;
+use crate::domain::roles::StaffRole;
+use crate::domain::rules::{self, RuleProfile};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The longest docket one request may ask for.
+pub const MAX_RANGE_DAYS: i64 = 62;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/docket", web::get().to(docket))
+        .route("/courts/{id}/child-cases", web::get().to(child_cases))
+        .route("/courts/{id}/cause-list", web::get().to(cause_list))
+        .route("/courts/{id}/escalations", web::get().to(escalations));
+}
+
+/// A court's profile, time zone and today's date there.
+struct CourtDay {
+    court_id: i64,
+    profile: &'static RuleProfile,
+    tz: Tz,
+    today: NaiveDate,
+}
+
+impl CourtDay {
+    fn of(court: &Court, now: DateTime<Utc>) -> Result<CourtDay, AppError> {
+        let profile = rules::profile(&court.rule_profile).map_err(AppError::internal)?;
+        let tz = calendar::parse_time_zone(&court.time_zone).map_err(AppError::internal)?;
+        Ok(CourtDay { court_id: court.id, profile, tz, today: calendar::local_date(&court.time_zone, now) })
+    }
+
+    /// The UTC instant a local day begins. Where a time-zone change skips
+    /// midnight, the day begins at the first local time that exists.
+    fn day_start_utc(&self, day: NaiveDate) -> NaiveDateTime {
+        let midnight = day.and_time(NaiveTime::MIN);
+        for shift in 0..=3 {
+            let local = midnight + Duration::hours(shift);
+            match self.tz.from_local_datetime(&local) {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return t.naive_utc(),
+                LocalResult::None => continue,
+            }
+        }
+        midnight
+    }
+
+    fn local_date(&self, t: NaiveDateTime) -> NaiveDate {
+        self.tz.from_utc_datetime(&t).date_naive()
+    }
+
+    fn local_text(&self, t: NaiveDateTime) -> String {
+        self.tz.from_utc_datetime(&t).format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildView {
+    pub pseudonym: String,
+    pub age: Option<i32>,
+    /// Only for roles that may see a child's identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseLine {
+    pub id: i64,
+    pub number: String,
+    pub offence: String,
+    pub cognizance_date: NaiveDate,
+    pub accused_in_custody: bool,
+}
+
+/// A case weighed against its court's profile on the court's today.
+#[derive(Clone)]
+struct Assessed {
+    children: Vec<ChildView>,
+    clocks: Vec<ClockStatus>,
+    priority: Priority,
+}
+
+fn children_by_case(rows: &[ChildRow]) -> HashMap<i64, Vec<&ChildRow>> {
+    let mut map: HashMap<i64, Vec<&ChildRow>> = HashMap::new();
+    for row in rows {
+        map.entry(row.case_id).or_default().push(row);
+    }
+    map
+}
+
+fn assess(case: &CaseRow, children: &[&ChildRow], day: &CourtDay, viewer: Option<StaffRole>) -> Assessed {
+    let may_see = viewer.is_some_and(privacy::may_see_child_identity);
+    let ages: Vec<i32> =
+        children.iter().filter_map(|c| c.date_of_birth.map(|dob| privacy::age_in_years(dob, day.today))).collect();
+    let views = children
+        .iter()
+        .map(|c| ChildView {
+            pseudonym: c.pseudonym.clone().unwrap_or_else(|| "Child".into()),
+            age: c.date_of_birth.map(|dob| privacy::age_in_years(dob, day.today)),
+            name: may_see.then(|| c.name.clone()),
+        })
+        .collect();
+    let child_victim = !children.is_empty();
+    let facts = CaseFacts {
+        cognizance_date: case.cognizance_date,
+        child_victim,
+        accused_in_custody: case.accused_in_custody,
+        disposed: case.case_status == "disposed",
+        child_evidence_on: case.child_evidence_at.map(|t| day.local_date(t)),
+        trial_started_on: case.trial_started_at.map(|t| day.local_date(t)),
+    };
+    let clocks = clocks::case_clocks(day.profile, &facts, day.today);
+    let summary = CaseSummary {
+        case_id: case.case_id,
+        child_victim,
+        youngest_child_age: ages.iter().min().copied(),
+        cognizance_date: case.cognizance_date,
+        accused_in_custody: case.accused_in_custody,
+        adjournments: u32::try_from(case.adjournments.max(0)).unwrap_or(u32::MAX),
+    };
+    let priority = priority::score(&summary, &clocks, day.profile, day.today);
+    Assessed { children: views, clocks, priority }
+}
+
+fn case_line(c: &CaseRow) -> CaseLine {
+    CaseLine {
+        id: c.case_id,
+        number: c.number.clone(),
+        offence: c.offence.clone(),
+        cognizance_date: c.cognizance_date,
+        accused_in_custody: c.accused_in_custody,
+    }
+}
+
+// ---------------------------------------------------------------- docket
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocketQuery {
+    judge_id: Option<i64>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+struct ListedHearing {
+    id: i64,
+    kind: String,
+    status: String,
+    mode: String,
+    child_testifies: bool,
+    room_id: Option<i64>,
+    room_name: Option<String>,
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+    /// The start in the court's own time, as the court reads it.
+    local_start: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DocketItem {
+    rank: usize,
+    hearing: ListedHearing,
+    case: CaseLine,
+    child_victim: bool,
+    children: Vec<ChildView>,
+    clocks: Vec<ClockStatus>,
+    adjournments: i64,
+    score: i64,
+    breakdown: Vec<ScorePart>,
+}
+
+#[derive(Serialize)]
+struct Docket {
+    judge_id: i64,
+    court_id: i64,
+    rule_profile: String,
+    time_zone: String,
+    today: NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
+    items: Vec<DocketItem>,
+}
+
+/// The dates asked for, checked: `from` defaults to the court's today and
+/// `to` to `from`; both are local dates, inclusive.
+fn date_range(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), AppError> {
+    let from = from.unwrap_or(today);
+    let to = to.unwrap_or(from);
+    if to < from {
+        return Err(AppError::invalid("to", "`to` must not be before `from`"));
+    }
+    if (to - from).num_days() >= MAX_RANGE_DAYS {
+        return Err(AppError::invalid("to", format!("a docket covers at most {MAX_RANGE_DAYS} days")));
+    }
+    Ok((from, to))
+}
+
+fn listed(h: &HearingRow, day: &CourtDay) -> ListedHearing {
+    ListedHearing {
+        id: h.hearing_id,
+        kind: h.kind.clone(),
+        status: h.status.clone(),
+        mode: h.mode.clone(),
+        child_testifies: h.child_testifies,
+        room_id: h.room_id,
+        room_name: h.room_name.clone(),
+        starts_at: h.starts_at.map(utc),
+        ends_at: h.ends_at.map(utc),
+        local_start: h.starts_at.map(|t| day.local_text(t)),
+    }
+}
+
+/// Hearings in docket order: by the case's priority, equal scores by case
+/// id, then by time.
+fn rank_hearings<'a>(
+    rows: &'a [HearingRow],
+    children: &[ChildRow],
+    day: &CourtDay,
+    viewer: Option<StaffRole>,
+) -> Vec<(&'a HearingRow, Assessed)> {
+    let by_case = children_by_case(children);
+    let mut assessed_cases: HashMap<i64, Assessed> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for h in rows {
+        let a = assessed_cases
+            .entry(h.case.case_id)
+            .or_insert_with(|| {
+                let kids = by_case.get(&h.case.case_id).map(Vec::as_slice).unwrap_or(&[]);
+                assess(&h.case, kids, day, viewer)
+            })
+            .clone();
+        out.push((h, a));
+    }
+    out.sort_by(|(ha, a), (hb, b)| {
+        priority::docket_order((&a.priority, ha.case.case_id), (&b.priority, hb.case.case_id))
+            .then(ha.starts_at.cmp(&hb.starts_at))
+            .then(ha.hearing_id.cmp(&hb.hearing_id))
+    });
+    out
+}
+
+/// `GET /api/docket?judge_id=&from=&to=`: a judge's hearings in priority
+/// order, for the judges and clerks of that judge's court. A judge may
+/// leave out `judge_id` to see their own.
+async fn docket(
+    state: web::Data<AppState>,
+    user: Authorized<DocketReaders>,
+    q: web::Query<DocketQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    let viewer = user.user.clone();
+    let judge_id = match (q.judge_id, viewer.role) {
+        (Some(id), _) => id,
+        (None, StaffRole::Judge) => viewer.id,
+        (None, _) => return Err(AppError::invalid("judge_id", "name the judge whose docket to show (`judge_id`)")),
+    };
+    let body = db::run(&state.pool, move |conn| {
+        let judge = db::users::find(conn, judge_id)?
+            .filter(|u| u.role == StaffRole::Judge.as_str())
+            .ok_or_else(|| AppError::not_found(format!("judge {judge_id}")))?;
+        let court_id = judge.court_id.ok_or_else(|| AppError::not_found(format!("judge {judge_id}")))?;
+        viewer.ensure_visible(court_id, &format!("judge {judge_id}"))?;
+        let court = db::courts::find(conn, court_id)?;
+        let day = CourtDay::of(&court, Utc::now())?;
+        let (from, to) = date_range(q.from, q.to, day.today)?;
+        let (rows, children) = db::docket::judge_docket(
+            conn,
+            judge_id,
+            day.day_start_utc(from),
+            day.day_start_utc(to + Duration::days(1)),
+        )?;
+        let items = rank_hearings(&rows, &children, &day, Some(viewer.role))
+            .into_iter()
+            .enumerate()
+            .map(|(i, (h, a))| DocketItem {
+                rank: i + 1,
+                hearing: listed(h, &day),
+                case: case_line(&h.case),
+                child_victim: !a.children.is_empty(),
+                children: a.children,
+                clocks: a.clocks,
+                adjournments: h.case.adjournments,
+                score: a.priority.score,
+                breakdown: a.priority.parts,
+            })
+            .collect();
+        Ok(Docket {
+            judge_id,
+            court_id,
+            rule_profile: court.rule_profile.clone(),
+            time_zone: court.time_zone.clone(),
+            today: day.today,
+            from,
+            to,
+            items,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+// ----------------------------------------------------------- child cases
+
+#[derive(Serialize)]
+struct NextHearing {
+    starts_at: DateTime<Utc>,
+    local_start: String,
+}
+
+#[derive(Serialize)]
+struct ChildCaseItem {
+    case: CaseLine,
+    children: Vec<ChildView>,
+    /// Days to the nearest live deadline; negative once broken; absent when
+    /// no clock runs.
+    days_to_deadline: Option<i64>,
+    /// The line a clerk scans: "nothing listed, 12 days left".
+    status_line: String,
+    next_hearing: Option<NextHearing>,
+    clocks: Vec<ClockStatus>,
+    adjournments: i64,
+    score: i64,
+    breakdown: Vec<ScorePart>,
+}
+
+fn status_line(days: Option<i64>, next: Option<&NextHearing>) -> String {
+    let listing = match next {
+        Some(n) => format!("listed {}", n.local_start),
+        None => "nothing listed".to_string(),
+    };
+    let deadline = match days {
+        None => "no deadline running".to_string(),
+        Some(0) => "the deadline is today".to_string(),
+        Some(1) => "1 day left".to_string(),
+        Some(d) if d > 0 => format!("{d} days left"),
+        Some(-1) => "deadline broken 1 day ago".to_string(),
+        Some(d) => format!("deadline broken {} days ago", -d),
+    };
+    format!("{listing}, {deadline}")
+}
+
+/// Orders by days to the nearest deadline (broken first, then fewest days
+/// left, cases with no live clock last), then by score, then by case id.
+fn deadline_order(a: (Option<i64>, &Priority, i64), b: (Option<i64>, &Priority, i64)) -> std::cmp::Ordering {
+    let key = |d: Option<i64>| d.unwrap_or(i64::MAX);
+    key(a.0).cmp(&key(b.0)).then(priority::docket_order((a.1, a.2), (b.1, b.2)))
+}
+
+fn load_open_cases(
+    conn: &mut DbConn,
+    day: &CourtDay,
+    children_only: bool,
+    viewer: Option<StaffRole>,
+) -> Result<Vec<(db::docket::OpenCaseRow, Assessed)>, AppError> {
+    let (rows, children) = db::docket::open_cases(conn, day.court_id, Utc::now().naive_utc(), children_only)?;
+    let by_case = children_by_case(&children);
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let kids = by_case.get(&r.case.case_id).map(Vec::as_slice).unwrap_or(&[]);
+            let a = assess(&r.case, kids, day, viewer);
+            (r, a)
+        })
+        .collect())
+}
+
+/// `GET /api/courts/{id}/child-cases`: every open case of the court with a
+/// child witness, nearest deadline first, whether or not a hearing is
+/// listed. For the court's judges and clerks.
+async fn child_cases(
+    state: web::Data<AppState>,
+    user: Authorized<DocketReaders>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let court_id = id.into_inner();
+    user.ensure_court(court_id)?;
+    let viewer = user.role;
+    let body = db::run(&state.pool, move |conn| {
+        let court = db::courts::find(conn, court_id)?;
+        let day = CourtDay::of(&court, Utc::now())?;
+        let mut ranked: Vec<(Option<i64>, Priority, ChildCaseItem)> = load_open_cases(conn, &day, true, Some(viewer))?
+            .into_iter()
+            .map(|(row, a)| {
+                let next = row.next_hearing_at.map(|t| NextHearing { starts_at: utc(t), local_start: day.local_text(t) });
+                let days = clocks::days_to_deadline(&a.clocks);
+                let item = ChildCaseItem {
+                    case: case_line(&row.case),
+                    children: a.children,
+                    days_to_deadline: days,
+                    status_line: status_line(days, next.as_ref()),
+                    next_hearing: next,
+                    clocks: a.clocks,
+                    adjournments: row.case.adjournments,
+                    score: a.priority.score,
+                    breakdown: a.priority.parts.clone(),
+                };
+                (days, a.priority, item)
+            })
+            .collect();
+        ranked.sort_by(|a, b| deadline_order((a.0, &a.1, a.2.case.id), (b.0, &b.1, b.2.case.id)));
+        let items: Vec<ChildCaseItem> = ranked.into_iter().map(|(_, _, item)| item).collect();
+        Ok(serde_json::json!({ "court_id": court_id, "today": day.today, "rule_profile": court.rule_profile, "items": items }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+// ------------------------------------------------------------ cause list
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CauseListQuery {
+    date: Option<NaiveDate>,
+}
+
+/// One line of the public list. It names no child, victim or party: a
+/// child appears only by pseudonym, and free text a clerk typed (the
+/// offence) is left out because it may carry a name.
+#[derive(Serialize)]
+struct CauseListLine {
+    serial: usize,
+    local_time: Option<String>,
+    starts_at: Option<DateTime<Utc>>,
+    room: Option<String>,
+    case_number: String,
+    kind: String,
+    mode: String,
+    children: Vec<String>,
+    in_camera: bool,
+}
+
+/// `GET /api/courts/{id}/cause-list?date=`: the day's list as it is posted
+/// outside the court, in priority order. Any staff member of the court may
+/// fetch it (that is who prints and posts it); what it shows is the same for
+/// every role, pseudonyms only, so posting it discloses nothing (POCSO
+/// s.33(7); Muhammad Aamar v State, PLD 2023 Lahore 757).
+async fn cause_list(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    id: web::Path<i64>,
+    q: web::Query<CauseListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let court_id = id.into_inner();
+    user.ensure_court(court_id)?;
+    let date = q.date;
+    let body = db::run(&state.pool, move |conn| {
+        let court = db::courts::find(conn, court_id)?;
+        let day = CourtDay::of(&court, Utc::now())?;
+        let date = date.unwrap_or(day.today);
+        let (rows, children) = db::docket::court_hearings(
+            conn,
+            court_id,
+            day.day_start_utc(date),
+            day.day_start_utc(date + Duration::days(1)),
+        )?;
+        let in_camera = day.profile.child.in_camera.value;
+        let lines: Vec<CauseListLine> = rank_hearings(&rows, &children, &day, None)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (h, a))| CauseListLine {
+                serial: i + 1,
+                local_time: h.starts_at.map(|t| day.tz.from_utc_datetime(&t).format("%H:%M").to_string()),
+                starts_at: h.starts_at.map(utc),
+                room: h.room_name.clone(),
+                case_number: h.case.number.clone(),
+                kind: h.kind.clone(),
+                mode: h.mode.clone(),
+                in_camera: in_camera && !a.children.is_empty(),
+                children: a.children.into_iter().map(|c| c.pseudonym).collect(),
+            })
+            .collect();
+        Ok(serde_json::json!({ "court_id": court_id, "court": court.name, "date": date, "items": lines }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+// ----------------------------------------------------------- escalations
+
+#[derive(Serialize)]
+struct EscalationItem {
+    case_id: i64,
+    case_number: String,
+    children: Vec<String>,
+    #[serde(flatten)]
+    escalation: Escalation,
+}
+
+/// `GET /api/courts/{id}/escalations`: what broken clocks require of
+/// someone outside the trial court (pk: the report to the High Court's
+/// Chief Justice), most overdue first. For the court's judges and its
+/// administrator; derived from the clocks on every call, so it is never
+/// stale and no node keeps it.
+async fn escalations(
+    state: web::Data<AppState>,
+    user: Authorized<EscalationReaders>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let court_id = id.into_inner();
+    user.ensure_court(court_id)?;
+    let body = db::run(&state.pool, move |conn| {
+        let court = db::courts::find(conn, court_id)?;
+        let day = CourtDay::of(&court, Utc::now())?;
+        let mut items: Vec<EscalationItem> = load_open_cases(conn, &day, false, None)?
+            .into_iter()
+            .flat_map(|(row, a)| {
+                let children: Vec<String> = a.children.iter().map(|c| c.pseudonym.clone()).collect();
+                clocks::escalations(&a.clocks).into_iter().map(move |e| EscalationItem {
+                    case_id: row.case.case_id,
+                    case_number: row.case.number.clone(),
+                    children: children.clone(),
+                    escalation: e,
+                })
+            })
+            .collect();
+        items.sort_by(|a, b| b.escalation.days_overdue.cmp(&a.escalation.days_overdue).then(a.case_id.cmp(&b.case_id)));
+        Ok(serde_json::json!({ "court_id": court_id, "today": day.today, "items": items }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_status_line_says_what_a_clerk_must_act_on() {
+        assert_eq!(status_line(Some(12), None), "nothing listed, 12 days left");
+        assert_eq!(status_line(Some(-3), None), "nothing listed, deadline broken 3 days ago");
+        let next = NextHearing { starts_at: Utc::now(), local_start: "2026-12-01 10:00".into() };
+        assert_eq!(status_line(None, Some(&next)), "listed 2026-12-01 10:00, no deadline running");
+    }
+
+    #[test]
+    fn a_docket_range_is_checked() {
+        let today = d(2026, 11, 23);
+        assert_eq!(date_range(None, None, today).ok(), Some((today, today)));
+        assert!(date_range(Some(d(2026, 12, 2)), Some(d(2026, 12, 1)), today).is_err());
+        assert!(date_range(Some(d(2026, 1, 1)), Some(d(2026, 3, 15)), today).is_err());
+    }
+
+    #[test]
+    fn a_karachi_day_begins_at_19_00_utc_the_day_before() {
+        let day = CourtDay {
+            court_id: 1,
+            profile: rules::profile("pk").unwrap(),
+            tz: "Asia/Karachi".parse().unwrap(),
+            today: d(2026, 11, 23),
+        };
+        assert_eq!(day.day_start_utc(d(2026, 12, 1)), d(2026, 11, 30).and_hms_opt(19, 0, 0).unwrap());
+    }
+}

@@ -1,0 +1,110 @@
+//! What the support officer's console reads beside the session itself: the
+//! visibility in effect as a who-sees-whom matrix, and the recordings'
+//! SHA-256 hashes (the files stay with the judge).
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use crate::auth::extract::{CaseStaff, SessionRunners};
+use crate::auth::Authorized;
+use crate::db;
+use crate::domain::video::VideoRole;
+use crate::domain::visibility::{self, Channel};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/video-sessions/{id}/visibility", web::get().to(visibility_matrix))
+        .route("/video-sessions/{id}/recordings", web::get().to(recording_hashes));
+}
+
+#[derive(Serialize)]
+struct Cell {
+    audio: bool,
+    video: bool,
+    rule: &'static str,
+    section: &'static str,
+}
+
+#[derive(Serialize)]
+struct Matrix {
+    session_id: i64,
+    state: String,
+    /// Rows send, columns receive, in this order.
+    roles: Vec<VideoRole>,
+    cells: Vec<Vec<Cell>>,
+}
+
+/// The roles the matrix is drawn over: those invited (and not withdrawn),
+/// or every role while nobody is.
+fn roles_of(participants: &[db::video::Participant]) -> Vec<VideoRole> {
+    let invited: Vec<VideoRole> = VideoRole::ALL
+        .iter()
+        .copied()
+        .filter(|r| participants.iter().any(|p| !p.revoked && p.role == r.as_str()))
+        .collect();
+    if invited.is_empty() {
+        VideoRole::ALL.to_vec()
+    } else {
+        invited
+    }
+}
+
+/// `GET /api/video-sessions/{id}/visibility`: each sender's main track as
+/// each receiver gets it now, decided by the same policy the forwarder asks.
+async fn visibility_matrix(
+    state: web::Data<AppState>,
+    user: Authorized<CaseStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let session_id = id.into_inner();
+    let viewer = user.user.clone();
+    let matrix = db::run(&state.pool, move |c| {
+        let s = db::video::find_session(c, session_id)?;
+        viewer.ensure_visible(s.court_id, &format!("video session {session_id}"))?;
+        let (now, order) = (s.state()?, s.order()?);
+        let roles = roles_of(&db::video::participants(c, session_id)?);
+        let cells = roles
+            .iter()
+            .map(|&from| {
+                roles
+                    .iter()
+                    .map(|&to| {
+                        let d = visibility::forward(from, Channel::Main, to, now, &order);
+                        Cell { audio: d.media.audio, video: d.media.video, rule: d.rule, section: d.section }
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Matrix { session_id, state: s.state.clone(), roles, cells })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(matrix))
+}
+
+/// `GET /api/video-sessions/{id}/recordings`: the session's recordings with
+/// their hashes, for the support officer's console; no file links.
+async fn recording_hashes(
+    state: web::Data<AppState>,
+    user: Authorized<SessionRunners>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let session_id = id.into_inner();
+    let viewer = user.user.clone();
+    let items = db::run(&state.pool, move |c| {
+        let s = db::video::find_session(c, session_id)?;
+        viewer.ensure_visible(s.court_id, &format!("video session {session_id}"))?;
+        Ok(db::video::recordings_of_hearing(c, s.hearing_id)?
+            .into_iter()
+            .filter(|r| r.session_id == session_id)
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id, "participant_role": r.participant_role, "kind": r.kind,
+                    "sha256": r.sha256, "bytes": r.bytes, "created_at": r.created_at.and_utc(),
+                })
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}

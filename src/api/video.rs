@@ -1,0 +1,803 @@
+//! Video-link testimony: sessions, invites, states, the judge's order, the
+//! recordings, and the signalling WebSocket. Who receives whose media is
+//! decided by `domain::visibility` inside the forwarding server; these
+//! handlers only change what it is asked.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Duration, Utc};
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::cases::visible_case;
+use super::input;
+use crate::auth::extract::{CaseStaff, Judges, SessionRunners, SupportOfficers};
+use crate::auth::{token, AuthUser, Authorized};
+use crate::db::video::{NewParticipant, NewRecording, NewVideoSession, Participant, SessionSettings, VideoSession};
+use crate::db::{self, audit, audit::Change};
+use crate::domain::roles::StaffRole;
+use crate::domain::video::{self as session_rules, Questioner, SessionState, VideoRole};
+use crate::error::AppError;
+use crate::media::hub::Outgoing;
+use crate::media::protocol::{ClientMsg, ServerMsg, MAX_FRAME_BYTES, MAX_QUESTION_CHARS};
+use crate::media::{Joiner, Media, MediaEvent, PeerId};
+use crate::state::AppState;
+
+pub const INVITE_AUDIENCE: &str = "amaan-invite";
+const DEFAULT_INVITE_MINUTES: i64 = 120;
+const MAX_INVITE_MINUTES: i64 = 24 * 60;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/hearings/{id}/video-session", web::post().to(create_session))
+        .route("/hearings/{id}/recordings", web::get().to(list_recordings))
+        .route("/video-sessions/{id}", web::get().to(get_session))
+        .route("/video-sessions/{id}/invites", web::post().to(invite))
+        .route("/video-sessions/{id}/invites/{participant}", web::delete().to(revoke))
+        .route("/video-sessions/{id}/state", web::post().to(change_state))
+        .route("/video-sessions/{id}/settings", web::patch().to(change_settings))
+        .route("/recordings/{id}/file", web::get().to(recording_file));
+}
+
+/// The WebSocket lives outside `/api`: `GET /ws/video-sessions/{id}?token=`.
+pub fn ws_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/ws/video-sessions/{id}", web::get().to(signalling));
+}
+
+/// What an invite link carries: one participant of one session in one role.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InviteClaims {
+    pub sid: i64,
+    pub pid: i64,
+    pub role: VideoRole,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+fn issue_invite(
+    state: &AppState,
+    session_id: i64,
+    participant_id: i64,
+    role: VideoRole,
+    ttl: Duration,
+) -> Result<(String, chrono::DateTime<Utc>), AppError> {
+    let now = Utc::now();
+    let expires = now + ttl;
+    let claims = InviteClaims {
+        sid: session_id,
+        pid: participant_id,
+        role,
+        aud: INVITE_AUDIENCE.into(),
+        iat: now.timestamp(),
+        exp: expires.timestamp(),
+    };
+    let token =
+        encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(state.settings.jwt_secret.expose()))
+            .map_err(|e| AppError::internal(format!("signing an invite: {e}")))?;
+    Ok((token, expires))
+}
+
+fn media(req: &HttpRequest) -> Result<web::Data<Media>, AppError> {
+    req.app_data::<web::Data<Media>>().cloned().ok_or_else(|| AppError::internal("the media server is not running"))
+}
+
+/// A session as staff see it: settings, state, timers and who is invited.
+#[derive(Debug, Serialize)]
+struct SessionView {
+    id: i64,
+    hearing_id: i64,
+    court_id: i64,
+    state: String,
+    break_interval_minutes: Option<i32>,
+    max_questioning_minutes: Option<i32>,
+    questions_through_judge: bool,
+    accused_may_see_child: bool,
+    questioner: Option<String>,
+    node_id: String,
+    timers: session_rules::Timers,
+    participants: Vec<ParticipantView>,
+    connected: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct ParticipantView {
+    id: i64,
+    role: String,
+    display_name: String,
+    revoked: bool,
+}
+
+fn participant_view(p: &Participant) -> ParticipantView {
+    ParticipantView { id: p.id, role: p.role.clone(), display_name: p.display_name.clone(), revoked: p.revoked }
+}
+
+fn session_view(conn: &mut db::DbConn, s: &VideoSession, connected: usize) -> Result<SessionView, AppError> {
+    let log = db::video::state_log(conn, s.id)?;
+    let timers =
+        session_rules::timers(&log, Utc::now().naive_utc(), s.break_interval_minutes, s.max_questioning_minutes);
+    let participants = db::video::participants(conn, s.id)?.iter().map(participant_view).collect();
+    Ok(SessionView {
+        id: s.id,
+        hearing_id: s.hearing_id,
+        court_id: s.court_id,
+        state: s.state.clone(),
+        break_interval_minutes: s.break_interval_minutes,
+        max_questioning_minutes: s.max_questioning_minutes,
+        questions_through_judge: s.questions_through_judge,
+        accused_may_see_child: s.accused_may_see_child,
+        questioner: s.questioner.clone(),
+        node_id: s.node_id.clone(),
+        timers,
+        participants,
+        connected,
+    })
+}
+
+/// The session, if the user's court holds it (else 404).
+fn visible_session(conn: &mut db::DbConn, user: &AuthUser, id: i64) -> Result<VideoSession, AppError> {
+    let s = db::video::find_session(conn, id)?;
+    user.ensure_visible(s.court_id, &format!("video session {id}"))?;
+    Ok(s)
+}
+
+fn ground_rule(field: &str, value: Option<i32>, min: i32, max: i32) -> Result<Option<i32>, AppError> {
+    match value {
+        Some(v) if v < min || v > max => {
+            Err(AppError::invalid(field, format!("`{field}` must be between {min} and {max} minutes")))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Tells a present-but-null field apart from an absent one.
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateSession {
+    break_interval_minutes: Option<i32>,
+    max_questioning_minutes: Option<i32>,
+}
+
+async fn create_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    officer: Authorized<SupportOfficers>,
+    id: web::Path<i64>,
+    body: Option<web::Json<CreateSession>>,
+) -> Result<HttpResponse, AppError> {
+    let hearing_id = id.into_inner();
+    let b = body
+        .map(web::Json::into_inner)
+        .unwrap_or(CreateSession { break_interval_minutes: None, max_questioning_minutes: None });
+    let break_interval = ground_rule("break_interval_minutes", b.break_interval_minutes, 5, 120)?;
+    let max_questioning = ground_rule("max_questioning_minutes", b.max_questioning_minutes, 5, 480)?;
+    let node_id = media(&req)?.config.node_id.clone();
+    let user = officer.user.clone();
+    let view = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |c| {
+            let hearing = db::hearings::find(c, hearing_id)?;
+            let (case, _) = visible_case(c, &user, hearing.case_id)
+                .map_err(|_| AppError::not_found(format!("hearing {hearing_id}")))?;
+            user.ensure_court(case.court_id)?;
+            if let Some(open) = db::video::open_sessions_of_hearing(c, hearing_id)?.first() {
+                return Err(AppError::conflict(format!("the hearing already has an open video session ({})", open.id)));
+            }
+            let now = Utc::now().naive_utc();
+            let s = db::video::create_session(
+                c,
+                &NewVideoSession {
+                    hearing_id,
+                    court_id: case.court_id,
+                    state: SessionState::Lobby.as_str().into(),
+                    break_interval_minutes: break_interval,
+                    max_questioning_minutes: max_questioning,
+                    questions_through_judge: false,
+                    accused_may_see_child: false,
+                    questioner: Some(Questioner::Prosecutor.as_str().into()),
+                    node_id,
+                    created_by: Some(user.id),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            audit::append(
+                c,
+                &user.actor(),
+                Change::new("create", "video_session", s.id).court(Some(s.court_id)).after(&s),
+            )?;
+            session_view(c, &s, 0)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+async fn get_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: Authorized<CaseStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let connected = media(&req)?.hub.connected(id);
+    let viewer = user.user.clone();
+    let view = db::run(&state.pool, move |c| {
+        let s = visible_session(c, &viewer, id)?;
+        session_view(c, &s, connected)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteInput {
+    role: VideoRole,
+    display_name: String,
+    ttl_minutes: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct InviteView {
+    participant: ParticipantView,
+    token: String,
+    expires_at: chrono::DateTime<Utc>,
+    /// The path to open the signalling socket with, relative to the server.
+    ws_path: String,
+}
+
+async fn invite(
+    state: web::Data<AppState>,
+    officer: Authorized<SupportOfficers>,
+    id: web::Path<i64>,
+    body: web::Json<InviteInput>,
+) -> Result<HttpResponse, AppError> {
+    let session_id = id.into_inner();
+    let b = body.into_inner();
+    let display_name = input::text("display_name", &b.display_name, 100)?;
+    let ttl = b.ttl_minutes.unwrap_or(DEFAULT_INVITE_MINUTES);
+    if !(1..=MAX_INVITE_MINUTES).contains(&ttl) {
+        return Err(AppError::invalid(
+            "ttl_minutes",
+            format!("`ttl_minutes` must be between 1 and {MAX_INVITE_MINUTES}"),
+        ));
+    }
+    let user = officer.user.clone();
+    let role = b.role;
+    let participant = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |c| {
+            let s = visible_session(c, &user, session_id)?;
+            user.ensure_court(s.court_id)?;
+            if s.state()? == SessionState::Ended {
+                return Err(AppError::conflict("the session has ended"));
+            }
+            let p = db::video::add_participant(
+                c,
+                &NewParticipant { session_id, role: role.as_str().into(), display_name, revoked: false, created_at: Utc::now().naive_utc() },
+            )?;
+            // The display name may be a child's name: it stays out of the trail.
+            let after = serde_json::json!({ "id": p.id, "session_id": session_id, "role": p.role, "display_name": "[withheld]" });
+            audit::append(c, &user.actor(), Change::new("invite", "video_participant", p.id).court(Some(s.court_id)).after(&after))?;
+            Ok(p)
+        })
+    })
+    .await?;
+    let (token, expires_at) = issue_invite(&state, session_id, participant.id, role, Duration::minutes(ttl))?;
+    let ws_path = format!("/ws/video-sessions/{session_id}?token={token}");
+    Ok(HttpResponse::Created().json(InviteView {
+        participant: participant_view(&participant),
+        token,
+        expires_at,
+        ws_path,
+    }))
+}
+
+async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    officer: Authorized<SupportOfficers>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (session_id, participant_id) = path.into_inner();
+    let user = officer.user.clone();
+    let p = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |c| {
+            let s = visible_session(c, &user, session_id)?;
+            user.ensure_court(s.court_id)?;
+            let p = db::video::find_participant(c, participant_id)?;
+            if p.session_id != session_id {
+                return Err(AppError::not_found(format!("participant {participant_id}")));
+            }
+            if p.revoked {
+                return Ok(p);
+            }
+            let p = db::video::revoke_participant(c, participant_id, Utc::now().naive_utc())?;
+            let after = serde_json::json!({ "id": p.id, "session_id": session_id, "role": p.role, "revoked": true });
+            audit::append(
+                c,
+                &user.actor(),
+                Change::new("revoke", "video_participant", p.id).court(Some(s.court_id)).after(&after),
+            )?;
+            Ok(p)
+        })
+    })
+    .await?;
+    let media = media(&req)?;
+    media.hub.kick(session_id, participant_id, "your invitation was withdrawn");
+    media.hub.send_participants(session_id);
+    Ok(HttpResponse::Ok().json(participant_view(&p)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateInput {
+    state: SessionState,
+    reason: Option<String>,
+}
+
+async fn change_state(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    runner: Authorized<SessionRunners>,
+    id: web::Path<i64>,
+    body: web::Json<StateInput>,
+) -> Result<HttpResponse, AppError> {
+    let session_id = id.into_inner();
+    let b = body.into_inner();
+    let reason = b.reason.as_deref().map(|r| input::text("reason", r, 500)).transpose()?;
+    let to = b.state;
+    let user = runner.user.clone();
+    let s = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |c| {
+            let before = visible_session(c, &user, session_id)?;
+            user.ensure_court(before.court_id)?;
+            session_rules::check_transition(before.state()?, to).map_err(AppError::conflict)?;
+            let after = db::video::set_state(c, session_id, to, Some(user.id), Utc::now().naive_utc())?;
+            audit::append(
+                c,
+                &user.actor(),
+                Change::new("state", "video_session", session_id)
+                    .court(Some(after.court_id))
+                    .before(&before)
+                    .after(&after)
+                    .reason(reason),
+            )?;
+            Ok(after)
+        })
+    })
+    .await?;
+    let media = media(&req)?;
+    // Media first: a break must stop the child's media before anyone is told.
+    let finished = media.forwarder.apply(s.id, to, s.order()?).await;
+    media.hub.broadcast(s.id, &ServerMsg::State { state: to });
+    if to == SessionState::Ended {
+        media.hub.close_session(s.id, "the session has ended");
+        let user = runner.user.clone();
+        let (session_id, hearing_id, court_id) = (s.id, s.hearing_id, s.court_id);
+        db::run(&state.pool, move |conn| {
+            db::write_tx(conn, |c| {
+                for f in &finished {
+                    let r = db::video::add_recording(
+                        c,
+                        &NewRecording {
+                            session_id,
+                            hearing_id,
+                            participant_role: f.role.as_str().into(),
+                            kind: f.kind.into(),
+                            file_path: f.path.to_string_lossy().into_owned(),
+                            sha256: f.sha256.clone(),
+                            bytes: i64::try_from(f.bytes).unwrap_or(i64::MAX),
+                            created_at: Utc::now().naive_utc(),
+                        },
+                    )?;
+                    audit::append(
+                        c,
+                        &user.actor(),
+                        Change::new("record", "video_recording", r.id).court(Some(court_id)).after(&r),
+                    )?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    }
+    let connected = media.hub.connected(s.id);
+    let view = db::run(&state.pool, move |c| session_view(c, &s, connected)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsInput {
+    #[serde(default, deserialize_with = "nullable")]
+    break_interval_minutes: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "nullable")]
+    max_questioning_minutes: Option<Option<i32>>,
+    questions_through_judge: Option<bool>,
+    accused_may_see_child: Option<bool>,
+    #[serde(default, deserialize_with = "nullable")]
+    questioner: Option<Option<Questioner>>,
+}
+
+async fn change_settings(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    runner: Authorized<SessionRunners>,
+    id: web::Path<i64>,
+    body: web::Json<SettingsInput>,
+) -> Result<HttpResponse, AppError> {
+    let session_id = id.into_inner();
+    let b = body.into_inner();
+    // The special-measures order is the judge's alone (POCSO s.33(2), s.36).
+    let orders = b.questions_through_judge.is_some() || b.accused_may_see_child.is_some() || b.questioner.is_some();
+    if orders && runner.role != StaffRole::Judge {
+        return Err(AppError::forbidden("only the judge may change the special-measures order"));
+    }
+    let settings = SessionSettings {
+        break_interval_minutes: b
+            .break_interval_minutes
+            .map(|v| ground_rule("break_interval_minutes", v, 5, 120))
+            .transpose()?,
+        max_questioning_minutes: b
+            .max_questioning_minutes
+            .map(|v| ground_rule("max_questioning_minutes", v, 5, 480))
+            .transpose()?,
+        questions_through_judge: b.questions_through_judge,
+        accused_may_see_child: b.accused_may_see_child,
+        questioner: b.questioner.map(|q| q.map(|q| q.as_str().to_string())),
+        updated_at: Utc::now().naive_utc(),
+    };
+    let user = runner.user.clone();
+    let s = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |c| {
+            let before = visible_session(c, &user, session_id)?;
+            user.ensure_court(before.court_id)?;
+            if before.state()? == SessionState::Ended {
+                return Err(AppError::conflict("the session has ended"));
+            }
+            let after = db::video::update_settings(c, session_id, &settings)?;
+            audit::append(
+                c,
+                &user.actor(),
+                Change::new("settings", "video_session", session_id)
+                    .court(Some(after.court_id))
+                    .before(&before)
+                    .after(&after),
+            )?;
+            Ok(after)
+        })
+    })
+    .await?;
+    let media = media(&req)?;
+    media.forwarder.apply(s.id, s.state()?, s.order()?).await;
+    let connected = media.hub.connected(s.id);
+    let view = db::run(&state.pool, move |c| session_view(c, &s, connected)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+async fn list_recordings(
+    state: web::Data<AppState>,
+    judge: Authorized<Judges>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let hearing_id = id.into_inner();
+    let viewer = judge.user.clone();
+    let items = db::run(&state.pool, move |c| {
+        let hearing = db::hearings::find(c, hearing_id)?;
+        visible_case(c, &viewer, hearing.case_id).map_err(|_| AppError::not_found(format!("hearing {hearing_id}")))?;
+        let rows = db::video::recordings_of_hearing(c, hearing_id)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id, "session_id": r.session_id, "hearing_id": r.hearing_id,
+                    "participant_role": r.participant_role, "kind": r.kind, "sha256": r.sha256,
+                    "bytes": r.bytes, "created_at": r.created_at.and_utc(),
+                    "href": format!("/api/recordings/{}/file", r.id),
+                })
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+/// The recorded evidence, for the judge only.
+async fn recording_file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    judge: Authorized<Judges>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let viewer = judge.user.clone();
+    let r = db::run(&state.pool, move |c| {
+        let r = db::video::find_recording(c, id)?;
+        let s = db::video::find_session(c, r.session_id)?;
+        viewer.ensure_visible(s.court_id, &format!("recording {id}"))?;
+        Ok(r)
+    })
+    .await?;
+    let content_type = if r.kind == "video" { "video/x-ivf" } else { "audio/ogg" };
+    let file = actix_files::NamedFile::open_async(&r.file_path)
+        .await
+        .map_err(|_| AppError::not_found(format!("the file of recording {id}")))?;
+    let mut resp = file.into_response(&req);
+    resp.headers_mut()
+        .insert(actix_web::http::header::CONTENT_TYPE, actix_web::http::header::HeaderValue::from_static(content_type));
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&r.sha256) {
+        resp.headers_mut().insert(actix_web::http::header::HeaderName::from_static("x-content-sha256"), v);
+    }
+    Ok(resp)
+}
+
+// ---------------------------------------------------------------------------
+// Signalling
+
+#[derive(Deserialize)]
+struct WsQuery {
+    token: String,
+}
+
+/// Checks an invite for this session: signed by us, unexpired, for this
+/// session, and for a participant who has not been removed.
+async fn admit(state: &AppState, session_id: i64, token: &str) -> Result<(VideoSession, Participant), AppError> {
+    let claims: InviteClaims = token::verify(&state.settings.jwt_secret, token, INVITE_AUDIENCE)
+        .map_err(|e| AppError::Unauthenticated(format!("the invitation is not valid ({e})")))?;
+    if claims.sid != session_id {
+        return Err(AppError::Unauthenticated("the invitation is for another session".into()));
+    }
+    let pid = claims.pid;
+    let (s, p) = db::run(&state.pool, move |c| {
+        Ok((db::video::find_session(c, session_id)?, db::video::find_participant(c, pid)?))
+    })
+    .await?;
+    if p.session_id != session_id || p.role()? != claims.role {
+        return Err(AppError::Unauthenticated("the invitation does not match its participant".into()));
+    }
+    if p.revoked {
+        return Err(AppError::Unauthenticated("the invitation was withdrawn".into()));
+    }
+    if s.state()? == SessionState::Ended {
+        return Err(AppError::conflict("the session has ended"));
+    }
+    Ok((s, p))
+}
+
+async fn signalling(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<WsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let session_id = id.into_inner();
+    let media = media(&req)?;
+    let (session, participant) = admit(&state, session_id, &query.token).await?;
+    if session.node_id != media.config.node_id {
+        return Err(AppError::conflict(format!("this session is hosted on node `{}`", session.node_id)));
+    }
+    let (response, ws, stream) = actix_ws::handle(&req, body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let stream = stream.max_frame_size(MAX_FRAME_BYTES);
+    let role = participant.role()?;
+    let conn = Connection {
+        state: state.clone(),
+        media,
+        session_id,
+        participant_id: participant.id,
+        role,
+        display_name: participant.display_name.clone(),
+        token: query.into_inner().token,
+        peer: None,
+        conn_id: None,
+    };
+    actix_web::rt::spawn(conn.run(ws, stream));
+    Ok(response)
+}
+
+struct Connection {
+    state: web::Data<AppState>,
+    media: web::Data<Media>,
+    session_id: i64,
+    participant_id: i64,
+    role: VideoRole,
+    display_name: String,
+    token: String,
+    peer: Option<PeerId>,
+    conn_id: Option<u64>,
+}
+
+async fn send(ws: &mut actix_ws::Session, msg: &ServerMsg) -> bool {
+    match serde_json::to_string(msg) {
+        Ok(text) => ws.text(text).await.is_ok(),
+        Err(_) => true,
+    }
+}
+
+impl Connection {
+    async fn run(mut self, mut ws: actix_ws::Session, mut stream: actix_ws::MessageStream) {
+        let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel::<Outgoing>();
+        let (media_tx, mut media_rx) = tokio::sync::mpsc::unbounded_channel::<MediaEvent>();
+        let mut close_reason: Option<String> = None;
+        loop {
+            tokio::select! {
+                incoming = stream.recv() => {
+                    let Some(Ok(message)) = incoming else { break };
+                    match message {
+                        actix_ws::Message::Text(text) => {
+                            let reply = match serde_json::from_str::<ClientMsg>(&text) {
+                                Ok(ClientMsg::Leave {}) => break,
+                                Ok(msg) => self.handle(msg, &out_tx, &media_tx).await,
+                                Err(e) => vec![ServerMsg::error("bad_message", e.to_string())],
+                            };
+                            for r in reply {
+                                if !send(&mut ws, &r).await {
+                                    break;
+                                }
+                            }
+                        }
+                        actix_ws::Message::Ping(bytes) => {
+                            if ws.pong(&bytes).await.is_err() {
+                                break;
+                            }
+                        }
+                        actix_ws::Message::Close(_) => break,
+                        actix_ws::Message::Binary(_) => {
+                            send(&mut ws, &ServerMsg::error("bad_message", "send JSON text frames")).await;
+                        }
+                        _ => {}
+                    }
+                }
+                out = out_rx.recv() => match out {
+                    Some(Outgoing::Msg(msg)) => {
+                        if !send(&mut ws, &msg).await {
+                            break;
+                        }
+                    }
+                    Some(Outgoing::Close(why)) => {
+                        close_reason = Some(why);
+                        break;
+                    }
+                    None => break,
+                },
+                event = media_rx.recv() => match event {
+                    Some(MediaEvent::Offer { sdp }) => {
+                        if !send(&mut ws, &ServerMsg::Offer { sdp }).await {
+                            break;
+                        }
+                    }
+                    Some(MediaEvent::Disconnected) => {
+                        send(&mut ws, &ServerMsg::error("media_disconnected", "the media connection was lost; reconnect")).await;
+                    }
+                    None => {}
+                },
+            }
+        }
+        self.cleanup().await;
+        let reason = close_reason.map(|description| actix_ws::CloseReason {
+            code: actix_ws::CloseCode::Normal,
+            description: Some(description),
+        });
+        let _ = ws.close(reason).await;
+    }
+
+    async fn cleanup(&mut self) {
+        if let Some(peer) = self.peer.take() {
+            self.media.forwarder.leave(peer).await;
+        }
+        if let Some(conn_id) = self.conn_id.take() {
+            if self.media.hub.disconnect(self.session_id, self.participant_id, conn_id) {
+                self.media.hub.send_participants(self.session_id);
+            }
+        }
+    }
+
+    async fn handle(
+        &mut self,
+        msg: ClientMsg,
+        out_tx: &tokio::sync::mpsc::UnboundedSender<Outgoing>,
+        media_tx: &tokio::sync::mpsc::UnboundedSender<MediaEvent>,
+    ) -> Vec<ServerMsg> {
+        match msg {
+            ClientMsg::Join {} => self.join(out_tx, media_tx).await,
+            ClientMsg::Offer { sdp, channels } => {
+                let Some(peer) = self.peer else { return vec![not_joined()] };
+                match self.media.forwarder.offer(peer, sdp, channels).await {
+                    Ok(sdp) => vec![ServerMsg::Answer { sdp }],
+                    Err(e) => vec![ServerMsg::error("bad_offer", e.to_string())],
+                }
+            }
+            ClientMsg::Answer { sdp } => {
+                let Some(peer) = self.peer else { return vec![not_joined()] };
+                match self.media.forwarder.answer(peer, sdp).await {
+                    Ok(()) => Vec::new(),
+                    Err(e) => vec![ServerMsg::error("bad_answer", e.to_string())],
+                }
+            }
+            ClientMsg::Candidate { candidate } => {
+                let Some(peer) = self.peer else { return vec![not_joined()] };
+                match self.media.forwarder.candidate(peer, candidate).await {
+                    Ok(()) => Vec::new(),
+                    Err(e) => vec![ServerMsg::error("bad_candidate", e.to_string())],
+                }
+            }
+            ClientMsg::Question { text } => self.question(text),
+            ClientMsg::Leave {} => Vec::new(),
+        }
+    }
+
+    async fn join(
+        &mut self,
+        out_tx: &tokio::sync::mpsc::UnboundedSender<Outgoing>,
+        media_tx: &tokio::sync::mpsc::UnboundedSender<MediaEvent>,
+    ) -> Vec<ServerMsg> {
+        if self.peer.is_some() {
+            return vec![ServerMsg::error("already_joined", "this connection has already joined")];
+        }
+        // Re-check at join time: the invite may have been withdrawn since
+        // the socket opened, and the state may have changed.
+        let session = match admit(&self.state, self.session_id, &self.token).await {
+            Ok((s, _)) => s,
+            Err(e) => return vec![ServerMsg::error("refused", e.to_string())],
+        };
+        let (state, order) = match (session.state(), session.order()) {
+            (Ok(s), Ok(o)) => (s, o),
+            _ => return vec![ServerMsg::error("internal", "the session could not be read")],
+        };
+        let conn_id =
+            self.media.hub.connect(self.session_id, self.participant_id, self.role, &self.display_name, out_tx.clone());
+        self.conn_id = Some(conn_id);
+        let joiner =
+            Joiner { session_id: self.session_id, participant_id: self.participant_id, role: self.role, state, order };
+        match self.media.forwarder.join(joiner, media_tx.clone()).await {
+            Ok(peer) => self.peer = Some(peer),
+            Err(e) => return vec![ServerMsg::error("media_unavailable", e.to_string())],
+        }
+        self.media.hub.send_participants(self.session_id);
+        vec![
+            ServerMsg::Welcome {
+                session_id: self.session_id,
+                participant_id: self.participant_id,
+                role: self.role,
+                state,
+                ice_servers: self.media.config.ice_servers.clone(),
+            },
+            ServerMsg::State { state },
+        ]
+    }
+
+    /// POCSO s.33(2): counsel's questions go to the judge, who puts them.
+    fn question(&self, text: String) -> Vec<ServerMsg> {
+        if self.peer.is_none() {
+            return vec![not_joined()];
+        }
+        if !self.role.may_send_questions() {
+            return vec![ServerMsg::error("forbidden", "only counsel send written questions")];
+        }
+        let text = match input::text("text", &text, MAX_QUESTION_CHARS) {
+            Ok(t) => t,
+            Err(e) => return vec![ServerMsg::error("bad_question", e.to_string())],
+        };
+        let msg = ServerMsg::Question {
+            from_participant_id: self.participant_id,
+            from_role: self.role,
+            from_name: self.display_name.clone(),
+            text,
+            at: Utc::now(),
+        };
+        if self.media.hub.send_to_role(self.session_id, VideoRole::Judge, &msg) == 0 {
+            return vec![ServerMsg::error("no_judge", "no judge is connected to receive the question")];
+        }
+        vec![ServerMsg::QuestionSent {}]
+    }
+}
+
+fn not_joined() -> ServerMsg {
+    ServerMsg::error("not_joined", "send `join` first")
+}

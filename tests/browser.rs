@@ -1,0 +1,65 @@
+//! `cargo test` runs the pages' end-to-end suite (tests/e2e, node's test
+//! runner driving Debian's headless Chromium) against the amaan binary this
+//! build made. Without chromium or node it says so loudly and passes: the
+//! Rust suites still mean something on a machine without a browser, and
+//! `.ci/run` calls tests/e2e/run.sh, which installs both.
+
+use std::path::Path;
+use std::process::Command;
+
+fn have(program: &str) -> bool {
+    Command::new(program).arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+#[test]
+fn the_pages_work_in_a_real_browser() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("e2e");
+    let chromium = std::env::var("AMAAN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let missing: Vec<&str> =
+        [("chromium", Path::new(&chromium).exists()), ("node", have("node")), ("npm", have("npm"))]
+            .into_iter()
+            .filter(|(_, present)| !present)
+            .map(|(name, _)| name)
+            .collect();
+    if std::env::var("AMAAN_BROWSER_TESTS").is_ok_and(|v| v == "0") {
+        eprintln!(
+            "\n!!!! SKIPPED: AMAAN_BROWSER_TESTS=0 — the browser suite runs from tests/e2e/run.sh instead !!!!\n"
+        );
+        return;
+    }
+    if !missing.is_empty() {
+        eprintln!(
+            "\n!!!! SKIPPED: the browser suite needs {} — run tests/e2e/run.sh to install and run it !!!!\n",
+            missing.join(", ")
+        );
+        return;
+    }
+    // The pages do not depend on the database; the suite runs on its own
+    // SQLite demo, so the PostgreSQL pass of `cargo test` need not repeat it.
+    if std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        eprintln!("\n!!!! SKIPPED on PostgreSQL: the browser suite runs once, on the SQLite pass !!!!\n");
+        return;
+    }
+    if !e2e.join("node_modules").join("playwright-core").exists() {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&e2e)
+            .status()
+            .expect("npm runs");
+        assert!(status.success(), "npm ci in tests/e2e failed");
+    }
+    let output = Command::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .args(std::fs::read_dir(&e2e).expect("tests/e2e").filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            name.ends_with(".test.mjs").then_some(name)
+        }))
+        .current_dir(&e2e)
+        .env("AMAAN_BIN", env!("CARGO_BIN_EXE_amaan"))
+        .env("AMAAN_CHROMIUM", &chromium)
+        .output()
+        .expect("node runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    println!("{report}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the browser suite failed; its report is above");
+}

@@ -1,0 +1,413 @@
+// Each role signs in and does its main job through the pages; the session
+// ends with its token; Urdu pages read right to left; axe finds nothing
+// serious; and every page is photographed in both languages.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser, newPage, login, api, hasRoute, screenshot, axe, PASSWORD } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A Wednesday about two months ahead, free of the demo's hearings. */
+function quietWednesday() {
+  const d = new Date();
+  d.setUTCDate(d.getUTCDate() + 56);
+  while (d.getUTCDay() !== 3) d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+function yesterday() {
+  const d = new Date(Date.now() - 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Opens a folded form (a <details>) the way a user does, by its summary. */
+async function openPanel(page, id) {
+  await page.waitForSelector(`#${id} > summary`);
+  if (!(await page.locator(`#${id}`).evaluate((d) => d.open))) await page.click(`#${id} > summary`);
+}
+
+async function noSeriousViolations(page, where) {
+  const found = await axe(page);
+  assert.deepEqual(found, [], `${where}: ${JSON.stringify(found, null, 2)}`);
+}
+
+test("the sign-in page sends each role to its own page", async () => {
+  for (const [user, landing] of [
+    ["clerk", "/clerk.html"],
+    ["judge", "/judge.html"],
+    ["support", "/support.html"],
+    ["admin", "/admin.html"],
+  ]) {
+    const page = await newPage(browser, server.base);
+    await login(page, user, landing);
+    assert.ok(new URL(page.url()).pathname === landing, `${user} landed on ${page.url()}`);
+    assert.deepEqual(page.problems, [], `${user}: ${page.problems.join("\n")}`);
+    await page.context().close();
+  }
+});
+
+test("the keyboard alone signs a clerk in and moves through the page in order", async () => {
+  const page = await newPage(browser, server.base);
+  await page.goto("/");
+  // The username field has focus on arrival; Tab, type, Enter.
+  assert.equal(await page.evaluate(() => document.activeElement.id), "username");
+  await page.keyboard.type("clerk");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "password");
+  await page.keyboard.type(PASSWORD);
+  await Promise.all([page.waitForURL("**/clerk.html"), page.keyboard.press("Enter")]);
+  await page.waitForSelector("#case-table tbody tr");
+  // First Tab: the skip link; Enter on it puts focus on the content, and the
+  // route (the hash) stays where it was.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+  assert.doesNotMatch(page.url(), /#main/);
+  // Then the focus order follows the reading order: bar, tabs, content.
+  await page.keyboard.press("Shift+Tab");
+  const order = [];
+  await page.focus("#lang-switch");
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press("Tab");
+    order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
+  }
+  assert.deepEqual(order, ["logout", "tab-cases", "tab-calendar", "tab-slots"]);
+  await page.keyboard.press("Enter");
+  await page.waitForURL("**#slots");
+  await page.waitForSelector("#slot-form button[type=submit]");
+  await page.context().close();
+});
+
+test("a wrong password is refused on the page and nothing else happens", async () => {
+  const page = await newPage(browser, server.base);
+  await page.goto("/");
+  await page.fill("#username", "clerk");
+  await page.fill("#password", "not-the-password");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#login-status .notice.error");
+  assert.equal(new URL(page.url()).pathname, "/");
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("amaan.session")), null);
+  await page.context().close();
+});
+
+test("signing out and the token's expiry both end the session", async () => {
+  const page = await newPage(browser, server.base);
+  await login(page, "clerk", "/clerk.html");
+  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem("amaan.session")).token);
+  await Promise.all([page.waitForURL("**/?reason=signed-out"), page.click("#logout")]);
+  // The server revoked the token, not just the page.
+  const me = await fetch(`${server.base}/api/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(me.status, 401);
+  await page.goto("/clerk.html");
+  await page.waitForURL("**/?reason=expired**");
+
+  await login(page, "clerk", "/clerk.html");
+  // The page ends the session at expires_at, as the token does.
+  await page.evaluate(() => {
+    const s = JSON.parse(sessionStorage.getItem("amaan.session"));
+    s.expires_at = new Date(Date.now() + 1500).toISOString();
+    sessionStorage.setItem("amaan.session", JSON.stringify(s));
+  });
+  await page.reload();
+  await page.waitForURL("**/?reason=expired**", { timeout: 10_000 });
+  await page.waitForSelector("text=Your session has ended");
+  await page.context().close();
+});
+
+test("a clerk registers a case, adds the child and the accused, books a hearing and finds it on the week calendar", async () => {
+  const page = await newPage(browser, server.base);
+  await login(page, "clerk", "/clerk.html");
+  await page.waitForSelector("#case-table tbody tr");
+  assert.ok((await page.locator("#case-table tbody tr").count()) >= 20, "the demo's cases are listed");
+  await screenshot(page, "clerk-cases-en");
+  await noSeriousViolations(page, "clerk cases");
+
+  await openPanel(page, "new-case-box");
+  await page.fill("#new-case input[name=number]", "CSA-E2E/001");
+  await page.fill("#new-case input[name=offence]", "s.377-B PPC sexual abuse");
+  await page.fill("#new-case input[name=cognizance_date]", yesterday());
+  await page.check("#new-case input[name=accused_in_custody]");
+  await page.click("#new-case button[type=submit]");
+  await page.waitForURL(/#cases\/\d+$/);
+  await page.waitForSelector("h1:has-text('CSA-E2E/001')");
+
+  const addParty = async (role, name, dob) => {
+    await openPanel(page, "add-party-box");
+    await page.selectOption("#add-party select[name=role]", role);
+    await page.fill("#add-party input[name=name]", name);
+    if (dob) await page.fill("#add-party input[name=date_of_birth]", dob);
+    await page.click("#add-party button[type=submit]");
+    await page.waitForSelector(`#party-table tr[data-role=${role}]`);
+  };
+  await addParty("child_witness", "Noor Fatima", "2016-03-09");
+  await addParty("accused", "Rashid Ali");
+  // The clerk works with the child and sees her name and birth date.
+  const childRow = page.locator("#party-table tr[data-role=child_witness]");
+  assert.match(await childRow.innerText(), /Noor Fatima/);
+  assert.match(await childRow.innerText(), /2016/);
+
+  const date = quietWednesday();
+  await openPanel(page, "schedule-box");
+  await page.selectOption("#schedule-hearing select[name=kind]", "evidence");
+  await page.selectOption("#schedule-hearing select[name=room_id]", { label: "Vulnerable Witness Suite (video)" });
+  await page.fill("#schedule-hearing input[name=date]", date);
+  await page.fill("#schedule-hearing input[name=time]", "10:00");
+  await page.fill("#schedule-hearing input[name=minutes]", "90");
+  await page.click("#schedule-hearing button[type=submit]");
+  // With the scheduler served, a date past the statutory deadline is refused
+  // until the clerk records why; the page asks for the reason.
+  await page.waitForSelector("#hearing-table tbody tr, #schedule-hearing textarea[name=delay_reason]:visible");
+  if (await page.locator("#schedule-hearing textarea[name=delay_reason]").isVisible()) {
+    assert.match(await page.locator("#schedule-hearing .notice.error").innerText(), /s\.35|deadline|clock/i);
+    await page.fill("#schedule-hearing textarea[name=delay_reason]", "The forensic report is due in January.");
+    await page.click("#schedule-hearing button[type=submit]");
+  }
+  await page.waitForSelector("#hearing-table tbody tr");
+  const hearingId = await page.locator("#hearing-table tbody tr").first().getAttribute("data-hearing");
+  assert.match(await page.locator("#hearing-table").innerText(), /10:00/);
+  await screenshot(page, "clerk-case-en");
+  await noSeriousViolations(page, "clerk case detail");
+
+  // The same room at the same time is refused, and the page says why.
+  await openPanel(page, "schedule-box");
+  await page.selectOption("#schedule-hearing select[name=room_id]", { label: "Vulnerable Witness Suite (video)" });
+  await page.fill("#schedule-hearing input[name=date]", date);
+  await page.fill("#schedule-hearing input[name=time]", "10:30");
+  await page.click("#schedule-hearing button[type=submit]");
+  await page.waitForSelector("#schedule-hearing .notice.error");
+  // Refused with a reason the clerk can read, and nothing was booked.
+  assert.ok((await page.locator("#schedule-hearing .notice.error").innerText()).length > 10, "the refusal says why");
+  const listed = await api(page, "GET", `/api/cases/${new URL(page.url()).hash.split("/")[1]}`);
+  assert.equal(listed.body.hearings.filter((x) => x.status === "scheduled").length, 1);
+
+  await page.goto(`/clerk.html#calendar/${date}`);
+  const card = page.locator(`#week-calendar a[data-hearing="${hearingId}"]`);
+  await card.waitFor();
+  assert.match(await card.innerText(), /CSA-E2E\/001/);
+  assert.match(await card.innerText(), /10:00/);
+  await screenshot(page, "clerk-calendar-en");
+  await noSeriousViolations(page, "clerk calendar");
+
+  // Arrival plans, slots and adjournments: working, or calmly not there yet.
+  await page.goto(`/clerk.html#arrival/${hearingId}`);
+  await page.waitForSelector(".arrival-side, [data-unavailable]");
+  if (await hasRoute(server.base, "GET", `/api/hearings/${hearingId}/arrival-plan?side=child`)) {
+    assert.equal(await page.locator(".arrival-side").count(), 3, "one printable page per side");
+  }
+  await screenshot(page, "clerk-arrival-en");
+  await page.goto(`/clerk.html#slots`);
+  await page.waitForSelector("#slot-form button[type=submit]");
+  await page.click("#slot-form button[type=submit]");
+  await page.waitForSelector("#slot-results ol, #slot-results .notice, [data-unavailable]");
+  await screenshot(page, "clerk-slots-en");
+  await page.goto(`/clerk.html#adjournments/${hearingId}`);
+  await page.waitForSelector(`#adjourn-form select[name=hearing] option[value="${hearingId}"]`, { state: "attached" });
+  assert.equal(await page.inputValue("#adjourn-form select[name=hearing]"), hearingId, "the hearing the clerk came from is chosen");
+  await page.click("#adjourn-form button[type=submit]");
+  await page.waitForSelector("#adjournment-result .notice, [role=status] .notice, [data-unavailable]");
+  await screenshot(page, "clerk-adjournments-en");
+  assert.deepEqual(page.problems, [], page.problems.join("\n"));
+  await page.context().close();
+});
+
+test("a judge reads the docket and the child cases with nothing listed", async () => {
+  const page = await newPage(browser, server.base);
+  await login(page, "judge", "/judge.html");
+  await page.waitForSelector("#docket-table, #plain-docket, #docket p");
+  if (await hasRoute(server.base, "GET", "/api/docket")) {
+    const rows = page.locator("#docket-table tbody tr");
+    assert.ok((await rows.count()) > 0, "the week has hearings before this judge");
+    // Priority order: the score never rises down the list.
+    const scores = (await page.locator("#docket-table tbody tr td:nth-child(5)").allInnerTexts()).map(Number);
+    for (let i = 1; i < scores.length; i++) assert.ok(scores[i] <= scores[i - 1], `docket out of order: ${scores}`);
+    // Broken statutory clocks are red, and a case with one comes first.
+    const broken = page.locator("#docket-table .clock.broken");
+    assert.ok((await broken.count()) > 0, "the demo has cases past their statutory deadline");
+    assert.equal(await broken.first().evaluate((el) => getComputedStyle(el).backgroundColor), "rgb(253, 226, 225)");
+    assert.ok(await page.locator("#docket-table tbody tr").first().locator(".clock.broken").count(), "a broken clock ranks first");
+    await page.locator("#docket-table details.why").first().click();
+    assert.match(await page.locator("#docket-table details.why").first().innerText(), /\+\d+/);
+  } else {
+    await page.waitForSelector("[data-unavailable='judge.priority_order']");
+  }
+  await screenshot(page, "judge-docket-en");
+  await noSeriousViolations(page, "judge docket");
+  await page.click("#tab-adjournments");
+  await page.waitForSelector("#pending-adjournments :is(p, article, [data-unavailable])");
+  await screenshot(page, "judge-adjournments-en");
+  await page.click("#tab-child-cases");
+  await page.waitForSelector("#child-cases :is(p, ul, [data-unavailable])");
+  if (await hasRoute(server.base, "GET", "/api/courts/1/child-cases")) {
+    // Exactly the open child cases with no hearing listed.
+    const me = await api(page, "GET", "/api/auth/me");
+    const all = await api(page, "GET", `/api/courts/${me.body.court_id}/child-cases`);
+    const want = all.body.items.filter((c) => !c.next_hearing).map((c) => c.case.number).sort();
+    const shown = (await page.locator("#child-cases li h2 bdi.ltr").allInnerTexts()).sort();
+    assert.ok(want.length > 0, "the demo leaves some child cases unlisted");
+    assert.deepEqual(shown, want);
+  }
+  await screenshot(page, "judge-child-cases-en");
+  await noSeriousViolations(page, "judge child cases");
+  assert.deepEqual(page.problems, [], page.problems.join("\n"));
+  await page.context().close();
+});
+
+test("a support officer opens the console of a hearing with a child", async () => {
+  const page = await newPage(browser, server.base);
+  await login(page, "support", "/support.html");
+  await page.waitForSelector("#session-list a[data-hearing]");
+  await screenshot(page, "support-sessions-en");
+  await noSeriousViolations(page, "support sessions");
+  await page.locator("#session-list a[data-hearing]").first().click();
+  await page.waitForSelector("#console :is(.console, [data-unavailable])");
+  if (await hasRoute(server.base, "POST", "/api/hearings/1/video-session")) {
+    await page.selectOption("#invite-form select[name=role]", "judge");
+    await page.fill("#invite-form input[name=display_name]", "Justice Amna Siddiqui");
+    await page.click("#invite-form button[type=submit]");
+    const invite = page.locator("#invite-list .invite").first();
+    await invite.waitFor();
+    assert.match(await invite.locator("input").inputValue(), /\/join\.html#session=\d+&token=/);
+    assert.ok(await invite.locator("canvas[data-qr]").count(), "a QR code of the link");
+    await page.click("#btn-start");
+    await page.waitForSelector("#state-now[data-state=live]");
+    assert.ok(await page.locator("#btn-start").isDisabled());
+    assert.ok(await page.locator("#btn-break").isEnabled());
+  }
+  await screenshot(page, "support-console-en");
+  await noSeriousViolations(page, "support console");
+  assert.deepEqual(page.problems, [], page.problems.join("\n"));
+  await page.context().close();
+});
+
+test("Urdu pages read right to left in Nastaliq, and the switch needs no reload", async () => {
+  const page = await newPage(browser, server.base, { lang: "ur" });
+  await page.goto("/");
+  await page.evaluate(() => document.fonts.ready);
+  assert.equal(await page.getAttribute("html", "dir"), "rtl");
+  assert.equal(await page.getAttribute("html", "lang"), "ur");
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("main")).direction), "rtl");
+  assert.equal(await page.locator("h1").innerText(), "سائن اِن");
+  assert.ok(await page.evaluate(() => document.fonts.check('16px "Noto Nastaliq Urdu"', "سائن")), "the shipped Nastaliq font is loaded");
+  await screenshot(page, "login-ur");
+  await noSeriousViolations(page, "login (Urdu)");
+
+  await login(page, "clerk", "/clerk.html");
+  await page.waitForSelector("#case-table tbody tr");
+  assert.equal(await page.getAttribute("html", "dir"), "rtl");
+  assert.equal(await page.locator("#tab-cases").innerText(), "مقدمات");
+  await screenshot(page, "clerk-cases-ur");
+  await noSeriousViolations(page, "clerk cases (Urdu)");
+  // To English and back without reloading: the table stays, its headers change.
+  const marker = await page.evaluate(() => (window.__notReloaded = true));
+  await page.click("#lang-switch");
+  assert.equal(await page.getAttribute("html", "dir"), "ltr");
+  assert.equal(await page.locator("#tab-cases").innerText(), "Cases");
+  await page.click("#lang-switch");
+  assert.equal(await page.getAttribute("html", "dir"), "rtl");
+  assert.equal(await page.evaluate(() => window.__notReloaded), marker);
+
+  for (const [hash, name] of [
+    ["#calendar", "clerk-calendar-ur"],
+    ["#slots", "clerk-slots-ur"],
+    ["#arrival", "clerk-arrival-ur"],
+    ["#adjournments", "clerk-adjournments-ur"],
+  ]) {
+    await page.goto(`/clerk.html${hash}`);
+    await page.waitForSelector("main section h1");
+    await page.waitForLoadState("networkidle");
+    await screenshot(page, name);
+  }
+  const caseLink = page.locator("#case-table a").first();
+  await page.goto("/clerk.html#cases");
+  await caseLink.click();
+  await page.waitForSelector("#party-table");
+  await screenshot(page, "clerk-case-ur");
+  await noSeriousViolations(page, "clerk case (Urdu)");
+  await page.context().close();
+
+  for (const [user, landing, shots] of [
+    ["judge", "/judge.html", [["#docket", "judge-docket-ur"], ["#adjournments", "judge-adjournments-ur"], ["#child-cases", "judge-child-cases-ur"]]],
+    ["support", "/support.html", [["#sessions", "support-sessions-ur"]]],
+    ["admin", "/admin.html", [["#courts", "admin-courts-ur"], ["#users", "admin-users-ur"]]],
+  ]) {
+    const p = await newPage(browser, server.base, { lang: "ur" });
+    await login(p, user, landing);
+    for (const [hash, name] of shots) {
+      await p.goto(`${landing}${hash}`);
+      await p.waitForSelector("main section h1");
+      await p.waitForLoadState("networkidle");
+      assert.equal(await p.getAttribute("html", "dir"), "rtl", `${name} is right to left`);
+      await screenshot(p, name);
+      await noSeriousViolations(p, name);
+    }
+    if (user === "support") {
+      await p.locator("#session-list a[data-hearing]").first().click();
+      await p.waitForSelector("#console :is(.console, [data-unavailable])");
+      await p.waitForLoadState("networkidle");
+      await screenshot(p, "support-console-ur");
+      await noSeriousViolations(p, "support console (Urdu)");
+    }
+    await p.context().close();
+  }
+});
+
+test("the remaining pages in English, for the screenshots and axe", async () => {
+  const page = await newPage(browser, server.base);
+  await page.goto("/");
+  await screenshot(page, "login-en");
+  await noSeriousViolations(page, "login");
+  await login(page, "admin", "/admin.html");
+  await page.waitForSelector("main section article, main section p");
+  await screenshot(page, "admin-courts-en");
+  await page.goto("/admin.html#users");
+  await page.waitForSelector("#user-table");
+  await screenshot(page, "admin-users-en");
+  await noSeriousViolations(page, "admin users");
+  await page.context().close();
+
+  // The camera check before joining, for the child and for counsel. The
+  // token here is unsigned: the page reads it only to choose its view, and
+  // the check needs no server.
+  const fakeInvite = (role) => {
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    return `/join.html#session=1&token=${b64({ alg: "HS256" })}.${b64({ sid: 1, pid: 1, role, exp: Math.floor(Date.now() / 1000) + 3600 })}.x`;
+  };
+  for (const lang of ["en", "ur"]) {
+    for (const [role, name] of [
+      ["child_witness", "child"],
+      ["defence_counsel", "counsel"],
+    ]) {
+      const p = await newPage(browser, server.base, { lang });
+      await p.goto(fakeInvite(role));
+      await p.waitForSelector("#cam-state[data-i18n='join.camera_ok']");
+      await p.waitForFunction(() => document.querySelector("#self-view").videoWidth > 0);
+      assert.equal(await p.evaluate(() => document.body.classList.contains("child-view")), role === "child_witness");
+      await screenshot(p, `join-${name}-check-${lang}`);
+      await noSeriousViolations(p, `join check ${name} (${lang})`);
+      await p.context().close();
+    }
+  }
+
+  // An invite link that is cut short is explained, in both languages.
+  for (const lang of ["en", "ur"]) {
+    const p = await newPage(browser, server.base, { lang });
+    await p.goto("/join.html#session=1");
+    await p.waitForSelector(".notice.error");
+    await noSeriousViolations(p, `join with a broken link (${lang})`);
+    await p.context().close();
+  }
+});
+
