@@ -135,7 +135,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
     };
     let clerk_name = format!("clerk{court_id}");
     let judge_name = format!("judge{court_id}");
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
+    // Idle connections are dropped before the server's 5 s keep-alive closes
+    // them, so no request is sent on a connection that is going away.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients)
+        .pool_idle_timeout(Duration::from_secs(1))
+        .build()?;
     let login = |who: String| {
         let client = client.clone();
         let base = base.clone();

@@ -10,6 +10,7 @@ pub mod courts;
 pub mod docket;
 pub mod hearings;
 pub mod input;
+pub mod schedule;
 pub mod session_console;
 pub mod users;
 pub mod video;
@@ -26,6 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(docket::routes)
             .configure(users::routes)
             .configure(cases::routes)
+            // before hearings: `/hearings/slots` is not `/hearings/{id}`
+            .configure(schedule::routes)
             .configure(hearings::routes)
             .configure(audit::routes)
             .configure(calendar::routes)

@@ -1,6 +1,7 @@
 //! `amaan bench …`: benchmarks that print figures (never timed tests).
 
 pub mod docket;
+pub mod plan;
 
 use std::path::Path;
 
@@ -8,6 +9,9 @@ use std::path::Path;
 pub enum BenchCommand {
     /// Docket p50/p99 for one judge and one month, through HTTP and as raw SQL.
     Docket(docket::DocketArgs),
+    /// Plan 10,000 hearings over 50 rooms and 60 working days; print time,
+    /// placements, on-time child-victim hearings and validator violations.
+    Plan(plan::PlanArgs),
 }
 
 /// `database_url`: a SQLite path, or a PostgreSQL URL whose server gets a
@@ -15,5 +19,6 @@ pub enum BenchCommand {
 pub fn run(command: BenchCommand, database_url: Option<String>, data_dir: &Path) -> anyhow::Result<()> {
     match command {
         BenchCommand::Docket(args) => docket::run(&args, database_url, data_dir),
+        BenchCommand::Plan(args) => plan::run_cli(&args),
     }
 }

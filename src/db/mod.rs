@@ -9,6 +9,7 @@ pub mod courts;
 pub mod docket;
 pub mod hearings;
 pub mod parties;
+pub mod schedule;
 pub mod schema;
 pub mod users;
 pub mod video;
@@ -44,6 +45,13 @@ pub const TABLES: &[&str] = &[
     "audit_head",
     "audit_events",
     "adjournments",
+    // scheduling
+    "court_holidays",
+    "counsel",
+    "case_counsel",
+    "hearing_bookings",
+    "hearing_side_plans",
+    "schedule_plans",
     "video_sessions",
     "video_participants",
     "video_state_changes",

@@ -227,3 +227,92 @@ diesel::table! {
         delay_days -> Nullable<Integer>,
     }
 }
+
+// Scheduling (migration 2026-11-23-200000_scheduling).
+
+diesel::table! {
+    court_holidays (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        day -> Date,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    counsel (id) {
+        id -> BigInt,
+        name -> Text,
+        enrolment_number -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_counsel (case_id, counsel_id) {
+        case_id -> BigInt,
+        counsel_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hearing_bookings (hearing_id) {
+        hearing_id -> BigInt,
+        court_id -> BigInt,
+        local_day -> Date,
+        deadline -> Nullable<Date>,
+        after_deadline -> Bool,
+        delay_reason -> Nullable<Text>,
+        reappearance_reason -> Nullable<Text>,
+        booked_by -> Nullable<BigInt>,
+        booked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hearing_side_plans (id) {
+        id -> BigInt,
+        hearing_id -> BigInt,
+        court_id -> BigInt,
+        local_day -> Date,
+        side -> Text,
+        waiting_area_id -> BigInt,
+        entrance -> Text,
+        arrives_at -> Timestamp,
+        departs_at -> Timestamp,
+        enters_court_at -> Nullable<Timestamp>,
+        leaves_court_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    schedule_plans (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        from_day -> Date,
+        until_day -> Date,
+        proposal -> Text,
+    }
+}
+
+diesel::joinable!(case_counsel -> counsel (counsel_id));
+diesel::joinable!(hearing_side_plans -> hearings (hearing_id));
+diesel::joinable!(hearing_bookings -> hearings (hearing_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    court_holidays,
+    counsel,
+    case_counsel,
+    hearing_bookings,
+    hearing_side_plans,
+    schedule_plans,
+);
+diesel::allow_tables_to_appear_in_same_query!(case_counsel, hearings);
+diesel::allow_tables_to_appear_in_same_query!(counsel, hearings);
+diesel::allow_tables_to_appear_in_same_query!(hearing_side_plans, hearings);
+diesel::allow_tables_to_appear_in_same_query!(hearing_bookings, hearings);

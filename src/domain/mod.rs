@@ -9,5 +9,6 @@ pub mod priority;
 pub mod privacy;
 pub mod roles;
 pub mod rules;
+pub mod schedule;
 pub mod video;
 pub mod visibility;

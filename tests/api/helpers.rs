@@ -100,7 +100,12 @@ pub async fn spawn_app() -> TestApp {
     let mut app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
-        client: reqwest::Client::new(),
+        // Idle connections are dropped well before the server's 5 s keep-alive
+        // ends them, so a slow step never reuses a connection being closed.
+        client: reqwest::Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(1))
+            .build()
+            .expect("http client"),
         pool,
         database_url,
         secret,

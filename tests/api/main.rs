@@ -17,6 +17,8 @@ mod hostile;
 mod isolation;
 mod privacy;
 mod process;
+mod route_isolation;
+mod schedule;
 mod security;
 mod session_console;
 mod video;
