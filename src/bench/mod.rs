@@ -1,6 +1,9 @@
 //! `amaan bench …`: benchmarks that print figures (never timed tests).
 
 pub mod docket;
+pub mod video;
+pub mod video_rig;
+pub mod video_soak;
 
 use std::path::Path;
 
@@ -8,6 +11,10 @@ use std::path::Path;
 pub enum BenchCommand {
     /// Docket p50/p99 for one judge and one month, through HTTP and as raw SQL.
     Docket(docket::DocketArgs),
+    /// Concurrent 6-party video sessions on loopback: server CPU per forwarded packet, latency, loss.
+    Video(video::VideoArgs),
+    /// 1,000 WebRTC participants join and leave; the server's memory before and after.
+    VideoSoak(video_soak::SoakArgs),
 }
 
 /// `database_url`: a SQLite path, or a PostgreSQL URL whose server gets a
@@ -15,5 +22,7 @@ pub enum BenchCommand {
 pub fn run(command: BenchCommand, database_url: Option<String>, data_dir: &Path) -> anyhow::Result<()> {
     match command {
         BenchCommand::Docket(args) => docket::run(&args, database_url, data_dir),
+        BenchCommand::Video(args) => video::run(&args, database_url, data_dir),
+        BenchCommand::VideoSoak(args) => video_soak::run(&args, database_url, data_dir),
     }
 }
