@@ -12,14 +12,15 @@ use super::cases::visible_case;
 use super::input;
 use crate::auth::extract::{CaseStaff, Judges, SessionRunners, SupportOfficers};
 use crate::auth::{token, AuthUser, Authorized};
-use crate::db::video::{NewParticipant, NewRecording, NewVideoSession, Participant, SessionSettings, VideoSession};
+use crate::db::video::{NewParticipant, NewQuestion, NewVideoSession, Participant, SessionSettings, VideoSession};
 use crate::db::{self, audit, audit::Change};
 use crate::domain::roles::StaffRole;
 use crate::domain::video::{self as session_rules, Questioner, SessionState, VideoRole};
 use crate::error::AppError;
 use crate::media::hub::Outgoing;
+use crate::media::protocol::QuestionEntry;
 use crate::media::protocol::{ClientMsg, ServerMsg, MAX_FRAME_BYTES, MAX_QUESTION_CHARS};
-use crate::media::{Joiner, Media, MediaEvent, PeerId};
+use crate::media::{watch, Joiner, Media, MediaEvent, PeerId};
 use crate::state::AppState;
 
 pub const INVITE_AUDIENCE: &str = "amaan-invite";
@@ -373,40 +374,9 @@ async fn change_state(
     })
     .await?;
     let media = media(&req)?;
-    // Media first: a break must stop the child's media before anyone is told.
-    let finished = media.forwarder.apply(s.id, to, s.order()?).await;
-    media.hub.broadcast(s.id, &ServerMsg::State { state: to });
-    if to == SessionState::Ended {
-        media.hub.close_session(s.id, "the session has ended");
-        let user = runner.user.clone();
-        let (session_id, hearing_id, court_id) = (s.id, s.hearing_id, s.court_id);
-        db::run(&state.pool, move |conn| {
-            db::write_tx(conn, |c| {
-                for f in &finished {
-                    let r = db::video::add_recording(
-                        c,
-                        &NewRecording {
-                            session_id,
-                            hearing_id,
-                            participant_role: f.role.as_str().into(),
-                            kind: f.kind.into(),
-                            file_path: f.path.to_string_lossy().into_owned(),
-                            sha256: f.sha256.clone(),
-                            bytes: i64::try_from(f.bytes).unwrap_or(i64::MAX),
-                            created_at: Utc::now().naive_utc(),
-                        },
-                    )?;
-                    audit::append(
-                        c,
-                        &user.actor(),
-                        Change::new("record", "video_recording", r.id).court(Some(court_id)).after(&r),
-                    )?;
-                }
-                Ok(())
-            })
-        })
-        .await?;
-    }
+    // On the hosting node this applies the change at once; elsewhere the
+    // hosting node's poller picks it up from the row's version.
+    watch::sync(&media, &state.pool, &s, &runner.user.actor()).await?;
     let connected = media.hub.connected(s.id);
     let view = db::run(&state.pool, move |c| session_view(c, &s, connected)).await?;
     Ok(HttpResponse::Ok().json(view))
@@ -475,7 +445,7 @@ async fn change_settings(
     })
     .await?;
     let media = media(&req)?;
-    media.forwarder.apply(s.id, s.state()?, s.order()?).await;
+    watch::sync(&media, &state.pool, &s, &runner.user.actor()).await?;
     let connected = media.hub.connected(s.id);
     let view = db::run(&state.pool, move |c| session_view(c, &s, connected)).await?;
     Ok(HttpResponse::Ok().json(view))
@@ -727,7 +697,7 @@ impl Connection {
                     Err(e) => vec![ServerMsg::error("bad_candidate", e.to_string())],
                 }
             }
-            ClientMsg::Question { text } => self.question(text),
+            ClientMsg::Question { text } => self.question(text).await,
             ClientMsg::Leave {} => Vec::new(),
         }
     }
@@ -759,8 +729,13 @@ impl Connection {
             Ok(peer) => self.peer = Some(peer),
             Err(e) => return vec![ServerMsg::error("media_unavailable", e.to_string())],
         }
+        // Only now that the room exists: a change the poller applied before
+        // would have found no room to apply to.
+        if let Err(e) = self.media.applied.register(&session).await {
+            return vec![ServerMsg::error("internal", e.to_string())];
+        }
         self.media.hub.send_participants(self.session_id);
-        vec![
+        let mut out = vec![
             ServerMsg::Welcome {
                 session_id: self.session_id,
                 participant_id: self.participant_id,
@@ -769,11 +744,26 @@ impl Connection {
                 ice_servers: self.media.config.ice_servers.clone(),
             },
             ServerMsg::State { state },
-        ]
+        ];
+        if matches!(self.role, VideoRole::SupportOfficer | VideoRole::Judge) {
+            match watch::timers_msg(&self.state.pool, &session).await {
+                Ok(msg) => out.push(msg),
+                Err(e) => tracing::warn!(session = self.session_id, error = %e, "timers could not be read"),
+            }
+        }
+        if self.role == VideoRole::Judge {
+            match stored_questions(&self.state, self.session_id).await {
+                Ok(items) => out.push(ServerMsg::Questions { items }),
+                Err(e) => tracing::warn!(session = self.session_id, error = %e, "questions could not be read"),
+            }
+        }
+        out
     }
 
     /// POCSO s.33(2): counsel's questions go to the judge, who puts them.
-    fn question(&self, text: String) -> Vec<ServerMsg> {
+    /// Each is stored first, so a judge who joins or reconnects later still
+    /// receives it.
+    async fn question(&self, text: String) -> Vec<ServerMsg> {
         if self.peer.is_none() {
             return vec![not_joined()];
         }
@@ -784,18 +774,62 @@ impl Connection {
             Ok(t) => t,
             Err(e) => return vec![ServerMsg::error("bad_question", e.to_string())],
         };
-        let msg = ServerMsg::Question {
+        let new = NewQuestion {
+            session_id: self.session_id,
+            participant_id: self.participant_id,
+            from_role: self.role.as_str().into(),
+            text,
+            asked_at: Utc::now().naive_utc(),
+        };
+        let actor = audit::Actor { id: None, role: format!("video:{}", self.role) };
+        let stored = db::run(&self.state.pool, move |conn| {
+            db::write_tx(conn, |c| {
+                let s = db::video::find_session(c, new.session_id)?;
+                let q = db::video::add_question(c, &new)?;
+                // The text may name the child: it stays out of the trail.
+                let after = serde_json::json!({ "id": q.id, "session_id": q.session_id, "participant_id": q.participant_id, "from_role": q.from_role, "text": "[withheld]" });
+                audit::append(c, &actor, Change::new("ask", "video_question", q.id).court(Some(s.court_id)).after(&after))?;
+                Ok(q)
+            })
+        })
+        .await;
+        let q = match stored {
+            Ok(q) => q,
+            Err(e) => return vec![ServerMsg::error("internal", e.to_string())],
+        };
+        let entry = QuestionEntry {
+            id: q.id,
             from_participant_id: self.participant_id,
             from_role: self.role,
             from_name: self.display_name.clone(),
-            text,
-            at: Utc::now(),
+            text: q.text,
+            at: q.asked_at.and_utc(),
         };
-        if self.media.hub.send_to_role(self.session_id, VideoRole::Judge, &msg) == 0 {
-            return vec![ServerMsg::error("no_judge", "no judge is connected to receive the question")];
-        }
-        vec![ServerMsg::QuestionSent {}]
+        let delivered = self.media.hub.send_to_role(self.session_id, VideoRole::Judge, &ServerMsg::Question(entry)) > 0;
+        vec![ServerMsg::QuestionSent { id: q.id, delivered }]
     }
+}
+
+/// Every written question of a session, with the asker's name as invited.
+async fn stored_questions(state: &AppState, session_id: i64) -> Result<Vec<QuestionEntry>, AppError> {
+    db::run(&state.pool, move |c| {
+        let names: std::collections::HashMap<i64, String> =
+            db::video::participants(c, session_id)?.into_iter().map(|p| (p.id, p.display_name)).collect();
+        db::video::questions(c, session_id)?
+            .into_iter()
+            .map(|q| {
+                Ok(QuestionEntry {
+                    id: q.id,
+                    from_participant_id: q.participant_id,
+                    from_role: q.from_role.parse().map_err(AppError::internal)?,
+                    from_name: names.get(&q.participant_id).cloned().unwrap_or_default(),
+                    text: q.text,
+                    at: q.asked_at.and_utc(),
+                })
+            })
+            .collect()
+    })
+    .await
 }
 
 fn not_joined() -> ServerMsg {

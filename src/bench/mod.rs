@@ -2,6 +2,9 @@
 
 pub mod docket;
 pub mod plan;
+pub mod video;
+pub mod video_rig;
+pub mod video_soak;
 
 use std::path::Path;
 
@@ -12,6 +15,10 @@ pub enum BenchCommand {
     /// Plan 10,000 hearings over 50 rooms and 60 working days; print time,
     /// placements, on-time child-victim hearings and validator violations.
     Plan(plan::PlanArgs),
+    /// Concurrent 6-party video sessions on loopback: server CPU per forwarded packet, latency, loss.
+    Video(video::VideoArgs),
+    /// 1,000 WebRTC participants join and leave; the server's memory before and after.
+    VideoSoak(video_soak::SoakArgs),
 }
 
 /// `database_url`: a SQLite path, or a PostgreSQL URL whose server gets a
@@ -20,5 +27,7 @@ pub fn run(command: BenchCommand, database_url: Option<String>, data_dir: &Path)
     match command {
         BenchCommand::Docket(args) => docket::run(&args, database_url, data_dir),
         BenchCommand::Plan(args) => plan::run_cli(&args),
+        BenchCommand::Video(args) => video::run(&args, database_url, data_dir),
+        BenchCommand::VideoSoak(args) => video_soak::run(&args, database_url, data_dir),
     }
 }

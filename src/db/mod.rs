@@ -56,6 +56,7 @@ pub const TABLES: &[&str] = &[
     "video_participants",
     "video_state_changes",
     "video_recordings",
+    "video_questions",
 ];
 
 /// Which backend a URL selects.

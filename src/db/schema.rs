@@ -135,6 +135,7 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -175,6 +176,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    video_questions (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        participant_id -> BigInt,
+        from_role -> Text,
+        text -> Text,
+        asked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(court_rooms -> courts (court_id));
 diesel::joinable!(waiting_areas -> courts (court_id));
 diesel::joinable!(cases -> courts (court_id));
@@ -185,6 +197,7 @@ diesel::joinable!(video_sessions -> hearings (hearing_id));
 diesel::joinable!(video_participants -> video_sessions (session_id));
 diesel::joinable!(video_state_changes -> video_sessions (session_id));
 diesel::joinable!(video_recordings -> video_sessions (session_id));
+diesel::joinable!(video_questions -> video_sessions (session_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     courts,
@@ -200,6 +213,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     video_participants,
     video_state_changes,
     video_recordings,
+    video_questions,
 );
 
 diesel::table! {

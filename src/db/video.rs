@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::{video_participants, video_recordings, video_sessions, video_state_changes};
+use super::schema::{video_participants, video_questions, video_recordings, video_sessions, video_state_changes};
 use super::DbConn;
 use crate::domain::video::{Questioner, SessionState, StateChange, VideoRole};
 use crate::domain::visibility::Order;
@@ -27,6 +27,8 @@ pub struct VideoSession {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Bumped by every change of state or order; the hosting node polls it.
+    pub version: i64,
 }
 
 impl VideoSession {
@@ -153,7 +155,7 @@ pub fn open_sessions_of_hearing(conn: &mut DbConn, hearing_id: i64) -> Result<Ve
 
 pub fn update_settings(conn: &mut DbConn, id: i64, settings: &SessionSettings) -> Result<VideoSession, AppError> {
     Ok(diesel::update(video_sessions::table.find(id))
-        .set(settings)
+        .set((settings, video_sessions::version.eq(video_sessions::version + 1)))
         .returning(video_sessions::all_columns)
         .get_result(conn)?)
 }
@@ -176,7 +178,11 @@ pub fn set_state(
         ))
         .execute(conn)?;
     Ok(diesel::update(video_sessions::table.find(id))
-        .set((video_sessions::state.eq(to.as_str()), video_sessions::updated_at.eq(now)))
+        .set((
+            video_sessions::state.eq(to.as_str()),
+            video_sessions::updated_at.eq(now),
+            video_sessions::version.eq(video_sessions::version + 1),
+        ))
         .returning(video_sessions::all_columns)
         .get_result(conn)?)
 }
@@ -243,4 +249,63 @@ pub fn find_recording(conn: &mut DbConn, id: i64) -> Result<Recording, AppError>
         .first(conn)
         .optional()?
         .ok_or_else(|| AppError::not_found(format!("recording {id}")))
+}
+
+/// The sessions among `ids` whose version is not the one given: what the
+/// hosting node must re-apply. One query for every session it hosts.
+pub fn changed_sessions(conn: &mut DbConn, known: &[(i64, i64)]) -> Result<Vec<VideoSession>, AppError> {
+    if known.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = known.iter().map(|(id, _)| *id).collect();
+    let versions: Vec<(i64, i64)> = video_sessions::table
+        .filter(video_sessions::id.eq_any(&ids))
+        .select((video_sessions::id, video_sessions::version))
+        .load(conn)?;
+    let stale: Vec<i64> = versions
+        .into_iter()
+        .filter(|(id, v)| known.iter().any(|(k, kv)| k == id && kv != v))
+        .map(|(id, _)| id)
+        .collect();
+    if stale.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(video_sessions::table.filter(video_sessions::id.eq_any(&stale)).select(VideoSession::as_select()).load(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, PartialEq)]
+#[diesel(table_name = video_questions)]
+pub struct Question {
+    pub id: i64,
+    pub session_id: i64,
+    pub participant_id: i64,
+    pub from_role: String,
+    pub text: String,
+    pub asked_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = video_questions)]
+pub struct NewQuestion {
+    pub session_id: i64,
+    pub participant_id: i64,
+    pub from_role: String,
+    pub text: String,
+    pub asked_at: NaiveDateTime,
+}
+
+pub fn add_question(conn: &mut DbConn, q: &NewQuestion) -> Result<Question, AppError> {
+    Ok(diesel::insert_into(video_questions::table)
+        .values(q)
+        .returning(video_questions::all_columns)
+        .get_result(conn)?)
+}
+
+/// A session's written questions, oldest first.
+pub fn questions(conn: &mut DbConn, session_id: i64) -> Result<Vec<Question>, AppError> {
+    Ok(video_questions::table
+        .filter(video_questions::session_id.eq(session_id))
+        .order(video_questions::id.asc())
+        .select(Question::as_select())
+        .load(conn)?)
 }

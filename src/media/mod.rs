@@ -11,6 +11,7 @@ pub mod hub;
 pub mod protocol;
 pub mod recorder;
 pub mod sfu;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -125,11 +126,13 @@ pub struct Media {
     pub forwarder: Arc<dyn Forwarder>,
     pub hub: Hub,
     pub config: MediaConfig,
+    /// Which version of each hosted session the forwarder has applied.
+    pub applied: watch::Applied,
 }
 
 impl Media {
     pub fn new(config: MediaConfig) -> anyhow::Result<Media> {
         let forwarder = sfu::WebrtcSfu::new(config.clone())?;
-        Ok(Media { forwarder: Arc::new(forwarder), hub: Hub::default(), config })
+        Ok(Media { forwarder: Arc::new(forwarder), hub: Hub::default(), config, applied: watch::Applied::default() })
     }
 }

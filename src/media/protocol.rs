@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::IceServer;
 use super::IceCandidate;
-use crate::domain::video::{SessionState, VideoRole};
+use crate::domain::video::{SessionState, Timers, VideoRole};
 use crate::domain::visibility::Channel;
 
 /// Longest accepted text frame; an SDP with a dozen tracks is ~20 KiB.
@@ -46,16 +46,57 @@ pub struct ParticipantEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuestionEntry {
+    pub id: i64,
+    pub from_participant_id: i64,
+    pub from_role: VideoRole,
+    pub from_name: String,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
-    Welcome { session_id: i64, participant_id: i64, role: VideoRole, state: SessionState, ice_servers: Vec<IceServer> },
-    Answer { sdp: String },
-    Offer { sdp: String },
-    Participants { items: Vec<ParticipantEntry> },
-    State { state: SessionState },
-    Question { from_participant_id: i64, from_role: VideoRole, from_name: String, text: String, at: DateTime<Utc> },
-    QuestionSent {},
-    Error { code: String, detail: String },
+    Welcome {
+        session_id: i64,
+        participant_id: i64,
+        role: VideoRole,
+        state: SessionState,
+        ice_servers: Vec<IceServer>,
+    },
+    Answer {
+        sdp: String,
+    },
+    Offer {
+        sdp: String,
+    },
+    Participants {
+        items: Vec<ParticipantEntry>,
+    },
+    State {
+        state: SessionState,
+    },
+    /// The ground-rule timers, to the support officer and the judge, on
+    /// joining, on every change and every few seconds.
+    Timers {
+        timers: Timers,
+    },
+    Question(QuestionEntry),
+    /// The questions already asked in this session, to a judge on joining.
+    Questions {
+        items: Vec<QuestionEntry>,
+    },
+    /// The question is stored; `delivered` if a judge is connected now
+    /// (otherwise the judge receives it on joining).
+    QuestionSent {
+        id: i64,
+        delivered: bool,
+    },
+    Error {
+        code: String,
+        detail: String,
+    },
 }
 
 impl ServerMsg {

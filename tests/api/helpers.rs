@@ -20,7 +20,12 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 /// The database one test owns; a PostgreSQL one is dropped with the test.
 pub enum TestDb {
     Sqlite(tempfile::TempDir),
-    Postgres { maintenance_url: String, name: String },
+    Postgres {
+        maintenance_url: String,
+        name: String,
+    },
+    /// Another node's: the first node owns the database.
+    Shared,
 }
 
 impl Drop for TestDb {
@@ -79,14 +84,11 @@ pub struct TestApp {
     pub db: TestDb,
 }
 
-pub async fn spawn_app() -> TestApp {
-    let (database_url, db) = fresh_database();
-    let data_dir = tempfile::tempdir().expect("data dir");
-    let secret = Secret::new(b"test-secret-test-secret-test-secret-0123".to_vec());
+fn start_server(database_url: &str, data_dir: &std::path::Path, secret: &Secret) -> (u16, DbPool) {
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
-        database_url: database_url.clone(),
-        data_dir: data_dir.path().to_path_buf(),
+        database_url: database_url.to_string(),
+        data_dir: data_dir.to_path_buf(),
         jwt_secret: secret.clone(),
         token_ttl_minutes: 60,
         pool_size: 8,
@@ -97,6 +99,14 @@ pub async fn spawn_app() -> TestApp {
     let port = app.port();
     let pool = app.state.pool.clone();
     tokio::spawn(app.run_until_stopped());
+    (port, pool)
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (database_url, db) = fresh_database();
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let secret = Secret::new(b"test-secret-test-secret-test-secret-0123".to_vec());
+    let (port, pool) = start_server(&database_url, data_dir.path(), &secret);
     let mut app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -116,6 +126,27 @@ pub async fn spawn_app() -> TestApp {
     app.add_user("root", StaffRole::Admin, None);
     app.admin_token = app.login("root", PASSWORD).await;
     app
+}
+
+impl TestApp {
+    /// A second node: another server over the same database and data
+    /// directory, sharing nothing else with the first (as two hosts behind
+    /// a load balancer). Its own `data_dir` field is an unused placeholder;
+    /// keep the first node alive while this one is used.
+    pub async fn spawn_node(&self) -> TestApp {
+        let (port, pool) = start_server(&self.database_url, self.data_dir.path(), &self.secret);
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client: reqwest::Client::new(),
+            pool,
+            database_url: self.database_url.clone(),
+            secret: self.secret.clone(),
+            admin_token: self.admin_token.clone(),
+            data_dir: tempfile::tempdir().expect("data dir"),
+            db: TestDb::Shared,
+        }
+    }
 }
 
 /// A court with one user per staff role, each logged in.

@@ -535,3 +535,99 @@ async fn bad_expired_foreign_and_withdrawn_invites_are_refused() {
     assert_eq!(status, StatusCode::OK);
     assert!(!audit.to_string().contains("Child A"), "{audit}");
 }
+
+/// Nodes share only the database. The session's media is hosted on node A;
+/// the support officer and the judge use node B's REST API. Their changes
+/// must reach A's forwarding server within a bounded wait (A polls the
+/// session's version every 500 ms).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_break_called_through_another_node_stops_the_childs_media_on_the_hosting_node() {
+    let node_a = spawn_app().await;
+    let node_b = node_a.spawn_node().await;
+    let court = node_a.court("Two Node Court").await;
+    let session = video_session(&node_a, &court).await;
+    let (child_id, child_token) = invite(&node_a, &court, &session, "child_witness", "Child A").await;
+    let (judge_id, judge_token) = invite(&node_a, &court, &session, "judge", "Judge Rahman").await;
+    let (pros_id, pros_token) = invite(&node_a, &court, &session, "prosecutor", "Prosecutor Malik").await;
+    let (officer_id, officer_token) = invite(&node_a, &court, &session, "support_officer", "Officer Bano").await;
+    let child = Client::join(&node_a, session.id, &child_token, child_id, false).await;
+    let judge = Client::join(&node_a, session.id, &judge_token, judge_id, false).await;
+    let pros = Client::join(&node_a, session.id, &pros_token, pros_id, false).await;
+    let officer = Client::join(&node_a, session.id, &officer_token, officer_id, false).await;
+    eventually("the support officer's page receives the timers on joining", || {
+        officer.all_text().contains(r#""type":"timers""#)
+    })
+    .await;
+
+    set_state(&node_b, &court.support, &session, "live").await;
+    eventually("going live through node B lets the judge see the child on node A", || {
+        judge.count(&child, "video") > 20
+    })
+    .await;
+    eventually("the timers are pushed on the change", || officer.all_text().contains(r#""break_due_in_seconds":"#))
+        .await;
+
+    let called = std::time::Instant::now();
+    set_state(&node_b, &court.support, &session, "break").await;
+    eventually("the child's page on node A is told it is a break", || child.all_text().contains(r#""state":"break""#))
+        .await;
+    let waited = called.elapsed();
+    assert!(waited < Duration::from_secs(3), "the break reached the hosting node only after {waited:?}");
+    stays_still("the child's video to the judge on a break called through node B", || judge.count(&child, "video"))
+        .await;
+    stays_still("the child's audio to the prosecutor on that break", || pros.count(&child, "audio")).await;
+
+    // The order, made through node B, applies on node A too.
+    set_state(&node_b, &court.judge, &session, "live").await;
+    let resumed = judge.count(&child, "video");
+    eventually("the child is seen again after the break", || judge.count(&child, "video") > resumed + 20).await;
+    let (status, body) = node_b
+        .patch(
+            &format!("/api/video-sessions/{}/settings", session.id),
+            Some(&court.judge),
+            json!({"questions_through_judge": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    stays_still("the prosecutor's audio to the child once questions go through the judge", || {
+        child.count(&pros, "audio")
+    })
+    .await;
+
+    // A written question is kept: the judge who reconnects receives it.
+    judge.hang_up().await;
+    pros.send(json!({"type": "question", "text": "Did anyone speak to you before today?"}));
+    eventually("the prosecutor is told the question is stored", || {
+        pros.all_text().contains(r#""type":"question_sent""#)
+    })
+    .await;
+    let judge = Client::join(&node_a, session.id, &judge_token, judge_id, false).await;
+    eventually("the reconnected judge receives the stored question", || {
+        judge.all_text().contains("Did anyone speak to you before today?")
+    })
+    .await;
+    assert!(!child.all_text().contains("speak to you before"), "the child received counsel's question");
+
+    // Ending through node B closes the recordings on node A.
+    set_state(&node_b, &court.support, &session, "ended").await;
+    let mut items = Vec::new();
+    for _ in 0..50 {
+        let (status, body) =
+            node_b.get(&format!("/api/hearings/{}/recordings", session.hearing_id), Some(&court.judge)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        items = body["items"].as_array().cloned().unwrap_or_default();
+        if !items.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        items.iter().any(|r| r["participant_role"] == "child_witness" && r["kind"] == "video"),
+        "the hosting node stored the child's recording: {items:?}"
+    );
+
+    for c in [child, judge, pros, officer] {
+        c.hang_up().await;
+    }
+}

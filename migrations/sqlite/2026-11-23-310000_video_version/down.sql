@@ -1,0 +1,2 @@
+DROP TABLE video_questions;
+ALTER TABLE video_sessions DROP COLUMN version;
