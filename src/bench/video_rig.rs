@@ -642,3 +642,28 @@ pub fn percentile(sorted: &[u32], p: f64) -> u32 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn losses_are_counted_from_sequence_gaps_across_a_wrap() {
+        let mut f = TrackFigures::default();
+        for seq in [65_533u16, 65_534, 0, 1, 4, 5] {
+            f.record(seq, None, 0);
+        }
+        // 65533..=5 is nine numbers; 65535, 2 and 3 never came.
+        assert_eq!(f.received, 6);
+        assert_eq!(f.lost(), 3);
+    }
+
+    #[test]
+    fn a_stamped_payload_gives_back_its_send_time() {
+        let payload = stamped(200, 0x10);
+        let sent = sent_at(&payload).unwrap_or(0);
+        assert!(sent > 0 && sent <= now_nanos());
+        assert_eq!(payload[0], 0x10);
+        assert_eq!(sent_at(&[0u8; 40]), None, "a payload without the mark has no time");
+    }
+}
