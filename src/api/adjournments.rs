@@ -730,9 +730,9 @@ async fn get_one(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// A judge's grant against a rule, as the docket shows it beside the case.
-#[derive(Serialize)]
-struct OverrideView {
+/// A judge's grant against a rule, as the case and the docket show it.
+#[derive(Serialize, Clone)]
+pub struct OverrideView {
     adjournment_id: i64,
     hearing_id: i64,
     new_hearing_id: Option<i64>,
@@ -740,6 +740,20 @@ struct OverrideView {
     reasons: Option<String>,
     decided_by: Option<i64>,
     decided_at: Option<DateTime<Utc>>,
+}
+
+impl From<&db::adjournments::Adjournment> for OverrideView {
+    fn from(a: &db::adjournments::Adjournment) -> Self {
+        OverrideView {
+            adjournment_id: a.id,
+            hearing_id: a.hearing_id,
+            new_hearing_id: a.new_hearing_id,
+            rules: a.refusal_list(),
+            reasons: a.decision_reasons.clone(),
+            decided_by: a.decided_by,
+            decided_at: a.decided_at.map(views::utc),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -763,19 +777,7 @@ async fn of_case(
         let profile = rules::profile(&court.rule_profile).ok();
         let rows = db::adjournments::of_case(c, case_id)?;
         let adjourned = db::adjournments::count_for_case(c, case_id)?;
-        let overrides = rows
-            .iter()
-            .filter(|a| a.overridden)
-            .map(|a| OverrideView {
-                adjournment_id: a.id,
-                hearing_id: a.hearing_id,
-                new_hearing_id: a.new_hearing_id,
-                rules: a.refusal_list(),
-                reasons: a.decision_reasons.clone(),
-                decided_by: a.decided_by,
-                decided_at: a.decided_at.map(views::utc),
-            })
-            .collect();
+        let overrides = rows.iter().filter(|a| a.overridden).map(OverrideView::from).collect();
         Ok(CaseAdjournments { case_id, adjourned, overrides, items: rows.iter().map(|a| view(a, profile)).collect() })
     })
     .await?;

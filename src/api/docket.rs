@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTim
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::adjournments::OverrideView;
 use super::views::utc;
 use crate::auth::extract::{DocketReaders, EscalationReaders, Staff};
 use crate::auth::Authorized;
@@ -186,30 +187,15 @@ struct DocketItem {
     adjournments: i64,
     /// Adjournments a judge granted over a refusal by rule, with the written
     /// reasons: shown beside the case so the override is never silent.
-    overrides: Vec<OverrideLine>,
+    overrides: Vec<OverrideView>,
     score: i64,
     breakdown: Vec<ScorePart>,
 }
 
-#[derive(Serialize, Clone)]
-struct OverrideLine {
-    adjournment_id: i64,
-    rules: Vec<crate::domain::adjournment::Refusal>,
-    reasons: Option<String>,
-    decided_by: Option<i64>,
-    decided_at: Option<DateTime<Utc>>,
-}
-
-fn overrides_by_case(conn: &mut db::DbConn, case_ids: &[i64]) -> Result<HashMap<i64, Vec<OverrideLine>>, AppError> {
-    let mut out: HashMap<i64, Vec<OverrideLine>> = HashMap::new();
+fn overrides_by_case(conn: &mut db::DbConn, case_ids: &[i64]) -> Result<HashMap<i64, Vec<OverrideView>>, AppError> {
+    let mut out: HashMap<i64, Vec<OverrideView>> = HashMap::new();
     for a in db::adjournments::overrides_for_cases(conn, case_ids)? {
-        out.entry(a.case_id).or_default().push(OverrideLine {
-            adjournment_id: a.id,
-            rules: a.refusal_list(),
-            reasons: a.decision_reasons.clone(),
-            decided_by: a.decided_by,
-            decided_at: a.decided_at.map(utc),
-        });
+        out.entry(a.case_id).or_default().push(OverrideView::from(&a));
     }
     Ok(out)
 }
