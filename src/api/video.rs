@@ -494,7 +494,11 @@ async fn recording_file(
         Ok(r)
     })
     .await?;
-    let content_type = if r.kind == "video" { "video/x-ivf" } else { "audio/ogg" };
+    let content_type = match std::path::Path::new(&r.file_path).extension().and_then(|e| e.to_str()) {
+        Some("ogg") => "audio/ogg",
+        Some("h264") => "video/h264",
+        _ => "video/x-ivf",
+    };
     let file = actix_files::NamedFile::open_async(&r.file_path)
         .await
         .map_err(|_| AppError::not_found(format!("the file of recording {id}")))?;

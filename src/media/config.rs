@@ -27,7 +27,7 @@ pub struct MediaConfig {
     /// Public addresses to announce instead of the host's own (1:1 NAT).
     pub public_ips: Vec<String>,
     pub recordings_dir: PathBuf,
-    /// Threads of the forwarding runtime (`AMAAN_SFU_THREADS`, default 2).
+    /// Forwarding threads (`AMAAN_SFU_THREADS`, default 2); each holds whole sessions.
     pub threads: usize,
 }
 

@@ -11,6 +11,7 @@ pub mod hub;
 pub mod protocol;
 pub mod recorder;
 pub mod sfu;
+pub mod shards;
 pub mod watch;
 
 use std::collections::HashMap;

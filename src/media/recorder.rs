@@ -9,6 +9,7 @@ use std::sync::mpsc;
 
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
+use webrtc::media::io::h264_writer::H264Writer;
 use webrtc::media::io::ivf_reader::IVFFileHeader;
 use webrtc::media::io::ivf_writer::IVFWriter;
 use webrtc::media::io::ogg_writer::OggWriter;
@@ -22,7 +23,11 @@ use crate::domain::video::VideoRole;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Container {
     Ogg,
-    Ivf { vp9: bool },
+    Ivf {
+        vp9: bool,
+    },
+    /// An H.264 elementary stream (Annex B), as Safari sends H.264 only.
+    H264,
 }
 
 impl Container {
@@ -31,6 +36,7 @@ impl Container {
             "audio/opus" => Some(Container::Ogg),
             "video/vp8" => Some(Container::Ivf { vp9: false }),
             "video/vp9" => Some(Container::Ivf { vp9: true }),
+            "video/h264" => Some(Container::H264),
             _ => None,
         }
     }
@@ -39,13 +45,14 @@ impl Container {
         match self {
             Container::Ogg => "ogg",
             Container::Ivf { .. } => "ivf",
+            Container::H264 => "h264",
         }
     }
 
     fn kind(self) -> &'static str {
         match self {
             Container::Ogg => "audio",
-            Container::Ivf { .. } => "video",
+            Container::Ivf { .. } | Container::H264 => "video",
         }
     }
 }
@@ -102,6 +109,7 @@ impl Recording {
                 };
                 Box::new(IVFWriter::new(BufWriter::new(file), &header).map_err(|e| e.to_string())?)
             }
+            Container::H264 => Box::new(H264Writer::new(BufWriter::new(file))),
         };
         let (tx, rx) = mpsc::channel::<Packet>();
         let (done_tx, done) = oneshot::channel();
@@ -139,6 +147,10 @@ impl Recording {
     }
 }
 
+/// How long the writing thread waits after a packet wakes it, so that it
+/// wakes at most ~50 times a second however many packets come.
+const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// The writers index into payloads and subtract timestamps on the
 /// assumption of well-formed input; a client controls that input, so each
 /// write is fenced and packets that go back in time are dropped.
@@ -149,7 +161,15 @@ fn write_all(
 ) -> Result<(), String> {
     let mut last_ts: Option<u32> = None;
     let mut failures = 0u64;
-    for packet in rx {
+    // Waking this thread for every packet cost more than writing it; after
+    // each wake-up it sleeps a little and takes what came meanwhile.
+    let batched = std::iter::from_fn(|| {
+        let first = rx.recv().ok()?;
+        std::thread::sleep(BATCH_PAUSE);
+        Some(std::iter::once(first).chain(rx.try_iter().collect::<Vec<_>>()))
+    })
+    .flatten();
+    for packet in batched {
         if container == Container::Ogg {
             if last_ts.is_some_and(|t| packet.header.timestamp < t) {
                 continue;
@@ -221,6 +241,28 @@ mod tests {
         assert_eq!(done.sha256, hex::encode(Sha256::digest(&bytes)));
         // The same track cannot be recorded over.
         assert!(Recording::start(dir.path(), subject, Container::Ogg).is_err());
+    }
+
+    #[tokio::test]
+    async fn h264_is_recorded_as_an_annex_b_stream() {
+        assert_eq!(Container::for_mime("video/H264"), Some(Container::H264));
+        let dir = tempfile::tempdir().map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let subject = Subject { session_id: 1, participant_id: 2, role: VideoRole::ChildWitness, track: 5 };
+        let rec = Recording::start(dir.path(), subject, Container::H264).unwrap_or_else(|e| panic!("{e}"));
+        let mut p = opus(1, 1);
+        p.header.payload_type = 102;
+        // A single-NAL packet: an SPS (type 7), then an IDR slice (type 5).
+        p.payload = vec![0x67, 0x42, 0x00, 0x1f].into();
+        rec.write(&p);
+        p.header.sequence_number = 2;
+        p.payload = vec![0x65, 0x88, 0x84, 0x00].into();
+        p.header.marker = true;
+        rec.write(&p);
+        let done = rec.finish().await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(done.path.to_string_lossy().ends_with(".h264"));
+        let bytes = std::fs::read(&done.path).unwrap_or_default();
+        assert!(bytes.starts_with(&[0, 0, 0, 1, 0x67]), "an Annex B start code, then the SPS: {bytes:02x?}");
+        assert!(bytes.windows(5).any(|w| w == [0, 0, 0, 1, 0x65]), "the key frame follows");
     }
 
     #[tokio::test]

@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use futures_util::FutureExt;
 use tokio::sync::mpsc::UnboundedSender;
 use webrtc::api::interceptor_registry::register_default_interceptors;
 use webrtc::api::media_engine::MediaEngine;
@@ -39,6 +38,7 @@ use webrtc::track::track_local::{TrackLocal, TrackLocalWriter};
 use webrtc::track::track_remote::TrackRemote;
 
 use super::recorder::{Container, Recording, Subject};
+use super::shards::Shards;
 use super::{
     FinishedRecording, Forwarder, ForwardingStats, IceCandidate, Joiner, MediaConfig, MediaError, MediaEvent, PeerId,
 };
@@ -49,22 +49,12 @@ use crate::domain::visibility::{self, Channel, Order};
 /// candidates take microseconds; a TURN allocation can take a second.
 const GATHER_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The SFU runs on a runtime of its own, so that forwarding does not share
-/// (or depend on) the HTTP workers' single-threaded runtimes.
+/// The SFU runs on runtimes of its own (see `shards`), so that forwarding
+/// does not share (or depend on) the HTTP workers' runtimes; each session
+/// lives wholly on one of them.
 pub struct WebrtcSfu {
     inner: Arc<Inner>,
-    runtime: Option<tokio::runtime::Runtime>,
-    handle: tokio::runtime::Handle,
-}
-
-impl Drop for WebrtcSfu {
-    fn drop(&mut self) {
-        // Dropping a runtime blocks, which is not allowed inside another
-        // runtime (the tests drop the server inside one).
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
-    }
+    shards: Shards,
 }
 
 struct Inner {
@@ -222,15 +212,9 @@ impl WebrtcSfu {
             .with_interceptor_registry(registry)
             .with_setting_engine(settings)
             .build();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(config.threads.max(1))
-            .thread_name("sfu")
-            .enable_all()
-            .build()?;
-        let handle = runtime.handle().clone();
+        let shards = Shards::start(config.threads, "sfu")?;
         Ok(WebrtcSfu {
-            runtime: Some(runtime),
-            handle,
+            shards,
             inner: Arc::new(Inner {
                 api,
                 config,
@@ -731,21 +715,18 @@ impl Inner {
 }
 
 impl WebrtcSfu {
-    /// Runs a future on the SFU's runtime and waits for it from wherever.
-    fn on_runtime<T, F>(&self, fut: F, cancelled: T) -> BoxFuture<'static, T>
-    where
-        T: Send + 'static,
-        F: std::future::Future<Output = T> + Send + 'static,
-    {
-        let task = self.handle.spawn(fut);
-        async move { task.await.unwrap_or(cancelled) }.boxed()
+    /// The session of a peer, to find its shard; an unknown peer may go
+    /// anywhere (it is refused there).
+    fn session_of(&self, peer: PeerId) -> i64 {
+        lock(&self.inner.peers).get(&peer).map(|p| p.session_id).unwrap_or(0)
     }
 }
 
 impl Forwarder for WebrtcSfu {
     fn join(&self, joiner: Joiner, events: UnboundedSender<MediaEvent>) -> BoxFuture<'_, Result<PeerId, MediaError>> {
         let inner = Arc::clone(&self.inner);
-        self.on_runtime(
+        self.shards.run(
+            joiner.session_id,
             async move { inner.join(joiner, events).await },
             Err(MediaError::Internal("the media runtime stopped".into())),
         )
@@ -758,7 +739,8 @@ impl Forwarder for WebrtcSfu {
         channels: HashMap<String, Channel>,
     ) -> BoxFuture<'_, Result<String, MediaError>> {
         let inner = Arc::clone(&self.inner);
-        self.on_runtime(
+        self.shards.run(
+            self.session_of(peer),
             async move { inner.offer(peer, sdp, channels).await },
             Err(MediaError::Internal("the media runtime stopped".into())),
         )
@@ -766,7 +748,8 @@ impl Forwarder for WebrtcSfu {
 
     fn answer(&self, peer: PeerId, sdp: String) -> BoxFuture<'_, Result<(), MediaError>> {
         let inner = Arc::clone(&self.inner);
-        self.on_runtime(
+        self.shards.run(
+            self.session_of(peer),
             async move { inner.answer(peer, sdp).await },
             Err(MediaError::Internal("the media runtime stopped".into())),
         )
@@ -774,7 +757,8 @@ impl Forwarder for WebrtcSfu {
 
     fn candidate(&self, peer: PeerId, candidate: IceCandidate) -> BoxFuture<'_, Result<(), MediaError>> {
         let inner = Arc::clone(&self.inner);
-        self.on_runtime(
+        self.shards.run(
+            self.session_of(peer),
             async move {
                 let peer = inner.peer(peer)?;
                 let init = RTCIceCandidateInit {
@@ -791,12 +775,12 @@ impl Forwarder for WebrtcSfu {
 
     fn leave(&self, peer: PeerId) -> BoxFuture<'_, ()> {
         let inner = Arc::clone(&self.inner);
-        self.on_runtime(async move { inner.leave(peer).await }, ())
+        self.shards.run(self.session_of(peer), async move { inner.leave(peer).await }, ())
     }
 
     fn apply(&self, session_id: i64, state: SessionState, order: Order) -> BoxFuture<'_, Vec<FinishedRecording>> {
         let inner = Arc::clone(&self.inner);
-        self.on_runtime(async move { inner.apply(session_id, state, order).await }, Vec::new())
+        self.shards.run(session_id, async move { inner.apply(session_id, state, order).await }, Vec::new())
     }
 
     fn stats(&self) -> ForwardingStats {
