@@ -616,11 +616,8 @@ impl Connection {
                                 }
                             }
                         }
-                        actix_ws::Message::Ping(bytes) => {
-                            if ws.pong(&bytes).await.is_err() {
-                                break;
-                            }
-                        }
+                        actix_ws::Message::Ping(bytes) if ws.pong(&bytes).await.is_err() => break,
+                        actix_ws::Message::Ping(_) => {}
                         actix_ws::Message::Close(_) => break,
                         actix_ws::Message::Binary(_) => {
                             send(&mut ws, &ServerMsg::error("bad_message", "send JSON text frames")).await;
@@ -642,7 +639,8 @@ impl Connection {
                 },
                 event = media_rx.recv() => match event {
                     Some(MediaEvent::Offer { sdp }) => {
-                        if !send(&mut ws, &ServerMsg::Offer { sdp }).await {
+                        let sent = send(&mut ws, &ServerMsg::Offer { sdp }).await;
+                        if !sent {
                             break;
                         }
                     }
