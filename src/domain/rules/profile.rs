@@ -84,6 +84,17 @@ pub enum Length {
     Months(u32),
 }
 
+impl Length {
+    /// The day this long after `start`. Months are calendar months: 31
+    /// January plus one month is the last day of February.
+    pub fn after(&self, start: NaiveDate) -> Option<NaiveDate> {
+        match *self {
+            Length::Days(d) => start.checked_add_days(chrono::Days::new(u64::from(d))),
+            Length::Months(m) => start.checked_add_months(Months::new(m)),
+        }
+    }
+}
+
 /// A statutory deadline: from a start event, a length, and what a breach
 /// sets off.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -120,13 +131,9 @@ impl ClockRule {
         }
     }
 
-    /// The last day the clock allows. Months are calendar months: 31
-    /// January plus one month is the last day of February.
+    /// The last day the clock allows.
     pub fn deadline(&self, start: NaiveDate) -> Option<NaiveDate> {
-        match self.length()? {
-            Length::Days(d) => start.checked_add_days(chrono::Days::new(u64::from(d))),
-            Length::Months(m) => start.checked_add_months(Months::new(m)),
-        }
+        self.length()?.after(start)
     }
 }
 

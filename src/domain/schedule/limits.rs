@@ -53,13 +53,6 @@ impl HearingClock {
             child_evidence_only: c.stops_when == ClockStop::ChildEvidenceRecorded,
         })
     }
-
-    fn deadline(&self, cognizance: NaiveDate) -> Option<NaiveDate> {
-        match self.length {
-            Length::Days(d) => cognizance.checked_add_days(chrono::Days::new(u64::from(d))),
-            Length::Months(m) => cognizance.checked_add_months(chrono::Months::new(m)),
-        }
-    }
 }
 
 /// What a clock needs of a hearing and its case.
@@ -151,7 +144,7 @@ impl ScheduleRules {
                 ClockAppliesTo::ChildVictim => facts.child_victim,
                 ClockAppliesTo::AccusedInCustody => facts.accused_in_custody,
             })
-            .filter_map(|c| c.deadline(facts.cognizance).map(|day| Deadline { day, section: c.section }))
+            .filter_map(|c| c.length.after(facts.cognizance).map(|day| Deadline { day, section: c.section }))
             .min_by_key(|d| d.day)
     }
 }
