@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cases::visible_case;
 use super::input::{self, Body};
+use super::schedule;
 use super::views::{self, HearingView};
 use crate::auth::extract::{Clerks, Judges, Staff};
 use crate::auth::{AuthUser, Authorized};
@@ -471,42 +472,16 @@ struct DecisionView {
     new_hearing: Option<HearingView>,
 }
 
-/// The court sits that day, in its hours, and the judge and the room are
-/// free. Checked inside the transaction that books the new hearing.
-fn check_sitting(c: &mut DbConn, scene: &Scene, starts: NaiveDateTime, ends: NaiveDateTime) -> Result<(), AppError> {
-    let working = calendar::parse_working_days(&scene.court.working_days).map_err(AppError::internal)?;
-    let local_start = starts.and_utc().with_timezone(&scene.tz);
-    let local_end = ends.and_utc().with_timezone(&scene.tz);
-    if !working.contains(&chrono::Datelike::weekday(&local_start.date_naive())) {
-        return Err(AppError::invalid(
-            "new_starts_at",
-            format!(
-                "the court does not sit on {} (it sits {})",
-                local_start.format("%A %Y-%m-%d"),
-                scene.court.working_days
-            ),
-        ));
+/// A booking refusal, told as the reason the grant cannot move the hearing.
+fn new_date_refused(e: AppError, starts: NaiveDateTime, tz: Tz) -> AppError {
+    let when = starts.and_utc().with_timezone(&tz).format("%Y-%m-%d %H:%M");
+    let why = |detail: String| format!("the hearing cannot be moved to {when}: {detail}");
+    match e {
+        AppError::RuleRefused { rule, detail } => AppError::RuleRefused { rule, detail: why(detail) },
+        AppError::Conflict(detail) => AppError::Conflict(why(detail)),
+        AppError::Invalid { field, detail } => AppError::Invalid { field, detail: why(detail) },
+        other => other,
     }
-    if local_start.time() < scene.court.opens_at
-        || local_end.time() > scene.court.closes_at
-        || local_end.date_naive() != local_start.date_naive()
-    {
-        return Err(AppError::invalid(
-            "new_starts_at",
-            format!(
-                "the court sits from {} to {}",
-                scene.court.opens_at.format("%H:%M"),
-                scene.court.closes_at.format("%H:%M")
-            ),
-        ));
-    }
-    let h = &scene.hearing;
-    if let Some(other) = db::hearings::clashes(c, h.judge_id, h.room_id, starts, ends, Some(h.id))?.first() {
-        let what =
-            if other.judge_id.is_some() && other.judge_id == h.judge_id { "the judge" } else { "the court room" };
-        return Err(AppError::conflict(format!("{what} is already booked then (hearing {})", other.id)));
-    }
-    Ok(())
 }
 
 fn merge_refusals(mut first: Vec<Refusal>, more: Vec<Refusal>) -> Vec<Refusal> {
@@ -616,7 +591,7 @@ fn grant(
         }
     };
     check_new_times("new_starts_at", old, starts, ends)?;
-    check_sitting(c, scene, starts, ends)?;
+    let minutes = schedule::sitting_minutes("new_ends_at", starts, ends)?;
 
     // The rules as they stand now, on the date actually fixed; a request
     // refused when it was made stays refused unless overridden.
@@ -670,7 +645,7 @@ fn grant(
             .after(&adjourned)
             .reason(Some(format!("adjournment {}", before.id))),
     )?;
-    let successor = db::adjournments::successor(c, old, starts, ends, now)?;
+    let successor = db::adjournments::successor(c, old, now)?;
     audit::append(
         c,
         &actor,
@@ -679,6 +654,20 @@ fn grant(
             .after(&successor)
             .reason(Some(format!("adjournment {} of hearing {}", before.id, old.id))),
     )?;
+    // The new date is booked as any other: every hard constraint of the
+    // court's profile, and each side's own never-meet plan for the new time.
+    // A date that fails refuses the grant, and the transaction writes nothing.
+    let order = schedule::BookOrder {
+        hearing_id: successor.id,
+        starts_at: starts,
+        minutes,
+        judge_id: old.judge_id,
+        room_id: old.room_id,
+        reappearance_reason: db::schedule::booking_row(c, old.id)?.and_then(|b| b.reappearance_reason),
+        delay_reason: reasons.as_ref().map(|r| format!("adjournment {}: {r}", before.id)),
+        source: "adjournment",
+    };
+    let successor = schedule::book_in_tx(c, user, &order).map_err(|e| new_date_refused(e, starts, scene.tz))?.stored;
     let delay = (local_day(scene.tz, starts) - local_day(scene.tz, old_starts)).num_days();
     let after = db::adjournments::record_decision(
         c,

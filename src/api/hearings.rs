@@ -1,5 +1,6 @@
-//! Hearings of a case. A booking is re-checked inside its transaction, so
-//! two clerks racing for one judge or room cannot both win.
+//! Hearings of a case. A hearing made with its times is booked by the
+//! scheduler inside the same transaction, so it meets every hard constraint
+//! and two clerks racing for one judge or room cannot both win.
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
@@ -8,11 +9,12 @@ use serde::Deserialize;
 use super::cases::visible_case;
 use super::input::Body;
 use super::input::{self, PageQuery, Paged};
+use super::schedule;
 use super::views;
 use crate::auth::extract::{Clerks, Staff};
 use crate::auth::Authorized;
 use crate::db::{self, audit, audit::Change};
-use crate::domain::hearing::{self, HearingKind, HearingMode, HearingStatus};
+use crate::domain::hearing::{HearingKind, HearingMode, HearingStatus};
 use crate::domain::roles::StaffRole;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -34,8 +36,15 @@ struct HearingInput {
     #[serde(default)]
     child_testifies: bool,
     mode: Option<HearingMode>,
+    /// As for a booking: why the child must testify again.
+    reappearance_reason: Option<String>,
+    /// As for a booking: why the hearing is after its statutory clock.
+    delay_reason: Option<String>,
 }
 
+/// Makes a hearing; with times it is booked at once, through the
+/// scheduler's booking (every hard constraint, the never-meet plan), in
+/// the same transaction, so a refused time leaves nothing behind.
 async fn create_hearing(
     state: web::Data<AppState>,
     clerk: Authorized<Clerks>,
@@ -47,19 +56,18 @@ async fn create_hearing(
     let starts = b.starts_at.as_deref().map(|s| input::instant("starts_at", s)).transpose()?;
     let ends = b.ends_at.as_deref().map(|s| input::instant("ends_at", s)).transpose()?;
     let times = match (starts, ends) {
-        (Some(s), Some(e)) => {
-            hearing::check_times(s, e).map_err(|m| AppError::invalid("ends_at", m))?;
-            Some((s, e))
-        }
+        (Some(s), Some(e)) => Some((s, schedule::sitting_minutes("ends_at", s, e)?)),
         (None, None) => None,
         _ => return Err(AppError::invalid("ends_at", "give both `starts_at` and `ends_at`, or neither")),
     };
     if times.is_some() && (b.judge_id.is_none() || b.room_id.is_none()) {
         return Err(AppError::invalid("room_id", "a scheduled hearing needs a judge and a court room"));
     }
+    let reappearance_reason = schedule::optional_text("reappearance_reason", b.reappearance_reason, 2000)?;
+    let delay_reason = schedule::optional_text("delay_reason", b.delay_reason, 2000)?;
     let mode = b.mode.unwrap_or(HearingMode::InPerson);
     let viewer = clerk.user.clone();
-    let view = db::run(&state.pool, move |conn| {
+    let (view, booked) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             let (case, _) = visible_case(c, &viewer, case_id)?;
             if let Some(judge_id) = b.judge_id {
@@ -74,21 +82,14 @@ async fn create_hearing(
                 if room.court_id != case.court_id {
                     return Err(AppError::not_found(format!("court room {room_id}")));
                 }
-                if b.child_testifies && mode == HearingMode::VideoLink && !room.video_link {
+                // With times, the booking refuses this by the profile's rule.
+                if times.is_none() && b.child_testifies && mode == HearingMode::VideoLink && !room.video_link {
                     return Err(AppError::invalid(
                         "room_id",
                         "the child testifies by video link, and this room has none",
                     ));
                 }
             }
-            if let Some((s, e)) = times {
-                let clashes = db::hearings::clashes(c, b.judge_id, b.room_id, s, e, None)?;
-                if let Some(other) = clashes.first() {
-                    let what = if other.room_id == b.room_id { "the court room" } else { "the judge" };
-                    return Err(AppError::conflict(format!("{what} is already booked then (hearing {})", other.id)));
-                }
-            }
-            let status = if times.is_some() { HearingStatus::Scheduled } else { HearingStatus::Unscheduled };
             let h = db::hearings::create(
                 c,
                 &db::hearings::NewHearing {
@@ -96,11 +97,11 @@ async fn create_hearing(
                     kind: b.kind.as_str().into(),
                     judge_id: b.judge_id,
                     room_id: b.room_id,
-                    starts_at: times.map(|t| t.0),
-                    ends_at: times.map(|t| t.1),
+                    starts_at: None,
+                    ends_at: None,
                     child_testifies: b.child_testifies,
                     mode: mode.as_str().into(),
-                    status: status.as_str().into(),
+                    status: HearingStatus::Unscheduled.as_str().into(),
                     created_at: Utc::now().naive_utc(),
                 },
             )?;
@@ -109,11 +110,28 @@ async fn create_hearing(
                 &viewer.actor(),
                 Change::new("create", "hearing", h.id).court(Some(case.court_id)).after(&h),
             )?;
-            Ok(views::hearing(&h))
+            let Some((starts_at, minutes)) = times else { return Ok((views::hearing(&h), None)) };
+            let order = schedule::BookOrder {
+                hearing_id: h.id,
+                starts_at,
+                minutes,
+                judge_id: b.judge_id,
+                room_id: b.room_id,
+                reappearance_reason,
+                delay_reason,
+                source: "direct",
+            };
+            let booked = schedule::book_in_tx(c, &viewer, &order)?;
+            Ok((views::hearing(&booked.stored), Some(booked)))
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(view))
+    // The hearing as before, with its never-meet plan when it was booked.
+    let mut body = serde_json::to_value(view)?;
+    if let (Some(obj), Some(booked)) = (body.as_object_mut(), booked) {
+        obj.insert("booking".into(), serde_json::to_value(booked)?["booking"].take());
+    }
+    Ok(HttpResponse::Created().json(body))
 }
 
 async fn list_hearings(

@@ -20,7 +20,7 @@ use crate::auth::{AuthUser, Authorized};
 use crate::db::{self, audit, audit::Change, courts::Court, hearings::Hearing, schedule as store, DbConn};
 use crate::domain::hearing::{HearingKind, HearingMode, HearingStatus};
 use crate::domain::roles::{PartyRole, Side};
-use crate::domain::schedule::constraints::{check_deadline, Constraint};
+use crate::domain::schedule::constraints::{after_deadline, Constraint};
 use crate::domain::schedule::grid::{self, Occupancy, Track};
 use crate::domain::schedule::model::{Booking, Building, CourtCalendar, HearingRequest};
 use crate::domain::schedule::slots::{self, Context, Window};
@@ -44,10 +44,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}/counsel", web::get().to(list_counsel));
 }
 
-/// The scheduling numbers of a court. One place to wire the court's rule
-/// profile in once the profiles carry them.
-pub fn rules_for(_court: &Court) -> ScheduleRules {
-    ScheduleRules::default()
+/// The scheduling numbers of a court, and the sections its refusals cite,
+/// from the court's rule profile (as the docket and adjournments read it).
+pub fn rules_for(court: &Court) -> Result<ScheduleRules, AppError> {
+    crate::domain::rules::profile(&court.rule_profile).map(ScheduleRules::from_profile).map_err(AppError::internal)
 }
 
 /// A court's calendar, building and judges, loaded once per request.
@@ -65,7 +65,7 @@ impl CourtSetup {
             calendar: store::calendar_of(c, &court)?,
             building: store::building_of(c, court.id)?,
             judges: store::judges_of(c, court.id)?,
-            rules: rules_for(&court),
+            rules: rules_for(&court)?,
             court,
         })
     }
@@ -120,13 +120,13 @@ impl CourtSetup {
 
 /// A constraint as an HTTP error: a clash with another booking is a 409
 /// (someone else holds it), a rule the time itself breaks is a 422 that
-/// names the rule and its section.
-fn refused(c: &Constraint) -> AppError {
+/// names the rule and the section the court's profile cites for it.
+fn refused(c: &Constraint, rules: &ScheduleRules) -> AppError {
     if c.is_clash() {
-        AppError::conflict(format!("{} ({}): {}", c.detail(), c.rule(), c.section()))
+        AppError::conflict(format!("{} ({}): {}", c.detail(), c.rule(), c.section(rules)))
     } else {
         AppError::RuleRefused {
-            rule: RuleRef { rule: c.rule().into(), section: c.section().into() },
+            rule: RuleRef { rule: c.rule().into(), section: c.section(rules).into() },
             detail: c.detail(),
         }
     }
@@ -181,7 +181,7 @@ fn booking_view(b: &Booking, setup: &CourtSetup) -> BookingView {
         ends_at: views::utc(b.ends_at),
         local_start: local.format("%Y-%m-%d %H:%M").to_string(),
         deadline: b.deadline,
-        after_deadline: check_deadline(b.deadline, local.date()).is_err(),
+        after_deadline: after_deadline(b.deadline, local.date()),
         sides: b
             .sides
             .iter()
@@ -207,8 +207,8 @@ struct RefusalView {
     detail: String,
 }
 
-fn refusal_view(c: &Constraint) -> RefusalView {
-    RefusalView { rule: c.rule(), section: c.section(), detail: c.detail() }
+fn refusal_view(c: &Constraint, rules: &ScheduleRules) -> RefusalView {
+    RefusalView { rule: c.rule(), section: c.section(rules), detail: c.detail() }
 }
 
 // ------------------------------------------------------------------- slots
@@ -299,7 +299,7 @@ async fn find_slots(
             .map(|r| RuledOutView {
                 starts_at: r.minute.and_then(|m| setup.calendar.utc(slots::local_at(r.day, m))).map(views::utc),
                 day: r.day,
-                refusal: refusal_view(&r.constraint),
+                refusal: refusal_view(&r.constraint, &setup.rules),
             })
             .collect();
         Ok(serde_json::json!({
@@ -325,29 +325,47 @@ struct BookInput {
     minutes: Option<i32>,
     judge_id: Option<i64>,
     room_id: Option<i64>,
-    /// POCSO s.33(5): why the child must testify again.
+    /// Why the child must testify again (the profile's
+    /// `sitting.child_not_recalled`).
     reappearance_reason: Option<String>,
-    /// POCSO s.35(1): why the hearing is after the statutory clock although
-    /// an earlier slot is free.
+    /// Why the hearing is after its statutory clock although an earlier
+    /// slot is free.
     delay_reason: Option<String>,
 }
 
 /// What to book: a hearing, a start, a length, and optionally the judge
 /// and room; reasons where a rule asks for one.
-struct BookOrder {
-    hearing_id: i64,
-    starts_at: NaiveDateTime,
-    minutes: i32,
-    judge_id: Option<i64>,
-    room_id: Option<i64>,
-    reappearance_reason: Option<String>,
-    delay_reason: Option<String>,
-    /// Entity id of what caused the booking, for the audit reason.
-    source: &'static str,
+pub(crate) struct BookOrder {
+    pub hearing_id: i64,
+    pub starts_at: NaiveDateTime,
+    pub minutes: i32,
+    pub judge_id: Option<i64>,
+    pub room_id: Option<i64>,
+    pub reappearance_reason: Option<String>,
+    pub delay_reason: Option<String>,
+    /// What caused the booking, for the audit trail ("booking", "plan",
+    /// "direct", "adjournment").
+    pub source: &'static str,
 }
 
-fn optional_text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, AppError> {
+/// A booked hearing, as the booking endpoints answer it.
+#[derive(Serialize)]
+pub(crate) struct Booked {
+    #[serde(skip)]
+    pub stored: Hearing,
+    hearing: views::HearingView,
+    booking: BookingView,
+}
+
+pub(crate) fn optional_text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, AppError> {
     value.map(|v| input::text(field, &v, max)).transpose()
+}
+
+/// The length of a sitting from `starts` to `ends`, as the scheduler's
+/// grid takes it; `field` names the end in a refusal.
+pub(crate) fn sitting_minutes(field: &str, starts: NaiveDateTime, ends: NaiveDateTime) -> Result<i32, AppError> {
+    crate::domain::hearing::check_times(starts, ends).map_err(|m| AppError::invalid(field, m))?;
+    minutes_of(field, (ends - starts).num_minutes() as i32)
 }
 
 async fn book(
@@ -359,11 +377,7 @@ async fn book(
     let b = body.into_inner();
     let starts_at = input::instant("starts_at", &b.starts_at)?;
     let minutes = match (b.ends_at.as_deref(), b.minutes) {
-        (Some(e), None) => {
-            let ends = input::instant("ends_at", e)?;
-            crate::domain::hearing::check_times(starts_at, ends).map_err(|m| AppError::invalid("ends_at", m))?;
-            minutes_of("ends_at", (ends - starts_at).num_minutes() as i32)?
-        }
+        (Some(e), None) => sitting_minutes("ends_at", starts_at, input::instant("ends_at", e)?)?,
         (None, Some(m)) => minutes_of("minutes", m)?,
         _ => return Err(AppError::invalid("ends_at", "give `ends_at` or `minutes`, not both")),
     };
@@ -378,14 +392,17 @@ async fn book(
         source: "booking",
     };
     let viewer = clerk.user.clone();
-    let view = db::run(&state.pool, move |conn| db::write_tx(conn, |c| book_in_tx(c, &viewer, &order))).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let booked = db::run(&state.pool, move |conn| db::write_tx(conn, |c| book_in_tx(c, &viewer, &order))).await?;
+    Ok(HttpResponse::Ok().json(booked))
 }
 
-/// Books one hearing: re-checks every constraint against what the store
-/// holds now (inside the caller's write transaction), writes the hearing,
-/// its never-meet plan and notes, and audits it.
-fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> Result<serde_json::Value, AppError> {
+/// Books one hearing: re-checks every hard constraint of the court's rule
+/// profile against what the store holds now (inside the caller's write
+/// transaction), writes the hearing, its never-meet plan and notes, and
+/// audits it. Every path that gives a hearing a time comes through here:
+/// the scheduler's booking, an accepted plan, a hearing made with its
+/// times, and the new date of a granted adjournment.
+pub(crate) fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> Result<Booked, AppError> {
     let before = db::hearings::find(c, order.hearing_id)?;
     let (case, court) = visible_case(c, user, before.case_id)
         .map_err(|_| AppError::not_found(format!("hearing {}", order.hearing_id)))?;
@@ -407,7 +424,7 @@ fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> Result<serd
     let req = store::request_for(c, &case, Some(before.id), &spec, &setup.judges, &setup.rules)?;
     let now = Utc::now().naive_utc();
     if order.starts_at <= now {
-        return Err(refused(&Constraint::BeforeEarliest));
+        return Err(refused(&Constraint::BeforeEarliest, &setup.rules));
     }
     let local = setup.calendar.local(order.starts_at);
     let (day, start) = (local.date(), grid::minute(local));
@@ -415,15 +432,20 @@ fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> Result<serd
         return Err(AppError::invalid("starts_at", "start on a whole minute"));
     }
     let (occ, _) = setup.occupancy(c, day, 1, Some(before.id), &req.counsel)?;
-    let placement = slots::check_at(&req, &setup.ctx(), &occ, day, start).map_err(|e| refused(&e))?;
+    let placement = slots::check_at(&req, &setup.ctx(), &occ, day, start).map_err(|e| refused(&e, &setup.rules))?;
     let booking = slots::to_booking(&req, &placement, &setup.ctx())
         .ok_or_else(|| AppError::invalid("starts_at", "that time does not exist on the court's clock"))?;
-    let late = check_deadline(req.deadline, day).is_err();
-    if late && order.delay_reason.is_none() {
+    let late = after_deadline(req.deadline, day);
+    // A delay reason explains a late hearing; on a hearing in time it says nothing.
+    let delay_reason = order.delay_reason.as_deref().filter(|_| late);
+    if late && delay_reason.is_none() {
         if let Some(earlier) = earlier_in_time(c, &setup, &req, Some(before.id))? {
-            let c = Constraint::AfterStatutoryClock { deadline: req.deadline.unwrap_or(day) };
+            let c = Constraint::AfterStatutoryClock {
+                deadline: req.deadline.unwrap_or(day),
+                section: req.deadline_section.unwrap_or_default(),
+            };
             return Err(AppError::RuleRefused {
-                rule: RuleRef { rule: c.rule().into(), section: c.section().into() },
+                rule: RuleRef { rule: c.rule().into(), section: c.section(&setup.rules).into() },
                 detail: format!(
                     "{}; a slot before it is free ({}), so booking later needs a recorded `delay_reason`",
                     c.detail(),
@@ -432,10 +454,9 @@ fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> Result<serd
             });
         }
     }
-    let hearing =
-        store::save_booking(c, setup.court.id, &booking, day, late, order.delay_reason.as_deref(), Some(user.id), now)?;
+    let hearing = store::save_booking(c, setup.court.id, &booking, day, late, delay_reason, Some(user.id), now)?;
     let view = booking_view(&booking, &setup);
-    let reason = match (&order.reappearance_reason, &order.delay_reason) {
+    let reason = match (&order.reappearance_reason, delay_reason) {
         (Some(r), Some(d)) => Some(format!("child recalled: {r}; after the statutory clock: {d}")),
         (Some(r), None) => Some(format!("child recalled: {r}")),
         (None, Some(d)) => Some(format!("after the statutory clock: {d}")),
@@ -450,7 +471,7 @@ fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> Result<serd
             .after(&serde_json::json!({ "hearing": views::hearing(&hearing), "plan": &view, "via": order.source }))
             .reason(reason),
     )?;
-    Ok(serde_json::json!({ "hearing": views::hearing(&hearing), "booking": view }))
+    Ok(Booked { hearing: views::hearing(&hearing), booking: view, stored: hearing })
 }
 
 /// The earliest feasible local start on or before the hearing's clock, if
@@ -701,7 +722,7 @@ async fn make_plan(
         let unplaced: Vec<serde_json::Value> = plan
             .unplaced
             .iter()
-            .map(|u| serde_json::json!({ "hearing_id": u.hearing_id, "why": refusal_view(&u.why) }))
+            .map(|u| serde_json::json!({ "hearing_id": u.hearing_id, "why": refusal_view(&u.why, &setup.rules) }))
             .collect();
         let row = db::write_tx(c, |c| {
             let row =
@@ -785,7 +806,7 @@ async fn accept_plan(
                 // in a savepoint of the one transaction.
                 use diesel::Connection;
                 match c.transaction(|sp| book_in_tx(sp, &viewer, &order)) {
-                    Ok(v) => booked.push(v),
+                    Ok(v) => booked.push(serde_json::to_value(v)?),
                     Err(e @ (AppError::Conflict(_) | AppError::RuleRefused { .. } | AppError::Invalid { .. })) => {
                         refused_items.push(serde_json::json!({ "hearing_id": bk.hearing_id, "detail": e.to_string() }))
                     }

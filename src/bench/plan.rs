@@ -26,6 +26,11 @@ use crate::domain::schedule::planner::{self, Plan};
 use crate::domain::schedule::slots::{Context, Window};
 use crate::domain::schedule::{validator, ScheduleRules};
 
+/// The clocks the benchmark's instances were generated with (the POCSO
+/// s.35 figures), kept fixed so that figures stay comparable.
+const CHILD_EVIDENCE_DAYS: i64 = 30;
+const TRIAL_DAYS: i64 = 365;
+
 #[derive(Debug, Clone)]
 pub struct Shape {
     pub hearings: usize,
@@ -177,9 +182,9 @@ pub fn generate(shape: &Shape) -> Instance {
                 break;
             }
             let (minutes, days) = if *child_testifies {
-                (if shape.hearings < 100 { 90 } else { *minutes }, rules.child_evidence_days)
+                (if shape.hearings < 100 { 90 } else { *minutes }, CHILD_EVIDENCE_DAYS)
             } else {
-                (*minutes, rules.trial_days)
+                (*minutes, TRIAL_DAYS)
             };
             requests.push(HearingRequest {
                 hearing_id: requests.len() as i64 + 1,
@@ -193,6 +198,7 @@ pub fn generate(shape: &Shape) -> Instance {
                 counsel: vec![prosecutor, defence],
                 child_victim,
                 deadline: Some(cognizance + Duration::days(days)),
+                deadline_section: None,
                 child_testified_before: false,
                 reappearance_reason: None,
             });

@@ -226,17 +226,11 @@ pub fn mark_adjourned(conn: &mut DbConn, hearing_id: i64) -> Result<Hearing, App
 }
 
 /// The adjourned hearing's successor: the same case, kind, judge, court
-/// room, mode and child's evidence, at the new time. Parties belong to the
-/// case, so they carry over by themselves; the judge and the room are the
-/// bookings that exist today. When per-hearing bookings (waiting areas,
-/// arrival times) land, they move here, in the same transaction.
-pub fn successor(
-    conn: &mut DbConn,
-    old: &Hearing,
-    starts: NaiveDateTime,
-    ends: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<Hearing, AppError> {
+/// room, mode and child's evidence, not yet placed. Parties belong to the
+/// case, so they carry over by themselves; the caller books the new time
+/// (times, the judge's and room's hold, each side's never-meet plan) in
+/// the same transaction.
+pub fn successor(conn: &mut DbConn, old: &Hearing, now: NaiveDateTime) -> Result<Hearing, AppError> {
     hearings::create(
         conn,
         &NewHearing {
@@ -244,11 +238,11 @@ pub fn successor(
             kind: old.kind.clone(),
             judge_id: old.judge_id,
             room_id: old.room_id,
-            starts_at: Some(starts),
-            ends_at: Some(ends),
+            starts_at: None,
+            ends_at: None,
             child_testifies: old.child_testifies,
             mode: old.mode.clone(),
-            status: HearingStatus::Scheduled.as_str().into(),
+            status: HearingStatus::Unscheduled.as_str().into(),
             created_at: now,
         },
     )

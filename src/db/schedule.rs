@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -20,6 +20,7 @@ use crate::domain::calendar;
 use crate::domain::hearing::{HearingMode, HearingStatus};
 use crate::domain::roles::{PartyRole, Side, StaffRole};
 use crate::domain::schedule::constraints::plan_breaks;
+use crate::domain::schedule::limits::ClockFacts;
 use crate::domain::schedule::model::{AreaInfo, Booking, Building, CourtCalendar, HearingRequest, RoomInfo, SidePlan};
 use crate::domain::schedule::ScheduleRules;
 use crate::error::AppError;
@@ -291,7 +292,12 @@ pub fn request_for(
         before = before.filter(hearings::id.ne(id));
     }
     let child_testified_before = spec.child_testifies && before.count().get_result::<i64>(conn)? > 0;
-    let days = if spec.child_testifies { rules.child_evidence_days } else { rules.trial_days };
+    let deadline = rules.deadline(&ClockFacts {
+        cognizance: case.cognizance_date,
+        child_victim,
+        accused_in_custody: case.accused_in_custody,
+        child_testifies: spec.child_testifies,
+    });
     Ok(HearingRequest {
         hearing_id: hearing_id.unwrap_or(0),
         case_id: case.id,
@@ -306,7 +312,8 @@ pub fn request_for(
         rooms: spec.room_id.into_iter().collect(),
         counsel,
         child_victim,
-        deadline: case.cognizance_date.checked_add_signed(Duration::days(days)),
+        deadline: deadline.map(|d| d.day),
+        deadline_section: deadline.map(|d| d.section),
         child_testified_before,
         reappearance_reason: spec.reappearance_reason.clone(),
     })

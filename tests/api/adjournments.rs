@@ -15,7 +15,8 @@ const REASONS: &str =
     "The witness was not served through no fault of the prosecution, and a short date keeps the trial on time.";
 const OVERRIDE: &str = "Defence counsel was admitted to hospital this morning, and the child's evidence cannot fairly proceed without counsel.";
 
-/// A pk court (Asia/Karachi, 09:00 to 16:00, Monday to Friday) with one court room.
+/// A pk court (Asia/Karachi, 09:00 to 16:00, Monday to Friday) with one
+/// court room and the waiting areas a never-meet plan needs.
 struct Desk {
     app: TestApp,
     court: Court,
@@ -69,6 +70,7 @@ impl Desk {
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{room}");
+        app.waiting_areas(&court).await;
         let today = local_date("Asia/Karachi", Utc::now());
         Desk { room_id: room["id"].as_i64().unwrap(), app, court, today }
     }
@@ -116,6 +118,24 @@ impl Desk {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
         body["id"].as_i64().unwrap()
+    }
+
+    /// An hour's hearing today from `hhmm` at which the child testifies.
+    fn seed_today(&self, case_id: i64, hhmm: &str) -> i64 {
+        let local = self.today.and_time(chrono::NaiveTime::parse_from_str(hhmm, "%H:%M").unwrap());
+        let starts = local - chrono::Duration::hours(5);
+        self.app.seed_hearing(&amaan::db::hearings::NewHearing {
+            case_id,
+            kind: "evidence".into(),
+            judge_id: Some(self.court.judge_id),
+            room_id: Some(self.room_id),
+            starts_at: Some(starts),
+            ends_at: Some(starts + chrono::Duration::hours(1)),
+            child_testifies: true,
+            mode: "in_person".into(),
+            status: "scheduled".into(),
+            created_at: Utc::now().naive_utc(),
+        })
     }
 
     async fn ask(&self, hearing_id: i64, body: Value) -> (StatusCode, Value) {
@@ -378,9 +398,10 @@ async fn adjourn_refuses_sine_die_and_a_remand_beyond_fifteen_days() {
 async fn adjourn_a_party_cannot_adjourn_the_day_the_child_testifies_unless_for_the_child() {
     let desk = Desk::open().await;
     let case_id = desk.case("CSA-11/2026", 10, true).await;
-    // The child is in court today.
-    let first = desk.hearing(case_id, desk.today, "13:00", true).await;
-    let second = desk.hearing(case_id, desk.today, "14:30", true).await;
+    // The child is in court today (under way, so written to the store: the
+    // API books only times still ahead).
+    let first = desk.seed_today(case_id, "13:00");
+    let second = desk.seed_today(case_id, "14:30");
     let next = sitting_day(desk.today, 3);
     let (_, problem) =
         desk.refused(first, asking("defence", "witness_not_served", next), "adjournment.child_present_rule").await;
@@ -470,19 +491,22 @@ async fn adjourn_a_grant_lands_on_a_sitting_day_when_the_judge_is_free() {
             json!({"decision": "grant", "reasons": REASONS, "new_starts_at": at(saturday, "10:00")}),
         )
         .await;
-    assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    // The new date is booked by the scheduler, whose rule refuses it.
+    assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule-refused");
+    assert_eq!(body["rule"], "working_day", "{body}");
     assert!(body["detail"].as_str().unwrap().contains("does not sit"), "{body}");
     let evening = at(sitting_day(desk.today, 4), "17:00");
     let (s, body) = desk
         .decide(&desk.court.judge, id, json!({"decision": "grant", "reasons": REASONS, "new_starts_at": evening}))
         .await;
-    assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule-refused");
+    assert_eq!(body["rule"], "court_hours", "{body}");
     // The judge's other hearing holds the proposed slot.
     let other = desk.case("CSA-14/2026", 5, false).await;
-    let busy = desk.hearing(other, sitting_day(desk.today, 4), "10:00", false).await;
+    desk.hearing(other, sitting_day(desk.today, 4), "10:00", false).await;
     let (s, body) = desk.decide(&desk.court.judge, id, json!({"decision": "grant", "reasons": REASONS})).await;
     assert_problem(s, &body, StatusCode::CONFLICT, "conflict");
-    assert!(body["detail"].as_str().unwrap().contains(&format!("hearing {busy}")), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("(judge_free)"), "{body}");
     assert_eq!(desk.hearing_status(hearing).await, "scheduled");
     // The judge fixes a free hour that day instead.
     let (s, d) = desk
@@ -678,4 +702,101 @@ async fn adjourn_figures_count_requests_refusals_grants_and_overrides_by_reason_
     let stranger = desk.app.court("Court B").await;
     let (s, body) = desk.app.get(&path, Some(&stranger.clerk)).await;
     assert_problem(s, &body, StatusCode::FORBIDDEN, "forbidden");
+}
+
+#[tokio::test]
+async fn adjourn_a_granted_new_date_gets_each_sides_own_never_meet_plan_in_the_trail() {
+    let desk = Desk::open().await;
+    let case_id = desk.case("CSA-20/2026", 10, true).await;
+    let hearing = desk.hearing(case_id, sitting_day(desk.today, 1), "10:00", true).await;
+    let new_day = sitting_day(desk.today, 5);
+    let id = desk.pending(hearing, asking("prosecution", "witness_not_served", new_day)).await;
+    let new = desk.grant(id).await;
+
+    // Each side has its own arrival plan for the new date, as the scheduler gives it.
+    let plan = |side: &'static str| {
+        let app = &desk.app;
+        let token = desk.court.clerk.clone();
+        async move {
+            let (s, p) = app.get(&format!("/api/hearings/{new}/arrival-plan?side={side}"), Some(&token)).await;
+            assert_eq!(s, StatusCode::OK, "{side}: {p}");
+            p
+        }
+    };
+    let (child, accused) = (plan("child").await, plan("accused").await);
+    assert_eq!(child["date"], json!(new_day));
+    assert_eq!(
+        (child["waiting_area"].as_str(), child["entrance"].as_str()),
+        (Some("Children's Room"), Some("East Gate"))
+    );
+    assert_ne!(accused["waiting_area"], child["waiting_area"]);
+    assert_ne!(accused["entrance"], child["entrance"]);
+    // 10:00 sitting, 30 minutes' stagger: the accused is in first and out last.
+    assert_eq!((accused["arrive_at"].as_str(), child["arrive_at"].as_str()), (Some("09:00"), Some("09:30")));
+    assert!(child["depart_at"].as_str() < accused["depart_at"].as_str(), "{child} {accused}");
+    // The adjourned hearing's plan is not the new one's.
+    let (s, _) =
+        desk.app.get(&format!("/api/hearings/{hearing}/arrival-plan?side=child"), Some(&desk.court.clerk)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "an adjourned hearing has no arrival plan");
+
+    // The trail has the new hearing made and then booked, plan and all, by the judge.
+    let (s, trail) =
+        desk.app.get(&format!("/api/audit?entity=hearing&entity_id={new}&per_page=100"), Some(&desk.court.judge)).await;
+    assert_eq!(s, StatusCode::OK, "{trail}");
+    let items = trail["items"].as_array().unwrap();
+    let actions: Vec<&str> = items.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"create") && actions.contains(&"book"), "{trail}");
+    let book = items.iter().find(|e| e["action"] == "book").unwrap();
+    assert_eq!(book["actor_role"], "judge");
+    let text = book.to_string();
+    assert!(text.contains("adjournment") && text.contains("East Gate") && text.contains("sides"), "{book}");
+    let (_, v) = desk.app.get("/api/audit/verify", Some(&desk.court.judge)).await;
+    assert_eq!(v["intact"], true, "{v}");
+}
+
+#[tokio::test]
+async fn adjourn_a_new_date_the_scheduler_refuses_refuses_the_grant_and_writes_nothing() {
+    let desk = Desk::open().await;
+    let case_id = desk.case("CSA-21/2026", 10, true).await;
+    let hearing = desk.hearing(case_id, sitting_day(desk.today, 1), "10:00", true).await;
+    let day = sitting_day(desk.today, 4);
+    let id = desk.pending(hearing, asking("prosecution", "witness_not_served", day)).await;
+    let before = desk.app.snapshot();
+
+    // The court sits until 16:00, but a child testifies only until 13:00 under pk.
+    let (s, body) = desk
+        .decide(
+            &desk.court.judge,
+            id,
+            json!({"decision": "grant", "reasons": REASONS, "new_starts_at": at(day, "14:00")}),
+        )
+        .await;
+    assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule-refused");
+    assert_eq!(body["rule"], "child_friendly_hours", "{body}");
+    assert_eq!(body["section"], "Anti-Rape (Trial Procedure) Rules 2022", "{body}");
+    assert!(body["detail"].as_str().unwrap().contains(&format!("cannot be moved to {day} 14:00")), "{body}");
+    assert_eq!(desk.app.snapshot(), before, "a refused grant writes nothing");
+    assert_eq!(desk.hearing_status(hearing).await, "scheduled");
+    let (_, a) = desk.app.get(&format!("/api/adjournments/{id}"), Some(&desk.court.judge)).await;
+    assert_eq!(a["status"], "pending", "{a}");
+
+    // Another case now holds the judge and the court room at the proposed
+    // hour: the grant is refused as a clash.
+    let other = desk.case("CSA-22/2026", 5, false).await;
+    desk.hearing(other, day, "10:00", false).await;
+    let before = desk.app.snapshot();
+    let (s, body) = desk.decide(&desk.court.judge, id, json!({"decision": "grant", "reasons": REASONS})).await;
+    assert_problem(s, &body, StatusCode::CONFLICT, "conflict");
+    assert_eq!(desk.app.snapshot(), before);
+
+    // A time that keeps every rule goes through.
+    let (s, d) = desk
+        .decide(
+            &desk.court.judge,
+            id,
+            json!({"decision": "grant", "reasons": REASONS, "new_starts_at": at(day, "11:30")}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["new_hearing"]["starts_at"], format!("{day}T06:30:00Z"));
 }

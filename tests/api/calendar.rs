@@ -16,18 +16,20 @@ async fn a_clerk_sees_the_weeks_hearings_of_her_court_and_not_another_courts() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{room}");
+    app.waiting_areas(&court).await;
     let case_id = app.child_case(&court, "CSA-1/2026", "Ayesha Noor").await;
-    // 10:00 and 14:00 in Karachi on Tuesday 1 December; one in the next week.
-    for (starts, ends) in [
-        ("2026-12-01T10:00:00+05:00", "2026-12-01T11:30:00+05:00"),
-        ("2026-12-01T14:00:00+05:00", "2026-12-01T15:00:00+05:00"),
-        ("2026-12-08T10:00:00+05:00", "2026-12-08T11:00:00+05:00"),
+    // The child's evidence at 10:00 and arguments at 14:00 in Karachi on
+    // Tuesday 1 December; a mention in the next week.
+    for (kind, starts, ends, child) in [
+        ("evidence", "2026-12-01T10:00:00+05:00", "2026-12-01T11:30:00+05:00", true),
+        ("arguments", "2026-12-01T14:00:00+05:00", "2026-12-01T15:00:00+05:00", false),
+        ("mention", "2026-12-08T10:00:00+05:00", "2026-12-08T11:00:00+05:00", false),
     ] {
         let (s, body) = app
             .post(
                 &format!("/api/cases/{case_id}/hearings"),
                 Some(&court.clerk),
-                json!({"kind": "evidence", "judge_id": court.judge_id, "room_id": room["id"], "starts_at": starts, "ends_at": ends, "child_testifies": true, "mode": "video_link"}),
+                json!({"kind": kind, "judge_id": court.judge_id, "room_id": room["id"], "starts_at": starts, "ends_at": ends, "child_testifies": child, "mode": "video_link"}),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{body}");

@@ -54,28 +54,33 @@ async fn case(
     id
 }
 
-/// A hearing at `hour`:00 Karachi time on `day`.
+/// A 45-minute hearing at `hour`:00 Karachi time on `day`, at which the
+/// child testifies by video link. Written to the store: the docket lists
+/// what is there, and these stories need hearings the scheduler would not
+/// book today (in the past, on whatever weekday tomorrow is, after the
+/// child-friendly hours).
 async fn hearing(
     app: &TestApp,
-    court: &Court,
+    _court: &Court,
     case_id: i64,
     judge_id: i64,
     room_id: i64,
     day: NaiveDate,
     hour: u32,
 ) -> i64 {
-    let (s, body) = app
-        .post(
-            &format!("/api/cases/{case_id}/hearings"),
-            Some(&court.clerk),
-            json!({
-                "kind": "evidence", "judge_id": judge_id, "room_id": room_id, "child_testifies": true, "mode": "video_link",
-                "starts_at": format!("{day}T{hour:02}:00:00+05:00"), "ends_at": format!("{day}T{hour:02}:45:00+05:00"),
-            }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    body["id"].as_i64().unwrap()
+    let starts = day.and_hms_opt(hour, 0, 0).unwrap() - Duration::hours(5);
+    app.seed_hearing(&amaan::db::hearings::NewHearing {
+        case_id,
+        kind: "evidence".into(),
+        judge_id: Some(judge_id),
+        room_id: Some(room_id),
+        starts_at: Some(starts),
+        ends_at: Some(starts + Duration::minutes(45)),
+        child_testifies: true,
+        mode: "video_link".into(),
+        status: "scheduled".into(),
+        created_at: Utc::now().naive_utc(),
+    })
 }
 
 /// Until adjournments have their own API (the next issue), an adjourned

@@ -185,11 +185,17 @@ impl TestApp {
     }
 
     pub async fn court(&self, name: &str) -> Court {
+        self.court_of(name, "pk").await
+    }
+
+    /// A court under another rule profile (`in`, `uk`), still in Karachi's
+    /// time zone and hours so that times read the same in every story.
+    pub async fn court_of(&self, name: &str, rule_profile: &str) -> Court {
         let (status, body) = self
             .post(
                 "/api/courts",
                 Some(&self.admin_token),
-                json!({"name": name, "rule_profile": "pk", "time_zone": "Asia/Karachi"}),
+                json!({"name": name, "rule_profile": rule_profile, "time_zone": "Asia/Karachi"}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -233,6 +239,39 @@ impl TestApp {
             assert_eq!(status, StatusCode::CREATED, "{body}");
         }
         case_id
+    }
+
+    /// The waiting areas a never-meet plan needs: a children's room at the
+    /// East Gate, a general hall at the Main Gate and a holding room at the
+    /// Lock-up Gate.
+    pub async fn waiting_areas(&self, court: &Court) {
+        for (name, child_friendly, entrance) in [
+            ("Children's Room", true, "East Gate"),
+            ("Main Hall", false, "Main Gate"),
+            ("Holding Room", false, "Lock-up Gate"),
+        ] {
+            let (status, body) = self
+                .post(
+                    &format!("/api/courts/{}/waiting-areas", court.id),
+                    Some(&court.admin),
+                    json!({"name": name, "child_friendly": child_friendly, "entrance": entrance}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+    }
+
+    /// A hearing written straight to the store (with its audit entry), for
+    /// a story that needs one the API would not book: one already under way
+    /// today, in the past, or outside the hours a child may be heard.
+    pub fn seed_hearing(&self, new: &db::hearings::NewHearing) -> i64 {
+        let mut conn = self.conn();
+        db::write_tx(&mut conn, |c| {
+            let h = db::hearings::create(c, new)?;
+            audit::append(c, &audit::Actor::system(), audit::Change::new("create", "hearing", h.id).after(&h))?;
+            Ok(h.id)
+        })
+        .expect("hearing seeded")
     }
 
     pub async fn send(

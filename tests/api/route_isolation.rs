@@ -34,6 +34,7 @@ async fn court_b(app: &TestApp) -> CourtB {
     let (_, room) = app
         .post(&format!("/api/courts/{}/rooms", court.id), Some(&court.admin), json!({"name": "B1", "video_link": true}))
         .await;
+    app.waiting_areas(&court).await;
     let day = sitting_day();
     let (s, h) = app
         .post(

@@ -35,7 +35,12 @@ struct Building {
 }
 
 async fn building(app: &TestApp, one_gate: bool) -> Building {
-    let court = app.court("Special Court Kasur").await;
+    building_of(app, one_gate, "pk").await
+}
+
+/// The same building for a court under another rule profile.
+async fn building_of(app: &TestApp, one_gate: bool, rule_profile: &str) -> Building {
+    let court = app.court_of(&format!("Special Court Kasur ({rule_profile})"), rule_profile).await;
     let mut rooms = Vec::new();
     for (name, video) in [("Court Room 1", true), ("Court Room 2", false)] {
         let (s, r) = app
@@ -231,7 +236,7 @@ async fn a_child_on_a_video_link_needs_a_video_link_room() {
     let (s, body) = book(&app, &b.court, h, at(day, "10:00", 60, b.court.judge_id, b.room_plain)).await;
     assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule-refused");
     assert_eq!(body["rule"], "video_link_room");
-    assert_eq!(body["section"], "POCSO Act 2012 s.36(2)");
+    assert_eq!(body["section"], "Qanun-e-Shahadat Order 1984 art.164");
     let (s, body) = book(&app, &b.court, h, at(day, "10:00", 60, b.court.judge_id, b.room_video)).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     // the child on the link never passes the court-room door
@@ -254,7 +259,7 @@ async fn a_child_testifies_only_in_child_friendly_hours_within_the_maximum_sitti
     let (s, body) = book(&app, &b.court, h, at(day, "09:30", 120, b.court.judge_id, b.room_plain)).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["booking"]["breaks"].as_array().map(Vec::len), Some(2), "{body}");
-    // the slot finder offers a child only child-friendly times
+    // the slot finder offers a child only child-friendly times (pk: 09:30 to 13:00)
     let c2 = case(&app, &b.court, "C-2", true, 3).await;
     let (_, slots) = app
         .get(
@@ -264,7 +269,7 @@ async fn a_child_testifies_only_in_child_friendly_hours_within_the_maximum_sitti
         .await;
     for slot in slots["slots"].as_array().into_iter().flatten() {
         let hm = slot["local_start"].as_str().unwrap_or_default().split(' ').nth(1).unwrap_or_default().to_string();
-        assert!(hm.as_str() >= "09:30" && hm.as_str() <= "11:30", "{slot}");
+        assert!(hm.as_str() >= "09:30" && hm.as_str() <= "11:00", "{slot}");
     }
     assert!(
         slots["ruled_out"].as_array().into_iter().flatten().any(|r| r["rule"] == "child_friendly_hours"),
@@ -286,7 +291,7 @@ async fn a_second_appearance_of_the_child_needs_a_recorded_reason() {
     let (s, body) = book(&app, &b.court, second, at(later, "10:00", 60, b.court.judge_id, b.room_plain)).await;
     assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule-refused");
     assert_eq!(body["rule"], "child_not_recalled");
-    assert_eq!(body["section"], "POCSO Act 2012 s.33(5)");
+    assert_eq!(body["section"], "Anti-Rape (Investigation and Trial) Act 2021");
     let mut with_reason = at(later, "10:00", 60, b.court.judge_id, b.room_plain);
     with_reason["reappearance_reason"] = json!("Defence cross-examination ordered on 20 Nov under s.33(5)");
     let (s, body) = book(&app, &b.court, second, with_reason).await;
@@ -338,14 +343,15 @@ async fn the_court_sits_only_on_working_days_in_its_hours_and_not_on_its_holiday
 async fn a_booking_after_the_statutory_clock_needs_a_reason_when_an_earlier_slot_is_free() {
     let app = spawn_app().await;
     let b = building(&app, false).await;
-    // cognizance 20 days ago: the child's evidence is due within 10 days
-    let c = case(&app, &b.court, "D-1", true, 20).await;
+    // cognizance 85 days ago: pk's three-month trial clock (the 2016 Act)
+    // runs out within a week
+    let c = case(&app, &b.court, "D-1", true, 85).await;
     let h = hearing(&app, &b.court, c, "evidence", true, false).await;
     let late_day = next(Weekday::Tue, 20);
     let (s, body) = book(&app, &b.court, h, at(late_day, "10:00", 60, b.court.judge_id, b.room_plain)).await;
     assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule-refused");
     assert_eq!(body["rule"], "statutory_clock");
-    assert_eq!(body["section"], "POCSO Act 2012 s.35");
+    assert_eq!(body["section"], "Criminal Law (Amendment) (Offences relating to Rape) Act 2016 (amending CrPC 1898)");
     let mut with_reason = at(late_day, "10:00", 60, b.court.judge_id, b.room_plain);
     with_reason["delay_reason"] = json!("The child is in hospital until next month");
     let (s, body) = book(&app, &b.court, h, with_reason).await;
@@ -540,4 +546,125 @@ async fn a_bulk_plan_is_deterministic_and_accepted_in_part_then_whole() {
     assert_eq!((v["bookings"].clone(), v["violations"].clone()), (json!(7), json!([])), "{v}");
     let (_, trail) = app.get("/api/audit?entity=schedule_plan", Some(&b.court.judge)).await;
     assert_eq!(trail["total"], 2);
+}
+
+#[tokio::test]
+async fn each_courts_refusals_cite_its_own_rule_profile() {
+    let app = spawn_app().await;
+    let day = next(Weekday::Tue, 3);
+    for (profile, hours, video, child_from) in [
+        ("pk", "Anti-Rape (Trial Procedure) Rules 2022", "Qanun-e-Shahadat Order 1984 art.164", "09:30"),
+        ("in", "POCSO Act 2012 s.33(4)", "POCSO Act 2012 s.36(2)", "10:00"),
+        ("uk", "CrimPR 3.9(7)", "YJCEA 1999 s.24", "10:00"),
+    ] {
+        let b = building_of(&app, false, profile).await;
+        let c = case(&app, &b.court, &format!("{profile}-1"), true, 3).await;
+        let h = hearing(&app, &b.court, c, "evidence", true, true).await;
+        let (s, body) = book(&app, &b.court, h, at(day, "14:00", 60, b.court.judge_id, b.room_video)).await;
+        assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule-refused");
+        assert_eq!((body["rule"].as_str(), body["section"].as_str()), (Some("child_friendly_hours"), Some(hours)));
+        let (s, body) = book(&app, &b.court, h, at(day, "10:00", 60, b.court.judge_id, b.room_plain)).await;
+        assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule-refused");
+        assert_eq!((body["rule"].as_str(), body["section"].as_str()), (Some("video_link_room"), Some(video)));
+        if profile == "pk" {
+            assert!(!body.to_string().contains("POCSO"), "a pk court cites no POCSO section: {body}");
+        }
+        // the slot finder explains the early hours by the same section
+        let (_, slots) = app
+            .get(
+                &format!(
+                    "/api/hearings/slots?case_id={c}&kind=evidence&child_testifies=true&mode=video_link&from={day}"
+                ),
+                Some(&b.court.clerk),
+            )
+            .await;
+        let first = slots["slots"][0]["local_start"].as_str().unwrap_or_default().to_string();
+        assert_eq!(first, format!("{day} {child_from}"), "{profile}: {slots}");
+        let early = slots["ruled_out"].as_array().into_iter().flatten().find(|r| r["rule"] == "child_friendly_hours");
+        assert_eq!(early.map(|r| r["section"].clone()), Some(json!(hours)), "{profile}: {slots}");
+        // a direct hearing with times meets the same rules as a booking
+        let direct = json!({"kind": "evidence", "judge_id": b.judge2, "room_id": b.room_plain, "child_testifies": true,
+            "mode": "video_link", "starts_at": karachi(day, "11:00"), "ends_at": karachi(day, "12:00")});
+        let c2 = case(&app, &b.court, &format!("{profile}-2"), true, 3).await;
+        let (s, body) = app.post(&format!("/api/cases/{c2}/hearings"), Some(&b.court.clerk), direct).await;
+        assert_eq!((s, body["section"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(video)), "{body}");
+    }
+    // uk questions a child for at most ninety minutes; pk for two hours
+    let uk = building_of(&app, false, "uk").await;
+    let pk = building_of(&app, false, "pk").await;
+    for (b, want) in [(&uk, StatusCode::UNPROCESSABLE_ENTITY), (&pk, StatusCode::OK)] {
+        let h = hearing(&app, &b.court, case(&app, &b.court, "LONG-1", true, 3).await, "evidence", true, false).await;
+        let (s, body) = book(&app, &b.court, h, at(day, "10:00", 120, b.court.judge_id, b.room_plain)).await;
+        assert_eq!(s, want, "{body}");
+        if s != StatusCode::OK {
+            assert_eq!(
+                (body["rule"].as_str(), body["section"].as_str()),
+                (Some("max_child_sitting"), Some("CrimPR 3.9(7)(b)"))
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_hearing_made_with_its_times_meets_every_rule_a_booking_does_and_gets_its_never_meet_plan() {
+    // One gate: the same story as the booking path's shared gate, told
+    // through POST /api/cases/{id}/hearings.
+    let app = spawn_app().await;
+    let b = building(&app, true).await;
+    let day = next(Weekday::Wed, 3);
+    let direct = |judge: i64, room: i64, from: &str, to: &str, child: bool| {
+        json!({"kind": "mention", "judge_id": judge, "room_id": room, "child_testifies": child,
+               "starts_at": karachi(day, from), "ends_at": karachi(day, to)})
+    };
+    let adult_case = case(&app, &b.court, "DG-1", false, 3).await;
+    let (s, adult) = app
+        .post(
+            &format!("/api/cases/{adult_case}/hearings"),
+            Some(&b.court.clerk),
+            direct(b.court.judge_id, b.room_plain, "09:00", "10:00", false),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{adult}");
+    assert_eq!(adult["status"], "scheduled");
+    assert!(adult["booking"]["sides"].as_array().is_some_and(|s| !s.is_empty()), "{adult}");
+
+    // the child would arrive at 10:00 by the gate the accused leaves through until 10:25
+    let child_case = case(&app, &b.court, "DG-2", true, 3).await;
+    let path = format!("/api/cases/{child_case}/hearings");
+    let before = app.snapshot();
+    let (s, body) =
+        app.post(&path, Some(&b.court.clerk), direct(b.judge2, b.room_video, "10:30", "11:30", false)).await;
+    assert_problem(s, &body, StatusCode::CONFLICT, "conflict");
+    assert!(body["detail"].as_str().unwrap_or_default().contains("(never_meet)"), "{body}");
+    assert_eq!(app.snapshot(), before, "a refused hearing writes nothing");
+    // nor at a time that has passed, nor at a weekend, nor for a child at 14:00
+    let mut past = direct(b.judge2, b.room_video, "10:00", "11:00", false);
+    past["starts_at"] = json!("2026-01-06T10:00:00+05:00");
+    past["ends_at"] = json!("2026-01-06T11:00:00+05:00");
+    let (s, body) = app.post(&path, Some(&b.court.clerk), past).await;
+    assert_eq!((s, body["rule"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("not_in_the_past")), "{body}");
+    let saturday = next(Weekday::Sat, 3);
+    let weekend = json!({"kind": "mention", "judge_id": b.judge2, "room_id": b.room_video,
+        "starts_at": karachi(saturday, "10:00"), "ends_at": karachi(saturday, "11:00")});
+    let (s, body) = app.post(&path, Some(&b.court.clerk), weekend).await;
+    assert_eq!((s, body["rule"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("working_day")), "{body}");
+    let (s, body) = app.post(&path, Some(&b.court.clerk), direct(b.judge2, b.room_video, "14:00", "15:00", true)).await;
+    assert_eq!((s, body["rule"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("child_friendly_hours")), "{body}");
+    assert_eq!(app.snapshot(), before);
+
+    // a time that keeps every rule is booked with each side's own plan
+    let (s, made) =
+        app.post(&path, Some(&b.court.clerk), direct(b.judge2, b.room_video, "11:30", "12:30", false)).await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let id = made["id"].as_i64().unwrap_or_default();
+    let (s, child) = app.get(&format!("/api/hearings/{id}/arrival-plan?side=child"), Some(&b.court.clerk)).await;
+    assert_eq!(s, StatusCode::OK, "{child}");
+    assert_eq!((child["waiting_area"].as_str(), child["arrive_at"].as_str()), (Some("Children's Room"), Some("11:00")));
+    let (s, trail) = app.get(&format!("/api/audit?entity=hearing&entity_id={id}"), Some(&b.court.judge)).await;
+    assert_eq!(s, StatusCode::OK, "{trail}");
+    let actions: Vec<&str> =
+        trail["items"].as_array().into_iter().flatten().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"create") && actions.contains(&"book"), "{trail}");
+    let v = violations(&app, &b.court, day, day).await;
+    assert_eq!((v["bookings"].clone(), v["violations"].clone()), (json!(2), json!([])), "{v}");
 }

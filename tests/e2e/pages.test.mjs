@@ -230,7 +230,9 @@ test("a clerk registers a case, adds the child and the accused, books a hearing,
   await page.selectOption("#adjourn-form select[name=reason_code]", "counsel_engaged_elsewhere");
   await page.fill("#adjourn-form textarea[name=details]", "Defence counsel is before the High Court that day.");
   await page.fill("#adjourn-form input[name=proposed_date]", addDays(date, 7));
-  await page.fill("#adjourn-form input[name=proposed_time]", "14:00");
+  // A time the child may testify at (pk: 09:30 to 13:00): the judge's grant
+  // below books it through the scheduler, which refuses any other.
+  await page.fill("#adjourn-form input[name=proposed_time]", "11:00");
   await page.click("#adjourn-form button[type=submit]");
   const refusedCard = page.locator("#adjournment-result [data-status=refused_by_rule]");
   await refusedCard.waitFor();

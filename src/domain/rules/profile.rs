@@ -84,6 +84,17 @@ pub enum Length {
     Months(u32),
 }
 
+impl Length {
+    /// The day this long after `start`. Months are calendar months: 31
+    /// January plus one month is the last day of February.
+    pub fn after(&self, start: NaiveDate) -> Option<NaiveDate> {
+        match *self {
+            Length::Days(d) => start.checked_add_days(chrono::Days::new(u64::from(d))),
+            Length::Months(m) => start.checked_add_months(Months::new(m)),
+        }
+    }
+}
+
 /// A statutory deadline: from a start event, a length, and what a breach
 /// sets off.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -120,13 +131,9 @@ impl ClockRule {
         }
     }
 
-    /// The last day the clock allows. Months are calendar months: 31
-    /// January plus one month is the last day of February.
+    /// The last day the clock allows.
     pub fn deadline(&self, start: NaiveDate) -> Option<NaiveDate> {
-        match self.length()? {
-            Length::Days(d) => start.checked_add_days(chrono::Days::new(u64::from(d))),
-            Length::Months(m) => start.checked_add_months(Months::new(m)),
-        }
+        self.length()?.after(start)
     }
 }
 
@@ -174,6 +181,14 @@ pub struct SittingRules {
     pub break_every_minutes: Rule<u32>,
     /// Minutes between the two sides' arrival times.
     pub arrival_stagger_minutes: Rule<u32>,
+    /// How long each break in a child's sitting lasts.
+    pub break_minutes: Rule<u32>,
+    /// A child testifying by video link is listed only in a court room that
+    /// has one.
+    pub video_link_room: Rule<bool>,
+    /// A child who has testified in the case is called again only with a
+    /// recorded reason.
+    pub child_not_recalled: Rule<bool>,
 }
 
 /// A protection the law gives a child witness, for pages and checklists.
@@ -246,6 +261,9 @@ impl RuleProfile {
             ("sitting.max_sitting_minutes".into(), &s.max_sitting_minutes.section),
             ("sitting.break_every_minutes".into(), &s.break_every_minutes.section),
             ("sitting.arrival_stagger_minutes".into(), &s.arrival_stagger_minutes.section),
+            ("sitting.break_minutes".into(), &s.break_minutes.section),
+            ("sitting.video_link_room".into(), &s.video_link_room.section),
+            ("sitting.child_not_recalled".into(), &s.child_not_recalled.section),
         ];
         out.extend(self.clocks.iter().map(|c| (format!("clock.{}", c.id), c.section.as_str())));
         out.extend(a.reasons.iter().map(|r| (format!("reason.{}", r.code), r.section.as_str())));
@@ -296,7 +314,7 @@ impl RuleProfile {
         if s.child_hours_from.value >= s.child_hours_until.value {
             return Err("sitting.child_hours_from must be before child_hours_until".into());
         }
-        if s.max_sitting_minutes.value == 0 || s.break_every_minutes.value == 0 {
+        if s.max_sitting_minutes.value == 0 || s.break_every_minutes.value == 0 || s.break_minutes.value == 0 {
             return Err("sitting minutes must be positive".into());
         }
         if self.child.under_age.value <= 0 {
@@ -327,6 +345,9 @@ impl RuleProfile {
             of("sitting.max_sitting_minutes", &s.max_sitting_minutes),
             of("sitting.break_every_minutes", &s.break_every_minutes),
             of("sitting.arrival_stagger_minutes", &s.arrival_stagger_minutes),
+            of("sitting.break_minutes", &s.break_minutes),
+            of("sitting.video_link_room", &s.video_link_room),
+            of("sitting.child_not_recalled", &s.child_not_recalled),
         ];
         out.extend(self.clocks.iter().map(|c| (format!("clock.{}", c.id), c.basis, c.verified, c.checked.is_some())));
         out.extend(a.reasons.iter().map(|r| (format!("reason.{}", r.code), r.basis, r.verified, r.checked.is_some())));
@@ -380,6 +401,9 @@ child_hours_until = { value = "13:00", section = "s.7", basis = "policy", verifi
 max_sitting_minutes = { value = 120, section = "s.7", basis = "policy", verified = false }
 break_every_minutes = { value = 30, section = "s.7", basis = "policy", verified = false }
 arrival_stagger_minutes = { value = 30, section = "s.7", basis = "policy", verified = false }
+break_minutes = { value = 15, section = "s.7", basis = "policy", verified = false }
+video_link_room = { value = true, section = "s.8", basis = "policy", verified = false }
+child_not_recalled = { value = true, section = "s.9", basis = "policy", verified = false }
 "#;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

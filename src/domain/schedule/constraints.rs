@@ -26,7 +26,7 @@ pub enum Constraint {
     SecondAppearanceWithoutReason,
     NoWaitingArea { side: Side },
     SidesWouldMeet { side: Side, place: &'static str },
-    AfterStatutoryClock { deadline: NaiveDate },
+    AfterStatutoryClock { deadline: NaiveDate, section: &'static str },
     BeforeEarliest,
 }
 
@@ -64,23 +64,26 @@ impl Constraint {
         }
     }
 
-    pub fn section(&self) -> &'static str {
+    /// The provision the court's rule profile cites for this rule (or the
+    /// court's own calendar and listing).
+    pub fn section(&self, rules: &ScheduleRules) -> &'static str {
+        let s = &rules.sections;
         match self {
             Constraint::NotWorkingDay { .. }
             | Constraint::Holiday { .. }
             | Constraint::OutsideCourtHours
             | Constraint::BeforeEarliest => CALENDAR,
-            Constraint::OutsideChildHours => "POCSO Act 2012 s.33(4)",
-            Constraint::SittingTooLong { .. } | Constraint::TooShort { .. } => "POCSO Act 2012 s.33(3)",
+            Constraint::OutsideChildHours => s.child_hours,
+            Constraint::SittingTooLong { .. } | Constraint::TooShort { .. } => s.sitting,
             Constraint::NoJudge
             | Constraint::JudgeBusy { .. }
             | Constraint::NoRoom
             | Constraint::RoomBusy { .. }
             | Constraint::CounselBusy { .. } => LISTING,
-            Constraint::NoVideoLinkRoom => "POCSO Act 2012 s.36(2)",
-            Constraint::SecondAppearanceWithoutReason => "POCSO Act 2012 s.33(5)",
-            Constraint::NoWaitingArea { .. } | Constraint::SidesWouldMeet { .. } => "POCSO Act 2012 s.36(1)",
-            Constraint::AfterStatutoryClock { .. } => "POCSO Act 2012 s.35",
+            Constraint::NoVideoLinkRoom => s.video_link,
+            Constraint::SecondAppearanceWithoutReason => s.recall,
+            Constraint::NoWaitingArea { .. } | Constraint::SidesWouldMeet { .. } => s.separation,
+            Constraint::AfterStatutoryClock { section, .. } => section,
         }
     }
 
@@ -115,15 +118,15 @@ impl Constraint {
             Constraint::SidesWouldMeet { side, place } => {
                 format!("the {side} side would share {place} with the other side at overlapping times")
             }
-            Constraint::AfterStatutoryClock { deadline } => {
+            Constraint::AfterStatutoryClock { deadline, .. } => {
                 format!("the statutory clock runs out on {}", deadline.format("%-d %B %Y"))
             }
             Constraint::BeforeEarliest => "that time has passed".into(),
         }
     }
 
-    pub fn refusal(&self) -> Refusal {
-        Refusal { rule: self.rule(), section: self.section(), detail: self.detail() }
+    pub fn refusal(&self, rules: &ScheduleRules) -> Refusal {
+        Refusal { rule: self.rule(), section: self.section(rules), detail: self.detail() }
     }
 
     /// A clash with another booking (someone else holds the resource), as
@@ -195,12 +198,10 @@ pub fn check_hours(
     Ok(())
 }
 
-/// The statutory clock of a hearing held on `day`.
-pub fn check_deadline(deadline: Option<NaiveDate>, day: NaiveDate) -> Result<(), Constraint> {
-    match deadline {
-        Some(d) if day > d => Err(Constraint::AfterStatutoryClock { deadline: d }),
-        _ => Ok(()),
-    }
+/// A hearing held on `day` is after its statutory clock: allowed, but
+/// flagged, and booked only with a reason when an earlier slot was free.
+pub fn after_deadline(deadline: Option<NaiveDate>, day: NaiveDate) -> bool {
+    deadline.is_some_and(|d| day > d)
 }
 
 /// The breaks in a child's sitting: no stretch of questioning longer than
@@ -278,12 +279,9 @@ mod tests {
 
     #[test]
     fn a_hearing_after_the_statutory_clock_is_flagged() {
-        assert_eq!(check_deadline(Some(day(2026, 12, 10)), day(2026, 12, 10)), Ok(()));
-        assert!(matches!(
-            check_deadline(Some(day(2026, 12, 10)), day(2026, 12, 11)),
-            Err(Constraint::AfterStatutoryClock { .. })
-        ));
-        assert_eq!(check_deadline(None, day(2030, 1, 1)), Ok(()));
+        assert!(!after_deadline(Some(day(2026, 12, 10)), day(2026, 12, 10)));
+        assert!(after_deadline(Some(day(2026, 12, 10)), day(2026, 12, 11)));
+        assert!(!after_deadline(None, day(2030, 1, 1)));
     }
 
     #[test]
@@ -300,15 +298,35 @@ mod tests {
 
     #[test]
     fn every_constraint_names_a_rule_and_a_section() {
+        let rules = ScheduleRules::default();
         let all = [
             Constraint::OutsideChildHours,
             Constraint::SecondAppearanceWithoutReason,
             Constraint::SidesWouldMeet { side: Side::Child, place: "an entrance" },
-            Constraint::AfterStatutoryClock { deadline: day(2026, 1, 1) },
+            Constraint::AfterStatutoryClock { deadline: day(2026, 1, 1), section: "s.35" },
         ];
         for c in all {
-            assert!(!c.rule().is_empty() && !c.section().is_empty() && !c.detail().is_empty());
+            assert!(!c.rule().is_empty() && !c.section(&rules).is_empty() && !c.detail().is_empty());
         }
-        assert_eq!(Constraint::SecondAppearanceWithoutReason.section(), "POCSO Act 2012 s.33(5)");
+        assert_eq!(Constraint::SecondAppearanceWithoutReason.section(&rules), "POCSO Act 2012 s.33(5)");
+    }
+
+    #[test]
+    fn each_profile_cites_its_own_sections_for_the_same_refusal() {
+        use crate::domain::rules::profile;
+        let cite = |id: &str, c: &Constraint| {
+            let p = profile(id).unwrap_or_else(|e| panic!("{e}"));
+            c.section(&ScheduleRules::from_profile(p))
+        };
+        let hours = Constraint::OutsideChildHours;
+        assert_eq!(cite("pk", &hours), "Anti-Rape (Trial Procedure) Rules 2022");
+        assert_eq!(cite("in", &hours), "POCSO Act 2012 s.33(4)");
+        assert_eq!(cite("uk", &hours), "CrimPR 3.9(7)");
+        let meet = Constraint::SidesWouldMeet { side: Side::Child, place: "an entrance" };
+        assert_eq!(cite("pk", &meet), "Anti-Rape (Investigation and Trial) Act 2021");
+        assert_eq!(cite("in", &meet), "POCSO Act 2012 s.36(1)");
+        assert_eq!(cite("uk", &meet), "YJCEA 1999 s.23");
+        // the court's own calendar is the same everywhere
+        assert_eq!(cite("pk", &Constraint::OutsideCourtHours), cite("uk", &Constraint::OutsideCourtHours));
     }
 }

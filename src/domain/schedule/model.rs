@@ -95,9 +95,11 @@ pub struct HearingRequest {
     pub child_victim: bool,
     /// The statutory clock: the last local day the hearing should be held.
     pub deadline: Option<NaiveDate>,
+    /// The provision that sets `deadline`.
+    pub deadline_section: Option<&'static str>,
     /// The same child already testified (or is booked to) in this case.
     pub child_testified_before: bool,
-    /// POCSO s.33(5): why the child must come again, recorded by the court.
+    /// Why the child must come again, recorded by the court.
     pub reappearance_reason: Option<String>,
 }
 
@@ -131,7 +133,7 @@ pub struct Booking {
     pub reappearance_reason: Option<String>,
     pub deadline: Option<NaiveDate>,
     pub sides: Vec<SidePlan>,
-    /// Breaks in the child's sitting (POCSO s.33(3)).
+    /// Breaks in the child's sitting.
     pub breaks: Vec<(NaiveDateTime, NaiveDateTime)>,
 }
 

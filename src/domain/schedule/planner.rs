@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::constraints::{check_deadline, Constraint};
+use super::constraints::{after_deadline, Constraint};
 use super::grid::Occupancy;
 use super::model::{Booking, HearingRequest};
 use super::slots::{self, Context, Window};
@@ -114,7 +114,7 @@ fn place(req: &HearingRequest, p: slots::Placement, ctx: &Context, occ: &mut Occ
     match slots::to_booking(req, &p, ctx) {
         Some(booking) => {
             slots::hold_booking(occ, ctx.calendar, ctx.rules, &booking);
-            let late = check_deadline(req.deadline, p.day).is_err();
+            let late = after_deadline(req.deadline, p.day);
             out.placed.push(Placed { booking, late });
         }
         None => out.unplaced.push(Unplaced { hearing_id: req.hearing_id, why: Constraint::OutsideCourtHours }),

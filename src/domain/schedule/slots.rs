@@ -295,9 +295,9 @@ pub fn find(
     }
     walk(req, ctx, occ, window, |day, minute, outcome| {
         match outcome {
-            Ok(p) => out
-                .slots
-                .push(Slot { after_deadline: constraints::check_deadline(req.deadline, p.day).is_err(), placement: p }),
+            Ok(p) => {
+                out.slots.push(Slot { after_deadline: constraints::after_deadline(req.deadline, p.day), placement: p })
+            }
             Err(constraint) => {
                 if out.slots.is_empty() && out.ruled_out.len() < max_ruled_out {
                     out.ruled_out.push(RuledOut { day, minute, constraint });

@@ -72,6 +72,7 @@ pub fn request(hearing_id: i64, case_id: i64) -> HearingRequest {
         counsel: vec![],
         child_victim: true,
         deadline: None,
+        deadline_section: None,
         child_testified_before: false,
         reappearance_reason: None,
     }

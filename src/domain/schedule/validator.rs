@@ -24,9 +24,6 @@ fn violation(rule: &'static str, section: &'static str, hearings: Vec<i64>, deta
     Violation { rule, section, hearings, detail }
 }
 
-const S33_3: &str = "POCSO Act 2012 s.33(3)";
-const S36_1: &str = "POCSO Act 2012 s.36(1)";
-
 /// Checks each booking on its own, then every pair that shares a judge, a
 /// room, counsel, a child, or a place in the building.
 pub fn validate(
@@ -40,7 +37,7 @@ pub fn validate(
         check_one(b, cal, building, rules, &mut out);
     }
     check_exclusive(bookings, &mut out);
-    check_recalls(bookings, &mut out);
+    check_recalls(bookings, rules, &mut out);
     check_never_meet(bookings, cal, rules, &mut out);
     out
 }
@@ -79,7 +76,7 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
         if s.time() < rules.child_hours_from || e.time() > rules.child_hours_to {
             out.push(violation(
                 "child_friendly_hours",
-                "POCSO Act 2012 s.33(4)",
+                rules.sections.child_hours,
                 id.clone(),
                 "a child testifies outside child-friendly hours".into(),
             ));
@@ -88,7 +85,7 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
         if length > i64::from(rules.max_child_sitting_minutes) {
             out.push(violation(
                 "max_child_sitting",
-                S33_3,
+                rules.sections.sitting,
                 id.clone(),
                 format!("a child's sitting of {length} minutes"),
             ));
@@ -98,7 +95,12 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
         let mut stretches = Vec::new();
         for (from, to) in &b.breaks {
             if (*to - *from).num_minutes() < i64::from(rules.break_minutes) && *to < b.ends_at {
-                out.push(violation("child_breaks", S33_3, id.clone(), "a break shorter than the rule's".into()));
+                out.push(violation(
+                    "child_breaks",
+                    rules.sections.breaks,
+                    id.clone(),
+                    "a break shorter than the rule's".into(),
+                ));
             }
             stretches.push(*from - cursor);
             cursor = *to;
@@ -107,7 +109,7 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
         if stretches.iter().any(|d| *d > Duration::minutes(rules.break_every_minutes.into()) || *d < Duration::zero()) {
             out.push(violation(
                 "child_breaks",
-                S33_3,
+                rules.sections.breaks,
                 id.clone(),
                 "the child would be questioned too long without a break".into(),
             ));
@@ -115,7 +117,7 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
         if b.video_link && !room.is_some_and(|r| r.video_link) {
             out.push(violation(
                 "video_link_room",
-                "POCSO Act 2012 s.36(2)",
+                rules.sections.video_link,
                 id.clone(),
                 "the child testifies by video link from a room without one".into(),
             ));
@@ -125,7 +127,7 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
         let Some(area) = building.area(p.waiting_area_id) else {
             out.push(violation(
                 "waiting_area",
-                S36_1,
+                rules.sections.separation,
                 id.clone(),
                 format!("waiting area {} is not in the building", p.waiting_area_id),
             ));
@@ -134,7 +136,7 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
         if area.entrance != p.entrance {
             out.push(violation(
                 "waiting_area",
-                S36_1,
+                rules.sections.separation,
                 id.clone(),
                 "a side is sent to a gate its waiting area does not use".into(),
             ));
@@ -142,13 +144,13 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
         match p.side {
             Side::Child if !area.child_friendly => out.push(violation(
                 "waiting_area",
-                S36_1,
+                rules.sections.separation,
                 id.clone(),
                 "the child side waits in an area that is not child-friendly".into(),
             )),
             Side::Accused if area.child_friendly => out.push(violation(
                 "waiting_area",
-                S36_1,
+                rules.sections.separation,
                 id.clone(),
                 "the accused side waits in a child-friendly area".into(),
             )),
@@ -157,7 +159,7 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
         if p.arrives_at > b.starts_at || p.departs_at <= b.starts_at || p.departs_at < p.arrives_at {
             out.push(violation(
                 "never_meet",
-                S36_1,
+                rules.sections.separation,
                 id.clone(),
                 format!("the {} side's arrival and departure do not frame the sitting", p.side),
             ));
@@ -168,13 +170,18 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
         if (c.arrives_at - a.arrives_at).abs() < gap || (c.departs_at - a.departs_at).abs() < gap {
             out.push(violation(
                 "stagger",
-                S36_1,
+                rules.sections.separation,
                 id.clone(),
                 "the two sides arrive or leave less than the gap apart".into(),
             ));
         }
         if c.departs_at > a.departs_at {
-            out.push(violation("stagger", S36_1, id.clone(), "the accused is let go before the child has left".into()));
+            out.push(violation(
+                "stagger",
+                rules.sections.separation,
+                id.clone(),
+                "the accused is let go before the child has left".into(),
+            ));
         }
         if let (Some(ci), Some(co), Some(ai), Some(ao)) =
             (c.enters_court_at, c.leaves_court_at, a.enters_court_at, a.leaves_court_at)
@@ -182,7 +189,7 @@ fn check_one(b: &Booking, cal: &CourtCalendar, building: &Building, rules: &Sche
             if ci <= ai || co >= ao {
                 out.push(violation(
                     "stagger",
-                    S36_1,
+                    rules.sections.separation,
                     id,
                     "the child must enter after the accused is seated and leave before he rises".into(),
                 ));
@@ -219,8 +226,8 @@ fn check_exclusive(bookings: &[Booking], out: &mut Vec<Violation>) {
     }
 }
 
-/// POCSO s.33(5): a child is called again only with a recorded reason.
-fn check_recalls(bookings: &[Booking], out: &mut Vec<Violation>) {
+/// A child is called again only with a recorded reason.
+fn check_recalls(bookings: &[Booking], rules: &ScheduleRules, out: &mut Vec<Violation>) {
     let mut by_case: BTreeMap<i64, Vec<&Booking>> = BTreeMap::new();
     for b in bookings.iter().filter(|b| b.child_testifies) {
         by_case.entry(b.case_id).or_default().push(b);
@@ -233,7 +240,7 @@ fn check_recalls(bookings: &[Booking], out: &mut Vec<Violation>) {
             if again && !reason {
                 out.push(violation(
                     "child_not_recalled",
-                    "POCSO Act 2012 s.33(5)",
+                    rules.sections.recall,
                     vec![b.hearing_id],
                     "the child is called again without a recorded reason".into(),
                 ));
@@ -282,7 +289,7 @@ fn check_never_meet(bookings: &[Booking], cal: &CourtCalendar, rules: &ScheduleR
                 if c.from < a.to && a.from < c.to {
                     out.push(violation(
                         "never_meet",
-                        S36_1,
+                        rules.sections.separation,
                         vec![c.hearing, a.hearing],
                         format!(
                             "the child side of hearing {} and the accused side of hearing {} share {place} on {day}",
