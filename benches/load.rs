@@ -198,7 +198,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 } else {
                     // A small grid of slots, so that clients collide on purpose.
                     let (room, judge) = rooms[((n >> 20) as usize) % rooms.len()];
-                    let day = 1 + (n >> 40) % 20;
+                    // Weekdays only: the scheduler refuses a weekend sitting.
+                    const WEEKDAYS: [u64; 20] = [4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 18, 19, 20, 21, 22, 25, 26, 27, 28, 29];
+                    let day = WEEKDAYS[((n >> 40) % 20) as usize];
                     let hour = 9 + (n >> 45) % 6;
                     let starts = format!("2027-01-{day:02}T{hour:02}:00:00+05:00");
                     let ends = format!("2027-01-{day:02}T{hour:02}:45:00+05:00");
