@@ -10,6 +10,7 @@ pub mod courts;
 pub mod docket;
 pub mod hearings;
 pub mod input;
+pub mod recordings;
 pub mod schedule;
 pub mod session_console;
 pub mod users;
@@ -34,6 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(calendar::routes)
             .configure(adjournments::routes)
             .configure(video::routes)
+            // before the console: an invite's `/video-sessions/{id}/recordings?token=`
+            .configure(recordings::routes)
             .configure(session_console::routes)
             .default_service(web::route().to(not_found)),
     );

@@ -1,5 +1,5 @@
-//! Video-link testimony: sessions, invites, states, the judge's order, the
-//! recordings, and the signalling WebSocket. Who receives whose media is
+//! Video-link testimony: sessions, invites, states, the judge's order and
+//! the signalling WebSocket (the recordings are in `api::recordings`). Who receives whose media is
 //! decided by `domain::visibility` inside the forwarding server; these
 //! handlers only change what it is asked.
 
@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::cases::visible_case;
 use super::input;
-use crate::auth::extract::{CaseStaff, Judges, SessionRunners, SupportOfficers};
+use crate::auth::extract::{CaseStaff, SessionRunners, SupportOfficers};
 use crate::auth::{token, AuthUser, Authorized};
 use crate::db::video::{NewParticipant, NewQuestion, NewVideoSession, Participant, SessionSettings, VideoSession};
 use crate::db::{self, audit, audit::Change};
@@ -29,13 +29,11 @@ const MAX_INVITE_MINUTES: i64 = 24 * 60;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/hearings/{id}/video-session", web::post().to(create_session))
-        .route("/hearings/{id}/recordings", web::get().to(list_recordings))
         .route("/video-sessions/{id}", web::get().to(get_session))
         .route("/video-sessions/{id}/invites", web::post().to(invite))
         .route("/video-sessions/{id}/invites/{participant}", web::delete().to(revoke))
         .route("/video-sessions/{id}/state", web::post().to(change_state))
-        .route("/video-sessions/{id}/settings", web::patch().to(change_settings))
-        .route("/recordings/{id}/file", web::get().to(recording_file));
+        .route("/video-sessions/{id}/settings", web::patch().to(change_settings));
 }
 
 /// The WebSocket lives outside `/api`: `GET /ws/video-sessions/{id}?token=`.
@@ -93,6 +91,7 @@ struct SessionView {
     questions_through_judge: bool,
     accused_may_see_child: bool,
     questioner: Option<String>,
+    counsel_may_view_recordings: bool,
     node_id: String,
     timers: session_rules::Timers,
     participants: Vec<ParticipantView>,
@@ -126,6 +125,7 @@ fn session_view(conn: &mut db::DbConn, s: &VideoSession, connected: usize) -> Re
         questions_through_judge: s.questions_through_judge,
         accused_may_see_child: s.accused_may_see_child,
         questioner: s.questioner.clone(),
+        counsel_may_view_recordings: s.counsel_may_view_recordings,
         node_id: s.node_id.clone(),
         timers,
         participants,
@@ -205,6 +205,7 @@ async fn create_session(
                     created_by: Some(user.id),
                     created_at: now,
                     updated_at: now,
+                    counsel_may_view_recordings: false,
                 },
             )?;
             audit::append(
@@ -393,6 +394,7 @@ struct SettingsInput {
     accused_may_see_child: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
     questioner: Option<Option<Questioner>>,
+    counsel_may_view_recordings: Option<bool>,
 }
 
 async fn change_settings(
@@ -405,7 +407,10 @@ async fn change_settings(
     let session_id = id.into_inner();
     let b = body.into_inner();
     // The special-measures order is the judge's alone (POCSO s.33(2), s.36).
-    let orders = b.questions_through_judge.is_some() || b.accused_may_see_child.is_some() || b.questioner.is_some();
+    let orders = b.questions_through_judge.is_some()
+        || b.accused_may_see_child.is_some()
+        || b.questioner.is_some()
+        || b.counsel_may_view_recordings.is_some();
     if orders && runner.role != StaffRole::Judge {
         return Err(AppError::forbidden("only the judge may change the special-measures order"));
     }
@@ -421,6 +426,7 @@ async fn change_settings(
         questions_through_judge: b.questions_through_judge,
         accused_may_see_child: b.accused_may_see_child,
         questioner: b.questioner.map(|q| q.map(|q| q.as_str().to_string())),
+        counsel_may_view_recordings: b.counsel_may_view_recordings,
         updated_at: Utc::now().naive_utc(),
     };
     let user = runner.user.clone();
@@ -451,66 +457,6 @@ async fn change_settings(
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn list_recordings(
-    state: web::Data<AppState>,
-    judge: Authorized<Judges>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let hearing_id = id.into_inner();
-    let viewer = judge.user.clone();
-    let items = db::run(&state.pool, move |c| {
-        let hearing = db::hearings::find(c, hearing_id)?;
-        visible_case(c, &viewer, hearing.case_id).map_err(|_| AppError::not_found(format!("hearing {hearing_id}")))?;
-        let rows = db::video::recordings_of_hearing(c, hearing_id)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                serde_json::json!({
-                    "id": r.id, "session_id": r.session_id, "hearing_id": r.hearing_id,
-                    "participant_role": r.participant_role, "kind": r.kind, "sha256": r.sha256,
-                    "bytes": r.bytes, "created_at": r.created_at.and_utc(),
-                    "href": format!("/api/recordings/{}/file", r.id),
-                })
-            })
-            .collect::<Vec<_>>())
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
-}
-
-/// The recorded evidence, for the judge only.
-async fn recording_file(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    judge: Authorized<Judges>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let viewer = judge.user.clone();
-    let r = db::run(&state.pool, move |c| {
-        let r = db::video::find_recording(c, id)?;
-        let s = db::video::find_session(c, r.session_id)?;
-        viewer.ensure_visible(s.court_id, &format!("recording {id}"))?;
-        Ok(r)
-    })
-    .await?;
-    let content_type = match std::path::Path::new(&r.file_path).extension().and_then(|e| e.to_str()) {
-        Some("ogg") => "audio/ogg",
-        Some("h264") => "video/h264",
-        _ => "video/x-ivf",
-    };
-    let file = actix_files::NamedFile::open_async(&r.file_path)
-        .await
-        .map_err(|_| AppError::not_found(format!("the file of recording {id}")))?;
-    let mut resp = file.into_response(&req);
-    resp.headers_mut()
-        .insert(actix_web::http::header::CONTENT_TYPE, actix_web::http::header::HeaderValue::from_static(content_type));
-    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&r.sha256) {
-        resp.headers_mut().insert(actix_web::http::header::HeaderName::from_static("x-content-sha256"), v);
-    }
-    Ok(resp)
-}
-
 // ---------------------------------------------------------------------------
 // Signalling
 
@@ -520,8 +466,13 @@ struct WsQuery {
 }
 
 /// Checks an invite for this session: signed by us, unexpired, for this
-/// session, and for a participant who has not been removed.
-async fn admit(state: &AppState, session_id: i64, token: &str) -> Result<(VideoSession, Participant), AppError> {
+/// session, and for a participant who has not been removed. An ended
+/// session still answers, since its recordings outlive it.
+pub(crate) async fn check_invite(
+    state: &AppState,
+    session_id: i64,
+    token: &str,
+) -> Result<(VideoSession, Participant), AppError> {
     let claims: InviteClaims = token::verify(&state.settings.jwt_secret, token, INVITE_AUDIENCE)
         .map_err(|e| AppError::Unauthenticated(format!("the invitation is not valid ({e})")))?;
     if claims.sid != session_id {
@@ -538,6 +489,13 @@ async fn admit(state: &AppState, session_id: i64, token: &str) -> Result<(VideoS
     if p.revoked {
         return Err(AppError::Unauthenticated("the invitation was withdrawn".into()));
     }
+    Ok((s, p))
+}
+
+/// An invite that may join the session now: `check_invite`, and the session
+/// has not ended.
+async fn admit(state: &AppState, session_id: i64, token: &str) -> Result<(VideoSession, Participant), AppError> {
+    let (s, p) = check_invite(state, session_id, token).await?;
     if s.state()? == SessionState::Ended {
         return Err(AppError::conflict("the session has ended"));
     }

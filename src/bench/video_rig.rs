@@ -205,6 +205,7 @@ impl Rig {
                         created_by: None,
                         created_at: now,
                         updated_at: now,
+                        counsel_may_view_recordings: false,
                     },
                 )?;
                 audit::append(c, &Actor::system(), Change::new("create", "video_session", s.id).court(Some(court_id)))?;

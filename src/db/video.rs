@@ -29,6 +29,7 @@ pub struct VideoSession {
     pub updated_at: NaiveDateTime,
     /// Bumped by every change of state or order; the hosting node polls it.
     pub version: i64,
+    pub counsel_may_view_recordings: bool,
 }
 
 impl VideoSession {
@@ -43,6 +44,7 @@ impl VideoSession {
             questions_through_judge: self.questions_through_judge,
             accused_may_see_child: self.accused_may_see_child,
             questioner,
+            counsel_may_view_recordings: self.counsel_may_view_recordings,
         })
     }
 }
@@ -62,6 +64,7 @@ pub struct NewVideoSession {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub counsel_may_view_recordings: bool,
 }
 
 /// The settings a judge or support officer may change after creation.
@@ -73,6 +76,7 @@ pub struct SessionSettings {
     pub questions_through_judge: Option<bool>,
     pub accused_may_see_child: Option<bool>,
     pub questioner: Option<Option<String>>,
+    pub counsel_may_view_recordings: Option<bool>,
     pub updated_at: NaiveDateTime,
 }
 
@@ -237,6 +241,15 @@ pub fn add_recording(conn: &mut DbConn, r: &NewRecording) -> Result<Recording, A
 pub fn recordings_of_hearing(conn: &mut DbConn, hearing_id: i64) -> Result<Vec<Recording>, AppError> {
     Ok(video_recordings::table
         .filter(video_recordings::hearing_id.eq(hearing_id))
+        .order(video_recordings::id.asc())
+        .select(Recording::as_select())
+        .load(conn)?)
+}
+
+/// The recordings one session made, oldest first.
+pub fn recordings_of_session(conn: &mut DbConn, session_id: i64) -> Result<Vec<Recording>, AppError> {
+    Ok(video_recordings::table
+        .filter(video_recordings::session_id.eq(session_id))
         .order(video_recordings::id.asc())
         .select(Recording::as_select())
         .load(conn)?)

@@ -37,11 +37,19 @@ pub struct Order {
     pub accused_may_see_child: bool,
     /// Which counsel is questioning now; None while neither is.
     pub questioner: Option<Questioner>,
+    /// Whether counsel may view the recorded evidence. It changes nothing
+    /// that is forwarded; `may_view_recording` reads it.
+    pub counsel_may_view_recordings: bool,
 }
 
 impl Default for Order {
     fn default() -> Order {
-        Order { questions_through_judge: false, accused_may_see_child: false, questioner: Some(Questioner::Prosecutor) }
+        Order {
+            questions_through_judge: false,
+            accused_may_see_child: false,
+            questioner: Some(Questioner::Prosecutor),
+            counsel_may_view_recordings: false,
+        }
     }
 }
 
@@ -224,6 +232,21 @@ pub fn recorded(sender: VideoRole, channel: Channel, state: SessionState, order:
     }
 }
 
+/// Whether a participant in `role` may view the recordings of the child's
+/// evidence. The recording is the child's testimony itself, kept so that
+/// the child need not testify again; it is served only to the judge and to
+/// the roles the judge's order allows, which can be no more than counsel.
+/// The child's side has no use for it, the accused sees the child only
+/// live and only by order (POCSO s.36), and observers only watch.
+pub fn may_view_recording(role: VideoRole, order: &Order) -> bool {
+    use VideoRole::*;
+    match role {
+        Judge => true,
+        Prosecutor | DefenceCounsel => order.counsel_may_view_recordings,
+        ChildWitness | Guardian | Intermediary | SupportOfficer | Accused | Observer => false,
+    }
+}
+
 /// Whether `viewer`'s participant list may name `listed` at all. The child
 /// side never learns that the accused (or an observer) is present.
 pub fn may_list(viewer: VideoRole, listed: VideoRole) -> bool {
@@ -248,7 +271,14 @@ mod tests {
         for questions_through_judge in [false, true] {
             for accused_may_see_child in [false, true] {
                 for questioner in [None, Some(Questioner::Prosecutor), Some(Questioner::DefenceCounsel)] {
-                    out.push(Order { questions_through_judge, accused_may_see_child, questioner });
+                    for counsel_may_view_recordings in [false, true] {
+                        out.push(Order {
+                            questions_through_judge,
+                            accused_may_see_child,
+                            questioner,
+                            counsel_may_view_recordings,
+                        });
+                    }
                 }
             }
         }
@@ -286,7 +316,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 3 * 2 * 4 * 12);
+        assert_eq!(checked, 3 * 2 * 4 * 24);
     }
 
     #[test]
@@ -446,5 +476,51 @@ mod tests {
         }
         assert_eq!(visible_to(Judge, people, |p| p.1).len(), people.len());
         assert_eq!(visible_to(Accused, people, |p| p.1).len(), people.len());
+    }
+
+    #[test]
+    fn the_judge_may_always_view_the_recordings() {
+        for order in orders() {
+            assert!(may_view_recording(Judge, &order), "{order:?}");
+        }
+    }
+
+    #[test]
+    fn counsel_may_view_the_recordings_only_while_the_order_allows() {
+        for counsel in [Prosecutor, DefenceCounsel] {
+            for order in orders() {
+                assert_eq!(
+                    may_view_recording(counsel, &order),
+                    order.counsel_may_view_recordings,
+                    "{counsel} {order:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_child_side_the_accused_the_support_officer_and_observers_never_view_the_recordings() {
+        for role in [ChildWitness, Guardian, Intermediary, Accused, SupportOfficer, Observer] {
+            for order in orders() {
+                assert!(!may_view_recording(role, &order), "{role} {order:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_role_has_a_recording_rule_and_only_counsel_depend_on_the_order() {
+        // Over every role: the answer under the most open order, and whether
+        // the order changes it. A new role must be placed here on purpose.
+        let open = Order { counsel_may_view_recordings: true, accused_may_see_child: true, ..Order::default() };
+        let closed = Order::default();
+        for role in VideoRole::ALL {
+            let (allowed, by_order) = match role {
+                Judge => (true, false),
+                Prosecutor | DefenceCounsel => (true, true),
+                ChildWitness | Guardian | Intermediary | SupportOfficer | Accused | Observer => (false, false),
+            };
+            assert_eq!(may_view_recording(*role, &open), allowed, "{role} under {open:?}");
+            assert_eq!(may_view_recording(*role, &open) != may_view_recording(*role, &closed), by_order, "{role}");
+        }
     }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE video_sessions DROP COLUMN counsel_may_view_recordings;
