@@ -414,6 +414,12 @@ async fn change_settings(
     if orders && runner.role != StaffRole::Judge {
         return Err(AppError::forbidden("only the judge may change the special-measures order"));
     }
+    let only_recording_access = b.counsel_may_view_recordings.is_some()
+        && b.break_interval_minutes.is_none()
+        && b.max_questioning_minutes.is_none()
+        && b.questions_through_judge.is_none()
+        && b.accused_may_see_child.is_none()
+        && b.questioner.is_none();
     let settings = SessionSettings {
         break_interval_minutes: b
             .break_interval_minutes
@@ -434,9 +440,7 @@ async fn change_settings(
         db::write_tx(conn, |c| {
             let before = visible_session(c, &user, session_id)?;
             user.ensure_court(before.court_id)?;
-            if before.state()? == SessionState::Ended {
-                return Err(AppError::conflict("the session has ended"));
-            }
+            session_rules::check_settings_change(before.state()?, only_recording_access).map_err(AppError::conflict)?;
             let after = db::video::update_settings(c, session_id, &settings)?;
             audit::append(
                 c,

@@ -79,6 +79,17 @@ pub fn check_transition(from: SessionState, to: SessionState) -> Result<(), Stri
     }
 }
 
+/// Whether a session's settings may change in `state`. Once it has ended
+/// nothing it forwards can change; only who may view its recordings still
+/// can, since the recordings outlive the session and the judge may have to
+/// withdraw (or give) counsel's access afterwards.
+pub fn check_settings_change(state: SessionState, only_recording_access: bool) -> Result<(), String> {
+    if state == SessionState::Ended && !only_recording_access {
+        return Err("the session has ended; only access to its recordings may still change".into());
+    }
+    Ok(())
+}
+
 /// One recorded change of state.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StateChange {
@@ -225,5 +236,13 @@ mod tests {
         assert_eq!(t.break_due_in_seconds, None);
         assert_eq!(t.seconds_on_break, 15 * 60);
         assert_eq!(timers(&[], at(9, 0), Some(20), None).seconds_live, 0);
+    }
+
+    #[test]
+    fn after_the_end_only_access_to_the_recordings_may_change() {
+        for state in SessionState::ALL {
+            assert!(check_settings_change(*state, true).is_ok(), "{state}");
+            assert_eq!(check_settings_change(*state, false).is_ok(), *state != SessionState::Ended, "{state}");
+        }
     }
 }

@@ -22,3 +22,4 @@ mod schedule;
 mod security;
 mod session_console;
 mod video;
+mod video_recordings;

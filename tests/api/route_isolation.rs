@@ -181,6 +181,76 @@ async fn staff_of_one_court_reach_nothing_of_another_on_any_route() {
         assert!(!resp.to_string().contains(B_CHILD), "{path} leaked court B's child");
         assert_eq!(before, app.snapshot(), "{who}: {method} {path} wrote to court B");
     }
+    // The invite routes to the recordings: court A's counsel, allowed by A's
+    // order, aim their invite at B's session and B's recording.
+    let a_case = app.child_case(&a, "A-1/2026", "Child Of Court A").await;
+    let (_, a_hearing) = app
+        .post(
+            &format!("/api/cases/{a_case}/hearings"),
+            Some(&a.clerk),
+            json!({"kind": "evidence", "child_testifies": true, "mode": "video_link"}),
+        )
+        .await;
+    let (s, a_sess) =
+        app.post(&format!("/api/hearings/{}/video-session", a_hearing["id"]), Some(&a.support), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{a_sess}");
+    let a_sid = a_sess["id"].as_i64().expect("session");
+    let (s, inv) = app
+        .post(
+            &format!("/api/video-sessions/{a_sid}/invites"),
+            Some(&a.support),
+            json!({"role": "prosecutor", "display_name": "Counsel of A"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{inv}");
+    let invite = inv["token"].as_str().expect("token").to_string();
+    for (court, sid) in [(&a, a_sid), (&b.court, bs)] {
+        let (s, body) = app
+            .patch(
+                &format!("/api/video-sessions/{sid}/settings"),
+                Some(&court.judge),
+                json!({"counsel_may_view_recordings": true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+    }
+    let b_file = app.data_dir.path().join("court-b.ivf");
+    std::fs::write(&b_file, B_CHILD).expect("B's recording");
+    let b_rec = amaan::db::video::add_recording(
+        &mut app.conn(),
+        &amaan::db::video::NewRecording {
+            session_id: bs,
+            hearing_id: bh,
+            participant_role: "child_witness".into(),
+            kind: "video".into(),
+            file_path: b_file.to_string_lossy().into_owned(),
+            sha256: "b".repeat(64),
+            bytes: B_CHILD.len() as i64,
+            created_at: Utc::now().naive_utc(),
+        },
+    )
+    .expect("B's recording row")
+    .id;
+    for path in [
+        format!("/api/video-sessions/{bs}/recordings?token={invite}"),
+        format!("/api/video-sessions/{bs}/recordings/{b_rec}/file?token={invite}"),
+        format!("/api/video-sessions/{a_sid}/recordings/{b_rec}/file?token={invite}"),
+    ] {
+        let before = app.snapshot();
+        let (status, resp) = app.get(&path, None).await;
+        assert!(
+            [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&status),
+            "court A's invite: GET {path} answered {status}: {resp}"
+        );
+        assert!(resp["type"].as_str().is_some_and(|t| t.starts_with(amaan::error::PROBLEM_BASE)), "{path}: {resp}");
+        assert!(!resp.to_string().contains(B_CHILD), "{path} leaked court B's recording");
+        assert_eq!(before, app.snapshot(), "court A's invite: GET {path} wrote (a view?)");
+    }
+    let before = app.snapshot();
+    let (status, resp) = app.get(&format!("/api/recordings/{b_rec}/file"), Some(&a.judge)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a judge of court A opened B's recording: {resp}");
+    assert_eq!(before, app.snapshot(), "a refused file was audited as a view");
+
     // The audit trail is scoped too: a judge of A sees none of B's events.
     let (s, trail) = app.get(&format!("/api/audit?entity=case&entity_id={bcase}"), Some(&a.judge)).await;
     assert_eq!(s, StatusCode::OK);

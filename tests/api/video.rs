@@ -407,6 +407,16 @@ async fn the_one_way_mirror_holds_through_live_break_questions_and_a_reconnect()
     }
     assert!(judge.all_text().contains(ACCUSED_NAME), "the judge's list shows the accused");
 
+    // The judge's order lets counsel view the recording once it is made.
+    let (status, body) = app
+        .patch(
+            &format!("/api/video-sessions/{}/settings", session.id),
+            Some(&court.judge),
+            json!({"counsel_may_view_recordings": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
     // Ending closes the recording, taken once, and hashes it.
     set_state(&app, &court.support, &session, "ended").await;
     let (status, body) = app.get(&format!("/api/hearings/{}/recordings", session.hearing_id), Some(&court.judge)).await;
@@ -429,6 +439,22 @@ async fn the_one_way_mirror_holds_through_live_break_questions_and_a_reconnect()
     assert_eq!(resp.status(), StatusCode::FORBIDDEN, "only the judge may play the recording");
     let (status, _) = app.get(&format!("/api/hearings/{}/recordings", session.hearing_id), Some(&court.support)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // Counsel, who hold only an invite, view the real recording by the
+    // order; the accused, by the same kind of invite, does not.
+    let listed = format!("/api/video-sessions/{}/recordings?token={pros_token}", session.id);
+    let (status, body) = app.get(&listed, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let counsel_copy = body["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|r| r["id"] == child_video["id"]))
+        .unwrap_or_else(|| panic!("counsel's list holds the child's video: {body}"));
+    let href = counsel_copy["href"].as_str().expect("href");
+    let resp = app.client.get(format!("{}{href}?token={pros_token}", app.address)).send().await.expect("file");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = resp.bytes().await.expect("bytes");
+    assert_eq!(hex::encode(Sha256::digest(&bytes)), child_video["sha256"].as_str().unwrap_or_default());
+    let resp = app.client.get(format!("{}{href}?token={acc_token}", app.address)).send().await.expect("file");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN, "the accused viewed the child's recording");
     let (status, audit) = app.get("/api/audit?entity=video_recording", Some(&court.judge)).await;
     assert_eq!(status, StatusCode::OK, "{audit}");
     assert!(
