@@ -29,6 +29,7 @@ const MAX_INVITE_MINUTES: i64 = 24 * 60;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/hearings/{id}/video-session", web::post().to(create_session))
+        .route("/hearings/{id}/video-session", web::get().to(session_of_hearing))
         .route("/video-sessions/{id}", web::get().to(get_session))
         .route("/video-sessions/{id}/invites", web::post().to(invite))
         .route("/video-sessions/{id}/invites/{participant}", web::delete().to(revoke))
@@ -234,6 +235,29 @@ async fn get_session(
         session_view(c, &s, connected)
     })
     .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The hearing's latest session: how a judge, who does not create
+/// sessions, finds the one to make the order in.
+async fn session_of_hearing(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: Authorized<CaseStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let hearing_id = id.into_inner();
+    let media = media(&req)?;
+    let viewer = user.user.clone();
+    let s = db::run(&state.pool, move |c| {
+        let hearing = db::hearings::find(c, hearing_id)?;
+        visible_case(c, &viewer, hearing.case_id).map_err(|_| AppError::not_found(format!("hearing {hearing_id}")))?;
+        db::video::latest_session_of_hearing(c, hearing_id)?
+            .ok_or_else(|| AppError::not_found(format!("a video session of hearing {hearing_id}")))
+    })
+    .await?;
+    let connected = media.hub.connected(s.id);
+    let view = db::run(&state.pool, move |c| session_view(c, &s, connected)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -148,6 +148,16 @@ pub fn find_session(conn: &mut DbConn, id: i64) -> Result<VideoSession, AppError
         .ok_or_else(|| AppError::not_found(format!("video session {id}")))
 }
 
+/// The hearing's most recent session, open or ended.
+pub fn latest_session_of_hearing(conn: &mut DbConn, hearing_id: i64) -> Result<Option<VideoSession>, AppError> {
+    Ok(video_sessions::table
+        .filter(video_sessions::hearing_id.eq(hearing_id))
+        .order(video_sessions::id.desc())
+        .select(VideoSession::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Sessions of a hearing that have not ended: at most one may be open.
 pub fn open_sessions_of_hearing(conn: &mut DbConn, hearing_id: i64) -> Result<Vec<VideoSession>, AppError> {
     Ok(video_sessions::table

@@ -124,6 +124,7 @@ async fn staff_of_one_court_reach_nothing_of_another_on_any_route() {
         ("judge", Method::GET, format!("/api/courts/{bc}/adjournment-stats"), None),
         ("support", Method::POST, format!("/api/hearings/{bh}/video-session"), Some(json!({}))),
         ("judge", Method::GET, format!("/api/hearings/{bh}/recordings"), None),
+        ("judge", Method::GET, format!("/api/hearings/{bh}/video-session"), None),
         ("support", Method::GET, format!("/api/video-sessions/{bs}"), None),
         (
             "support",

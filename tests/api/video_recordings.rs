@@ -4,6 +4,8 @@
 //! audit trail. The recordings here are written straight to the store, as
 //! the forwarding server writes them; video.rs records real ones.
 
+#![allow(clippy::expect_used)] // a failed step should stop the story with its reason
+
 use amaan::db::{self, video::NewRecording};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -126,9 +128,11 @@ async fn counsel_view_the_recording_only_while_the_judges_order_allows_it_and_th
     let content = b"DKIF\0\0\x20\0VP80 the child's evidence, taken once".to_vec();
     let (rec, sha256) = recorded(&app, &s, &content);
 
-    // By default the order keeps the recording with the judge.
-    let (status, view) = app.get(&format!("/api/video-sessions/{}", s.id), Some(&court.support)).await;
+    // By default the order keeps the recording with the judge; the judge
+    // finds the session by its hearing.
+    let (status, view) = app.get(&format!("/api/hearings/{}/video-session", s.hearing_id), Some(&court.judge)).await;
     assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["id"], s.id, "{view}");
     assert_eq!(view["counsel_may_view_recordings"], false, "the order is shown with the session: {view}");
     for token in [&pros, &defence] {
         refused(&app, &list_path(&s, token), StatusCode::FORBIDDEN, "counsel before the order allows it").await;

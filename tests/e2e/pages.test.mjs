@@ -352,11 +352,34 @@ test("a support officer opens the console of a hearing with a child", async () =
     await page.waitForSelector("#state-now[data-state=live]");
     assert.ok(await page.locator("#btn-start").isDisabled());
     assert.ok(await page.locator("#btn-break").isEnabled());
+    assert.ok(await page.locator("#order input[name=counsel_may_view_recordings]").isDisabled(), "only the judge changes the order");
   }
   await screenshot(page, "support-console-en");
   await noSeriousViolations(page, "support console");
   assert.deepEqual(page.problems, [], page.problems.join("\n"));
+  const hearingId = await page.getAttribute("#console", "data-hearing");
   await page.context().close();
+
+  // The judge opens the same console and lets counsel view the recordings.
+  if (hearingId && (await hasRoute(server.base, "GET", "/api/hearings/1/video-session"))) {
+    const judge = await newPage(browser, server.base);
+    await login(judge, "judge", "/judge.html");
+    await judge.goto(`/judge.html#console/${hearingId}`);
+    const toggle = "#order input[name=counsel_may_view_recordings]";
+    await judge.waitForSelector(`${toggle}:not([disabled])`);
+    assert.equal(await judge.locator("#invite-form").count(), 0, "the judge makes no invites");
+    await judge.check(toggle);
+    let allowed = false;
+    for (let i = 0; i < 50 && !allowed; i++) {
+      allowed = (await api(judge, "GET", `/api/hearings/${hearingId}/video-session`)).body?.counsel_may_view_recordings === true;
+      if (!allowed) await judge.waitForTimeout(100);
+    }
+    assert.ok(allowed, "the judge's toggle changed the order");
+    await screenshot(judge, "judge-console-en");
+    await noSeriousViolations(judge, "judge console");
+    assert.deepEqual(judge.problems, [], judge.problems.join("\n"));
+    await judge.context().close();
+  }
 });
 
 test("Urdu pages read right to left in Nastaliq, and the switch needs no reload", async () => {

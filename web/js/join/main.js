@@ -5,7 +5,8 @@
 // The child's view is large and calm: the people the server forwards (the
 // judge, the questioner, the support officer), no names, no participant
 // list, and a friendly screen during a break. Everyone else sees the court
-// view; counsel write their questions to the judge.
+// view; counsel write their questions to the judge, and see the recordings
+// of the evidence when the judge's order allows them.
 
 import { applyLanguage, onLanguageChange, t } from "../core/i18n.js";
 import { h, tx, replace, field, status, showError } from "../core/ui.js";
@@ -79,6 +80,7 @@ async function check() {
     h("h1", { i18n: isChild() ? "child.hello" : "join.title", class: isChild() ? "child-hello" : "" }),
     h("p", { i18n: isChild() ? "child.check_intro" : "join.check_intro" }),
     h("div", { class: "panel join-check" }, preview, camState, h("div", { class: "field" }, h("span", { class: "label", i18n: "join.mic_level" }), meter), go, msg),
+    recordingsPanel(),
   );
   try {
     state.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
@@ -242,7 +244,7 @@ function draw() {
   const banner = h("p", { class: "notice", id: "session-state", dataset: { state: s } }, tx("join.state"), " ", h("strong", { i18n: `vstate.${s}` }));
   const parts = [h("h1", {}, tx("join.court_view"), " · ", tx(`vrole.${state.role}`)), banner, msg];
   if (s === "ended" || s === "disconnected") {
-    parts.push(h("p", { i18n: s === "ended" ? "join.ended" : "join.disconnected" }));
+    parts.push(h("p", { i18n: s === "ended" ? "join.ended" : "join.disconnected" }), recordingsPanel());
     return render(...parts);
   }
   parts.push(stage);
@@ -252,6 +254,52 @@ function draw() {
   render(...parts);
   drawStage();
   drawPeople();
+}
+
+// ---------- recordings, for counsel ----------
+
+/** The recorded evidence, for counsel while the judge's order allows it.
+ *  The panel stays hidden for everyone else and whenever the server refuses. */
+function recordingsPanel() {
+  const box = h("section", { class: "panel", id: "recordings", "aria-labelledby": "rec-h", hidden: true });
+  if (!COUNSEL.includes(state.role)) return box;
+  const token = encodeURIComponent(state.invite.token);
+  // A plain fetch, not the staff API client: the invite is no staff login,
+  // and a refusal here must not sign out a staff member on this browser.
+  fetch(`/api/video-sessions/${state.invite.session}/recordings?token=${token}`, { headers: { Accept: "application/json" } })
+    .then((res) => (res.ok ? res.json() : null))
+    .then((data) => {
+      if (!data) return;
+      const items = data.items || [];
+      replace(
+        box,
+        h("h2", { id: "rec-h", i18n: "join.recordings" }),
+        items.length
+          ? h(
+              "ul",
+              { id: "recording-list" },
+              items.map((r) =>
+                h(
+                  "li",
+                  { dataset: { recording: r.id } },
+                  h("strong", { i18n: `vrole.${r.participant_role}` }),
+                  " · ",
+                  h("span", { text: r.kind }),
+                  " · ",
+                  h("a", { href: `${r.href}?token=${token}`, download: true, i18n: "join.download" }),
+                  h("br"),
+                  tx("recording.sha256"),
+                  " ",
+                  h("span", { class: "hash", text: r.sha256 }),
+                ),
+              ),
+            )
+          : h("p", { i18n: "join.recordings_none" }),
+      );
+      box.hidden = false;
+    })
+    .catch(() => {});
+  return box;
 }
 
 function roleOfStream(id) {

@@ -1,10 +1,11 @@
 // The session console for one hearing: invite links (copy, QR), who is
 // connected, the visibility in effect as a who-sees-whom matrix, start /
-// break / resume / end, the ground rules' timers, and the recording with
-// its SHA-256 hashes.
+// break / resume / end, the ground rules' timers, the judge's order, and
+// the recording with its SHA-256 hashes. The judge opens it too, to make
+// the order; only the support officer opens sessions and invites.
 
 import * as api from "../core/api.js";
-import { h, tx, code, when, field, select, replace, status, showError, showOk, notAvailable, formData, t } from "../core/ui.js";
+import { h, tx, code, when, field, select, checkbox, replace, status, showError, showOk, notAvailable, formData, t } from "../core/ui.js";
 import { heading } from "../core/shell.js";
 import { qrCanvas } from "../core/qr.js";
 import { onLanguageChange } from "../core/i18n.js";
@@ -27,8 +28,10 @@ export function mount(el, ctx, [hearingArg]) {
   open(body, msg, Number(hearingArg), ctx);
 }
 
-/** The hearing's session: made if there is none yet. */
-async function sessionFor(hearingId) {
+/** The hearing's session: made if there is none yet. A judge does not make
+ *  sessions, so finds the one the support officer made. */
+async function sessionFor(hearingId, isJudge) {
+  if (isJudge) return api.get(`/api/hearings/${hearingId}/video-session`);
   try {
     return await api.post(`/api/hearings/${hearingId}/video-session`, {});
   } catch (err) {
@@ -41,6 +44,7 @@ async function sessionFor(hearingId) {
 }
 
 async function open(body, msg, hearingId, ctx) {
+  const isJudge = ctx.session.role === "judge";
   replace(body, h("p", { i18n: "loading" }));
   let session;
   let about;
@@ -49,7 +53,7 @@ async function open(body, msg, hearingId, ctx) {
     body.dataset.hearing = hearing.id;
     const c = await api.get(`/api/cases/${hearing.case_id}`);
     about = h("p", { class: "lead", id: "console-hearing" }, code(c.number), " · ", tx(`kind.${hearing.kind}`), hearing.starts_at ? [" · ", when(hearing.starts_at)] : null);
-    session = await sessionFor(hearingId);
+    session = await sessionFor(hearingId, isJudge);
   } catch (err) {
     if (err.unavailable) return replace(body, notAvailable("support.console"));
     replace(body);
@@ -62,9 +66,11 @@ async function open(body, msg, hearingId, ctx) {
   const matrix = h("div", { class: "panel", id: "visibility" });
   const invites = h("div", { class: "panel", id: "invites" });
   const recording = h("div", { class: "panel", id: "recording" });
-  replace(body, about, h("div", { class: "console" }, stateBox, controls, invites, people, matrix, recording));
+  const orderBox = h("div", { class: "panel", id: "order" });
+  replace(body, about, h("div", { class: "console" }, stateBox, controls, isJudge ? null : invites, orderBox, people, matrix, recording));
   controls.append(h("h2", { i18n: "support.controls" }), stateButtons(sessionId, msg, () => refresh()));
-  invites.append(h("h2", { i18n: "support.invites" }), inviteForm(sessionId, msg, invites));
+  if (!isJudge) invites.append(h("h2", { i18n: "support.invites" }), inviteForm(sessionId, msg, invites));
+  orderBox.append(h("h2", { i18n: "order.title" }), orderForm(sessionId, msg, isJudge, () => refresh()));
   let last = session;
   const refresh = async () => {
     try {
@@ -82,6 +88,7 @@ async function open(body, msg, hearingId, ctx) {
     replace(matrix, h("h2", { i18n: "support.visibility" }), visibilityMatrix(s));
     replace(recording, h("h2", { i18n: "support.recording" }), recordingState(s));
     updateButtons(controls, s.state);
+    updateOrder(orderBox, s, isJudge);
   };
   draw(session);
   poller = setInterval(() => {
@@ -123,6 +130,41 @@ function updateButtons(controls, state) {
   for (const [name, , from] of TRANSITIONS) {
     const b = controls.querySelector(`#btn-${name}`);
     if (b) b.disabled = !from.includes(state || "lobby");
+  }
+}
+
+// The judge's special-measures order, as the session holds it. Once the
+// session has ended only access to its recordings may still change.
+const ORDER = [
+  ["questions_through_judge", "order.questions_through_judge"],
+  ["accused_may_see_child", "order.accused_may_see_child"],
+  ["counsel_may_view_recordings", "order.counsel_may_view_recordings"],
+];
+const AFTER_THE_END = ["counsel_may_view_recordings"];
+
+function orderForm(sessionId, msg, isJudge, refresh) {
+  const form = h("form", { class: "stack", id: "order-form" }, ORDER.map(([name, key]) => checkbox(key, name)), isJudge ? null : h("p", { class: "hint", i18n: "order.judge_only" }));
+  for (const input of form.querySelectorAll("input[type=checkbox]")) {
+    input.disabled = true;
+    input.addEventListener("change", async () => {
+      try {
+        await api.patch(`/api/video-sessions/${sessionId}/settings`, { [input.name]: input.checked });
+        showOk(msg, "order.saved");
+      } catch (err) {
+        input.checked = !input.checked;
+        showError(msg, err);
+      }
+      refresh();
+    });
+  }
+  form.addEventListener("submit", (e) => e.preventDefault());
+  return form;
+}
+
+function updateOrder(box, s, isJudge) {
+  for (const input of box.querySelectorAll("input[type=checkbox]")) {
+    if (typeof s[input.name] === "boolean") input.checked = s[input.name];
+    input.disabled = !isJudge || (s.state === "ended" && !AFTER_THE_END.includes(input.name));
   }
 }
 
