@@ -86,6 +86,21 @@ pub(crate) fn installed() -> anyhow::Result<Install> {
     bail!("found {} but not its videoroom plugin and WebSocket transport. {HOW}", binary.display())
 }
 
+/// This machine's own IPv4 address on its default route. Janus never
+/// gathers ICE candidates on loopback interfaces (ice.c skips every
+/// interface flagged IFF_LOOPBACK), so its run uses this address on both
+/// sides; Linux still delivers such packets through the loopback device.
+pub(crate) fn own_address() -> anyhow::Result<IpAddr> {
+    // Connecting a UDP socket only picks a route and a source address;
+    // nothing is sent (203.0.113.1 is a documentation address).
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0")?;
+    let ip = socket.connect("203.0.113.1:9").and_then(|()| socket.local_addr()).map(|a| a.ip());
+    match ip {
+        Ok(ip) if !ip.is_loopback() && !ip.is_unspecified() => Ok(ip),
+        _ => bail!("this machine has no IPv4 address but loopback on a default route; pass --janus-ip"),
+    }
+}
+
 /// `libjanus_x.so` or a versioned `libjanus_x.so.1.1.2` in `dir`.
 fn module(dir: &Path, name: &str) -> Option<PathBuf> {
     let exact = dir.join(name);

@@ -9,7 +9,7 @@
 //! party subscribed to exactly what Amaan forwards to its role, and `both`
 //! prints the two side by side.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -55,7 +55,8 @@ pub struct VideoArgs {
     /// `janus`), or both one after the other.
     #[arg(long, value_enum, default_value_t = Server::Amaan)]
     pub server: Server,
-    /// The address Janus and its peers use for ICE; default loopback.
+    /// The address Janus and its peers use for ICE; default this machine's
+    /// own IPv4 address, since Janus gathers no candidates on loopback.
     #[arg(long)]
     pub janus_ip: Option<IpAddr>,
     /// Keep the scratch directory and database afterwards.
@@ -82,7 +83,15 @@ pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> a
             // Let the first run's peers and server wind down off the cores.
             std::thread::sleep(Duration::from_secs(2));
         }
-        let ip = args.janus_ip.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let ip = match args.janus_ip {
+            Some(ip) => ip,
+            None => janus::own_address()?,
+        };
+        if !ip.is_loopback() {
+            println!(
+                "(Janus skips loopback interfaces when gathering ICE candidates, so Janus and its peers use this machine's address {ip}; the kernel still carries the packets over its loopback device)"
+            );
+        }
         let janus = Janus::start(&install, data_dir, ip, args.keep)?;
         results.push(runtime.block_on(through_janus(args, &janus))?);
     }
@@ -165,7 +174,7 @@ async fn through_janus(args: &VideoArgs, janus: &Janus) -> anyhow::Result<Figure
         let mids = published.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
         for p in &room_parties {
             if !p.publishing(Duration::from_secs(15)).await {
-                anyhow::bail!("a publisher in room {room} did not connect to Janus in 15 s (ICE on {})", janus.ice_ip);
+                anyhow::bail!("a publisher in room {room} did not connect to Janus in 15 s (ICE on {}; Janus skips loopback interfaces)", janus.ice_ip);
             }
         }
         let subscribed = futures_util::future::join_all(room_parties.iter_mut().zip(&plan).map(|(p, wanted)| {
