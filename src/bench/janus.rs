@@ -121,12 +121,19 @@ fn module(dir: &Path, name: &str) -> Option<PathBuf> {
 /// candidates on `ice_ip` only, no STUN), the videoroom's (no static rooms,
 /// no plugin events) and the WebSocket transport's (plain JSON on
 /// 127.0.0.1:`ws_port`, no admin API).
-pub(crate) fn config_files(dir: &Path, ws_port: u16, ice_ip: IpAddr) -> Vec<(&'static str, String)> {
+/// `event_loops` 0 keeps Janus's default, a thread per handle.
+pub(crate) fn config_files(
+    dir: &Path,
+    ws_port: u16,
+    ice_ip: IpAddr,
+    event_loops: usize,
+) -> Vec<(&'static str, String)> {
     let d = dir.display();
+    let loops = if event_loops > 0 { format!("\tevent_loops = {event_loops}\n") } else { String::new() };
     let core = format!(
         "general: {{\n\tconfigs_folder = \"{d}\"\n\tplugins_folder = \"{d}/plugins\"\n\ttransports_folder = \"{d}/transports\"\n\
          \tevents_folder = \"{d}/events\"\n\tloggers_folder = \"{d}/loggers\"\n\tdebug_level = 2\n\tsession_timeout = 60\n\
-         \tserver_name = \"amaan-bench\"\n}}\n\
+         \tserver_name = \"amaan-bench\"\n{loops}}}\n\
          media: {{\n\tipv6 = false\n}}\n\
          nat: {{\n\tnice_debug = false\n\tice_enforce_list = \"{ice_ip}\"\n\tignore_mdns = true\n}}\n\
          plugins: {{\n}}\ntransports: {{\n}}\nloggers: {{\n}}\nevents: {{\n\tbroadcast = false\n}}\n"
@@ -146,7 +153,13 @@ pub(crate) fn config_files(dir: &Path, ws_port: u16, ice_ip: IpAddr) -> Vec<(&'s
 impl Janus {
     /// Writes the scratch configuration under `data_dir` and starts Janus on
     /// it; returns once its WebSocket port accepts connections.
-    pub fn start(install: &Install, data_dir: &Path, ice_ip: IpAddr, keep: bool) -> anyhow::Result<Janus> {
+    pub fn start(
+        install: &Install,
+        data_dir: &Path,
+        ice_ip: IpAddr,
+        event_loops: usize,
+        keep: bool,
+    ) -> anyhow::Result<Janus> {
         let dir = data_dir.join("bench-janus");
         let _ = std::fs::remove_dir_all(&dir);
         for sub in ["plugins", "transports", "events", "loggers"] {
@@ -156,7 +169,7 @@ impl Janus {
         std::os::unix::fs::symlink(&install.videoroom, dir.join("plugins/libjanus_videoroom.so"))?;
         std::os::unix::fs::symlink(&install.websockets, dir.join("transports/libjanus_websockets.so"))?;
         let ws_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        for (name, text) in config_files(&dir, ws_port, ice_ip) {
+        for (name, text) in config_files(&dir, ws_port, ice_ip, event_loops) {
             std::fs::write(dir.join(name), text).with_context(|| format!("writing {name}"))?;
         }
         let log = std::fs::File::create(dir.join("janus.log"))?;
@@ -395,7 +408,7 @@ mod tests {
 
     #[test]
     fn the_configuration_loads_one_transport_on_loopback_and_gathers_on_one_address() {
-        let files = config_files(Path::new("/tmp/x"), 18188, IpAddr::from([192, 0, 2, 2]));
+        let files = config_files(Path::new("/tmp/x"), 18188, IpAddr::from([192, 0, 2, 2]), 0);
         let get = |n: &str| files.iter().find(|(name, _)| *name == n).map(|(_, t)| t.clone()).unwrap_or_default();
         let core = get("janus.jcfg");
         assert!(core.contains("plugins_folder = \"/tmp/x/plugins\""));
@@ -404,5 +417,8 @@ mod tests {
         let ws = get("janus.transport.websockets.jcfg");
         assert!(ws.contains("ws_port = 18188") && ws.contains("ws_ip = \"127.0.0.1\""));
         assert!(get("janus.plugin.videoroom.jcfg").contains("events = false"));
+        assert!(!core.contains("event_loops"), "Janus's default: a thread per handle");
+        let shared = config_files(Path::new("/tmp/x"), 18188, IpAddr::from([192, 0, 2, 2]), 2);
+        assert!(shared[0].1.contains("\tevent_loops = 2\n"));
     }
 }

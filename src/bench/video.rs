@@ -59,6 +59,11 @@ pub struct VideoArgs {
     /// own IPv4 address, since Janus gathers no candidates on loopback.
     #[arg(long)]
     pub janus_ip: Option<IpAddr>,
+    /// Janus's `event_loops`: media threads its handles share, like
+    /// Amaan's forwarding threads; 0 keeps Janus's default of a thread per
+    /// handle (two per party here).
+    #[arg(long, default_value_t = 0)]
+    pub janus_event_loops: usize,
     /// Keep the scratch directory and database afterwards.
     #[arg(long)]
     pub keep: bool,
@@ -92,7 +97,7 @@ pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> a
                 "(Janus skips loopback interfaces when gathering ICE candidates, so Janus and its peers use this machine's address {ip}; the kernel still carries the packets over its loopback device)"
             );
         }
-        let janus = Janus::start(&install, data_dir, ip, args.keep)?;
+        let janus = Janus::start(&install, data_dir, ip, args.janus_event_loops, args.keep)?;
         results.push(runtime.block_on(through_janus(args, &janus))?);
     }
     if let [amaan, janus] = &results[..] {
@@ -196,14 +201,18 @@ async fn through_janus(args: &VideoArgs, janus: &Janus) -> anyhow::Result<Figure
         }
     }
     println!(
-        "video bench, Janus videoroom: {} sessions x 6 parties = {} peers, each a publisher and a subscriber ({} with both connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; ICE on {}; Janus pid {}",
+        "video bench, Janus videoroom: {} sessions x 6 parties = {} peers, each a publisher and a subscriber ({} with both connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; ICE on {}; Janus pid {} with {}",
         sessions,
         parties.len(),
         up,
         joining.elapsed().as_secs_f64(),
         args.video_kbps,
         janus.ice_ip,
-        janus.pid()
+        janus.pid(),
+        match args.janus_event_loops {
+            0 => "a media thread per handle (its default)".to_string(),
+            n => format!("{n} shared event loops"),
+        }
     );
     let tracks: Vec<Tracks> = parties.iter().map(|p| Arc::clone(&p.tracks)).collect();
     let figures = measured("Janus", args, janus.pid(), &measure, &tracks, sessions).await;
