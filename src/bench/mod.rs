@@ -1,6 +1,8 @@
 //! `amaan bench …`: benchmarks that print figures (never timed tests).
 
 pub mod docket;
+pub mod janus;
+pub mod janus_peer;
 pub mod plan;
 pub mod video;
 pub mod video_rig;
@@ -15,7 +17,8 @@ pub enum BenchCommand {
     /// Plan 10,000 hearings over 50 rooms and 60 working days; print time,
     /// placements, on-time child-victim hearings and validator violations.
     Plan(plan::PlanArgs),
-    /// Concurrent 6-party video sessions on loopback: server CPU per forwarded packet, latency, loss.
+    /// Concurrent 6-party video sessions on loopback: server CPU per forwarded packet, latency, loss;
+    /// `--server janus|both` puts the same load through Janus's videoroom.
     Video(video::VideoArgs),
     /// 1,000 WebRTC participants join and leave; the server's memory before and after.
     VideoSoak(video_soak::SoakArgs),

@@ -4,13 +4,32 @@
 //! through the server on loopback. Each packet carries its send time; the
 //! receiving peers measure latency and, from RTP sequence numbers, loss.
 //! The server runs in its own process, so its CPU time is its own.
+//!
+//! `--server janus|both` puts the same load through Janus's videoroom, each
+//! party subscribed to exactly what Amaan forwards to its role, and `both`
+//! prints the two side by side.
 
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::video_rig::{cpu_seconds_of, percentile, rtc_api, Measure, Peer, Rig, Traffic, SIX};
+use anyhow::Context;
+
+use super::janus::{self, Janus};
+use super::janus_peer::{create_room, subscription_plan, Party};
+use super::video_rig::{
+    cpu_seconds_of, percentile, rtc_api, rtc_api_on, take_figures, Measure, Peer, Rig, Tracks, Traffic, SIX,
+};
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    Amaan,
+    Janus,
+    /// Amaan, then Janus with the same parameters, side by side.
+    Both,
+}
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct VideoArgs {
@@ -32,21 +51,72 @@ pub struct VideoArgs {
     /// Threads of the synthetic peers (in this process).
     #[arg(long, default_value_t = 2)]
     pub peer_threads: usize,
+    /// Which server forwards: Amaan, Janus's videoroom (Debian package
+    /// `janus`), or both one after the other.
+    #[arg(long, value_enum, default_value_t = Server::Amaan)]
+    pub server: Server,
+    /// The address Janus and its peers use for ICE; default this machine's
+    /// own IPv4 address, since Janus gathers no candidates on loopback.
+    #[arg(long)]
+    pub janus_ip: Option<IpAddr>,
+    /// Janus's `event_loops`: media threads its handles share, like
+    /// Amaan's forwarding threads; 0 keeps Janus's default of a thread per
+    /// handle (two per party here).
+    #[arg(long, default_value_t = 0)]
+    pub janus_event_loops: usize,
     /// Keep the scratch directory and database afterwards.
     #[arg(long)]
     pub keep: bool,
 }
 
 pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> anyhow::Result<()> {
-    let rig = Rig::start("video", database_url, data_dir, args.sfu_threads, args.keep)?;
+    // Before anything runs, so that `both` does not fail halfway.
+    let install = match args.server {
+        Server::Amaan => None,
+        Server::Janus | Server::Both => Some(janus::installed()?),
+    };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(args.peer_threads.max(1)).enable_all().build()?;
-    runtime.block_on(load(args, &rig))
+    let mut results = Vec::new();
+    if args.server != Server::Janus {
+        let rig = Rig::start("video", database_url, data_dir, args.sfu_threads, args.keep)?;
+        results.push(runtime.block_on(through_amaan(args, &rig))?);
+        drop(rig);
+    }
+    if let Some(install) = install {
+        if !results.is_empty() {
+            // Let the first run's peers and server wind down off the cores.
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        let ip = match args.janus_ip {
+            Some(ip) => ip,
+            None => janus::own_address()?,
+        };
+        if !ip.is_loopback() {
+            println!(
+                "(Janus skips loopback interfaces when gathering ICE candidates, so Janus and its peers use this machine's address {ip}; the kernel still carries the packets over its loopback device)"
+            );
+        }
+        let janus = Janus::start(&install, data_dir, ip, args.janus_event_loops, args.keep)?;
+        results.push(runtime.block_on(through_janus(args, &janus))?);
+    }
+    if let [amaan, janus] = &results[..] {
+        side_by_side(amaan, janus);
+    }
+    Ok(())
 }
 
-async fn load(args: &VideoArgs, rig: &Rig) -> anyhow::Result<()> {
+fn traffic(args: &VideoArgs) -> Traffic {
+    Traffic { video_bps: args.video_kbps.saturating_mul(1000), ..Traffic::MEETING }
+}
+
+/// Streams a server should forward for `sessions` live six-party sessions.
+fn expected_streams(sessions: usize) -> usize {
+    sessions * subscription_plan(&SIX).iter().map(Vec::len).sum::<usize>()
+}
+
+async fn through_amaan(args: &VideoArgs, rig: &Rig) -> anyhow::Result<Figures> {
     let sessions = rig.sessions(args.sessions.max(1), SIX.len(), &SIX)?;
-    let traffic = Traffic { video_bps: args.video_kbps.saturating_mul(1000), ..Traffic::MEETING };
     let api = Arc::new(rtc_api()?);
     let measure = Arc::new(Measure::default());
     let mut peers = Vec::new();
@@ -55,6 +125,7 @@ async fn load(args: &VideoArgs, rig: &Rig) -> anyhow::Result<()> {
         let joins = invites.iter().map(|invite| {
             let (api, measure, invite, port, sid) =
                 (Arc::clone(&api), Arc::clone(&measure), invite.clone(), rig.port, *sid);
+            let traffic = traffic(args);
             tokio::spawn(async move { Peer::join(&api, port, sid, &invite, traffic, measure).await })
         });
         for j in futures_util::future::join_all(joins).await {
@@ -68,7 +139,7 @@ async fn load(args: &VideoArgs, rig: &Rig) -> anyhow::Result<()> {
         }
     }
     println!(
-        "video bench: {} sessions x 6 parties = {} peers ({} connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; server pid {} with {} forwarding threads",
+        "video bench, Amaan: {} sessions x 6 parties = {} peers ({} connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; server pid {} with {} forwarding threads",
         sessions.len(),
         peers.len(),
         up,
@@ -77,28 +148,138 @@ async fn load(args: &VideoArgs, rig: &Rig) -> anyhow::Result<()> {
         rig.pid(),
         args.sfu_threads
     );
-    tokio::time::sleep(Duration::from_secs(args.warmup)).await;
-    for p in &peers {
-        p.take_figures();
+    let tracks: Vec<Tracks> = peers.iter().map(|p| Arc::clone(&p.tracks)).collect();
+    let figures = measured("Amaan", args, rig.pid(), &measure, &tracks, sessions.len()).await;
+    futures_util::future::join_all(peers.into_iter().map(Peer::close)).await;
+    Ok(figures)
+}
+
+async fn through_janus(args: &VideoArgs, janus: &Janus) -> anyhow::Result<Figures> {
+    let api = Arc::new(rtc_api_on(janus.ice_ip)?);
+    let measure = Arc::new(Measure::default());
+    let plan = subscription_plan(&SIX);
+    let sessions = args.sessions.max(1);
+    let mut parties: Vec<Party> = Vec::new();
+    let joining = Instant::now();
+    for s in 0..sessions {
+        let room = 1000 + s as u64;
+        let feed = |i: usize| (s as u64 + 1) * 100 + i as u64 + 1;
+        let opened = futures_util::future::join_all(SIX.iter().map(|_| Party::open(&api, janus.ws_port))).await;
+        let mut room_parties = opened.into_iter().collect::<anyhow::Result<Vec<Party>>>()?;
+        let first = &room_parties[0];
+        create_room(&first.session, first.publisher_handle, room, SIX.len()).await?;
+        let published = futures_util::future::join_all(
+            room_parties
+                .iter_mut()
+                .zip(SIX)
+                .enumerate()
+                .map(|(i, (p, role))| p.publish(room, feed(i), role, traffic(args), &measure)),
+        )
+        .await;
+        let mids = published.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+        for p in &room_parties {
+            if !p.publishing(Duration::from_secs(15)).await {
+                anyhow::bail!("a publisher in room {room} did not connect to Janus in 15 s (ICE on {}; Janus skips loopback interfaces)", janus.ice_ip);
+            }
+        }
+        let subscribed = futures_util::future::join_all(room_parties.iter_mut().zip(&plan).map(|(p, wanted)| {
+            let streams: Vec<(u64, String)> =
+                wanted.iter().map(|&(sender, kind)| (feed(sender), mids[sender].of(kind).to_string())).collect();
+            let (api, measure) = (Arc::clone(&api), Arc::clone(&measure));
+            async move { p.subscribe(&api, room, &streams, &measure).await }
+        }))
+        .await;
+        for r in subscribed {
+            r.with_context(|| format!("subscribing in room {room}"))?;
+        }
+        parties.extend(room_parties);
     }
-    let cpu0 = rig.cpu_seconds();
+    let mut up = 0;
+    for p in &parties {
+        if p.connected(Duration::from_secs(15)).await {
+            up += 1;
+        }
+    }
+    println!(
+        "video bench, Janus videoroom: {} sessions x 6 parties = {} peers, each a publisher and a subscriber ({} with both connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; ICE on {}; Janus pid {} with {}",
+        sessions,
+        parties.len(),
+        up,
+        joining.elapsed().as_secs_f64(),
+        args.video_kbps,
+        janus.ice_ip,
+        janus.pid(),
+        match args.janus_event_loops {
+            0 => "a media thread per handle (its default)".to_string(),
+            n => format!("{n} shared event loops"),
+        }
+    );
+    let tracks: Vec<Tracks> = parties.iter().map(|p| Arc::clone(&p.tracks)).collect();
+    let figures = measured("Janus", args, janus.pid(), &measure, &tracks, sessions).await;
+    futures_util::future::join_all(parties.into_iter().map(Party::close)).await;
+    Ok(figures)
+}
+
+/// What one server did while measured.
+#[derive(Debug, Clone)]
+struct Figures {
+    server: &'static str,
+    wall: f64,
+    received: u64,
+    lost: u64,
+    cpu: f64,
+    p50_us: u32,
+    p99_us: u32,
+}
+
+impl Figures {
+    fn received_per_s(&self) -> f64 {
+        self.received as f64 / self.wall
+    }
+    fn loss_percent(&self) -> f64 {
+        self.lost as f64 * 100.0 / (self.received + self.lost).max(1) as f64
+    }
+    fn cpu_percent(&self) -> f64 {
+        self.cpu / self.wall * 100.0
+    }
+    fn us_per_forwarded(&self) -> f64 {
+        self.cpu * 1e6 / self.received.max(1) as f64
+    }
+}
+
+/// Warms up, measures `args.seconds` of the server `pid` and the tracks the
+/// peers receive, and prints the figures.
+async fn measured(
+    server: &'static str,
+    args: &VideoArgs,
+    pid: u32,
+    measure: &Measure,
+    tracks: &[Tracks],
+    sessions: usize,
+) -> Figures {
+    let stat = format!("/proc/{pid}/stat");
+    tokio::time::sleep(Duration::from_secs(args.warmup)).await;
+    for t in tracks {
+        take_figures(t);
+    }
+    let cpu0 = cpu_seconds_of(&stat);
     let own0 = cpu_seconds_of("/proc/self/stat");
     let t0 = Instant::now();
     measure.on.store(true, Ordering::Release);
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
     measure.on.store(false, Ordering::Release);
     let wall = t0.elapsed().as_secs_f64();
-    let cpu = rig.cpu_seconds() - cpu0;
+    let cpu = cpu_seconds_of(&stat) - cpu0;
     let own = cpu_seconds_of("/proc/self/stat") - own0;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut received = 0u64;
     let mut lost = 0u64;
     let mut latencies: Vec<u32> = Vec::new();
-    let mut tracks = 0usize;
-    for p in &peers {
-        for f in p.take_figures() {
+    let mut streams = 0usize;
+    for t in tracks {
+        for f in take_figures(t) {
             if f.received > 0 {
-                tracks += 1;
+                streams += 1;
             }
             received += f.received;
             lost += f.lost();
@@ -107,35 +288,74 @@ async fn load(args: &VideoArgs, rig: &Rig) -> anyhow::Result<()> {
     }
     latencies.sort_unstable();
     let sent = measure.sent.load(Ordering::Relaxed);
-    let forwarded = received + lost;
-    println!("  measured {:.1} s: {} packets sent to the server, {} forwarded tracks received", wall, sent, tracks);
+    let f = Figures {
+        server,
+        wall,
+        received,
+        lost,
+        cpu,
+        p50_us: percentile(&latencies, 0.50),
+        p99_us: percentile(&latencies, 0.99),
+    };
+    println!(
+        "  measured {:.1} s: {} packets sent to the server, {} of {} forwarded streams received",
+        wall,
+        sent,
+        streams,
+        expected_streams(sessions)
+    );
     println!(
         "  packets received {} ({:.0}/s), lost {} ({:.3} %)",
         received,
-        received as f64 / wall,
+        f.received_per_s(),
         lost,
-        lost as f64 * 100.0 / forwarded.max(1) as f64
+        f.loss_percent()
     );
     println!(
         "  server CPU {:.2} s in {:.1} s ({:.0} % of one core): {:.1} µs per forwarded packet, {:.1} µs per packet in or out",
         cpu,
         wall,
-        cpu / wall * 100.0,
-        cpu * 1e6 / received.max(1) as f64,
+        f.cpu_percent(),
+        f.us_per_forwarded(),
         cpu * 1e6 / (received + sent).max(1) as f64
     );
     println!(
         "  sender-to-receiver latency through the server: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
-        f64::from(percentile(&latencies, 0.50)) / 1000.0,
-        f64::from(percentile(&latencies, 0.99)) / 1000.0,
+        f64::from(f.p50_us) / 1000.0,
+        f64::from(f.p99_us) / 1000.0,
         f64::from(latencies.last().copied().unwrap_or(0)) / 1000.0,
         latencies.len()
     );
     println!(
         "  (the {} synthetic peers in this process used {:.2} s of CPU meanwhile, on the same cores)",
-        peers.len(),
+        tracks.len(),
         own
     );
-    futures_util::future::join_all(peers.into_iter().map(Peer::close)).await;
-    Ok(())
+    f
+}
+
+fn side_by_side(a: &Figures, b: &Figures) {
+    println!();
+    println!(
+        "{:<8} {:>14} {:>8} {:>12} {:>14} {:>9} {:>9}",
+        "server", "fwd pkt/s recv", "loss %", "CPU % core", "µs CPU/fwd pkt", "p50 ms", "p99 ms"
+    );
+    for f in [a, b] {
+        println!(
+            "{:<8} {:>14.0} {:>8.3} {:>12.0} {:>14.2} {:>9.2} {:>9.2}",
+            f.server,
+            f.received_per_s(),
+            f.loss_percent(),
+            f.cpu_percent(),
+            f.us_per_forwarded(),
+            f64::from(f.p50_us) / 1000.0,
+            f64::from(f.p99_us) / 1000.0
+        );
+    }
+    println!(
+        "{}/{} µs CPU per forwarded packet: {:.2}×",
+        a.server,
+        b.server,
+        a.us_per_forwarded() / b.us_per_forwarded().max(f64::MIN_POSITIVE)
+    );
 }

@@ -4,7 +4,7 @@
 //! the signalling socket and sends and counts synthetic RTP.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -356,23 +356,96 @@ pub struct Measure {
     pub sent: AtomicU64,
 }
 
+/// The figures of every track a peer connection has received so far.
+pub type Tracks = Arc<Mutex<Vec<Arc<Mutex<TrackFigures>>>>>;
+
+/// Counts every track `pc` receives (from the first packet on) into the
+/// returned list, while `measure` is on.
+pub(crate) fn count_tracks(pc: &RTCPeerConnection, measure: &Arc<Measure>) -> Tracks {
+    let tracks: Tracks = Arc::default();
+    let registry = Arc::clone(&tracks);
+    let m = Arc::clone(measure);
+    pc.on_track(Box::new(move |remote, _, _| {
+        let figures = Arc::new(Mutex::new(TrackFigures::default()));
+        if let Ok(mut all) = registry.lock() {
+            all.push(Arc::clone(&figures));
+        }
+        let m = Arc::clone(&m);
+        Box::pin(async move {
+            tokio::spawn(async move {
+                while let Ok((packet, _)) = remote.read_rtp().await {
+                    if m.on.load(Ordering::Relaxed) {
+                        let now = now_nanos();
+                        if let Ok(mut f) = figures.lock() {
+                            f.record(packet.header.sequence_number, sent_at(&packet.payload), now);
+                        }
+                    }
+                }
+            });
+        })
+    }));
+    tracks
+}
+
+/// Every received track's figures so far, drained.
+pub(crate) fn take_figures(tracks: &Tracks) -> Vec<TrackFigures> {
+    let all = tracks.lock().map(|t| t.clone()).unwrap_or_default();
+    all.iter().filter_map(|f| f.lock().ok().map(|mut g| std::mem::take(&mut *g))).collect()
+}
+
+/// Whether a peer connection has got ICE and DTLS up.
+#[derive(Clone)]
+pub(crate) struct Connected {
+    notify: Arc<tokio::sync::Notify>,
+    flag: Arc<AtomicBool>,
+}
+
+impl Connected {
+    pub(crate) fn watch(pc: &RTCPeerConnection) -> Connected {
+        let c = Connected { notify: Arc::new(tokio::sync::Notify::new()), flag: Arc::new(AtomicBool::new(false)) };
+        let seen = c.clone();
+        pc.on_peer_connection_state_change(Box::new(move |s| {
+            if s == RTCPeerConnectionState::Connected {
+                seen.flag.store(true, Ordering::Release);
+                seen.notify.notify_waiters();
+            }
+            Box::pin(async {})
+        }));
+        c
+    }
+
+    /// Waits until connected, at most `within`.
+    pub(crate) async fn wait(&self, within: Duration) -> bool {
+        let wait = self.notify.notified();
+        if self.flag.load(Ordering::Acquire) {
+            return true;
+        }
+        tokio::time::timeout(within, wait).await.is_ok() || self.flag.load(Ordering::Acquire)
+    }
+}
+
 /// One participant: a signalling socket and a peer connection to the server.
 pub struct Peer {
     pc: Arc<RTCPeerConnection>,
     out: mpsc::UnboundedSender<String>,
     tasks: Vec<JoinHandle<()>>,
-    pub tracks: Arc<Mutex<Vec<Arc<Mutex<TrackFigures>>>>>,
-    connected: Arc<tokio::sync::Notify>,
-    is_connected: Arc<AtomicBool>,
+    pub tracks: Tracks,
+    connected: Connected,
 }
 
 pub fn rtc_api() -> anyhow::Result<API> {
+    rtc_api_on(IpAddr::V4(Ipv4Addr::LOCALHOST))
+}
+
+/// Peers whose only ICE candidate is `ip`: loopback for Amaan; a server
+/// that will not gather on loopback gets the machine's own address.
+pub(crate) fn rtc_api_on(ip: IpAddr) -> anyhow::Result<API> {
     let mut media = MediaEngine::default();
     media.register_default_codecs()?;
     let registry = register_default_interceptors(Registry::new(), &mut media)?;
     let mut settings = SettingEngine::default();
-    settings.set_include_loopback_candidate(true);
-    settings.set_ip_filter(Box::new(|ip: std::net::IpAddr| ip.is_loopback()));
+    settings.set_include_loopback_candidate(ip.is_loopback());
+    settings.set_ip_filter(Box::new(move |candidate: IpAddr| candidate == ip));
     settings.set_network_types(vec![NetworkType::Udp4]);
     settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
     Ok(APIBuilder::new()
@@ -382,14 +455,14 @@ pub fn rtc_api() -> anyhow::Result<API> {
         .build())
 }
 
-async fn local_sdp(pc: &RTCPeerConnection, desc: RTCSessionDescription) -> anyhow::Result<String> {
+pub(crate) async fn local_sdp(pc: &RTCPeerConnection, desc: RTCSessionDescription) -> anyhow::Result<String> {
     let mut gathered = pc.gathering_complete_promise().await;
     pc.set_local_description(desc).await?;
     let _ = tokio::time::timeout(Duration::from_secs(5), gathered.recv()).await;
     Ok(pc.local_description().await.ok_or_else(|| anyhow!("no local description"))?.sdp)
 }
 
-fn local_track(mime: &str, id: &str) -> Arc<TrackLocalStaticRTP> {
+pub(crate) fn local_track(mime: &str, id: &str) -> Arc<TrackLocalStaticRTP> {
     let (clock_rate, channels) = if mime == MIME_TYPE_OPUS { (48_000, 2) } else { (90_000, 0) };
     Arc::new(TrackLocalStaticRTP::new(
         RTCRtpCodecCapability { mime_type: mime.to_string(), clock_rate, channels, ..Default::default() },
@@ -420,7 +493,7 @@ fn sent_at(payload: &[u8]) -> Option<u64> {
 
 /// Paces audio every 20 ms and video frames every 1/fps, each frame split
 /// into packets of at most 1,100 bytes, each stamped with its send time.
-fn send_media(
+pub(crate) fn send_media(
     audio: Arc<TrackLocalStaticRTP>,
     video: Arc<TrackLocalStaticRTP>,
     t: Traffic,
@@ -511,41 +584,8 @@ impl Peer {
             let _ = sink.close().await;
         });
         let pc = Arc::new(api.new_peer_connection(RTCConfiguration::default()).await?);
-        let tracks: Arc<Mutex<Vec<Arc<Mutex<TrackFigures>>>>> = Arc::default();
-        let registry = Arc::clone(&tracks);
-        let m = Arc::clone(&measure);
-        pc.on_track(Box::new(move |remote, _, _| {
-            let figures = Arc::new(Mutex::new(TrackFigures::default()));
-            if let Ok(mut all) = registry.lock() {
-                all.push(Arc::clone(&figures));
-            }
-            let m = Arc::clone(&m);
-            Box::pin(async move {
-                tokio::spawn(async move {
-                    while let Ok((packet, _)) = remote.read_rtp().await {
-                        if m.on.load(Ordering::Relaxed) {
-                            let now = now_nanos();
-                            if let Ok(mut f) = figures.lock() {
-                                f.record(packet.header.sequence_number, sent_at(&packet.payload), now);
-                            }
-                        }
-                    }
-                });
-            })
-        }));
-        let connected = Arc::new(tokio::sync::Notify::new());
-        let is_connected = Arc::new(AtomicBool::new(false));
-        {
-            let connected = Arc::clone(&connected);
-            let is_connected = Arc::clone(&is_connected);
-            pc.on_peer_connection_state_change(Box::new(move |s| {
-                if s == RTCPeerConnectionState::Connected {
-                    is_connected.store(true, Ordering::Release);
-                    connected.notify_waiters();
-                }
-                Box::pin(async {})
-            }));
-        }
+        let tracks = count_tracks(&pc, &measure);
+        let connected = Connected::watch(&pc);
         let audio = local_track(MIME_TYPE_OPUS, "audio");
         let video = local_track(MIME_TYPE_VP8, "video");
         pc.add_track(Arc::clone(&audio) as Arc<dyn TrackLocal + Send + Sync>).await?;
@@ -589,7 +629,7 @@ impl Peer {
         let offer = pc.create_offer(None).await?;
         let sdp = local_sdp(&pc, offer).await?;
         let _ = out.send(json!({"type": "offer", "sdp": sdp}).to_string());
-        let mut peer = Peer { pc, out, tasks: vec![writer, reader], tracks, connected, is_connected };
+        let mut peer = Peer { pc, out, tasks: vec![writer, reader], tracks, connected };
         match tokio::time::timeout(Duration::from_secs(15), answered.recv()).await {
             Ok(Some(Ok(()))) => {}
             Ok(Some(Err(e))) => {
@@ -607,17 +647,12 @@ impl Peer {
 
     /// Waits until ICE and DTLS are up.
     pub async fn connected(&self, within: Duration) -> bool {
-        let wait = self.connected.notified();
-        if self.is_connected.load(Ordering::Acquire) {
-            return true;
-        }
-        tokio::time::timeout(within, wait).await.is_ok() || self.is_connected.load(Ordering::Acquire)
+        self.connected.wait(within).await
     }
 
     /// Every received track's figures so far, drained.
     pub fn take_figures(&self) -> Vec<TrackFigures> {
-        let all = self.tracks.lock().map(|t| t.clone()).unwrap_or_default();
-        all.iter().filter_map(|f| f.lock().ok().map(|mut g| std::mem::take(&mut *g))).collect()
+        take_figures(&self.tracks)
     }
 
     pub fn received_tracks(&self) -> usize {
