@@ -22,6 +22,8 @@ use super::janus_peer::{create_room, subscription_plan, Party};
 use super::video_rig::{
     cpu_seconds_of, percentile, rtc_api, rtc_api_on, take_figures, Measure, Peer, Rig, Tracks, Traffic, SIX,
 };
+use crate::media::shards::Shards;
+use webrtc::api::API;
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Server {
@@ -75,12 +77,15 @@ pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> a
         Server::Amaan => None,
         Server::Janus | Server::Both => Some(janus::installed()?),
     };
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(args.peer_threads.max(1)).enable_all().build()?;
+    // Orchestration only; the peers run on shards, each holding whole
+    // sessions, as the server's forwarding threads do, so that the peers'
+    // own thread hand-overs do not take the cores from the server.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let shards = Shards::start(args.peer_threads, "peer")?;
     let mut results = Vec::new();
     if args.server != Server::Janus {
         let rig = Rig::start("video", database_url, data_dir, args.sfu_threads, args.keep)?;
-        results.push(runtime.block_on(through_amaan(args, &rig))?);
+        results.push(runtime.block_on(through_amaan(args, &rig, &shards))?);
         drop(rig);
     }
     if let Some(install) = install {
@@ -98,7 +103,7 @@ pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> a
             );
         }
         let janus = Janus::start(&install, data_dir, ip, args.janus_event_loops, args.keep)?;
-        results.push(runtime.block_on(through_janus(args, &janus))?);
+        results.push(runtime.block_on(through_janus(args, &janus, &shards))?);
     }
     if let [amaan, janus] = &results[..] {
         side_by_side(amaan, janus);
@@ -115,7 +120,7 @@ fn expected_streams(sessions: usize) -> usize {
     sessions * subscription_plan(&SIX).iter().map(Vec::len).sum::<usize>()
 }
 
-async fn through_amaan(args: &VideoArgs, rig: &Rig) -> anyhow::Result<Figures> {
+async fn through_amaan(args: &VideoArgs, rig: &Rig, shards: &Shards) -> anyhow::Result<Figures> {
     let sessions = rig.sessions(args.sessions.max(1), SIX.len(), &SIX)?;
     let api = Arc::new(rtc_api()?);
     let measure = Arc::new(Measure::default());
@@ -126,10 +131,11 @@ async fn through_amaan(args: &VideoArgs, rig: &Rig) -> anyhow::Result<Figures> {
             let (api, measure, invite, port, sid) =
                 (Arc::clone(&api), Arc::clone(&measure), invite.clone(), rig.port, *sid);
             let traffic = traffic(args);
-            tokio::spawn(async move { Peer::join(&api, port, sid, &invite, traffic, measure).await })
+            let failed = Err(anyhow::anyhow!("the peers' runtime stopped"));
+            shards.run(sid, async move { Peer::join(&api, port, sid, &invite, traffic, measure).await }, failed)
         });
         for j in futures_util::future::join_all(joins).await {
-            peers.push(j??);
+            peers.push(j?);
         }
     }
     let mut up = 0;
@@ -154,45 +160,18 @@ async fn through_amaan(args: &VideoArgs, rig: &Rig) -> anyhow::Result<Figures> {
     Ok(figures)
 }
 
-async fn through_janus(args: &VideoArgs, janus: &Janus) -> anyhow::Result<Figures> {
+async fn through_janus(args: &VideoArgs, janus: &Janus, shards: &Shards) -> anyhow::Result<Figures> {
     let api = Arc::new(rtc_api_on(janus.ice_ip)?);
     let measure = Arc::new(Measure::default());
-    let plan = subscription_plan(&SIX);
     let sessions = args.sessions.max(1);
     let mut parties: Vec<Party> = Vec::new();
     let joining = Instant::now();
     for s in 0..sessions {
-        let room = 1000 + s as u64;
-        let feed = |i: usize| (s as u64 + 1) * 100 + i as u64 + 1;
-        let opened = futures_util::future::join_all(SIX.iter().map(|_| Party::open(&api, janus.ws_port))).await;
-        let mut room_parties = opened.into_iter().collect::<anyhow::Result<Vec<Party>>>()?;
-        let first = &room_parties[0];
-        create_room(&first.session, first.publisher_handle, room, SIX.len()).await?;
-        let published = futures_util::future::join_all(
-            room_parties
-                .iter_mut()
-                .zip(SIX)
-                .enumerate()
-                .map(|(i, (p, role))| p.publish(room, feed(i), role, traffic(args), &measure)),
-        )
-        .await;
-        let mids = published.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-        for p in &room_parties {
-            if !p.publishing(Duration::from_secs(15)).await {
-                anyhow::bail!("a publisher in room {room} did not connect to Janus in 15 s (ICE on {}; Janus skips loopback interfaces)", janus.ice_ip);
-            }
-        }
-        let subscribed = futures_util::future::join_all(room_parties.iter_mut().zip(&plan).map(|(p, wanted)| {
-            let streams: Vec<(u64, String)> =
-                wanted.iter().map(|&(sender, kind)| (feed(sender), mids[sender].of(kind).to_string())).collect();
-            let (api, measure) = (Arc::clone(&api), Arc::clone(&measure));
-            async move { p.subscribe(&api, room, &streams, &measure).await }
-        }))
-        .await;
-        for r in subscribed {
-            r.with_context(|| format!("subscribing in room {room}"))?;
-        }
-        parties.extend(room_parties);
+        let (api, measure, traffic, port, ip) =
+            (Arc::clone(&api), Arc::clone(&measure), traffic(args), janus.ws_port, janus.ice_ip);
+        let failed = Err(anyhow::anyhow!("the peers' runtime stopped"));
+        let key = i64::try_from(s).unwrap_or(0);
+        parties.extend(shards.run(key, janus_room(s, api, measure, traffic, port, ip), failed).await?);
     }
     let mut up = 0;
     for p in &parties {
@@ -218,6 +197,52 @@ async fn through_janus(args: &VideoArgs, janus: &Janus) -> anyhow::Result<Figure
     let figures = measured("Janus", args, janus.pid(), &measure, &tracks, sessions).await;
     futures_util::future::join_all(parties.into_iter().map(Party::close)).await;
     Ok(figures)
+}
+
+/// One session through Janus: a room, six publishers, then each party's
+/// subscriber to what Amaan's policy would forward to that role.
+async fn janus_room(
+    s: usize,
+    api: Arc<API>,
+    measure: Arc<Measure>,
+    traffic: Traffic,
+    ws_port: u16,
+    ice_ip: IpAddr,
+) -> anyhow::Result<Vec<Party>> {
+    let plan = subscription_plan(&SIX);
+    let room = 1000 + s as u64;
+    let feed = |i: usize| (s as u64 + 1) * 100 + i as u64 + 1;
+    let opened = futures_util::future::join_all(SIX.iter().map(|_| Party::open(&api, ws_port))).await;
+    let mut room_parties = opened.into_iter().collect::<anyhow::Result<Vec<Party>>>()?;
+    let first = &room_parties[0];
+    create_room(&first.session, first.publisher_handle, room, SIX.len()).await?;
+    let published = futures_util::future::join_all(
+        room_parties
+            .iter_mut()
+            .zip(SIX)
+            .enumerate()
+            .map(|(i, (p, role))| p.publish(room, feed(i), role, traffic, &measure)),
+    )
+    .await;
+    let mids = published.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    for p in &room_parties {
+        if !p.publishing(Duration::from_secs(15)).await {
+            anyhow::bail!(
+                "a publisher in room {room} did not connect to Janus in 15 s (ICE on {ice_ip}; Janus skips loopback interfaces)"
+            );
+        }
+    }
+    let subscribed = futures_util::future::join_all(room_parties.iter_mut().zip(&plan).map(|(p, wanted)| {
+        let streams: Vec<(u64, String)> =
+            wanted.iter().map(|&(sender, kind)| (feed(sender), mids[sender].of(kind).to_string())).collect();
+        let (api, measure) = (Arc::clone(&api), Arc::clone(&measure));
+        async move { p.subscribe(&api, room, &streams, &measure).await }
+    }))
+    .await;
+    for r in subscribed {
+        r.with_context(|| format!("subscribing in room {room}"))?;
+    }
+    Ok(room_parties)
 }
 
 /// What one server did while measured.

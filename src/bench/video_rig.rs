@@ -20,7 +20,6 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
-use webrtc::api::interceptor_registry::register_default_interceptors;
 use webrtc::api::media_engine::{MediaEngine, MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::{APIBuilder, API};
@@ -442,7 +441,10 @@ pub fn rtc_api() -> anyhow::Result<API> {
 pub(crate) fn rtc_api_on(ip: IpAddr) -> anyhow::Result<API> {
     let mut media = MediaEngine::default();
     media.register_default_codecs()?;
-    let registry = register_default_interceptors(Registry::new(), &mut media)?;
+    // No interceptors (NACKs, RTCP reports, congestion feedback): the
+    // synthetic peers share the cores with the server they measure, so
+    // they do only what a packet needs to be sent or counted.
+    let registry = Registry::new();
     let mut settings = SettingEngine::default();
     settings.set_include_loopback_candidate(ip.is_loopback());
     settings.set_ip_filter(Box::new(move |candidate: IpAddr| candidate == ip));
