@@ -40,6 +40,8 @@ struct Tally {
     latencies: BTreeMap<&'static str, Vec<f64>>,
     statuses: BTreeMap<u16, u64>,
     booked: Vec<i64>,
+    /// Why bookings were refused: the problem's `rule` (or title), counted.
+    refusals: BTreeMap<String, u64>,
     transport_errors: u64,
 }
 
@@ -156,13 +158,24 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
     };
     let clerk = login(clerk_name.clone()).await?;
+    // Cases taken cognizance of today, booked on the 20 weekdays from a week
+    // on: inside every profile's clocks, and never a weekend (the scheduler
+    // refuses both).
+    let today = chrono::Local::now().date_naive();
+    let slot_days: Vec<String> = (7..60)
+        .map(|d| today + chrono::Days::new(d))
+        .filter(|d| !matches!(chrono::Datelike::weekday(d), chrono::Weekday::Sat | chrono::Weekday::Sun))
+        .take(20)
+        .map(|d| d.to_string())
+        .collect();
+    let slot_days = Arc::new(slot_days);
     // One case per client to book hearings for.
     let mut cases = Vec::new();
     for i in 0..args.clients {
         let r: Value = client
             .post(format!("{base}/api/cases"))
             .bearer_auth(&clerk)
-            .json(&json!({"number": format!("L-{i}"), "offence": "load", "cognizance_date": "2026-10-01"}))
+            .json(&json!({"number": format!("L-{i}"), "offence": "load", "cognizance_date": today.to_string()}))
             .send()
             .await?
             .json()
@@ -180,6 +193,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let base = base.clone();
         let tally = tally.clone();
         let rooms = rooms.clone();
+        let slot_days = Arc::clone(&slot_days);
         let clerk_name = clerk_name.clone();
         let judge_name = judge_name.clone();
         let mut token = clerk.clone();
@@ -198,12 +212,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 } else {
                     // A small grid of slots, so that clients collide on purpose.
                     let (room, judge) = rooms[((n >> 20) as usize) % rooms.len()];
-                    // Weekdays only: the scheduler refuses a weekend sitting.
-                    const WEEKDAYS: [u64; 20] = [4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 18, 19, 20, 21, 22, 25, 26, 27, 28, 29];
-                    let day = WEEKDAYS[((n >> 40) % 20) as usize];
+                    let day = &slot_days[((n >> 40) % slot_days.len() as u64) as usize];
                     let hour = 9 + (n >> 45) % 6;
-                    let starts = format!("2027-01-{day:02}T{hour:02}:00:00+05:00");
-                    let ends = format!("2027-01-{day:02}T{hour:02}:45:00+05:00");
+                    let starts = format!("{day}T{hour:02}:00:00+05:00");
+                    let ends = format!("{day}T{hour:02}:45:00+05:00");
                     let r = client
                         .post(format!("{base}/api/cases/{case_id}/hearings"))
                         .bearer_auth(&token)
@@ -221,6 +233,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
                         t.latencies.entry(kind).or_default().push(elapsed);
                         drop(t);
                         if let Ok(body) = resp.json::<Value>().await {
+                            if kind == "book" && (400..500).contains(&status) {
+                                let why = body["rule"].as_str().or(body["title"].as_str()).unwrap_or("?").to_string();
+                                *tally.lock().await.refusals.entry(why).or_default() += 1;
+                            }
                             if kind == "book" && status == 201 {
                                 if let Some(id) = body["id"].as_i64() {
                                     tally.lock().await.booked.push(id);
@@ -244,6 +260,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let total: u64 = t.statuses.values().sum();
     println!("requests: {total} in {wall:.1} s = {:.0} req/s", total as f64 / wall);
     println!("statuses: {:?}; transport errors: {}", t.statuses, t.transport_errors);
+    println!("bookings refused, by rule (a clash is expected: the slot grid is small on purpose): {:?}", t.refusals);
     for (kind, lat) in &t.latencies {
         let mut sorted = lat.clone();
         sorted.sort_by(|a, b| a.total_cmp(b));
