@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod hub;
+pub mod lateness;
 pub mod protocol;
 pub mod recorder;
 pub mod sfu;
@@ -81,6 +82,9 @@ pub struct ForwardingStats {
     pub published_tracks: usize,
     pub packets_in: u64,
     pub packets_forwarded: u64,
+    /// Received packets not forwarded because they came too late (see
+    /// `lateness`); they are still recorded.
+    pub packets_late: u64,
 }
 
 #[derive(Debug, thiserror::Error)]

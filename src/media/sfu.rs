@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 use tokio::sync::mpsc::UnboundedSender;
@@ -37,6 +37,7 @@ use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
 use webrtc::track::track_local::{TrackLocal, TrackLocalWriter};
 use webrtc::track::track_remote::TrackRemote;
 
+use super::lateness::{Lateness, Verdict};
 use super::recorder::{Container, Recording, Subject};
 use super::shards::Shards;
 use super::{
@@ -65,6 +66,7 @@ struct Inner {
     next_id: AtomicU64,
     packets_in: AtomicU64,
     packets_forwarded: AtomicU64,
+    packets_late: AtomicU64,
 }
 
 /// One session's media on this node.
@@ -223,6 +225,7 @@ impl WebrtcSfu {
                 next_id: AtomicU64::new(1),
                 packets_in: AtomicU64::new(0),
                 packets_forwarded: AtomicU64::new(0),
+                packets_late: AtomicU64::new(0),
             }),
         })
     }
@@ -457,14 +460,24 @@ impl Inner {
 
     /// The hot loop: one per published track.
     async fn forward(&self, track: Arc<TrackRemote>, published: &Published) {
+        let mut lateness = Lateness::new(published.codec.clock_rate);
         while let Ok((packet, _)) = track.read_rtp().await {
             self.packets_in.fetch_add(1, Ordering::Relaxed);
+            let verdict = lateness.judge(packet.header.timestamp, Instant::now());
+            match verdict {
+                Verdict::Drop => {
+                    self.packets_late.fetch_add(1, Ordering::Relaxed);
+                }
+                Verdict::Recovered => published.request_keyframe().await,
+                Verdict::Forward => {}
+            }
             let sinks = published.sinks();
             for sink in sinks.iter() {
                 if !sink.allowed.load(Ordering::Acquire) {
                     continue;
                 }
                 match &sink.target {
+                    Target::Peer { .. } if verdict == Verdict::Drop => {}
                     Target::Peer { track, .. } => {
                         if track.write_rtp(&packet).await.is_ok() {
                             self.packets_forwarded.fetch_add(1, Ordering::Relaxed);
@@ -710,6 +723,7 @@ impl Inner {
             published_tracks,
             packets_in: self.packets_in.load(Ordering::Relaxed),
             packets_forwarded: self.packets_forwarded.load(Ordering::Relaxed),
+            packets_late: self.packets_late.load(Ordering::Relaxed),
         }
     }
 }
