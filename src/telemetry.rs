@@ -7,7 +7,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
 use tracing::Instrument;
 
 pub fn init_tracing() {
@@ -21,6 +21,8 @@ pub struct Metrics {
     pub registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    /// The forwarder's own counters, read at each scrape.
+    video: IntGaugeVec,
 }
 
 impl Metrics {
@@ -35,9 +37,17 @@ impl Metrics {
                 .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
             &["method", "route"],
         )?;
+        let video = IntGaugeVec::new(
+            Opts::new(
+                "amaan_video_forwarder",
+                "This node's forwarder: peers and published tracks now; packets in, forwarded and dropped as too late since start",
+            ),
+            &["what"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
-        Ok(Metrics { registry, requests, latency })
+        registry.register(Box::new(video.clone()))?;
+        Ok(Metrics { registry, requests, latency, video })
     }
 }
 
@@ -69,7 +79,20 @@ pub async fn observe(
     result
 }
 
-pub async fn metrics(m: web::Data<Metrics>) -> HttpResponse {
+pub async fn metrics(m: web::Data<Metrics>, media: Option<web::Data<crate::media::Media>>) -> HttpResponse {
+    if let Some(media) = media {
+        let f = media.forwarder.stats();
+        let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        for (what, value) in [
+            ("peers", as_i64(f.peers as u64)),
+            ("published_tracks", as_i64(f.published_tracks as u64)),
+            ("packets_in", as_i64(f.packets_in)),
+            ("packets_forwarded", as_i64(f.packets_forwarded)),
+            ("packets_late", as_i64(f.packets_late)),
+        ] {
+            m.video.with_label_values(&[what]).set(value);
+        }
+    }
     let mut buf = Vec::new();
     let encoder = TextEncoder::new();
     if encoder.encode(&m.registry.gather(), &mut buf).is_err() {

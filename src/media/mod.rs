@@ -75,7 +75,7 @@ pub struct FinishedRecording {
     pub bytes: u64,
 }
 
-/// Counters for the benchmark and `/metrics`.
+/// Counters for `/metrics` (`amaan_video_forwarder`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct ForwardingStats {
     pub peers: usize,

@@ -87,4 +87,7 @@ async fn health_and_metrics_answer_without_a_token() {
     assert_eq!(s, StatusCode::OK);
     let text = b.as_str().unwrap_or_default();
     assert!(text.contains("amaan_http_requests_total{method=\"GET\",route=\"/api/courts\",status=\"200\"}"), "{text}");
+    // The forwarder's counters: nobody is on a video link yet.
+    assert!(text.contains("amaan_video_forwarder{what=\"peers\"} 0"), "{text}");
+    assert!(text.contains("amaan_video_forwarder{what=\"packets_late\"} 0"), "{text}");
 }
