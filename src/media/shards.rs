@@ -31,14 +31,6 @@ impl Shards {
         Ok(Shards { shards })
     }
 
-    pub fn len(&self) -> usize {
-        self.shards.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.shards.is_empty()
-    }
-
     /// The runtime that holds everything of `key`.
     pub fn handle(&self, key: i64) -> &Handle {
         &self.shards[index_of(key, self.shards.len())].handle
