@@ -135,6 +135,23 @@ fn session_view(conn: &mut db::DbConn, s: &VideoSession, connected: usize) -> Re
 }
 
 /// The session, if the user's court holds it (else 404).
+/// After a state or settings change: applies it to the media and answers
+/// with the session as it now is. On the hosting node this applies the
+/// change at once; elsewhere the hosting node's poller picks it up from the
+/// row's version.
+async fn applied_view(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    s: VideoSession,
+    actor: &audit::Actor,
+) -> Result<HttpResponse, AppError> {
+    let media = media(req)?;
+    watch::sync(&media, &state.pool, &s, actor).await?;
+    let connected = media.hub.connected(s.id);
+    let view = db::run(&state.pool, move |c| session_view(c, &s, connected)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
 fn visible_session(conn: &mut db::DbConn, user: &AuthUser, id: i64) -> Result<VideoSession, AppError> {
     let s = db::video::find_session(conn, id)?;
     user.ensure_visible(s.court_id, &format!("video session {id}"))?;
@@ -398,13 +415,7 @@ async fn change_state(
         })
     })
     .await?;
-    let media = media(&req)?;
-    // On the hosting node this applies the change at once; elsewhere the
-    // hosting node's poller picks it up from the row's version.
-    watch::sync(&media, &state.pool, &s, &runner.user.actor()).await?;
-    let connected = media.hub.connected(s.id);
-    let view = db::run(&state.pool, move |c| session_view(c, &s, connected)).await?;
-    Ok(HttpResponse::Ok().json(view))
+    applied_view(&req, &state, s, &runner.user.actor()).await
 }
 
 #[derive(Deserialize)]
@@ -478,11 +489,7 @@ async fn change_settings(
         })
     })
     .await?;
-    let media = media(&req)?;
-    watch::sync(&media, &state.pool, &s, &runner.user.actor()).await?;
-    let connected = media.hub.connected(s.id);
-    let view = db::run(&state.pool, move |c| session_view(c, &s, connected)).await?;
-    Ok(HttpResponse::Ok().json(view))
+    applied_view(&req, &state, s, &runner.user.actor()).await
 }
 
 // ---------------------------------------------------------------------------
