@@ -2,10 +2,28 @@
 //! runner driving Debian's headless Chromium) against the amaan binary this
 //! build made. Without chromium or node it says so loudly and passes: the
 //! Rust suites still mean something on a machine without a browser, and
-//! `.ci/run` calls tests/e2e/run.sh, which installs both.
+//! `.ci/run` calls tests/e2e/run.sh, which installs both. In CI (`CI=true`)
+//! a skip is a failure: a green run there means the pages were tried.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
+
+/// Straight to the process's standard error: the test runner captures what
+/// `eprintln!` says in a passing test, and a skip must be seen.
+fn tell(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// Says why the suite did not run; in CI that is a failure.
+fn skipped(why: &str) {
+    tell(&format!("\n!!!! SKIPPED: the browser suite {why} !!!!\n"));
+    assert!(!in_ci(), "CI=true and the browser suite was skipped: {why}");
+}
 
 fn have(program: &str) -> bool {
     Command::new(program).arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
@@ -22,22 +40,17 @@ fn the_pages_work_in_a_real_browser() {
             .map(|(name, _)| name)
             .collect();
     if std::env::var("AMAAN_BROWSER_TESTS").is_ok_and(|v| v == "0") {
-        eprintln!(
-            "\n!!!! SKIPPED: AMAAN_BROWSER_TESTS=0 — the browser suite runs from tests/e2e/run.sh instead !!!!\n"
-        );
+        skipped("was turned off (AMAAN_BROWSER_TESTS=0); tests/e2e/run.sh runs it on its own");
         return;
     }
     if !missing.is_empty() {
-        eprintln!(
-            "\n!!!! SKIPPED: the browser suite needs {} — run tests/e2e/run.sh to install and run it !!!!\n",
-            missing.join(", ")
-        );
+        skipped(&format!("needs {}: run tests/e2e/run.sh to install them and run it", missing.join(", ")));
         return;
     }
     // The pages do not depend on the database; the suite runs on its own
     // SQLite demo, so the PostgreSQL pass of `cargo test` need not repeat it.
     if std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
-        eprintln!("\n!!!! SKIPPED on PostgreSQL: the browser suite runs once, on the SQLite pass !!!!\n");
+        tell("\n(the browser suite runs once, on the SQLite pass; not repeated on PostgreSQL)\n");
         return;
     }
     if !e2e.join("node_modules").join("playwright-core").exists() {
@@ -59,7 +72,8 @@ fn the_pages_work_in_a_real_browser() {
         .env("AMAAN_CHROMIUM", &chromium)
         .output()
         .expect("node runs");
-    let report = String::from_utf8_lossy(&output.stdout);
-    println!("{report}\n{}", String::from_utf8_lossy(&output.stderr));
+    // Uncaptured, so that the run's log shows each page test and `.ci/run`
+    // can count them in its summary.
+    tell(&format!("{}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)));
     assert!(output.status.success(), "the browser suite failed; its report is above");
 }

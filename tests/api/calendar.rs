@@ -1,7 +1,8 @@
+use chrono::{Days, Weekday};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{karachi, next_weekday, spawn_app, today};
 
 #[tokio::test]
 async fn a_clerk_sees_the_weeks_hearings_of_her_court_and_not_another_courts() {
@@ -19,11 +20,14 @@ async fn a_clerk_sees_the_weeks_hearings_of_her_court_and_not_another_courts() {
     app.waiting_areas(&court).await;
     let case_id = app.child_case(&court, "CSA-1/2026", "Ayesha Noor").await;
     // The child's evidence at 10:00 and arguments at 14:00 in Karachi on
-    // Tuesday 1 December; a mention in the next week.
+    // the coming Tuesday; a mention in the week after.
+    let tuesday = next_weekday(today(), Weekday::Tue);
+    let (monday, friday) = (tuesday - Days::new(1), tuesday + Days::new(3));
+    let week_after = tuesday + Days::new(7);
     for (kind, starts, ends, child) in [
-        ("evidence", "2026-12-01T10:00:00+05:00", "2026-12-01T11:30:00+05:00", true),
-        ("arguments", "2026-12-01T14:00:00+05:00", "2026-12-01T15:00:00+05:00", false),
-        ("mention", "2026-12-08T10:00:00+05:00", "2026-12-08T11:00:00+05:00", false),
+        ("evidence", karachi(tuesday, "10:00"), karachi(tuesday, "11:30"), true),
+        ("arguments", karachi(tuesday, "14:00"), karachi(tuesday, "15:00"), false),
+        ("mention", karachi(week_after, "10:00"), karachi(week_after, "11:00"), false),
     ] {
         let (s, body) = app
             .post(
@@ -34,28 +38,31 @@ async fn a_clerk_sees_the_weeks_hearings_of_her_court_and_not_another_courts() {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
     }
-    let week = format!("/api/courts/{}/hearings?from=2026-11-30&to=2026-12-04", court.id);
+    let week = format!("/api/courts/{}/hearings?from={monday}&to={friday}", court.id);
     let (s, body) = app.get(&week, Some(&court.clerk)).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let items = body["items"].as_array().expect("items");
     assert_eq!(items.len(), 2, "only this week's two hearings: {body}");
     assert_eq!(items[0]["case_number"], "CSA-1/2026");
-    assert_eq!(items[0]["starts_at"], "2026-12-01T05:00:00Z");
-    assert_eq!(items[1]["starts_at"], "2026-12-01T09:00:00Z");
+    assert_eq!(items[0]["starts_at"], format!("{tuesday}T05:00:00Z"));
+    assert_eq!(items[1]["starts_at"], format!("{tuesday}T09:00:00Z"));
 
     // A day is the court's day: 00:00 Karachi is 19:00 UTC the day before.
-    let (_, day) = app
-        .get(&format!("/api/courts/{}/hearings?from=2026-12-01&to=2026-12-01", court.id), Some(&court.support))
-        .await;
+    let (_, day) =
+        app.get(&format!("/api/courts/{}/hearings?from={tuesday}&to={tuesday}", court.id), Some(&court.support)).await;
     assert_eq!(day["items"].as_array().map(Vec::len), Some(2));
 
     let (s, _) = app.get(&week, Some(&other.clerk)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) =
-        app.get(&format!("/api/courts/{}/hearings?from=2026-12-04&to=2026-11-30", court.id), Some(&court.clerk)).await;
+        app.get(&format!("/api/courts/{}/hearings?from={friday}&to={monday}", court.id), Some(&court.clerk)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let (s, _) =
-        app.get(&format!("/api/courts/{}/hearings?from=2026-01-01&to=2026-12-31", court.id), Some(&court.clerk)).await;
+    let (s, _) = app
+        .get(
+            &format!("/api/courts/{}/hearings?from={monday}&to={}", court.id, monday + Days::new(364)),
+            Some(&court.clerk),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
 

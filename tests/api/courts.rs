@@ -81,7 +81,7 @@ async fn each_role_is_allowed_only_its_own_writes() {
     let app = spawn_app().await;
     let court = app.court("Court A").await;
     let case_id = app.child_case(&court, "CSA-3/2026", "Some Child").await;
-    let new_case = json!({"number": "CSA-9/2026", "offence": "x", "cognizance_date": "2026-10-01"});
+    let new_case = json!({"number": "CSA-9/2026", "offence": "x", "cognizance_date": crate::helpers::days_ago(60)});
     let new_room = json!({"name": "Room Z", "video_link": false});
     let new_party = json!({"role": "witness", "name": "A Witness"});
     // (who, method path, body, expected)
@@ -146,7 +146,7 @@ async fn lists_paginate() {
             .post(
                 "/api/cases",
                 Some(&court.clerk),
-                json!({"number": format!("N-{i}"), "offence": "x", "cognizance_date": "2026-10-01"}),
+                json!({"number": format!("N-{i}"), "offence": "x", "cognizance_date": crate::helpers::days_ago(60)}),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED);

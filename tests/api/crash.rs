@@ -43,7 +43,9 @@ async fn a_server_killed_mid_burst_keeps_every_acknowledged_write() {
                 let sent = client
                     .post(format!("{base}/api/cases"))
                     .bearer_auth(&token)
-                    .json(&json!({"number": number, "offence": "burst", "cognizance_date": "2026-10-01"}))
+                    .json(
+                        &json!({"number": number, "offence": "burst", "cognizance_date": crate::helpers::days_ago(60)}),
+                    )
                     .send()
                     .await;
                 match sent {

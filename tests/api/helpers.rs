@@ -7,8 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use amaan::config::{Secret, Settings};
 use amaan::db::{self, audit, DbConn, DbPool};
+use amaan::domain::calendar::local_date;
 use amaan::domain::roles::StaffRole;
 use amaan::startup::Application;
+use chrono::{Datelike, Days, NaiveDate, Utc, Weekday};
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -16,6 +18,31 @@ use serde_json::{json, Value};
 pub const PASSWORD: &str = "test-password-123";
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Today in Karachi, where every test court sits: the day every date a
+/// test relies on is counted from, so that the suite passes on any day.
+pub fn today() -> NaiveDate {
+    local_date("Asia/Karachi", Utc::now())
+}
+
+/// The first `weekday` after `day` (never `day` itself).
+pub fn next_weekday(day: NaiveDate, weekday: Weekday) -> NaiveDate {
+    let mut next = day + Days::new(1);
+    while next.weekday() != weekday {
+        next = next + Days::new(1);
+    }
+    next
+}
+
+/// A date `n` days before today, as the API takes it (a cognizance date).
+pub fn days_ago(n: u64) -> String {
+    (today() - Days::new(n)).to_string()
+}
+
+/// A local time in Karachi (which keeps +05:00 all year) as RFC 3339.
+pub fn karachi(day: NaiveDate, hhmm: &str) -> String {
+    format!("{day}T{hhmm}:00+05:00")
+}
 
 /// The database one test owns; a PostgreSQL one is dropped with the test.
 pub enum TestDb {
@@ -218,13 +245,13 @@ impl TestApp {
     }
 
     /// A case with a child witness (born 2018-05-04), a guardian and an
-    /// accused; returns the case id.
+    /// accused, taken cognizance of 60 days ago; returns the case id.
     pub async fn child_case(&self, court: &Court, number: &str, child_name: &str) -> i64 {
         let (status, body) = self
             .post(
                 "/api/cases",
                 Some(&court.clerk),
-                json!({"number": number, "offence": "s.377-B PPC", "cognizance_date": "2026-10-01", "accused_in_custody": true}),
+                json!({"number": number, "offence": "s.377-B PPC", "cognizance_date": days_ago(60), "accused_in_custody": true}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");

@@ -36,7 +36,7 @@ async fn staff_of_court_a_cannot_read_or_write_court_b() {
         .post(
             "/api/cases",
             Some(&a.clerk),
-            json!({"number": "X", "offence": "x", "cognizance_date": "2026-10-01", "court_id": b.id}),
+            json!({"number": "X", "offence": "x", "cognizance_date": crate::helpers::days_ago(60), "court_id": b.id}),
         )
         .await;
     assert_problem(s, &body, StatusCode::FORBIDDEN, "forbidden");

@@ -69,7 +69,7 @@ async fn the_servers_logs_never_name_a_child() {
     let case: serde_json::Value = client
         .post(format!("{}/api/cases", server.base))
         .bearer_auth(&clerk)
-        .json(&json!({"number": "L-1", "offence": "s.6 POCSO", "cognizance_date": "2026-10-01"}))
+        .json(&json!({"number": "L-1", "offence": "s.6 POCSO", "cognizance_date": crate::helpers::days_ago(60)}))
         .send()
         .await
         .expect("case")
