@@ -259,7 +259,7 @@ test("a clerk registers a case, adds the child and the accused, books a hearing,
 test("a judge reads the docket, overrides a refused adjournment with written reasons, and sees the child cases with nothing listed", async () => {
   const page = await newPage(browser, server.base);
   await login(page, "judge", "/judge.html");
-  await page.waitForSelector("#docket-table, #plain-docket, #docket p");
+  await page.waitForSelector("#docket-table, #plain-docket, #docket p:not(.muted)");
   if (await hasRoute(server.base, "GET", "/api/docket")) {
     const rows = page.locator("#docket-table tbody tr");
     assert.ok((await rows.count()) > 0, "the week has hearings before this judge");
@@ -279,7 +279,7 @@ test("a judge reads the docket, overrides a refused adjournment with written rea
   await screenshot(page, "judge-docket-en");
   await noSeriousViolations(page, "judge docket");
   await page.click("#tab-adjournments");
-  await page.waitForSelector("#pending-adjournments :is(p, article, [data-unavailable])");
+  await page.waitForSelector("#pending-adjournments :is(p:not(.muted), article, [data-unavailable])");
   // The clerk's request that the rules refused waits here, with the rule; the
   // judge overrides it, and only a full written sentence will do.
   const waiting = page.locator("#pending-adjournments article[data-status=refused_by_rule]", { hasText: "CSA-E2E/001" });
@@ -316,7 +316,7 @@ test("a judge reads the docket, overrides a refused adjournment with written rea
   assert.ok((await line.innerText()).includes(reasons), "the docket shows the judge's reasons");
   await page.goto("/judge.html#docket");
   await page.click("#tab-child-cases");
-  await page.waitForSelector("#child-cases :is(p, ul, [data-unavailable])");
+  await page.waitForSelector("#child-cases :is(p:not(.muted), ul, [data-unavailable])");
   if (await hasRoute(server.base, "GET", "/api/courts/1/child-cases")) {
     // Exactly the open child cases with no hearing listed.
     const me = await api(page, "GET", "/api/auth/me");
