@@ -47,9 +47,6 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Benchmarks that print figures.
-    #[command(subcommand)]
-    Bench(crate::bench::BenchCommand),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -162,11 +159,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let accounts = crate::demo::create(&url)?;
             let s = settings(&common, &args, url)?;
             println!("\nAmaan demo on http://{}/  (database: {})\n", s.bind, describe(&s.database_url));
-            println!("  {:<16} {:<16} password", "role", "username");
+            println!("Sign in at http://{}/ with one of these; each role lands on its own page:\n", s.bind);
+            println!("  {:<16} {:<10} {:<16} {:<15} does", "role", "username", "password", "lands on");
             for a in &accounts {
-                println!("  {:<16} {:<16} {}", a.role, a.username, a.password);
+                let (page, does) = role_page(&a.role);
+                println!("  {:<16} {:<10} {:<16} {:<15} {}", a.role, a.username, a.password, page, does);
             }
-            println!();
+            println!(
+                "\nParticipants (child, guardian, counsel, accused) join from an invite the support officer \
+                 makes: /join.html#…\n"
+            );
             serve(s)?;
         }
         Command::Migrate => {
@@ -214,13 +216,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         }
-        Command::Bench(bench) => crate::bench::run(bench, common.database_url.clone(), &common.data_dir)?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where a staff role lands after signing in, and what it does there.
+fn role_page(role: &str) -> (&'static str, &'static str) {
+    match role {
+        "admin" => ("/admin.html", "courts, rooms, waiting areas, staff accounts, the audit trail"),
+        "clerk" => ("/clerk.html", "registers cases and parties, books hearings, plans, asks for adjournments"),
+        "judge" => ("/judge.html", "reads the priority docket, decides adjournments, orders special measures"),
+        "support_officer" => ("/support.html", "runs the video-link testimony: invites, start, breaks, end"),
+        _ => ("/", ""),
+    }
+}
+
 /// The database for a log line, without a password that a URL may carry.
-fn describe(url: &str) -> String {
+pub fn describe(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) if u.scheme().starts_with("postgres") => {
             let _ = u.set_password(None);

@@ -1,9 +1,11 @@
 //! `amaan demo`: a fresh database with one court, its staff and about
 //! twenty cases, so the pages have something true-to-life to show.
 
+use anyhow::bail;
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
 use rand::Rng;
 
+use crate::auth::password;
 use crate::db::{self, audit, audit::Actor, audit::Change, DbConn};
 use crate::domain::calendar::local_date;
 use crate::domain::privacy;
@@ -16,30 +18,102 @@ pub struct DemoAccount {
     pub password: String,
 }
 
-fn password() -> String {
-    if let Ok(p) = std::env::var("AMAAN_DEMO_PASSWORD") {
-        if p.len() >= 10 {
-            return p;
-        }
+/// The password every demo account gets: `AMAAN_DEMO_PASSWORD` when set
+/// (refused, not ignored, when it is too weak), else a fresh random one.
+fn demo_password() -> anyhow::Result<Option<String>> {
+    match std::env::var("AMAAN_DEMO_PASSWORD") {
+        Ok(p) => match password::check_strength(&p) {
+            Ok(()) => Ok(Some(p)),
+            Err(why) => bail!("AMAAN_DEMO_PASSWORD is refused: {why}; unset it for random passwords"),
+        },
+        Err(_) => Ok(None),
     }
+}
+
+fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::thread_rng();
     (0..14).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
 }
 
-/// Makes the demo database: a SQLite file is deleted and made anew; a
-/// PostgreSQL database must be empty of courts.
+/// What is at the URL `demo` was given, as far as `demo` may touch it.
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    /// No file, an empty one, or a database without a table.
+    Nothing,
+    /// A database `demo` made before (it holds the demo marker).
+    Demo,
+    /// Anything else: perhaps a court's cases and audit trail.
+    Other(String),
+}
+
+/// Looks at a SQLite file without changing it.
+fn look_at_sqlite(path: &str) -> Found {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    let p = std::path::Path::new(path);
+    match std::fs::metadata(p) {
+        Err(_) => return Found::Nothing,
+        Ok(m) if m.is_file() && m.len() == 0 => return Found::Nothing,
+        Ok(m) if !m.is_file() => return Found::Other("it is not a file".into()),
+        Ok(_) => {}
+    }
+    let mut conn = match SqliteConnection::establish(&format!("file:{path}?mode=ro")) {
+        Ok(c) => c,
+        Err(e) => return Found::Other(format!("it cannot be opened as a database ({e})")),
+    };
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let tables: Result<Vec<Count>, _> =
+        diesel::sql_query("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            .load(&mut conn);
+    match tables.as_deref() {
+        Ok([Count { n: 0 }]) => return Found::Nothing,
+        Ok(_) => {}
+        Err(e) => return Found::Other(format!("it is not a database Amaan can read ({e})")),
+    }
+    match db::demo_marker::is_demo_sqlite(&mut conn) {
+        true => Found::Demo,
+        false => Found::Other("it holds tables but no demo marker".into()),
+    }
+}
+
+/// Makes the demo database. A SQLite file is made anew only if it is
+/// missing, empty or an earlier demo; a PostgreSQL database must hold
+/// nothing (demo never deletes there). Anything else is refused before a byte changes: the URL may be the
+/// one `serve` reads, and a court's cases and audit trail are not a demo's.
 pub fn create(url: &str) -> anyhow::Result<Vec<DemoAccount>> {
+    let shared_password = demo_password()?;
     if db::Backend::of(url) == db::Backend::Sqlite {
         let path = db::sqlite_path(url);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        match look_at_sqlite(path) {
+            Found::Nothing => {}
+            Found::Demo => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
+            }
+            Found::Other(why) => bail!(
+                "refusing to replace {path} with a demo: {why}, so `amaan demo` did not make it and it may be a \
+                 court's data. Nothing was changed. Unset DATABASE_URL (the demo then uses <data-dir>/demo.db) or \
+                 name a new file."
+            ),
         }
     }
     let pool = db::connect_pool(url, 1)?;
     let mut conn = pool.get()?;
     db::migrate(&mut conn)?;
-    seed(&mut conn).map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))
+    let events = db::demo_marker::audit_events(&mut conn).map_err(|e| anyhow::anyhow!("reading the database: {e}"))?;
+    if events > 0 {
+        bail!(
+            "refusing to seed a demo into {}: it already holds data ({events} audit events). Nothing was changed; \
+             give the demo an empty database of its own (createdb).",
+            crate::cli::describe(url)
+        );
+    }
+    seed(&mut conn, shared_password.as_deref()).map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))
 }
 
 struct DemoCase {
@@ -193,12 +267,13 @@ const CASES: &[DemoCase] = &[
     },
 ];
 
-fn seed(conn: &mut DbConn) -> Result<Vec<DemoAccount>, AppError> {
+fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAccount>, AppError> {
     let sys = Actor::system();
     let now = Utc::now();
     let tz = "Asia/Karachi";
     let today = local_date(tz, now);
     db::write_tx(conn, |c| {
+        db::demo_marker::mark(c, now.naive_utc())?;
         let court = db::courts::create(
             c,
             &db::courts::CourtForm {
@@ -248,7 +323,7 @@ fn seed(conn: &mut DbConn) -> Result<Vec<DemoAccount>, AppError> {
             ("judge2", "Judge Farooq Malik", StaffRole::Judge, Some(court.id)),
             ("support", "Saima Khan (Support Officer)", StaffRole::SupportOfficer, Some(court.id)),
         ] {
-            let pw = password();
+            let pw = shared_password.map(String::from).unwrap_or_else(random_password);
             let new = crate::api::users::new_user(username, Some(display), &pw, role, court_id)?;
             let user = db::users::create(c, &new)?;
             audit::append(

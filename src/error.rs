@@ -156,26 +156,23 @@ impl ResponseError for AppError {
     }
 }
 
-/// diesel's `NotFound` becomes a 404 here, in one place; unique violations
-/// become 409; everything else is a logged 500.
+/// diesel's `NotFound` becomes a 404 in one place, the store's mapping
+/// (unique violations 409, a busy database 503, everything else a logged 500).
 impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+        amaan_store::StoreError::from(err).into()
+    }
+}
+
+/// The store's words for what went wrong, as problems.
+impl From<amaan_store::StoreError> for AppError {
+    fn from(err: amaan_store::StoreError) -> Self {
+        use amaan_store::StoreError as S;
         match err {
-            Error::NotFound => AppError::NotFound("record".into()),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                AppError::Conflict(format!("already exists ({})", info.message()))
-            }
-            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-                AppError::NotFound("referenced record".into())
-            }
-            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
-                AppError::Unavailable(info.message().to_string())
-            }
-            Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
-                AppError::Unavailable(info.message().to_string())
-            }
-            other => AppError::Internal(other.to_string()),
+            S::NotFound(what) => AppError::NotFound(what),
+            S::Conflict(why) => AppError::Conflict(why),
+            S::Unavailable(why) => AppError::Unavailable(why),
+            S::Internal(why) => AppError::Internal(why),
         }
     }
 }

@@ -66,7 +66,7 @@ fn security_headers() -> DefaultHeaders {
 fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let metrics = web::Data::new(Metrics::new()?);
     let media = web::Data::new(Media::new(MediaConfig::from_env(&state.settings.bind, &state.settings.data_dir))?);
-    crate::media::watch::start_for(&media.clone().into_inner(), state.pool.clone())?;
+    crate::video_sync::start_for(&media.clone().into_inner(), state.pool.clone())?;
     let web_dir = state.settings.web_dir.clone();
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {

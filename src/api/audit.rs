@@ -46,11 +46,11 @@ async fn list(
     if user.court_scope().is_none() && !user.is_system_admin() {
         return Err(AppError::forbidden("an account without a court cannot read the trail"));
     }
-    let (rows, total) = db::run(&state.pool, move |c| db::audit::list(c, &filter)).await?;
+    let (rows, total) = db::query(&state.pool, move |c| db::audit::list(c, &filter)).await?;
     Ok(HttpResponse::Ok().json(Paged::new(rows, page, total)))
 }
 
 async fn verify(state: web::Data<AppState>, _user: Authorized<AuditReaders>) -> Result<HttpResponse, AppError> {
-    let report = db::run(&state.pool, db::audit::verify).await?;
+    let report = db::query(&state.pool, db::audit::verify).await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -73,17 +73,21 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: Body<LoginInp
             };
             db::write_tx(conn, |c| {
                 db::users::record_failure(c, user.id, failed, lock)?;
-                audit::append(c, &Actor::anonymous(), Change::new("login_failed", "user", user.id).court(user.court_id))
+                Ok(audit::append(
+                    c,
+                    &Actor::anonymous(),
+                    Change::new("login_failed", "user", user.id).court(user.court_id),
+                )?)
             })?;
             return Ok(None);
         }
         db::write_tx(conn, |c| {
             db::users::record_success(c, user.id)?;
-            audit::append(
+            Ok(audit::append(
                 c,
                 &Actor { id: Some(user.id), role: user.role.clone() },
                 Change::new("login", "user", user.id).court(user.court_id),
-            )
+            )?)
         })?;
         Ok(Some(user))
     })
@@ -106,7 +110,7 @@ async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRespon
     db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             db::users::bump_token_version(c, user.id)?;
-            audit::append(c, &user.actor(), Change::new("logout", "user", user.id).court(user.court_id))
+            Ok(audit::append(c, &user.actor(), Change::new("logout", "user", user.id).court(user.court_id))?)
         })
     })
     .await?;

@@ -87,7 +87,7 @@ async fn court_judges(
 ) -> Result<HttpResponse, AppError> {
     let court_id = id.into_inner();
     user.ensure_court(court_id)?;
-    let rows = db::run(&state.pool, move |c| {
+    let rows = db::query(&state.pool, move |c| {
         db::courts::find(c, court_id)?;
         db::calendar::judges(c, court_id)
     })

@@ -127,7 +127,8 @@ async fn list_courts(
     if scope.is_none() && !user.is_system_admin() {
         return Ok(HttpResponse::Ok().json(Paged::<()>::new(Vec::new(), page, 0)));
     }
-    let (rows, total) = db::run(&state.pool, move |c| db::courts::list(c, scope, page.offset(), page.limit())).await?;
+    let (rows, total) =
+        db::query(&state.pool, move |c| db::courts::list(c, scope, page.offset(), page.limit())).await?;
     Ok(HttpResponse::Ok().json(Paged::new(rows, page, total)))
 }
 
@@ -138,7 +139,7 @@ async fn get_court(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     user.ensure_visible(id, &format!("court {id}"))?;
-    let court = db::run(&state.pool, move |c| db::courts::find(c, id)).await?;
+    let court = db::query(&state.pool, move |c| db::courts::find(c, id)).await?;
     Ok(HttpResponse::Ok().json(court))
 }
 
@@ -233,7 +234,7 @@ async fn list_rooms(
     let court_id = id.into_inner();
     user.ensure_court(court_id)?;
     let page = q.parse()?;
-    let (rows, total) = db::run(&state.pool, move |c| {
+    let (rows, total) = db::query(&state.pool, move |c| {
         db::courts::find(c, court_id)?;
         db::courts::rooms(c, court_id, page.offset(), page.limit())
     })
@@ -292,7 +293,7 @@ async fn list_waiting_areas(
     let court_id = id.into_inner();
     user.ensure_court(court_id)?;
     let page = q.parse()?;
-    let (rows, total) = db::run(&state.pool, move |c| {
+    let (rows, total) = db::query(&state.pool, move |c| {
         db::courts::find(c, court_id)?;
         db::courts::waiting_areas(c, court_id, page.offset(), page.limit())
     })

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::cases::visible_case;
 use super::input::Body;
 use super::input::{self, PageQuery, Paged};
-use super::schedule;
 use super::views;
+use crate::app::booking;
 use crate::auth::extract::{Clerks, Staff};
 use crate::auth::Authorized;
 use crate::db::{self, audit, audit::Change};
@@ -56,15 +56,15 @@ async fn create_hearing(
     let starts = b.starts_at.as_deref().map(|s| input::instant("starts_at", s)).transpose()?;
     let ends = b.ends_at.as_deref().map(|s| input::instant("ends_at", s)).transpose()?;
     let times = match (starts, ends) {
-        (Some(s), Some(e)) => Some((s, schedule::sitting_minutes("ends_at", s, e)?)),
+        (Some(s), Some(e)) => Some((s, booking::sitting_minutes("ends_at", s, e)?)),
         (None, None) => None,
         _ => return Err(AppError::invalid("ends_at", "give both `starts_at` and `ends_at`, or neither")),
     };
     if times.is_some() && (b.judge_id.is_none() || b.room_id.is_none()) {
         return Err(AppError::invalid("room_id", "a scheduled hearing needs a judge and a court room"));
     }
-    let reappearance_reason = schedule::optional_text("reappearance_reason", b.reappearance_reason, 2000)?;
-    let delay_reason = schedule::optional_text("delay_reason", b.delay_reason, 2000)?;
+    let reappearance_reason = booking::optional_text("reappearance_reason", b.reappearance_reason, 2000)?;
+    let delay_reason = booking::optional_text("delay_reason", b.delay_reason, 2000)?;
     let mode = b.mode.unwrap_or(HearingMode::InPerson);
     let viewer = clerk.user.clone();
     let (view, booked) = db::run(&state.pool, move |conn| {
@@ -111,7 +111,7 @@ async fn create_hearing(
                 Change::new("create", "hearing", h.id).court(Some(case.court_id)).after(&h),
             )?;
             let Some((starts_at, minutes)) = times else { return Ok((views::hearing(&h), None)) };
-            let order = schedule::BookOrder {
+            let order = booking::BookOrder {
                 hearing_id: h.id,
                 starts_at,
                 minutes,
@@ -121,7 +121,7 @@ async fn create_hearing(
                 delay_reason,
                 source: "direct",
             };
-            let booked = schedule::book_in_tx(c, &viewer, &order)?;
+            let booked = booking::book_in_tx(c, &viewer, &order)?;
             Ok((views::hearing(&booked.stored), Some(booked)))
         })
     })

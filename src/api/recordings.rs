@@ -174,7 +174,7 @@ async fn file_for_invitee(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (session_id, id) = path.into_inner();
-    let r = db::run(&state.pool, move |c| db::video::find_recording(c, id)).await?;
+    let r = db::query(&state.pool, move |c| db::video::find_recording(c, id)).await?;
     // A recording of another session is not there for this invite.
     if r.session_id != session_id || viewer.session.id != session_id {
         return Err(AppError::not_found(format!("recording {id}")));
@@ -209,11 +209,11 @@ async fn serve(req: &HttpRequest, state: &AppState, r: Recording, view: View) ->
                 "recording_id": id, "session_id": session_id, "sha256": sha256,
                 "participant_id": view.participant_id,
             });
-            audit::append(
+            Ok(audit::append(
                 c,
                 &view.actor,
                 Change::new("view", "video_recording", id).court(Some(view.court_id)).after(&after),
-            )
+            )?)
         })
     })
     .await?;

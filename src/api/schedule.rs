@@ -3,10 +3,8 @@
 //! court's holidays, counsel of a case, and the validator over the court's
 //! bookings.
 //!
-//! Every booking re-checks every constraint inside `db::write_tx`, whose
-//! first statement takes the audit head row: writers are serialised on
-//! both backends, so of two clerks racing for one room or one gate the
-//! second sees the first's booking and is refused.
+//! The booking transaction itself, shared with hearings, adjournments and
+//! plans, is the use case `app::booking`.
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
@@ -15,17 +13,20 @@ use serde::{Deserialize, Serialize};
 use super::cases::visible_case;
 use super::input::{self, Body};
 use super::views;
+use crate::app::booking::{
+    book_in_tx, booking_view, minutes_of, optional_text, sitting_minutes, BookOrder, CourtSetup,
+};
 use crate::auth::extract::{Admins, CaseStaff, Clerks, DocketReaders, Staff};
 use crate::auth::{AuthUser, Authorized};
-use crate::db::{self, audit, audit::Change, courts::Court, hearings::Hearing, schedule as store, DbConn};
+use crate::db::{self, audit, audit::Change, hearings::Hearing, schedule as store, DbConn};
 use crate::domain::hearing::{HearingKind, HearingMode, HearingStatus};
 use crate::domain::roles::{PartyRole, Side};
-use crate::domain::schedule::constraints::{after_deadline, Constraint};
-use crate::domain::schedule::grid::{self, Occupancy, Track};
-use crate::domain::schedule::model::{Booking, Building, CourtCalendar, HearingRequest};
-use crate::domain::schedule::slots::{self, Context, Window};
+use crate::domain::schedule::constraints::Constraint;
+use crate::domain::schedule::grid::{self};
+use crate::domain::schedule::model::Booking;
+use crate::domain::schedule::slots::{self, Window};
 use crate::domain::schedule::{planner, validator, ScheduleRules};
-use crate::error::{AppError, RuleRef};
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// Registered before `hearings::routes`, so that `/hearings/slots` is not
@@ -44,161 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}/counsel", web::get().to(list_counsel));
 }
 
-/// The scheduling numbers of a court, and the sections its refusals cite,
-/// from the court's rule profile (as the docket and adjournments read it).
-pub fn rules_for(court: &Court) -> Result<ScheduleRules, AppError> {
-    crate::domain::rules::profile(&court.rule_profile).map(ScheduleRules::from_profile).map_err(AppError::internal)
-}
-
-/// A court's calendar, building and judges, loaded once per request.
-struct CourtSetup {
-    court: Court,
-    calendar: CourtCalendar,
-    building: Building,
-    judges: Vec<i64>,
-    rules: ScheduleRules,
-}
-
-impl CourtSetup {
-    fn load(c: &mut DbConn, court: Court) -> Result<CourtSetup, AppError> {
-        Ok(CourtSetup {
-            calendar: store::calendar_of(c, &court)?,
-            building: store::building_of(c, court.id)?,
-            judges: store::judges_of(c, court.id)?,
-            rules: rules_for(&court)?,
-            court,
-        })
-    }
-
-    fn ctx(&self) -> Context<'_> {
-        Context { calendar: &self.calendar, building: &self.building, rules: &self.rules }
-    }
-
-    fn today(&self) -> NaiveDate {
-        self.calendar.local(Utc::now().naive_utc()).date()
-    }
-
-    /// What the court's bookings (and its counsel's sittings elsewhere)
-    /// hold over `days` days from `first_day`, leaving out `except`.
-    fn occupancy(
-        &self,
-        c: &mut DbConn,
-        first_day: NaiveDate,
-        days: usize,
-        except: Option<i64>,
-        counsel: &[i64],
-    ) -> Result<(Occupancy, Vec<Booking>), AppError> {
-        let mut occ = Occupancy::new(first_day, days);
-        let from = self.calendar.utc(slots::local_at(first_day, 0)).unwrap_or_default() - Duration::days(1);
-        let to = from + Duration::days(days as i64 + 2);
-        let bookings = store::bookings_between(c, self.court.id, from, to, except, &self.rules)?;
-        for b in &bookings {
-            slots::hold_booking(&mut occ, &self.calendar, &self.rules, b);
-        }
-        for (counsel_id, s, e) in store::counsel_sittings(c, counsel, from, to, except)? {
-            occ.hold_utc(&self.calendar, Track::Counsel(counsel_id), s, e);
-        }
-        Ok((occ, bookings))
-    }
-
-    fn check_judge(&self, judge_id: Option<i64>) -> Result<(), AppError> {
-        match judge_id {
-            Some(j) if !self.judges.contains(&j) => {
-                Err(AppError::invalid("judge_id", "that user is not an active judge of this court"))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    fn check_room(&self, room_id: Option<i64>) -> Result<(), AppError> {
-        match room_id {
-            Some(r) if self.building.room(r).is_none() => Err(AppError::not_found(format!("court room {r}"))),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// A constraint as an HTTP error: a clash with another booking is a 409
-/// (someone else holds it), a rule the time itself breaks is a 422 that
-/// names the rule and the section the court's profile cites for it.
-fn refused(c: &Constraint, rules: &ScheduleRules) -> AppError {
-    if c.is_clash() {
-        AppError::conflict(format!("{} ({}): {}", c.detail(), c.rule(), c.section(rules)))
-    } else {
-        AppError::RuleRefused {
-            rule: RuleRef { rule: c.rule().into(), section: c.section(rules).into() },
-            detail: c.detail(),
-        }
-    }
-}
-
 // ------------------------------------------------------------------- views
-
-#[derive(Debug, Clone, Serialize)]
-struct SideView {
-    side: Side,
-    waiting_area_id: i64,
-    waiting_area: String,
-    entrance: String,
-    arrives_at: DateTime<Utc>,
-    departs_at: DateTime<Utc>,
-    enters_court_at: Option<DateTime<Utc>>,
-    leaves_court_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct Span {
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct BookingView {
-    hearing_id: i64,
-    case_id: i64,
-    judge_id: i64,
-    room_id: i64,
-    room: String,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    /// The court's wall-clock start, for a clerk reading the plan.
-    local_start: String,
-    deadline: Option<NaiveDate>,
-    after_deadline: bool,
-    sides: Vec<SideView>,
-    breaks: Vec<Span>,
-}
-
-fn booking_view(b: &Booking, setup: &CourtSetup) -> BookingView {
-    let local = setup.calendar.local(b.starts_at);
-    BookingView {
-        hearing_id: b.hearing_id,
-        case_id: b.case_id,
-        judge_id: b.judge_id,
-        room_id: b.room_id,
-        room: setup.building.room(b.room_id).map(|r| r.name.clone()).unwrap_or_default(),
-        starts_at: views::utc(b.starts_at),
-        ends_at: views::utc(b.ends_at),
-        local_start: local.format("%Y-%m-%d %H:%M").to_string(),
-        deadline: b.deadline,
-        after_deadline: after_deadline(b.deadline, local.date()),
-        sides: b
-            .sides
-            .iter()
-            .map(|s| SideView {
-                side: s.side,
-                waiting_area_id: s.waiting_area_id,
-                waiting_area: setup.building.area(s.waiting_area_id).map(|a| a.name.clone()).unwrap_or_default(),
-                entrance: s.entrance.clone(),
-                arrives_at: views::utc(s.arrives_at),
-                departs_at: views::utc(s.departs_at),
-                enters_court_at: s.enters_court_at.map(views::utc),
-                leaves_court_at: s.leaves_court_at.map(views::utc),
-            })
-            .collect(),
-        breaks: b.breaks.iter().map(|(f, t)| Span { from: views::utc(*f), to: views::utc(*t) }).collect(),
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 struct RefusalView {
@@ -238,13 +85,6 @@ struct RuledOutView {
     day: NaiveDate,
     #[serde(flatten)]
     refusal: RefusalView,
-}
-
-fn minutes_of(field: &str, minutes: i32) -> Result<i32, AppError> {
-    if !(15..=600).contains(&minutes) || minutes % grid::TICK_MINUTES != 0 {
-        return Err(AppError::invalid(field, "`minutes` must be a multiple of 5 between 15 and 600"));
-    }
-    Ok(minutes)
 }
 
 async fn find_slots(
@@ -333,41 +173,6 @@ struct BookInput {
     delay_reason: Option<String>,
 }
 
-/// What to book: a hearing, a start, a length, and optionally the judge
-/// and room; reasons where a rule asks for one.
-pub(crate) struct BookOrder {
-    pub hearing_id: i64,
-    pub starts_at: NaiveDateTime,
-    pub minutes: i32,
-    pub judge_id: Option<i64>,
-    pub room_id: Option<i64>,
-    pub reappearance_reason: Option<String>,
-    pub delay_reason: Option<String>,
-    /// What caused the booking, for the audit trail ("booking", "plan",
-    /// "direct", "adjournment").
-    pub source: &'static str,
-}
-
-/// A booked hearing, as the booking endpoints answer it.
-#[derive(Serialize)]
-pub(crate) struct Booked {
-    #[serde(skip)]
-    pub stored: Hearing,
-    hearing: views::HearingView,
-    booking: BookingView,
-}
-
-pub(crate) fn optional_text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, AppError> {
-    value.map(|v| input::text(field, &v, max)).transpose()
-}
-
-/// The length of a sitting from `starts` to `ends`, as the scheduler's
-/// grid takes it; `field` names the end in a refusal.
-pub(crate) fn sitting_minutes(field: &str, starts: NaiveDateTime, ends: NaiveDateTime) -> Result<i32, AppError> {
-    crate::domain::hearing::check_times(starts, ends).map_err(|m| AppError::invalid(field, m))?;
-    minutes_of(field, (ends - starts).num_minutes() as i32)
-}
-
 async fn book(
     state: web::Data<AppState>,
     clerk: Authorized<Clerks>,
@@ -394,103 +199,6 @@ async fn book(
     let viewer = clerk.user.clone();
     let booked = db::run(&state.pool, move |conn| db::write_tx(conn, |c| book_in_tx(c, &viewer, &order))).await?;
     Ok(HttpResponse::Ok().json(booked))
-}
-
-/// Books one hearing: re-checks every hard constraint of the court's rule
-/// profile against what the store holds now (inside the caller's write
-/// transaction), writes the hearing, its never-meet plan and notes, and
-/// audits it. Every path that gives a hearing a time comes through here:
-/// the scheduler's booking, an accepted plan, a hearing made with its
-/// times, and the new date of a granted adjournment.
-pub(crate) fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> Result<Booked, AppError> {
-    let before = db::hearings::find(c, order.hearing_id)?;
-    let (case, court) = visible_case(c, user, before.case_id)
-        .map_err(|_| AppError::not_found(format!("hearing {}", order.hearing_id)))?;
-    if before.status != HearingStatus::Unscheduled.as_str() && before.status != HearingStatus::Scheduled.as_str() {
-        return Err(AppError::conflict(format!("a hearing that is {} cannot be booked", before.status)));
-    }
-    let setup = CourtSetup::load(c, court)?;
-    let judge_id = order.judge_id.or(before.judge_id.filter(|j| setup.judges.contains(j)));
-    setup.check_judge(judge_id)?;
-    setup.check_room(order.room_id)?;
-    let spec = store::RequestSpec {
-        minutes: order.minutes,
-        child_testifies: before.child_testifies,
-        video_link: store::is_video_link(&before),
-        judge_id,
-        room_id: order.room_id,
-        reappearance_reason: order.reappearance_reason.clone(),
-    };
-    let req = store::request_for(c, &case, Some(before.id), &spec, &setup.judges, &setup.rules)?;
-    let now = Utc::now().naive_utc();
-    if order.starts_at <= now {
-        return Err(refused(&Constraint::BeforeEarliest, &setup.rules));
-    }
-    let local = setup.calendar.local(order.starts_at);
-    let (day, start) = (local.date(), grid::minute(local));
-    if chrono::Timelike::second(&local) != 0 {
-        return Err(AppError::invalid("starts_at", "start on a whole minute"));
-    }
-    let (occ, _) = setup.occupancy(c, day, 1, Some(before.id), &req.counsel)?;
-    let placement = slots::check_at(&req, &setup.ctx(), &occ, day, start).map_err(|e| refused(&e, &setup.rules))?;
-    let booking = slots::to_booking(&req, &placement, &setup.ctx())
-        .ok_or_else(|| AppError::invalid("starts_at", "that time does not exist on the court's clock"))?;
-    let late = after_deadline(req.deadline, day);
-    // A delay reason explains a late hearing; on a hearing in time it says nothing.
-    let delay_reason = order.delay_reason.as_deref().filter(|_| late);
-    if late && delay_reason.is_none() {
-        if let Some(earlier) = earlier_in_time(c, &setup, &req, Some(before.id))? {
-            let c = Constraint::AfterStatutoryClock {
-                deadline: req.deadline.unwrap_or(day),
-                section: req.deadline_section.unwrap_or_default(),
-            };
-            return Err(AppError::RuleRefused {
-                rule: RuleRef { rule: c.rule().into(), section: c.section(&setup.rules).into() },
-                detail: format!(
-                    "{}; a slot before it is free ({}), so booking later needs a recorded `delay_reason`",
-                    c.detail(),
-                    earlier.format("%Y-%m-%d %H:%M")
-                ),
-            });
-        }
-    }
-    let hearing = store::save_booking(c, setup.court.id, &booking, day, late, delay_reason, Some(user.id), now)?;
-    let view = booking_view(&booking, &setup);
-    let reason = match (&order.reappearance_reason, delay_reason) {
-        (Some(r), Some(d)) => Some(format!("child recalled: {r}; after the statutory clock: {d}")),
-        (Some(r), None) => Some(format!("child recalled: {r}")),
-        (None, Some(d)) => Some(format!("after the statutory clock: {d}")),
-        (None, None) => None,
-    };
-    audit::append(
-        c,
-        &user.actor(),
-        Change::new("book", "hearing", hearing.id)
-            .court(Some(setup.court.id))
-            .before(&views::hearing(&before))
-            .after(&serde_json::json!({ "hearing": views::hearing(&hearing), "plan": &view, "via": order.source }))
-            .reason(reason),
-    )?;
-    Ok(Booked { hearing: views::hearing(&hearing), booking: view, stored: hearing })
-}
-
-/// The earliest feasible local start on or before the hearing's clock, if
-/// any: a late booking is allowed without a reason only when there is none.
-fn earlier_in_time(
-    c: &mut DbConn,
-    setup: &CourtSetup,
-    req: &HearingRequest,
-    except: Option<i64>,
-) -> Result<Option<NaiveDateTime>, AppError> {
-    let Some(deadline) = req.deadline else { return Ok(None) };
-    let now = setup.calendar.local(Utc::now().naive_utc());
-    if deadline < now.date() {
-        return Ok(None);
-    }
-    let days = (deadline - now.date()).num_days() as usize + 1;
-    let (occ, _) = setup.occupancy(c, now.date(), days, except, &req.counsel)?;
-    let window = Window { from_day: now.date(), from_minute: grid::minute(now), until_day: deadline };
-    Ok(slots::first_fit(req, &setup.ctx(), &occ, window).ok().map(|p| slots::local_at(p.day, p.start)))
 }
 
 // ----------------------------------------------------------- arrival plan
@@ -874,7 +582,7 @@ async fn list_holidays(
 ) -> Result<HttpResponse, AppError> {
     let court_id = id.into_inner();
     user.ensure_court(court_id)?;
-    let items = db::run(&state.pool, move |c| {
+    let items = db::query(&state.pool, move |c| {
         db::courts::find(c, court_id)?;
         store::holidays(c, court_id)
     })
@@ -979,7 +687,7 @@ async fn list_counsel(
     let viewer = user.user.clone();
     let items = db::run(&state.pool, move |c| {
         visible_case(c, &viewer, case_id)?;
-        store::counsel_of_case(c, case_id)
+        Ok(store::counsel_of_case(c, case_id)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))

@@ -107,7 +107,7 @@ async fn list_users(
 ) -> Result<HttpResponse, AppError> {
     let page = q.parse()?;
     let scope = admin.court_scope();
-    let (rows, total) = db::run(&state.pool, move |c| db::users::list(c, scope, page.offset(), page.limit())).await?;
+    let (rows, total) = db::query(&state.pool, move |c| db::users::list(c, scope, page.offset(), page.limit())).await?;
     let items: Vec<UserView> = rows.iter().map(UserView::from).collect();
     Ok(HttpResponse::Ok().json(Paged::new(items, page, total)))
 }
@@ -118,7 +118,7 @@ async fn get_user(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let user = db::run(&state.pool, move |c| db::users::find(c, id))
+    let user = db::query(&state.pool, move |c| db::users::find(c, id))
         .await?
         .ok_or_else(|| AppError::not_found(format!("user {id}")))?;
     if !admin.is_system_admin() && user.court_id != admin.court_id {

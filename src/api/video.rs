@@ -20,8 +20,9 @@ use crate::error::AppError;
 use crate::media::hub::Outgoing;
 use crate::media::protocol::QuestionEntry;
 use crate::media::protocol::{ClientMsg, ServerMsg, MAX_FRAME_BYTES, MAX_QUESTION_CHARS};
-use crate::media::{watch, Joiner, Media, MediaEvent, PeerId};
+use crate::media::{Joiner, Media, MediaEvent, PeerId};
 use crate::state::AppState;
+use crate::video_sync;
 
 pub const INVITE_AUDIENCE: &str = "amaan-invite";
 const DEFAULT_INVITE_MINUTES: i64 = 120;
@@ -146,7 +147,7 @@ async fn applied_view(
     actor: &audit::Actor,
 ) -> Result<HttpResponse, AppError> {
     let media = media(req)?;
-    watch::sync(&media, &state.pool, &s, actor).await?;
+    video_sync::sync(&media, &state.pool, &s, actor).await?;
     let connected = media.hub.connected(s.id);
     let view = db::run(&state.pool, move |c| session_view(c, &s, connected)).await?;
     Ok(HttpResponse::Ok().json(view))
@@ -726,7 +727,7 @@ impl Connection {
         }
         // Only now that the room exists: a change the poller applied before
         // would have found no room to apply to.
-        if let Err(e) = self.media.applied.register(&session).await {
+        if let Err(e) = video_sync::register(&self.media, &session).await {
             return vec![ServerMsg::error("internal", e.to_string())];
         }
         self.media.hub.send_participants(self.session_id);
@@ -741,7 +742,7 @@ impl Connection {
             ServerMsg::State { state },
         ];
         if matches!(self.role, VideoRole::SupportOfficer | VideoRole::Judge) {
-            match watch::timers_msg(&self.state.pool, &session).await {
+            match video_sync::timers_msg(&self.state.pool, &session).await {
                 Ok(msg) => out.push(msg),
                 Err(e) => tracing::warn!(session = self.session_id, error = %e, "timers could not be read"),
             }

@@ -86,7 +86,8 @@ impl FromRequest for AuthUser {
             let token = token?;
             let claims: StaffClaims = token::verify(&state.settings.jwt_secret, &token, STAFF_AUDIENCE)
                 .map_err(|e| AppError::Unauthenticated(format!("the token is not valid ({e})")))?;
-            let user = db::run(&state.pool, move |conn| db::users::find(conn, claims.sub).map(|u| (u, claims))).await?;
+            let user =
+                db::query(&state.pool, move |conn| db::users::find(conn, claims.sub).map(|u| (u, claims))).await?;
             let (user, claims) = user;
             let user = user.ok_or_else(|| AppError::Unauthenticated("the account no longer exists".into()))?;
             if !user.active {

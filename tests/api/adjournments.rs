@@ -360,15 +360,29 @@ async fn adjourn_once_the_clock_is_broken_only_the_earliest_feasible_date_passes
     // Cognizance 150 days ago: both pk clocks have run out.
     let case_id = desk.case("CSA-8/2026", 150, true).await;
     let hearing = desk.hearing(case_id, sitting_day(desk.today, 1), "10:00", true).await;
-    // The judge already sits at 10:00 on the next court day, in another case.
+    // The next court day is a holiday, and on the one after the judge sits
+    // in another case through the child's hours: the earliest feasible date
+    // is the scheduler's, which knows both.
+    let holiday = sitting_day(desk.today, 2);
+    let (s, body) = desk
+        .app
+        .post(
+            &format!("/api/courts/{}/holidays", desk.court.id),
+            Some(&desk.court.admin),
+            json!({"day": holiday, "name": "Iqbal Day"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
     let other = desk.case("CSA-9/2026", 5, true).await;
-    desk.hearing(other, sitting_day(desk.today, 2), "10:00", false).await;
-    let earliest = sitting_day(desk.today, 3);
+    for hhmm in ["09:30", "10:30", "11:30"] {
+        desk.hearing(other, sitting_day(desk.today, 3), hhmm, false).await;
+    }
+    let earliest = sitting_day(desk.today, 4);
 
     let (_, problem) = desk
         .refused(
             hearing,
-            asking("prosecution", "witness_not_served", sitting_day(desk.today, 4)),
+            asking("prosecution", "witness_not_served", sitting_day(desk.today, 5)),
             "clock.rape2016_trial_three_months",
         )
         .await;

@@ -72,6 +72,17 @@ impl Drop for TestDb {
     }
 }
 
+/// The same PostgreSQL server's `postgres` database, which always exists.
+pub fn maintenance_url(base: &str) -> String {
+    match url::Url::parse(base) {
+        Ok(mut u) => {
+            u.set_path("/postgres");
+            u.to_string()
+        }
+        Err(_) => base.to_string(),
+    }
+}
+
 pub fn is_postgres() -> bool {
     std::env::var("DATABASE_URL").map(|u| u.starts_with("postgres")).unwrap_or(false)
 }
@@ -85,10 +96,14 @@ fn fresh_database() -> (String, TestDb) {
             let base_name = if base_name.is_empty() { "amaan".to_string() } else { base_name };
             let mut name = format!("{base_name}_t{}_{n}", std::process::id());
             name.truncate(63);
-            let mut c = diesel::PgConnection::establish(&base).expect("connect to the PostgreSQL in DATABASE_URL");
+            // Test databases are made through the server's own `postgres`
+            // database, so the one DATABASE_URL names need not exist yet.
+            let maintenance = maintenance_url(&base);
+            let mut c = diesel::PgConnection::establish(&maintenance)
+                .expect("connect to the PostgreSQL server in DATABASE_URL");
             diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut c).expect("create a test database");
             url.set_path(&format!("/{name}"));
-            (url.to_string(), TestDb::Postgres { maintenance_url: base, name })
+            (url.to_string(), TestDb::Postgres { maintenance_url: maintenance, name })
         }
         _ => {
             let dir = tempfile::tempdir().expect("temp dir");

@@ -2,6 +2,8 @@
 //! test, on SQLite by default and on PostgreSQL when `DATABASE_URL` is a
 //! `postgres://` URL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that fails should panic
+
 mod helpers;
 
 mod adjournments;
@@ -11,6 +13,7 @@ mod bad_input;
 mod calendar;
 mod courts;
 mod crash;
+mod demo;
 mod docket;
 mod fuzz;
 mod hostile;

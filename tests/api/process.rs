@@ -96,7 +96,7 @@ pub fn fresh_database_url(dir: &std::path::Path, tag: &str) -> String {
     let mut url = url::Url::parse(&base).expect("url");
     let mut name = format!("{}_{tag}_{}", url.path().trim_start_matches('/'), std::process::id());
     name.truncate(63);
-    let mut c = diesel::PgConnection::establish(&base).expect("pg");
+    let mut c = diesel::PgConnection::establish(&crate::helpers::maintenance_url(&base)).expect("pg");
     diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut c).expect("create db");
     url.set_path(&format!("/{name}"));
     url.to_string()
@@ -109,7 +109,7 @@ pub fn drop_database(url: &str) {
     }
     let base = std::env::var("DATABASE_URL").unwrap_or_default();
     let name = url::Url::parse(url).map(|u| u.path().trim_start_matches('/').to_string()).unwrap_or_default();
-    if let Ok(mut c) = diesel::PgConnection::establish(&base) {
+    if let Ok(mut c) = diesel::PgConnection::establish(&crate::helpers::maintenance_url(&base)) {
         let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut c);
     }
 }

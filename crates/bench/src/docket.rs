@@ -1,0 +1,606 @@
+//! `amaan bench docket`: fills a scratch database with cases and hearings
+//! (COPY on PostgreSQL, batched inserts in one transaction on SQLite), then
+//! times one judge's month-long docket through the HTTP endpoint and the
+//! same SQL run raw through the driver, and prints both, their ratio and
+//! the query plan.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration as StdDuration, Instant};
+
+use anyhow::{anyhow, bail, Context};
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use amaan::config::{Secret, Settings};
+use amaan::db::schema::{cases, court_rooms, courts, hearings, parties, users};
+use amaan::db::{self, Backend, DbConn};
+use amaan::domain::calendar::local_date;
+use amaan::startup::Application;
+
+const TIME_ZONE: &str = "Asia/Karachi";
+const UTC_OFFSET_HOURS: i64 = 5;
+const BATCH: usize = 50_000;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DocketArgs {
+    /// Cases to generate (default: 200,000 on PostgreSQL, 20,000 on SQLite).
+    #[arg(long)]
+    pub cases: Option<usize>,
+    /// Hearings to generate (default: 1,000,000 on PostgreSQL, 100,000 on SQLite).
+    #[arg(long)]
+    pub hearings: Option<usize>,
+    /// Judges (and as many court rooms), ten to a court.
+    #[arg(long, default_value_t = 200)]
+    pub judges: usize,
+    /// Timed requests (and as many raw runs).
+    #[arg(long, default_value_t = 300)]
+    pub iterations: usize,
+    /// Days of docket asked for.
+    #[arg(long, default_value_t = 31)]
+    pub days: i64,
+    /// Keep the scratch database afterwards.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// Where the run happens and how to clean up after it.
+struct Scratch {
+    url: String,
+    drop_pg: Option<(String, String)>,
+}
+
+fn scratch(database_url: Option<String>, data_dir: &Path) -> anyhow::Result<Scratch> {
+    match database_url {
+        Some(url) if Backend::of(&url) == Backend::Postgres => {
+            let mut parsed = url::Url::parse(&url).context("DATABASE_URL is not a URL")?;
+            let name = "amaan_bench_docket".to_string();
+            let mut admin = diesel::PgConnection::establish(&url).context("connecting to PostgreSQL")?;
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin)?;
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
+            parsed.set_path(&format!("/{name}"));
+            Ok(Scratch { url: parsed.to_string(), drop_pg: Some((url, name)) })
+        }
+        _ => {
+            // Always a file of the bench's own naming: never one a caller
+            // passed, which might hold a court's data.
+            let path = data_dir.join("bench-docket.db").to_string_lossy().into_owned();
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+            Ok(Scratch { url: path, drop_pg: None })
+        }
+    }
+}
+
+impl Scratch {
+    fn clean(&self, keep: bool) {
+        if keep {
+            println!("kept the scratch database: {}", self.url);
+            return;
+        }
+        match &self.drop_pg {
+            Some((admin_url, name)) => {
+                if let Ok(mut c) = diesel::PgConnection::establish(admin_url) {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
+                }
+            }
+            None => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", self.url));
+                }
+            }
+        }
+    }
+}
+
+pub fn run(args: &DocketArgs, database_url: Option<String>, data_dir: &Path) -> anyhow::Result<()> {
+    let backend = database_url.as_deref().map(Backend::of).unwrap_or(Backend::Sqlite);
+    let (default_cases, default_hearings) = match backend {
+        Backend::Postgres => (200_000, 1_000_000),
+        Backend::Sqlite => (20_000, 100_000),
+    };
+    let n_cases = args.cases.unwrap_or(default_cases).max(1);
+    let n_hearings = args.hearings.unwrap_or(default_hearings).max(1);
+    let judges = args.judges.max(1);
+    let scratch = scratch(database_url, data_dir)?;
+    let outcome = measure(args, &scratch.url, backend, n_cases, n_hearings, judges);
+    scratch.clean(args.keep);
+    outcome
+}
+
+struct Seeded {
+    judge_id: i64,
+    court_id: i64,
+}
+
+fn measure(
+    args: &DocketArgs,
+    url: &str,
+    backend: Backend,
+    n_cases: usize,
+    n_hearings: usize,
+    judges: usize,
+) -> anyhow::Result<()> {
+    println!("amaan bench docket: {backend:?}, {n_cases} cases, {n_hearings} hearings, {judges} judges");
+    let pool = db::connect_pool(url, 2)?;
+    let mut conn = pool.get()?;
+    db::migrate(&mut conn)?;
+    let today = local_date(TIME_ZONE, Utc::now());
+    let started = Instant::now();
+    let seeded = seed(&mut conn, today, n_cases, n_hearings, judges).map_err(|e| anyhow!("seeding: {e}"))?;
+    println!("generated and loaded in {:.1} s", started.elapsed().as_secs_f64());
+
+    let from = today;
+    let to = today + Duration::days(args.days.clamp(1, 62) - 1);
+    let from_utc = from.and_time(NaiveTime::MIN) - Duration::hours(UTC_OFFSET_HOURS);
+    let to_utc = (to + Duration::days(1)).and_time(NaiveTime::MIN) - Duration::hours(UTC_OFFSET_HOURS);
+
+    let rows = db::docket::judge_docket(&mut conn, seeded.judge_id, from_utc, to_utc).map_err(|e| anyhow!("{e}"))?;
+    println!("judge {} has {} hearings ({} children) from {from} to {to}", seeded.judge_id, rows.0.len(), rows.1.len());
+
+    let secret = Secret::new((0..48).map(|_| rand::random::<u8>()).collect());
+    let (token, _) =
+        amaan::auth::token::issue(&secret, seeded.judge_id, "judge", Some(seeded.court_id), 0, Duration::hours(2))
+            .map_err(|e| anyhow!(e))?;
+    let port = start_server(url, secret)?;
+    let path = format!("/api/docket?judge_id={}&from={from}&to={to}", seeded.judge_id);
+    let mut client = HttpClient::connect(port)?;
+    let body = client.get(&path, &token)?;
+    let items = serde_json::from_slice::<serde_json::Value>(&body)?["items"].as_array().map(Vec::len).unwrap_or(0);
+    if items != rows.0.len() {
+        bail!("the endpoint returned {items} items, the query {} rows", rows.0.len());
+    }
+
+    let iterations = args.iterations.max(10);
+    let warmup = (iterations / 10).max(5);
+    for _ in 0..warmup {
+        client.get(&path, &token)?;
+        raw(&mut conn, seeded.judge_id, from_utc, to_utc)?;
+    }
+    let mut http = Vec::with_capacity(iterations);
+    let mut sql = Vec::with_capacity(iterations);
+    // Interleaved, so both see the same cache and machine load.
+    for _ in 0..iterations {
+        let t = Instant::now();
+        client.get(&path, &token)?;
+        http.push(t.elapsed());
+        let t = Instant::now();
+        raw(&mut conn, seeded.judge_id, from_utc, to_utc)?;
+        sql.push(t.elapsed());
+    }
+    let (h50, h99) = percentiles(&mut http);
+    let (s50, s99) = percentiles(&mut sql);
+    println!();
+    println!(
+        "docket for one judge, {} days, {} hearings per response, {iterations} runs each:",
+        args.days,
+        rows.0.len()
+    );
+    println!("  HTTP endpoint  p50 {:>8.2} ms   p99 {:>8.2} ms   ({} bytes)", ms(h50), ms(h99), body.len());
+    println!("  raw SQL        p50 {:>8.2} ms   p99 {:>8.2} ms", ms(s50), ms(s99));
+    println!("  ratio          p50 {:>8.2} x    p99 {:>8.2} x", ratio(h50, s50), ratio(h99, s99));
+    println!();
+    explain(&mut conn, backend, seeded.judge_id, from_utc, to_utc)?;
+    Ok(())
+}
+
+fn ms(d: StdDuration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn ratio(a: StdDuration, b: StdDuration) -> f64 {
+    if b.is_zero() {
+        f64::NAN
+    } else {
+        a.as_secs_f64() / b.as_secs_f64()
+    }
+}
+
+fn percentiles(samples: &mut [StdDuration]) -> (StdDuration, StdDuration) {
+    samples.sort_unstable();
+    let at = |q: f64| {
+        let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+        samples.get(i).copied().unwrap_or_default()
+    };
+    (at(0.50), at(0.99))
+}
+
+/// The docket's two statements, exactly as the endpoint runs them.
+fn raw(conn: &mut DbConn, judge_id: i64, from: NaiveDateTime, to: NaiveDateTime) -> anyhow::Result<()> {
+    db::docket::judge_docket(conn, judge_id, from, to).map_err(|e| anyhow!("{e}"))?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct PgPlanLine {
+    #[diesel(sql_type = Text)]
+    #[diesel(column_name = "QUERY PLAN")]
+    line: String,
+}
+
+#[derive(QueryableByName)]
+struct SqlitePlanLine {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+fn explain(
+    conn: &mut DbConn,
+    backend: Backend,
+    judge_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> anyhow::Result<()> {
+    for (name, sql) in
+        [("docket hearings", db::docket::judge_hearings_sql()), ("docket children", db::docket::judge_children_sql())]
+    {
+        println!("EXPLAIN {name}:");
+        let lines: Vec<String> = match backend {
+            Backend::Postgres => diesel::sql_query(format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"))
+                .bind::<BigInt, _>(judge_id)
+                .bind::<Timestamp, _>(from)
+                .bind::<Timestamp, _>(to)
+                .load::<PgPlanLine>(conn)?
+                .into_iter()
+                .map(|l| l.line)
+                .collect(),
+            Backend::Sqlite => diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+                .bind::<BigInt, _>(judge_id)
+                .bind::<Timestamp, _>(from)
+                .bind::<Timestamp, _>(to)
+                .load::<SqlitePlanLine>(conn)?
+                .into_iter()
+                .map(|l| l.detail)
+                .collect(),
+        };
+        for line in lines {
+            println!("  {line}");
+        }
+    }
+    Ok(())
+}
+
+/// Runs the real application on a free port in its own thread.
+fn start_server(url: &str, secret: Secret) -> anyhow::Result<u16> {
+    let settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        database_url: url.to_string(),
+        data_dir: std::env::temp_dir(),
+        jwt_secret: secret,
+        token_ttl_minutes: 120,
+        pool_size: 8,
+        web_dir: std::env::temp_dir().join("amaan-bench-no-pages"),
+        login_attempts_per_minute: 60,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let system = actix_web::rt::System::new();
+        system.block_on(async move {
+            match Application::build(settings) {
+                Ok(app) => {
+                    let _ = tx.send(Ok(app.port()));
+                    let _ = app.run_until_stopped().await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                }
+            }
+        });
+    });
+    rx.recv_timeout(StdDuration::from_secs(60)).map_err(|_| anyhow!("the server did not start"))?
+}
+
+/// A keep-alive HTTP/1.1 client with nothing in the way of the timing.
+struct HttpClient {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl HttpClient {
+    fn connect(port: u16) -> anyhow::Result<HttpClient> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(StdDuration::from_secs(30)))?;
+        Ok(HttpClient { writer: stream.try_clone()?, reader: BufReader::new(stream) })
+    }
+
+    fn get(&mut self, path: &str, token: &str) -> anyhow::Result<Vec<u8>> {
+        write!(self.writer, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n\r\n")?;
+        self.writer.flush()?;
+        let mut status = String::new();
+        self.reader.read_line(&mut status)?;
+        if !status.starts_with("HTTP/1.1 200") {
+            bail!("the docket answered `{}`", status.trim());
+        }
+        let mut length = None;
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line)?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse::<usize>().ok();
+                }
+            }
+        }
+        let length = length.ok_or_else(|| anyhow!("the response has no Content-Length"))?;
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body)?;
+        Ok(body)
+    }
+}
+
+// ---------------------------------------------------------------- seeding
+
+#[derive(Insertable)]
+#[diesel(table_name = courts)]
+struct NewCourt {
+    name: String,
+    rule_profile: String,
+    time_zone: String,
+    opens_at: NaiveTime,
+    closes_at: NaiveTime,
+    working_days: String,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = court_rooms)]
+struct NewRoom {
+    court_id: i64,
+    name: String,
+    video_link: bool,
+    capacity: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewJudge {
+    username: String,
+    display_name: String,
+    password_hash: String,
+    role: String,
+    court_id: Option<i64>,
+    active: bool,
+    token_version: i64,
+    failed_logins: i32,
+    created_at: NaiveDateTime,
+}
+
+// COPY needs every column written out, so these never fall back to DEFAULT.
+#[derive(Insertable)]
+#[diesel(table_name = cases, treat_none_as_default_value = false)]
+struct BenchCase {
+    court_id: i64,
+    number: String,
+    offence: String,
+    cognizance_date: NaiveDate,
+    accused_in_custody: bool,
+    status: String,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = parties, treat_none_as_default_value = false)]
+struct BenchParty {
+    case_id: i64,
+    role: String,
+    side: String,
+    name: String,
+    date_of_birth: Option<NaiveDate>,
+    pseudonym: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = hearings, treat_none_as_default_value = false)]
+struct BenchHearing {
+    case_id: i64,
+    kind: String,
+    judge_id: Option<i64>,
+    room_id: Option<i64>,
+    starts_at: Option<NaiveDateTime>,
+    ends_at: Option<NaiveDateTime>,
+    child_testifies: bool,
+    mode: String,
+    status: String,
+    created_at: NaiveDateTime,
+}
+
+const KINDS: &[&str] = &["mention", "charge", "evidence", "cross_examination", "arguments", "bail"];
+
+fn seed(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    n_cases: usize,
+    n_hearings: usize,
+    judges: usize,
+) -> Result<Seeded, amaan::error::AppError> {
+    let mut rng = StdRng::seed_from_u64(20261123);
+    let now = Utc::now().naive_utc();
+    let n_courts = judges.div_ceil(10);
+    let per_court = judges.div_ceil(n_courts);
+    let time = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
+
+    let court_rows: Vec<NewCourt> = (0..n_courts)
+        .map(|i| NewCourt {
+            name: format!("Bench Special Court {i}"),
+            rule_profile: "pk".into(),
+            time_zone: TIME_ZONE.into(),
+            opens_at: time(9, 0),
+            closes_at: time(16, 0),
+            working_days: "mon,tue,wed,thu,fri".into(),
+            created_at: now,
+        })
+        .collect();
+    let court_ids = insert_each(conn, &court_rows, |c, row| {
+        diesel::insert_into(courts::table).values(row).returning(courts::id).get_result(c)
+    })?;
+    let judge_rows: Vec<NewJudge> = (0..judges)
+        .map(|j| NewJudge {
+            username: format!("bench-judge-{j}"),
+            display_name: format!("Bench Judge {j}"),
+            // No password logs in: the benchmark issues its own token.
+            password_hash: "!".into(),
+            role: "judge".into(),
+            court_id: Some(court_ids[(j / per_court).min(n_courts - 1)]),
+            active: true,
+            token_version: 0,
+            failed_logins: 0,
+            created_at: now,
+        })
+        .collect();
+    let judge_ids = insert_each(conn, &judge_rows, |c, row| {
+        diesel::insert_into(users::table).values(row).returning(users::id).get_result(c)
+    })?;
+    let room_rows: Vec<NewRoom> = judge_rows
+        .iter()
+        .enumerate()
+        .map(|(j, u)| NewRoom {
+            court_id: u.court_id.unwrap_or(court_ids[0]),
+            name: format!("Room {j}"),
+            video_link: j % 2 == 0,
+            capacity: 40,
+        })
+        .collect();
+    let room_ids = insert_each(conn, &room_rows, |c, row| {
+        diesel::insert_into(court_rooms::table).values(row).returning(court_rooms::id).get_result(c)
+    })?;
+
+    // Each case belongs to one judge (and that judge's court and room).
+    let case_judge: Vec<usize> = (0..n_cases).map(|_| rng.gen_range(0..judges)).collect();
+    let case_rows: Vec<BenchCase> = (0..n_cases)
+        .map(|i| BenchCase {
+            court_id: judge_rows[case_judge[i]].court_id.unwrap_or(court_ids[0]),
+            number: format!("B-{i}/2026"),
+            offence: "s.376 PPC".into(),
+            cognizance_date: today - Duration::days(rng.gen_range(1..730)),
+            accused_in_custody: rng.gen_bool(0.4),
+            status: if rng.gen_bool(0.9) { "open".into() } else { "disposed".into() },
+            created_at: now,
+        })
+        .collect();
+    load_cases(conn, case_rows)?;
+    // A fresh database with one writer hands out consecutive ids.
+    let first_case_id: i64 = cases::table.select(diesel::dsl::min(cases::id)).first::<Option<i64>>(conn)?.unwrap_or(1);
+
+    let mut party_rows = Vec::with_capacity(n_cases * 2);
+    let mut has_child = vec![false; n_cases];
+    for (i, child) in has_child.iter_mut().enumerate() {
+        let case_id = first_case_id + i as i64;
+        if rng.gen_bool(0.6) {
+            *child = true;
+            party_rows.push(BenchParty {
+                case_id,
+                role: "child_witness".into(),
+                side: "child".into(),
+                name: format!("Bench Child {i}"),
+                date_of_birth: Some(today - Duration::days(rng.gen_range(4 * 365..17 * 365))),
+                pseudonym: Some("Child A".into()),
+                created_at: now,
+            });
+        }
+        party_rows.push(BenchParty {
+            case_id,
+            role: "accused".into(),
+            side: "accused".into(),
+            name: format!("Bench Accused {i}"),
+            date_of_birth: None,
+            pseudonym: None,
+            created_at: now,
+        });
+    }
+    load_parties(conn, party_rows)?;
+
+    let mut batch = Vec::with_capacity(BATCH);
+    for _ in 0..n_hearings {
+        let case = rng.gen_range(0..n_cases);
+        let judge = case_judge[case];
+        let day = today + Duration::days(rng.gen_range(-365..=365));
+        let local = day.and_time(time(rng.gen_range(9..15), 15 * rng.gen_range(0..4)));
+        let starts = local - Duration::hours(UTC_OFFSET_HOURS);
+        let kind = KINDS[rng.gen_range(0..KINDS.len())];
+        let status = if day >= today {
+            "scheduled"
+        } else if rng.gen_bool(0.2) {
+            "adjourned"
+        } else {
+            "held"
+        };
+        batch.push(BenchHearing {
+            case_id: first_case_id + case as i64,
+            kind: kind.into(),
+            judge_id: Some(judge_ids[judge]),
+            room_id: Some(room_ids[judge]),
+            starts_at: Some(starts),
+            ends_at: Some(starts + Duration::minutes(45)),
+            child_testifies: has_child[case] && kind == "evidence",
+            mode: "in_person".into(),
+            status: status.into(),
+            created_at: now,
+        });
+        if batch.len() == BATCH {
+            load_hearings(conn, std::mem::take(&mut batch))?;
+        }
+    }
+    load_hearings(conn, batch)?;
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query("ANALYZE").execute(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query("ANALYZE").execute(c)?,
+    };
+    // The busiest judge in the first court is the one timed.
+    let counts: Vec<(i64, i64)> = hearings::table
+        .filter(hearings::judge_id.eq_any(&judge_ids[..per_court.min(judge_ids.len())]))
+        .group_by(hearings::judge_id)
+        .select((hearings::judge_id.assume_not_null(), diesel::dsl::count_star()))
+        .load(conn)?;
+    let judge_id = counts.iter().max_by_key(|(_, n)| *n).map(|(id, _)| *id).unwrap_or(judge_ids[0]);
+    Ok(Seeded { judge_id, court_id: court_ids[0] })
+}
+
+/// Small tables, row by row in one transaction, keeping each new id.
+fn insert_each<T>(
+    conn: &mut DbConn,
+    rows: &[T],
+    insert: impl Fn(&mut DbConn, &T) -> diesel::QueryResult<i64>,
+) -> Result<Vec<i64>, amaan::error::AppError> {
+    Ok(conn.transaction(|c| rows.iter().map(|row| insert(c, row)).collect::<diesel::QueryResult<Vec<i64>>>())?)
+}
+
+/// Bulk loaders: COPY on PostgreSQL, multi-row INSERTs inside one
+/// transaction on SQLite.
+macro_rules! bulk_loader {
+    ($name:ident, $table:ident, $row:ty) => {
+        fn $name(conn: &mut DbConn, rows: Vec<$row>) -> Result<(), amaan::error::AppError> {
+            if rows.is_empty() {
+                return Ok(());
+            }
+            match conn {
+                DbConn::Pg(c) => {
+                    diesel::copy_from($table::table).from_insertable(rows).execute(c)?;
+                }
+                DbConn::Sqlite(c) => {
+                    c.transaction(|c| {
+                        for chunk in rows.chunks(1_000) {
+                            diesel::insert_into($table::table).values(chunk).execute(c)?;
+                        }
+                        Ok::<_, diesel::result::Error>(())
+                    })?;
+                }
+            }
+            Ok(())
+        }
+    };
+}
+
+bulk_loader!(load_cases, cases, BenchCase);
+bulk_loader!(load_parties, parties, BenchParty);
+bulk_loader!(load_hearings, hearings, BenchHearing);

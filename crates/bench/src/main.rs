@@ -1,0 +1,71 @@
+//! `amaan-bench …`: benchmarks that print figures (never timed tests). A
+//! binary of its own, so that nothing in the server can fill, seed or drop a
+//! database for a measurement: every run makes its own scratch database.
+//!
+//!   cargo run --release -p amaan-bench -- docket
+//!   cargo run --release -p amaan-bench -- --postgres postgres://postgres@127.0.0.1:5432/postgres docket
+
+mod docket;
+mod janus;
+mod janus_peer;
+mod plan;
+mod video;
+mod video_rig;
+mod video_soak;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "amaan-bench", about = "Amaan's benchmarks: each prints figures on a scratch database of its own")]
+struct Cli {
+    /// A PostgreSQL server to measure on (the run creates and drops its own
+    /// database there); without it, a SQLite file in the data directory.
+    /// Deliberately not read from `DATABASE_URL`, which names a court's data.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Where the scratch SQLite files and recordings go.
+    #[arg(long, default_value = "data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: BenchCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Docket p50/p99 for one judge and one month, through HTTP and as raw SQL.
+    Docket(docket::DocketArgs),
+    /// Plan 10,000 hearings over 50 rooms and 60 working days; print time,
+    /// placements, on-time child-victim hearings and validator violations.
+    Plan(plan::PlanArgs),
+    /// Concurrent 6-party video sessions on loopback: server CPU per forwarded packet, latency, loss;
+    /// `--server janus|both` puts the same load through Janus's videoroom.
+    Video(video::VideoArgs),
+    /// 1,000 WebRTC participants join and leave; the server's memory before and after.
+    VideoSoak(video_soak::SoakArgs),
+}
+
+fn main() -> ExitCode {
+    amaan::telemetry::init_tracing();
+    let cli = Cli::parse();
+    match run(cli.command, cli.postgres, &cli.data_dir) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("amaan-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `database_url`: a PostgreSQL URL whose server gets a scratch database
+/// for the run. None: a scratch SQLite file in the data directory.
+fn run(command: BenchCommand, database_url: Option<String>, data_dir: &Path) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Docket(args) => docket::run(&args, database_url, data_dir),
+        BenchCommand::Plan(args) => plan::run_cli(&args),
+        BenchCommand::Video(args) => video::run(&args, database_url, data_dir),
+        BenchCommand::VideoSoak(args) => video_soak::run(&args, database_url, data_dir),
+    }
+}

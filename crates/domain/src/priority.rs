@@ -1,0 +1,330 @@
+//! The docket's priority score: a pure function of a case summary, its
+//! clocks, the court's rule profile and a date. It returns the score and its
+//! parts, each with the sentence a judge reads under "why first".
+//!
+//! The weights are a court policy, chosen so that:
+//! - a broken clock outranks every case without one (`BROKEN_BASE` is above
+//!   the most any unbroken case can score, a unit test holds this);
+//! - among the rest, a child victim, a young child and a near deadline count
+//!   far more than the plain age of a case.
+
+use std::cmp::Ordering;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::clocks::{nearest_running, ClockStatus};
+use super::rules::RuleProfile;
+
+pub const BROKEN_BASE: i64 = 10_000;
+pub const BROKEN_PER_DAY_OVERDUE: i64 = 10;
+pub const BROKEN_MAX_DAYS_COUNTED: i64 = 365;
+pub const BROKEN_PER_EXTRA_CLOCK: i64 = 500;
+pub const CHILD_VICTIM: i64 = 1_000;
+pub const PER_YEAR_YOUNGER: i64 = 40;
+/// A running deadline starts to count `DEADLINE_HORIZON_DAYS` before it
+/// falls due, and counts `PER_DAY_NEARER` more each day after.
+pub const DEADLINE_HORIZON_DAYS: i64 = 180;
+pub const PER_DAY_NEARER: i64 = 10;
+pub const PER_ADJOURNMENT: i64 = 50;
+pub const MAX_ADJOURNMENTS_COUNTED: i64 = 10;
+pub const IN_CUSTODY: i64 = 300;
+/// Half a point per day since cognizance, for at most two years.
+pub const MAX_DAYS_WAITING_COUNTED: i64 = 730;
+
+/// What the score needs of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub case_id: i64,
+    pub child_victim: bool,
+    pub youngest_child_age: Option<i32>,
+    pub cognizance_date: NaiveDate,
+    pub accused_in_custody: bool,
+    pub adjournments: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Factor {
+    BrokenClock,
+    ChildVictim,
+    YoungestChild,
+    NearestDeadline,
+    Adjournments,
+    AccusedInCustody,
+    DaysSinceCognizance,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScorePart {
+    pub factor: Factor,
+    pub points: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Priority {
+    pub score: i64,
+    pub parts: Vec<ScorePart>,
+}
+
+fn part(factor: Factor, points: i64, reason: String) -> ScorePart {
+    ScorePart { factor, points, reason }
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, on: NaiveDate) -> Priority {
+    let mut parts = Vec::with_capacity(7);
+
+    let broken: Vec<&ClockStatus> = clocks.iter().filter(|c| c.is_broken()).collect();
+    parts.push(match broken.iter().min_by_key(|c| c.days_left) {
+        Some(worst) => {
+            let overdue = (-worst.days_left).clamp(0, BROKEN_MAX_DAYS_COUNTED);
+            let extra = (broken.len() as i64 - 1) * BROKEN_PER_EXTRA_CLOCK;
+            let points = BROKEN_BASE + overdue * BROKEN_PER_DAY_OVERDUE + extra;
+            let others = if broken.len() > 1 {
+                format!(" and {} more", plural(broken.len() as i64 - 1, "other clock is", "other clocks are"))
+            } else {
+                String::new()
+            };
+            part(
+                Factor::BrokenClock,
+                points,
+                format!(
+                    "A statutory deadline is broken: {} ({}) passed {} ago{}; broken clocks come before everything else.",
+                    worst.title,
+                    worst.section,
+                    plural(-worst.days_left, "day", "days"),
+                    others
+                ),
+            )
+        }
+        None => part(Factor::BrokenClock, 0, "No statutory deadline is broken.".into()),
+    });
+
+    parts.push(if case.child_victim {
+        part(Factor::ChildVictim, CHILD_VICTIM, "A child is a victim or witness: child cases come first.".into())
+    } else {
+        part(Factor::ChildVictim, 0, "No child is a victim or witness in this case.".into())
+    });
+
+    let under = profile.child.under_age.value;
+    parts.push(match case.youngest_child_age.filter(|_| case.child_victim) {
+        Some(age) => {
+            let years = i64::from((under - age).max(0));
+            part(
+                Factor::YoungestChild,
+                years * PER_YEAR_YOUNGER,
+                format!(
+                    "The youngest child is {}, {} under {} ({}): the younger the child, the sooner.",
+                    plural(i64::from(age), "year old", "years old"),
+                    plural(years, "year", "years"),
+                    under,
+                    profile.child.under_age.section
+                ),
+            )
+        }
+        None => part(Factor::YoungestChild, 0, "No child's age counts.".into()),
+    });
+
+    parts.push(match nearest_running(clocks) {
+        Some(c) => {
+            let nearer = (DEADLINE_HORIZON_DAYS - c.days_left.max(0)).max(0);
+            let reason = if nearer == 0 {
+                format!(
+                    "The nearest deadline, {} ({}), is {} away: not yet pressing.",
+                    c.title,
+                    c.section,
+                    plural(c.days_left, "day", "days")
+                )
+            } else {
+                format!(
+                    "The nearest deadline, {} ({}), is {} away (on {}).",
+                    c.title,
+                    c.section,
+                    plural(c.days_left, "day", "days"),
+                    c.deadline
+                )
+            };
+            part(Factor::NearestDeadline, nearer * PER_DAY_NEARER, reason)
+        }
+        None => part(Factor::NearestDeadline, 0, "No statutory deadline is running.".into()),
+    });
+
+    let adjournments = i64::from(case.adjournments);
+    parts.push(part(
+        Factor::Adjournments,
+        adjournments.min(MAX_ADJOURNMENTS_COUNTED) * PER_ADJOURNMENT,
+        if adjournments == 0 {
+            "Never adjourned.".into()
+        } else {
+            format!(
+                "Adjourned {} already: each one the child has waited through.",
+                plural(adjournments, "time", "times")
+            )
+        },
+    ));
+
+    parts.push(if case.accused_in_custody {
+        part(Factor::AccusedInCustody, IN_CUSTODY, "The accused is in custody awaiting trial.".into())
+    } else {
+        part(Factor::AccusedInCustody, 0, "The accused is not in custody.".into())
+    });
+
+    let waiting = (on - case.cognizance_date).num_days().max(0);
+    parts.push(part(
+        Factor::DaysSinceCognizance,
+        waiting.min(MAX_DAYS_WAITING_COUNTED) / 2,
+        format!("Cognizance was taken {} ago ({}).", plural(waiting, "day", "days"), case.cognizance_date),
+    ));
+
+    Priority { score: parts.iter().map(|p| p.points).sum(), parts }
+}
+
+/// Docket order: the higher score first; equal scores by case id, so a
+/// list never reshuffles between two loads.
+pub fn docket_order(a: (&Priority, i64), b: (&Priority, i64)) -> Ordering {
+    b.0.score.cmp(&a.0.score).then(a.1.cmp(&b.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clocks::{case_clocks, CaseFacts};
+    use crate::rules::profile;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    struct Case {
+        summary: CaseSummary,
+        facts: CaseFacts,
+    }
+
+    fn case(id: i64, child_age: Option<i32>, cognizance: NaiveDate) -> Case {
+        Case {
+            summary: CaseSummary {
+                case_id: id,
+                child_victim: child_age.is_some(),
+                youngest_child_age: child_age,
+                cognizance_date: cognizance,
+                accused_in_custody: false,
+                adjournments: 0,
+            },
+            facts: CaseFacts {
+                cognizance_date: cognizance,
+                child_victim: child_age.is_some(),
+                accused_in_custody: false,
+                disposed: false,
+                child_evidence_on: None,
+                trial_started_on: None,
+            },
+        }
+    }
+
+    fn ranked(profile_id: &str, cases: &[Case], on: NaiveDate) -> Vec<(i64, Priority)> {
+        let p = profile(profile_id).unwrap();
+        let mut out: Vec<(i64, Priority)> = cases
+            .iter()
+            .map(|c| (c.summary.case_id, score(&c.summary, &case_clocks(p, &c.facts, on), p, on)))
+            .collect();
+        out.sort_by(|a, b| docket_order((&a.1, a.0), (&b.1, b.0)));
+        out
+    }
+
+    fn ids(r: &[(i64, Priority)]) -> Vec<i64> {
+        r.iter().map(|(id, _)| *id).collect()
+    }
+
+    #[test]
+    fn a_seven_year_olds_case_ten_days_from_its_deadline_outranks_an_adult_case_filed_a_year_earlier() {
+        let today = d(2026, 6, 30);
+        // POCSO s.35(1): 30 days from cognizance on 2026-06-10 is 2026-07-10, ten days away.
+        let child = case(2, Some(7), d(2026, 6, 10));
+        let mut adult = case(1, None, d(2025, 6, 10));
+        adult.summary.accused_in_custody = true;
+        adult.summary.adjournments = 6;
+        let r = ranked("in", &[adult, child], today);
+        assert_eq!(ids(&r), vec![2, 1]);
+        let deadline = r[0].1.parts.iter().find(|p| p.factor == Factor::NearestDeadline).unwrap();
+        assert!(deadline.reason.contains("10 days away"), "{}", deadline.reason);
+    }
+
+    #[test]
+    fn a_broken_clock_outranks_everything_else() {
+        let today = d(2026, 6, 30);
+        // pk: the 2016 Act's three months from 2026-03-20 ended 2026-06-20.
+        let broken_adult = case(9, None, d(2026, 3, 20));
+        let mut worst_unbroken = case(1, Some(3), d(2026, 4, 5));
+        worst_unbroken.summary.accused_in_custody = true;
+        worst_unbroken.summary.adjournments = 40;
+        let r = ranked("pk", &[worst_unbroken, broken_adult], today);
+        assert_eq!(ids(&r), vec![9, 1]);
+        assert!(r[0].1.parts[0].reason.contains("broken"), "{}", r[0].1.parts[0].reason);
+    }
+
+    #[test]
+    fn no_unbroken_case_can_reach_the_broken_tier() {
+        let max_unbroken = CHILD_VICTIM
+            + 25 * PER_YEAR_YOUNGER
+            + DEADLINE_HORIZON_DAYS * PER_DAY_NEARER
+            + MAX_ADJOURNMENTS_COUNTED * PER_ADJOURNMENT
+            + IN_CUSTODY
+            + MAX_DAYS_WAITING_COUNTED / 2;
+        assert!(max_unbroken < BROKEN_BASE, "{max_unbroken}");
+    }
+
+    #[test]
+    fn equal_cases_keep_a_stable_order_by_case_id() {
+        let today = d(2026, 6, 30);
+        let cases: Vec<Case> = [31, 7, 19].iter().map(|id| case(*id, Some(9), d(2026, 6, 1))).collect();
+        let r = ranked("in", &cases, today);
+        assert_eq!(ids(&r), vec![7, 19, 31]);
+        assert!(r.windows(2).all(|w| w[0].1.score == w[1].1.score));
+    }
+
+    #[test]
+    fn a_younger_child_comes_before_an_older_one_with_the_same_deadline() {
+        let today = d(2026, 6, 30);
+        let r = ranked("in", &[case(1, Some(15), d(2026, 6, 20)), case(2, Some(6), d(2026, 6, 20))], today);
+        assert_eq!(ids(&r), vec![2, 1]);
+    }
+
+    #[test]
+    fn the_nearer_deadline_comes_first() {
+        let today = d(2026, 6, 30);
+        let r = ranked("in", &[case(1, Some(10), d(2026, 6, 25)), case(2, Some(10), d(2026, 6, 5))], today);
+        assert_eq!(ids(&r), vec![2, 1]);
+    }
+
+    #[test]
+    fn adjournments_and_custody_raise_a_case_and_say_so() {
+        let today = d(2026, 6, 30);
+        let plain = case(1, None, d(2026, 1, 1));
+        let mut pressed = case(2, None, d(2026, 1, 1));
+        pressed.summary.adjournments = 3;
+        pressed.summary.accused_in_custody = true;
+        let r = ranked("in", &[plain, pressed], today);
+        assert_eq!(ids(&r), vec![2, 1]);
+        assert_eq!(r[0].1.score - r[1].1.score, 3 * PER_ADJOURNMENT + IN_CUSTODY);
+        assert!(r[0].1.parts.iter().any(|p| p.reason.contains("Adjourned 3 times")));
+    }
+
+    #[test]
+    fn the_parts_add_up_to_the_score_and_each_has_a_sentence() {
+        let today = d(2026, 6, 30);
+        for (id, p) in ranked("pk", &[case(1, Some(8), d(2026, 2, 1)), case(2, None, d(2026, 6, 1))], today) {
+            assert_eq!(p.parts.iter().map(|x| x.points).sum::<i64>(), p.score, "case {id}");
+            assert_eq!(p.parts.len(), 7);
+            assert!(p.parts.iter().all(|x| x.reason.ends_with('.')), "{:?}", p.parts);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Planning many hearings at once: child-victim cases first and, among
+//! them, the nearest statutory clock first (see `plan` for the two passes); each hearing then takes the
+//! earliest day with a feasible slot, and on it the slot that leaves the
+//! child-friendly hours to the children who need them. The same input always gives the same plan (ties
+//! are broken by hearing id, and nothing depends on hash order).
+
+use serde::Serialize;
+
+use super::constraints::{after_deadline, Constraint};
+use super::grid::Occupancy;
+use super::model::{Booking, HearingRequest};
+use super::slots::{self, Context, Window};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Placed {
+    pub booking: Booking,
+    /// Placed after its statutory clock because no earlier slot was free.
+    pub late: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unplaced {
+    pub hearing_id: i64,
+    pub why: Constraint,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub placed: Vec<Placed>,
+    pub unplaced: Vec<Unplaced>,
+}
+
+/// The order hearings are planned in.
+pub fn priority_order(requests: &[HearingRequest]) -> Vec<&HearingRequest> {
+    let mut order: Vec<&HearingRequest> = requests.iter().collect();
+    order.sort_by_key(|r| (!r.child_victim, r.deadline.is_none(), r.deadline, !r.child_testifies, r.hearing_id));
+    order
+}
+
+/// Plans the requests into the window around what `occ` already holds
+/// (and adds what it books to `occ`).
+///
+/// Child-victim hearings are planned before all others. Within each of the
+/// two groups, a first pass places every hearing that can still be heard
+/// before its statutory clock, searching only up to the clock; a hearing
+/// that cannot is set aside and placed, as early as possible, only after
+/// the group's on-time hearings — so a hearing that will be late anyway
+/// never takes the last on-time slot of one that need not be.
+pub fn plan(requests: &[HearingRequest], ctx: &Context, occ: &mut Occupancy, window: Window) -> Plan {
+    let order = priority_order(requests);
+    let (children, others): (Vec<&HearingRequest>, Vec<&HearingRequest>) =
+        order.into_iter().partition(|r| r.child_victim);
+    // Which of two child hearings with the same clock goes first decides who
+    // gets the scarce video-link room or the shared counsel's morning; the
+    // child-victim group is planned under a few fixed tie-breaks and the
+    // plan with the most on-time hearings kept (the first on a tie, so the
+    // result stays deterministic).
+    let mut best: Option<(usize, Plan, Occupancy)> = None;
+    for tie_break in TIE_BREAKS {
+        let mut group = children.clone();
+        group.sort_by_key(|a| tie_break(a));
+        let mut trial_occ = occ.clone();
+        let mut trial = Plan::default();
+        plan_group(&group, ctx, &mut trial_occ, window, &mut trial);
+        let on_time = trial.placed.iter().filter(|p| !p.late).count();
+        if best.as_ref().is_none_or(|(b, _, _)| on_time > *b) {
+            best = Some((on_time, trial, trial_occ));
+        }
+    }
+    let mut out = Plan::default();
+    if let Some((_, p, o)) = best {
+        out = p;
+        *occ = o;
+    }
+    plan_group(&others, ctx, occ, window, &mut out);
+    out
+}
+
+type TieKey = (bool, Option<chrono::NaiveDate>, bool, i64, i64);
+
+/// Orders within the priority: clock first always, then a tie-break.
+const TIE_BREAKS: [fn(&HearingRequest) -> TieKey; 4] = [
+    |r| (r.deadline.is_none(), r.deadline, !r.child_testifies, 0, r.hearing_id),
+    |r| (r.deadline.is_none(), r.deadline, !r.child_testifies, i64::from(!r.video_link), r.hearing_id),
+    |r| (r.deadline.is_none(), r.deadline, !r.child_testifies, i64::from(r.video_link), r.hearing_id),
+    |r| (r.deadline.is_none(), r.deadline, !r.child_testifies, -i64::from(r.minutes), r.hearing_id),
+];
+
+/// Two passes over one group: on-time placements first, then the rest.
+fn plan_group(group: &[&HearingRequest], ctx: &Context, occ: &mut Occupancy, window: Window, out: &mut Plan) {
+    let mut late = Vec::new();
+    for req in group {
+        let on_time = match req.deadline {
+            Some(d) if d >= window.from_day => {
+                let until = Window { until_day: d.min(window.until_day), ..window };
+                slots::best_on_earliest_day(req, ctx, occ, until).ok()
+            }
+            _ => None,
+        };
+        match on_time {
+            Some(p) => place(req, p, ctx, occ, out),
+            None => late.push(*req),
+        }
+    }
+    for req in late {
+        match slots::best_on_earliest_day(req, ctx, occ, window) {
+            Ok(p) => place(req, p, ctx, occ, out),
+            Err(why) => out.unplaced.push(Unplaced { hearing_id: req.hearing_id, why }),
+        }
+    }
+}
+
+fn place(req: &HearingRequest, p: slots::Placement, ctx: &Context, occ: &mut Occupancy, out: &mut Plan) {
+    match slots::to_booking(req, &p, ctx) {
+        Some(booking) => {
+            slots::hold_booking(occ, ctx.calendar, ctx.rules, &booking);
+            let late = after_deadline(req.deadline, p.day);
+            out.placed.push(Placed { booking, late });
+        }
+        None => out.unplaced.push(Unplaced { hearing_id: req.hearing_id, why: Constraint::OutsideCourtHours }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roles::Side;
+    use crate::schedule::limits::ScheduleRules;
+    use crate::schedule::testing::*;
+    use crate::schedule::validator;
+    use chrono::NaiveDate;
+
+    fn window() -> Window {
+        Window { from_day: day(2026, 12, 1), from_minute: 0, until_day: day(2026, 12, 4) }
+    }
+
+    fn many() -> Vec<HearingRequest> {
+        (1..=40)
+            .map(|i| {
+                let mut r = request(i, i);
+                r.judges = vec![10 + i % 3];
+                r.child_victim = i % 3 == 0;
+                if !r.child_victim {
+                    r.sides = vec![Side::Accused, Side::Neutral];
+                }
+                r.child_testifies = i % 6 == 0;
+                r.video_link = i % 12 == 0;
+                r.minutes = 60 + 30 * (i as i32 % 3);
+                r.deadline = Some(day(2026, 12, 1 + (i as u32 % 4)));
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn child_victim_hearings_with_the_nearest_clock_go_first() {
+        let mut reqs = vec![request(1, 1), request(2, 2), request(3, 3)];
+        reqs[0].child_victim = false;
+        reqs[1].deadline = Some(day(2026, 12, 20));
+        reqs[2].deadline = Some(day(2026, 12, 10));
+        let order: Vec<i64> = priority_order(&reqs).iter().map(|r| r.hearing_id).collect();
+        assert_eq!(order, vec![3, 2, 1]);
+    }
+
+    #[test]
+    fn the_same_input_gives_the_same_plan() {
+        let (cal, b, rules) = (calendar(), building(), ScheduleRules::default());
+        let ctx = Context { calendar: &cal, building: &b, rules: &rules };
+        let run = || {
+            let mut occ = Occupancy::new(day(2026, 12, 1), 4);
+            let p = plan(&many(), &ctx, &mut occ, window());
+            (
+                p.placed.iter().map(|x| x.booking.clone()).collect::<Vec<_>>(),
+                p.unplaced.iter().map(|u| u.hearing_id).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(run(), run());
+    }
+
+    #[test]
+    fn a_plan_breaks_no_hard_constraint_and_names_why_a_hearing_was_left_out() {
+        let (cal, b, rules) = (calendar(), one_gate_building(), ScheduleRules::default());
+        let ctx = Context { calendar: &cal, building: &b, rules: &rules };
+        let mut occ = Occupancy::new(day(2026, 12, 1), 4);
+        let mut reqs = many();
+        let mut recalled = request(99, 6); // case 6's child again, no reason
+        recalled.child_testifies = true;
+        recalled.child_testified_before = true;
+        reqs.push(recalled);
+        let p = plan(&reqs, &ctx, &mut occ, window());
+        let why: Vec<_> = p.unplaced.iter().map(|u| (u.hearing_id, u.why.detail())).collect();
+        assert!(p.placed.len() >= 30, "placed only {}: {why:?}", p.placed.len());
+        let bookings: Vec<Booking> = p.placed.iter().map(|x| x.booking.clone()).collect();
+        assert_eq!(validator::validate(&bookings, &cal, &b, &rules), vec![]);
+        let why = p.unplaced.iter().find(|u| u.hearing_id == 99).map(|u| u.why.rule());
+        assert_eq!(why, Some("child_not_recalled"));
+    }
+
+    #[test]
+    fn a_hearing_that_cannot_meet_its_clock_is_placed_late_and_flagged() {
+        let (cal, b, rules) = (calendar(), building(), ScheduleRules::default());
+        let ctx = Context { calendar: &cal, building: &b, rules: &rules };
+        let mut occ = Occupancy::new(day(2026, 12, 1), 4);
+        // the judge is away on the 1st, the clock runs out that day
+        occ.hold(crate::schedule::grid::Track::Judge(10), 0, 0, 24 * 60);
+        let mut req = request(1, 1);
+        req.deadline = Some(day(2026, 12, 1));
+        let p = plan(&[req], &ctx, &mut occ, window());
+        assert_eq!(p.placed.len(), 1);
+        assert!(p.placed[0].late);
+    }
+
+    #[test]
+    fn a_hearing_that_will_be_late_anyway_does_not_take_an_on_time_slot() {
+        let (cal, b, rules) = (calendar(), building(), ScheduleRules::default());
+        let ctx = Context { calendar: &cal, building: &b, rules: &rules };
+        let mut occ = Occupancy::new(day(2026, 12, 1), 4);
+        // judge 10 can hear one child's evidence per morning: 1 and 2 Dec
+        for d in 0..2 {
+            occ.hold(crate::schedule::grid::Track::Judge(10), d, 9 * 60 + 30, 11 * 60 + 30);
+        }
+        let evidence = |id: i64, deadline: NaiveDate| {
+            let mut r = request(id, id);
+            r.child_testifies = true;
+            r.minutes = 120;
+            r.deadline = Some(deadline);
+            r
+        };
+        // hearing 1's clock ran out before the window; hearing 2's runs
+        // out on 1 December: 2 gets the 1st, 1 comes after, late
+        let reqs = vec![evidence(1, day(2026, 11, 30)), evidence(2, day(2026, 12, 1))];
+        let p = plan(&reqs, &ctx, &mut occ, window());
+        let by_id = |id: i64| p.placed.iter().find(|x| x.booking.hearing_id == id).map(|x| x.late);
+        assert_eq!(by_id(2), Some(false));
+        assert_eq!(by_id(1), Some(true));
+    }
+}

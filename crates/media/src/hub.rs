@@ -1,0 +1,191 @@
+//! Who is connected to each session on this node, and the fan-out of
+//! signalling messages to them. Participant lists pass through
+//! `visibility::visible_to` per receiver, so the child side never learns
+//! that the accused is present.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::protocol::{ParticipantEntry, ServerMsg};
+use amaan_domain::video::VideoRole;
+use amaan_domain::visibility;
+
+/// What a connection's writer task is told to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outgoing {
+    Msg(ServerMsg),
+    /// Close the socket (replaced by a reconnect, or the invite revoked).
+    Close(String),
+}
+
+#[derive(Debug, Clone)]
+struct Conn {
+    conn_id: u64,
+    role: VideoRole,
+    display_name: String,
+    tx: UnboundedSender<Outgoing>,
+}
+
+#[derive(Debug, Default)]
+pub struct Hub {
+    sessions: Mutex<HashMap<i64, HashMap<i64, Conn>>>,
+    next_conn: AtomicU64,
+}
+
+impl Hub {
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<i64, HashMap<i64, Conn>>) -> T) -> T {
+        let mut guard = match self.sessions.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    /// Registers a connection. A second connection of the same participant
+    /// (a reconnect) replaces the first, which is told to close.
+    pub fn connect(
+        &self,
+        session_id: i64,
+        participant_id: i64,
+        role: VideoRole,
+        display_name: &str,
+        tx: UnboundedSender<Outgoing>,
+    ) -> u64 {
+        let conn_id = self.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
+        let old = self.with(|s| {
+            s.entry(session_id)
+                .or_default()
+                .insert(participant_id, Conn { conn_id, role, display_name: display_name.to_string(), tx })
+        });
+        if let Some(old) = old {
+            let _ = old.tx.send(Outgoing::Close("replaced by a new connection".into()));
+        }
+        conn_id
+    }
+
+    /// Removes a connection unless a newer one has replaced it. True if it
+    /// was the current one.
+    pub fn disconnect(&self, session_id: i64, participant_id: i64, conn_id: u64) -> bool {
+        self.with(|s| {
+            let Some(conns) = s.get_mut(&session_id) else { return false };
+            if conns.get(&participant_id).is_some_and(|c| c.conn_id == conn_id) {
+                conns.remove(&participant_id);
+                if conns.is_empty() {
+                    s.remove(&session_id);
+                }
+                true
+            } else {
+                false
+            }
+        })
+    }
+
+    pub fn is_current(&self, session_id: i64, participant_id: i64, conn_id: u64) -> bool {
+        self.with(|s| s.get(&session_id).and_then(|c| c.get(&participant_id)).is_some_and(|c| c.conn_id == conn_id))
+    }
+
+    /// Tells a removed participant's connection to close.
+    pub fn kick(&self, session_id: i64, participant_id: i64, why: &str) {
+        let conn = self.with(|s| s.get_mut(&session_id).and_then(|c| c.remove(&participant_id)));
+        if let Some(c) = conn {
+            let _ = c.tx.send(Outgoing::Msg(ServerMsg::error("removed", why)));
+            let _ = c.tx.send(Outgoing::Close(why.into()));
+        }
+    }
+
+    /// Sends each connected participant the list it may see.
+    pub fn send_participants(&self, session_id: i64) {
+        let conns: Vec<(i64, Conn)> = self
+            .with(|s| s.get(&session_id).map(|c| c.iter().map(|(k, v)| (*k, v.clone())).collect()).unwrap_or_default());
+        let mut everyone: Vec<ParticipantEntry> = conns
+            .iter()
+            .map(|(id, c)| ParticipantEntry { participant_id: *id, role: c.role, display_name: c.display_name.clone() })
+            .collect();
+        everyone.sort_by_key(|p| p.participant_id);
+        for (_, c) in &conns {
+            let items = visibility::visible_to(c.role, everyone.iter().cloned(), |p| p.role);
+            let _ = c.tx.send(Outgoing::Msg(ServerMsg::Participants { items }));
+        }
+    }
+
+    pub fn broadcast(&self, session_id: i64, msg: &ServerMsg) {
+        let txs: Vec<UnboundedSender<Outgoing>> =
+            self.with(|s| s.get(&session_id).map(|c| c.values().map(|c| c.tx.clone()).collect()).unwrap_or_default());
+        for tx in txs {
+            let _ = tx.send(Outgoing::Msg(msg.clone()));
+        }
+    }
+
+    /// Sends to every connected participant of one role; returns how many.
+    pub fn send_to_role(&self, session_id: i64, role: VideoRole, msg: &ServerMsg) -> usize {
+        let txs: Vec<UnboundedSender<Outgoing>> = self.with(|s| {
+            s.get(&session_id)
+                .map(|c| c.values().filter(|c| c.role == role).map(|c| c.tx.clone()).collect())
+                .unwrap_or_default()
+        });
+        for tx in &txs {
+            let _ = tx.send(Outgoing::Msg(msg.clone()));
+        }
+        txs.len()
+    }
+
+    /// Closes every connection of a session (it has ended).
+    pub fn close_session(&self, session_id: i64, why: &str) {
+        let conns = self.with(|s| s.remove(&session_id)).unwrap_or_default();
+        for c in conns.values() {
+            let _ = c.tx.send(Outgoing::Close(why.into()));
+        }
+    }
+
+    pub fn connected(&self, session_id: i64) -> usize {
+        self.with(|s| s.get(&session_id).map(HashMap::len).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::mpsc::unbounded_channel;
+
+    fn names_in(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Outgoing>) -> Vec<String> {
+        let mut names = Vec::new();
+        while let Ok(m) = rx.try_recv() {
+            if let Outgoing::Msg(ServerMsg::Participants { items }) = m {
+                names = items.into_iter().map(|p| p.display_name).collect();
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn the_child_is_never_told_the_accused_is_connected() {
+        let hub = Hub::default();
+        let (child_tx, mut child_rx) = unbounded_channel();
+        let (judge_tx, mut judge_rx) = unbounded_channel();
+        let (acc_tx, _acc_rx) = unbounded_channel();
+        hub.connect(1, 10, VideoRole::ChildWitness, "Child A", child_tx);
+        hub.connect(1, 11, VideoRole::Judge, "Judge Rahman", judge_tx);
+        hub.connect(1, 12, VideoRole::Accused, "Imran Accused", acc_tx);
+        hub.send_participants(1);
+        let child_sees = names_in(&mut child_rx);
+        assert_eq!(child_sees, vec!["Child A".to_string(), "Judge Rahman".to_string()]);
+        assert!(names_in(&mut judge_rx).contains(&"Imran Accused".to_string()));
+    }
+
+    #[test]
+    fn a_reconnect_replaces_the_old_connection() {
+        let hub = Hub::default();
+        let (a, mut a_rx) = unbounded_channel();
+        let (b, _b_rx) = unbounded_channel();
+        let first = hub.connect(1, 10, VideoRole::Judge, "J", a);
+        let second = hub.connect(1, 10, VideoRole::Judge, "J", b);
+        assert!(matches!(a_rx.try_recv(), Ok(Outgoing::Close(_))));
+        assert!(!hub.disconnect(1, 10, first), "the stale connection must not remove the new one");
+        assert!(hub.is_current(1, 10, second));
+        assert!(hub.disconnect(1, 10, second));
+        assert_eq!(hub.connected(1), 0);
+    }
+}

@@ -1,0 +1,143 @@
+//! Video-link testimony on this node: the forwarding server (SFU) that is
+//! every participant's only peer, the signalling hub that relays messages
+//! between the participants of a session, and the recorder.
+//!
+//! The WebRTC library is used only in `sfu.rs` and `recorder.rs`, behind the
+//! `Forwarder` trait, so the rest of the code (and the signalling protocol)
+//! does not change if the library does.
+
+pub mod applied;
+pub mod config;
+pub mod hub;
+pub mod lateness;
+pub mod protocol;
+pub mod recorder;
+pub mod sfu;
+pub mod shards;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc::UnboundedSender;
+
+use amaan_domain::video::{SessionState, VideoRole};
+use amaan_domain::visibility::{Channel, Order};
+
+pub use config::MediaConfig;
+pub use hub::Hub;
+
+/// One peer connection on this node.
+pub type PeerId = u64;
+
+/// Who is joining, and the session as the database holds it now.
+#[derive(Debug, Clone)]
+pub struct Joiner {
+    pub session_id: i64,
+    pub participant_id: i64,
+    pub role: VideoRole,
+    pub state: SessionState,
+    pub order: Order,
+}
+
+/// An ICE candidate as browsers write it in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IceCandidate {
+    pub candidate: String,
+    #[serde(default, rename = "sdpMid")]
+    pub sdp_mid: Option<String>,
+    #[serde(default, rename = "sdpMLineIndex")]
+    pub sdp_mline_index: Option<u16>,
+    #[serde(default, rename = "usernameFragment")]
+    pub username_fragment: Option<String>,
+}
+
+/// What the forwarder tells one participant's signalling connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaEvent {
+    /// A new offer from the server: tracks were added or removed.
+    Offer { sdp: String },
+    /// The peer connection failed or closed; the client should reconnect.
+    Disconnected,
+}
+
+/// A recording closed and hashed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FinishedRecording {
+    pub session_id: i64,
+    pub participant_id: i64,
+    pub role: VideoRole,
+    pub kind: &'static str,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// Counters for `/metrics` (`amaan_video_forwarder`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ForwardingStats {
+    pub peers: usize,
+    pub published_tracks: usize,
+    pub packets_in: u64,
+    pub packets_forwarded: u64,
+    /// Received packets not forwarded because they came too late (see
+    /// `lateness`); they are still recorded.
+    pub packets_late: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("no such peer on this node")]
+    UnknownPeer,
+    #[error("the session description was refused: {0}")]
+    BadDescription(String),
+    #[error("the ICE candidate was refused: {0}")]
+    BadCandidate(String),
+    #[error("media failure: {0}")]
+    Internal(String),
+}
+
+/// The forwarding server. Every decision about who receives what is made by
+/// `domain::visibility`; an implementation only carries it out.
+pub trait Forwarder: Send + Sync + 'static {
+    /// Creates the participant's peer connection. Events for the client
+    /// (server offers, candidates) go to `events`.
+    fn join(&self, joiner: Joiner, events: UnboundedSender<MediaEvent>) -> BoxFuture<'_, Result<PeerId, MediaError>>;
+    /// The client's offer with its own tracks; `channels` maps a media
+    /// section's mid to the channel it carries (main unless named). Returns
+    /// the answer.
+    fn offer(
+        &self,
+        peer: PeerId,
+        sdp: String,
+        channels: HashMap<String, Channel>,
+    ) -> BoxFuture<'_, Result<String, MediaError>>;
+    /// The client's answer to a server offer.
+    fn answer(&self, peer: PeerId, sdp: String) -> BoxFuture<'_, Result<(), MediaError>>;
+    /// A trickled candidate from the client.
+    fn candidate(&self, peer: PeerId, candidate: IceCandidate) -> BoxFuture<'_, Result<(), MediaError>>;
+    /// Closes the peer and stops every track to and from it.
+    fn leave(&self, peer: PeerId) -> BoxFuture<'_, ()>;
+    /// Re-applies the policy after a change of state or order. When the
+    /// session has ended, the recordings are closed and returned.
+    fn apply(&self, session_id: i64, state: SessionState, order: Order) -> BoxFuture<'_, Vec<FinishedRecording>>;
+    fn stats(&self) -> ForwardingStats;
+}
+
+/// Everything video on this node, registered once as app data.
+pub struct Media {
+    pub forwarder: Arc<dyn Forwarder>,
+    pub hub: Hub,
+    pub config: MediaConfig,
+    /// Which version of each hosted session the forwarder has applied.
+    pub applied: applied::Applied,
+}
+
+impl Media {
+    pub fn new(config: MediaConfig) -> anyhow::Result<Media> {
+        let forwarder = sfu::WebrtcSfu::new(config.clone())?;
+        Ok(Media { forwarder: Arc::new(forwarder), hub: Hub::default(), config, applied: applied::Applied::default() })
+    }
+}

@@ -1,0 +1,285 @@
+//! Writes one forwarded track to a file (Opus → Ogg, VP8/VP9 → IVF) on a
+//! thread of its own, so disk writes never stall forwarding, and hashes the
+//! file when it is closed.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Read};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::oneshot;
+use webrtc::media::io::h264_writer::H264Writer;
+use webrtc::media::io::ivf_reader::IVFFileHeader;
+use webrtc::media::io::ivf_writer::IVFWriter;
+use webrtc::media::io::ogg_writer::OggWriter;
+use webrtc::media::io::Writer;
+use webrtc::rtp::packet::Packet;
+
+use super::FinishedRecording;
+use amaan_domain::video::VideoRole;
+
+/// Which container a codec goes into, if we record it at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    Ogg,
+    Ivf {
+        vp9: bool,
+    },
+    /// An H.264 elementary stream (Annex B), as Safari sends H.264 only.
+    H264,
+}
+
+impl Container {
+    pub fn for_mime(mime: &str) -> Option<Container> {
+        match mime.to_ascii_lowercase().as_str() {
+            "audio/opus" => Some(Container::Ogg),
+            "video/vp8" => Some(Container::Ivf { vp9: false }),
+            "video/vp9" => Some(Container::Ivf { vp9: true }),
+            "video/h264" => Some(Container::H264),
+            _ => None,
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Container::Ogg => "ogg",
+            Container::Ivf { .. } => "ivf",
+            Container::H264 => "h264",
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            Container::Ogg => "audio",
+            Container::Ivf { .. } | Container::H264 => "video",
+        }
+    }
+}
+
+/// A recording in progress. Dropping it without `finish` still closes the
+/// file, but nobody learns its hash.
+pub struct Recording {
+    tx: Option<mpsc::Sender<Packet>>,
+    done: oneshot::Receiver<Result<FinishedRecording, String>>,
+}
+
+/// Who and what is recorded, for the file name and the result.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub session_id: i64,
+    pub participant_id: i64,
+    pub role: VideoRole,
+    pub track: u64,
+}
+
+impl Recording {
+    /// Opens a new file (never overwriting one: the evidence is taken once)
+    /// and starts its writer thread.
+    pub fn start(dir: &Path, subject: Subject, container: Container) -> Result<Recording, String> {
+        let dir = dir.join(format!("session-{}", subject.session_id));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        let path = dir.join(format!(
+            "p{}-{}-{}-t{}.{}",
+            subject.participant_id,
+            subject.role,
+            container.kind(),
+            subject.track,
+            container.extension()
+        ));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("creating {}: {e}", path.display()))?;
+        let writer: Box<dyn Writer + Send> = match container {
+            Container::Ogg => Box::new(OggWriter::new(BufWriter::new(file), 48_000, 2).map_err(|e| e.to_string())?),
+            Container::Ivf { vp9 } => {
+                let header = IVFFileHeader {
+                    signature: *b"DKIF",
+                    version: 0,
+                    header_size: 32,
+                    four_cc: if vp9 { *b"VP90" } else { *b"VP80" },
+                    width: 640,
+                    height: 480,
+                    timebase_denominator: 30,
+                    timebase_numerator: 1,
+                    num_frames: 0,
+                    unused: 0,
+                };
+                Box::new(IVFWriter::new(BufWriter::new(file), &header).map_err(|e| e.to_string())?)
+            }
+            Container::H264 => Box::new(H264Writer::new(BufWriter::new(file))),
+        };
+        let (tx, rx) = mpsc::channel::<Packet>();
+        let (done_tx, done) = oneshot::channel();
+        let kind = container.kind();
+        std::thread::Builder::new()
+            .name(format!("rec-s{}-t{}", subject.session_id, subject.track))
+            .spawn(move || {
+                let result = write_all(writer, rx, container).and_then(|()| hash_file(&path)).map(|(sha256, bytes)| {
+                    FinishedRecording {
+                        session_id: subject.session_id,
+                        participant_id: subject.participant_id,
+                        role: subject.role,
+                        kind,
+                        path,
+                        sha256,
+                        bytes,
+                    }
+                });
+                let _ = done_tx.send(result);
+            })
+            .map_err(|e| format!("starting the recorder: {e}"))?;
+        Ok(Recording { tx: Some(tx), done })
+    }
+
+    pub fn write(&self, packet: &Packet) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(packet.clone());
+        }
+    }
+
+    /// Closes the file and returns its hash.
+    pub async fn finish(mut self) -> Result<FinishedRecording, String> {
+        self.tx.take();
+        self.done.await.map_err(|_| "the recorder stopped without a result".to_string())?
+    }
+}
+
+/// How long the writing thread waits after a packet wakes it, so that it
+/// wakes at most ~50 times a second however many packets come.
+const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// The writers index into payloads and subtract timestamps on the
+/// assumption of well-formed input; a client controls that input, so each
+/// write is fenced and packets that go back in time are dropped.
+fn write_all(
+    mut writer: Box<dyn Writer + Send>,
+    rx: mpsc::Receiver<Packet>,
+    container: Container,
+) -> Result<(), String> {
+    let mut last_ts: Option<u32> = None;
+    let mut failures = 0u64;
+    // Waking this thread for every packet cost more than writing it; after
+    // each wake-up it sleeps a little and takes what came meanwhile.
+    let batched = std::iter::from_fn(|| {
+        let first = rx.recv().ok()?;
+        std::thread::sleep(BATCH_PAUSE);
+        Some(std::iter::once(first).chain(rx.try_iter().collect::<Vec<_>>()))
+    })
+    .flatten();
+    for packet in batched {
+        if container == Container::Ogg {
+            if last_ts.is_some_and(|t| packet.header.timestamp < t) {
+                continue;
+            }
+            last_ts = Some(packet.header.timestamp);
+        }
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| writer.write_rtp(&packet)));
+        if !matches!(outcome, Ok(Ok(()))) {
+            failures += 1;
+        }
+    }
+    if failures > 0 {
+        tracing::warn!(failures, "recorder skipped malformed packets");
+    }
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| writer.close()))
+        .map_err(|_| "closing the recording failed".to_string())?
+        .map_err(|e| e.to_string())
+}
+
+fn hash_file(path: &PathBuf) -> Result<(String, u64), String> {
+    let mut file = File::open(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((hex::encode(hasher.finalize()), bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use webrtc::rtp::header::Header;
+
+    fn opus(seq: u16, ts: u32) -> Packet {
+        Packet {
+            header: Header {
+                version: 2,
+                payload_type: 111,
+                sequence_number: seq,
+                timestamp: ts,
+                ssrc: 1,
+                ..Header::default()
+            },
+            payload: vec![0xfc, 1, 2, 3].into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_recording_is_written_once_and_hashed() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let subject = Subject { session_id: 1, participant_id: 2, role: VideoRole::ChildWitness, track: 3 };
+        let rec = Recording::start(dir.path(), subject.clone(), Container::Ogg).unwrap_or_else(|e| panic!("{e}"));
+        for i in 0..50u16 {
+            rec.write(&opus(i, 960 * u32::from(i) + 1));
+        }
+        // A packet from the past (a hostile client) is dropped, not a panic.
+        rec.write(&opus(51, 0));
+        let done = rec.finish().await.unwrap_or_else(|e| panic!("{e}"));
+        let bytes = std::fs::read(&done.path).unwrap_or_default();
+        assert!(bytes.starts_with(b"OggS"));
+        assert_eq!(done.bytes, bytes.len() as u64);
+        assert_eq!(done.sha256, hex::encode(Sha256::digest(&bytes)));
+        // The same track cannot be recorded over.
+        assert!(Recording::start(dir.path(), subject, Container::Ogg).is_err());
+    }
+
+    #[tokio::test]
+    async fn h264_is_recorded_as_an_annex_b_stream() {
+        assert_eq!(Container::for_mime("video/H264"), Some(Container::H264));
+        let dir = tempfile::tempdir().map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let subject = Subject { session_id: 1, participant_id: 2, role: VideoRole::ChildWitness, track: 5 };
+        let rec = Recording::start(dir.path(), subject, Container::H264).unwrap_or_else(|e| panic!("{e}"));
+        let mut p = opus(1, 1);
+        p.header.payload_type = 102;
+        // A single-NAL packet: an SPS (type 7), then an IDR slice (type 5).
+        p.payload = vec![0x67, 0x42, 0x00, 0x1f].into();
+        rec.write(&p);
+        p.header.sequence_number = 2;
+        p.payload = vec![0x65, 0x88, 0x84, 0x00].into();
+        p.header.marker = true;
+        rec.write(&p);
+        let done = rec.finish().await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(done.path.to_string_lossy().ends_with(".h264"));
+        let bytes = std::fs::read(&done.path).unwrap_or_default();
+        assert!(bytes.starts_with(&[0, 0, 0, 1, 0x67]), "an Annex B start code, then the SPS: {bytes:02x?}");
+        assert!(bytes.windows(5).any(|w| w == [0, 0, 0, 1, 0x65]), "the key frame follows");
+    }
+
+    #[tokio::test]
+    async fn garbage_video_does_not_stop_the_recorder() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let subject = Subject { session_id: 1, participant_id: 2, role: VideoRole::ChildWitness, track: 4 };
+        let rec =
+            Recording::start(dir.path(), subject, Container::Ivf { vp9: false }).unwrap_or_else(|e| panic!("{e}"));
+        let mut p = opus(1, 1);
+        p.payload = vec![0x90].into();
+        rec.write(&p);
+        p.payload = vec![0x10, 0x00, 0x9d, 0x01, 0x2a].into();
+        p.header.marker = true;
+        rec.write(&p);
+        let done = rec.finish().await.unwrap_or_else(|e| panic!("{e}"));
+        let bytes = std::fs::read(&done.path).unwrap_or_default();
+        assert!(bytes.starts_with(b"DKIF"));
+        assert!(bytes.len() > 32, "the key frame was written");
+    }
+}

@@ -1,0 +1,803 @@
+//! The forwarding server on webrtc-rs 0.14. Each participant has one peer
+//! connection, to us. Each track a participant sends is read by one task
+//! that writes every packet to the receivers the visibility policy allows
+//! now; a receiver gets a track added to its connection only when the
+//! policy first allows it, so a track that may never reach a receiver (the
+//! accused's, for the child side) never appears in that receiver's SDP.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use futures_util::future::BoxFuture;
+use tokio::sync::mpsc::UnboundedSender;
+use webrtc::api::interceptor_registry::register_default_interceptors;
+use webrtc::api::media_engine::MediaEngine;
+use webrtc::api::setting_engine::SettingEngine;
+use webrtc::api::{APIBuilder, API};
+use webrtc::ice::mdns::MulticastDnsMode;
+use webrtc::ice::network_type::NetworkType;
+use webrtc::ice_transport::ice_candidate::RTCIceCandidateInit;
+use webrtc::ice_transport::ice_candidate_type::RTCIceCandidateType;
+use webrtc::ice_transport::ice_server::RTCIceServer;
+use webrtc::interceptor::registry::Registry;
+use webrtc::peer_connection::configuration::RTCConfiguration;
+use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
+use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
+use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
+use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTPCodecType};
+use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
+use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
+use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
+use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
+use webrtc::track::track_local::{TrackLocal, TrackLocalWriter};
+use webrtc::track::track_remote::TrackRemote;
+
+use super::lateness::{Lateness, Verdict};
+use super::recorder::{Container, Recording, Subject};
+use super::shards::Shards;
+use super::{
+    FinishedRecording, Forwarder, ForwardingStats, IceCandidate, Joiner, MediaConfig, MediaError, MediaEvent, PeerId,
+};
+use amaan_domain::video::{SessionState, VideoRole};
+use amaan_domain::visibility::{self, Channel, Order};
+
+/// How long we wait for ICE gathering before sending an SDP anyway. Host
+/// candidates take microseconds; a TURN allocation can take a second.
+const GATHER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The SFU runs on runtimes of its own (see `shards`), so that forwarding
+/// does not share (or depend on) the HTTP workers' runtimes; each session
+/// lives wholly on one of them.
+pub struct WebrtcSfu {
+    inner: Arc<Inner>,
+    shards: Shards,
+}
+
+struct Inner {
+    api: API,
+    config: MediaConfig,
+    rooms: Mutex<HashMap<i64, Arc<Room>>>,
+    peers: Mutex<HashMap<PeerId, Arc<Peer>>>,
+    next_id: AtomicU64,
+    packets_in: AtomicU64,
+    packets_forwarded: AtomicU64,
+    packets_late: AtomicU64,
+}
+
+/// One session's media on this node.
+struct Room {
+    session_id: i64,
+    inner: tokio::sync::Mutex<RoomInner>,
+}
+
+struct RoomInner {
+    state: SessionState,
+    order: Order,
+    peers: HashMap<PeerId, Arc<Peer>>,
+    tracks: HashMap<u64, Arc<Published>>,
+    /// Recordings of tracks that ended before the session did (a reconnect).
+    finished: Vec<FinishedRecording>,
+}
+
+#[derive(Default)]
+struct Negotiation {
+    /// The client's first offer has been answered; only then do we add
+    /// tracks and make offers of our own.
+    ready: bool,
+    in_flight: bool,
+    pending: bool,
+}
+
+struct Peer {
+    id: PeerId,
+    session_id: i64,
+    participant_id: i64,
+    role: VideoRole,
+    pc: Arc<RTCPeerConnection>,
+    events: UnboundedSender<MediaEvent>,
+    channels: Mutex<HashMap<String, Channel>>,
+    negotiation: tokio::sync::Mutex<Negotiation>,
+    closed: AtomicBool,
+}
+
+/// A track a participant sends us.
+struct Published {
+    id: u64,
+    peer: PeerId,
+    participant_id: i64,
+    role: VideoRole,
+    channel: Channel,
+    kind: RTPCodecType,
+    codec: RTCRtpCodecCapability,
+    ssrc: u32,
+    publisher: Weak<RTCPeerConnection>,
+    sinks: RwLock<Arc<Vec<Arc<Sink>>>>,
+}
+
+enum Target {
+    Peer { peer: PeerId, track: Arc<TrackLocalStaticRTP>, sender: Arc<RTCRtpSender> },
+    Recorder(Mutex<Option<Recording>>),
+}
+
+struct Sink {
+    target: Target,
+    allowed: AtomicBool,
+}
+
+impl Published {
+    fn sinks(&self) -> Arc<Vec<Arc<Sink>>> {
+        match self.sinks.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(p) => Arc::clone(&p.into_inner()),
+        }
+    }
+
+    fn update_sinks(&self, f: impl FnOnce(&mut Vec<Arc<Sink>>)) {
+        let mut guard = match self.sinks.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let mut next: Vec<Arc<Sink>> = guard.as_ref().clone();
+        f(&mut next);
+        *guard = Arc::new(next);
+    }
+
+    fn sink_for(&self, peer: PeerId) -> Option<Arc<Sink>> {
+        self.sinks().iter().find(|s| matches!(&s.target, Target::Peer { peer: p, .. } if *p == peer)).cloned()
+    }
+
+    fn recorder(&self) -> Option<Arc<Sink>> {
+        self.sinks().iter().find(|s| matches!(s.target, Target::Recorder(_))).cloned()
+    }
+
+    fn wants(&self, media: visibility::Media) -> bool {
+        match self.kind {
+            RTPCodecType::Audio => media.audio,
+            RTPCodecType::Video => media.video,
+            _ => false,
+        }
+    }
+
+    /// Asks the sender for a key frame, so a new receiver's picture starts
+    /// at once instead of at the next periodic key frame.
+    async fn request_keyframe(&self) {
+        if self.kind != RTPCodecType::Video {
+            return;
+        }
+        if let Some(pc) = self.publisher.upgrade() {
+            let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc: self.ssrc };
+            let _ = pc.write_rtcp(&[Box::new(pli)]).await;
+        }
+    }
+}
+
+/// Closes a recording sink and returns what it wrote.
+async fn finish_recorder(sink: &Sink) -> Option<FinishedRecording> {
+    let Target::Recorder(slot) = &sink.target else { return None };
+    let recording = match slot.lock() {
+        Ok(mut g) => g.take(),
+        Err(p) => p.into_inner().take(),
+    }?;
+    match recording.finish().await {
+        Ok(done) => Some(done),
+        Err(e) => {
+            tracing::error!(error = %e, "a recording could not be closed");
+            None
+        }
+    }
+}
+
+impl WebrtcSfu {
+    pub fn new(config: MediaConfig) -> anyhow::Result<WebrtcSfu> {
+        let mut media = MediaEngine::default();
+        media.register_default_codecs()?;
+        let registry = register_default_interceptors(Registry::new(), &mut media)?;
+        let mut settings = SettingEngine::default();
+        settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
+        if config.loopback_only {
+            settings.set_include_loopback_candidate(true);
+            settings.set_ip_filter(Box::new(|ip: IpAddr| ip.is_loopback()));
+            settings.set_network_types(vec![NetworkType::Udp4]);
+        } else {
+            settings.set_network_types(vec![NetworkType::Udp4, NetworkType::Udp6]);
+        }
+        if !config.public_ips.is_empty() {
+            settings.set_nat_1to1_ips(config.public_ips.clone(), RTCIceCandidateType::Host);
+        }
+        let api = APIBuilder::new()
+            .with_media_engine(media)
+            .with_interceptor_registry(registry)
+            .with_setting_engine(settings)
+            .build();
+        let shards = Shards::start(config.threads, "sfu")?;
+        Ok(WebrtcSfu {
+            shards,
+            inner: Arc::new(Inner {
+                api,
+                config,
+                rooms: Mutex::new(HashMap::new()),
+                peers: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(1),
+                packets_in: AtomicU64::new(0),
+                packets_forwarded: AtomicU64::new(0),
+                packets_late: AtomicU64::new(0),
+            }),
+        })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> MediaError {
+    MediaError::Internal(e.to_string())
+}
+
+/// Sets the local description and waits for ICE gathering, so the SDP we
+/// send carries our candidates (we do not trickle).
+async fn set_local_and_gather(pc: &RTCPeerConnection, desc: RTCSessionDescription) -> Result<String, MediaError> {
+    let mut gathered = pc.gathering_complete_promise().await;
+    pc.set_local_description(desc).await.map_err(internal)?;
+    let _ = tokio::time::timeout(GATHER_TIMEOUT, gathered.recv()).await;
+    pc.local_description().await.map(|d| d.sdp).ok_or_else(|| MediaError::Internal("no local description".into()))
+}
+
+impl Inner {
+    fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn peer(&self, id: PeerId) -> Result<Arc<Peer>, MediaError> {
+        lock(&self.peers).get(&id).cloned().ok_or(MediaError::UnknownPeer)
+    }
+
+    fn room(&self, session_id: i64) -> Option<Arc<Room>> {
+        lock(&self.rooms).get(&session_id).cloned()
+    }
+
+    fn room_or_create(&self, joiner: &Joiner) -> Arc<Room> {
+        let mut rooms = lock(&self.rooms);
+        Arc::clone(rooms.entry(joiner.session_id).or_insert_with(|| {
+            Arc::new(Room {
+                session_id: joiner.session_id,
+                inner: tokio::sync::Mutex::new(RoomInner {
+                    state: joiner.state,
+                    order: joiner.order,
+                    peers: HashMap::new(),
+                    tracks: HashMap::new(),
+                    finished: Vec::new(),
+                }),
+            })
+        }))
+    }
+
+    fn rtc_config(&self) -> RTCConfiguration {
+        RTCConfiguration {
+            ice_servers: self
+                .config
+                .ice_servers
+                .iter()
+                .map(|s| RTCIceServer {
+                    urls: s.urls.clone(),
+                    username: s.username.clone(),
+                    credential: s.credential.clone(),
+                })
+                .collect(),
+            ..RTCConfiguration::default()
+        }
+    }
+
+    async fn join(self: &Arc<Self>, joiner: Joiner, events: UnboundedSender<MediaEvent>) -> Result<PeerId, MediaError> {
+        let pc = Arc::new(self.api.new_peer_connection(self.rtc_config()).await.map_err(internal)?);
+        let peer = Arc::new(Peer {
+            id: self.next_id(),
+            session_id: joiner.session_id,
+            participant_id: joiner.participant_id,
+            role: joiner.role,
+            pc: Arc::clone(&pc),
+            events,
+            channels: Mutex::new(HashMap::new()),
+            negotiation: tokio::sync::Mutex::new(Negotiation::default()),
+            closed: AtomicBool::new(false),
+        });
+        // Handlers hold weak references: the connection must not keep its
+        // own owner alive.
+        let weak_inner = Arc::downgrade(self);
+        let weak_peer = Arc::downgrade(&peer);
+        pc.on_track(Box::new(move |track, _receiver, transceiver| {
+            let inner = weak_inner.clone();
+            let peer = weak_peer.clone();
+            Box::pin(async move {
+                let (Some(inner), Some(peer)) = (inner.upgrade(), peer.upgrade()) else { return };
+                let channel = transceiver
+                    .mid()
+                    .and_then(|mid| lock(&peer.channels).get(mid.as_str()).copied())
+                    .unwrap_or(Channel::Main);
+                inner.publish(peer, track, channel).await;
+            })
+        }));
+        let weak_peer = Arc::downgrade(&peer);
+        pc.on_peer_connection_state_change(Box::new(move |state| {
+            if matches!(state, RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed) {
+                if let Some(peer) = weak_peer.upgrade() {
+                    if !peer.closed.load(Ordering::Acquire) {
+                        let _ = peer.events.send(MediaEvent::Disconnected);
+                    }
+                }
+            }
+            Box::pin(async {})
+        }));
+        let room = self.room_or_create(&joiner);
+        room.inner.lock().await.peers.insert(peer.id, Arc::clone(&peer));
+        lock(&self.peers).insert(peer.id, Arc::clone(&peer));
+        tracing::info!(session = joiner.session_id, participant = joiner.participant_id, role = %joiner.role, peer = peer.id, "peer joined");
+        Ok(peer.id)
+    }
+
+    async fn offer(
+        self: &Arc<Self>,
+        peer_id: PeerId,
+        sdp: String,
+        channels: HashMap<String, Channel>,
+    ) -> Result<String, MediaError> {
+        let peer = self.peer(peer_id)?;
+        let mut n = peer.negotiation.lock().await;
+        if n.in_flight {
+            return Err(MediaError::BadDescription(
+                "the server's offer is waiting for your answer; answer it first".into(),
+            ));
+        }
+        lock(&peer.channels).extend(channels);
+        let offer = RTCSessionDescription::offer(sdp).map_err(|e| MediaError::BadDescription(e.to_string()))?;
+        peer.pc.set_remote_description(offer).await.map_err(|e| MediaError::BadDescription(e.to_string()))?;
+        let answer = peer.pc.create_answer(None).await.map_err(internal)?;
+        let sdp = set_local_and_gather(&peer.pc, answer).await?;
+        let first = !n.ready;
+        n.ready = true;
+        let pending = std::mem::take(&mut n.pending);
+        drop(n);
+        if first {
+            // Now that the client's own sections are settled, add what it
+            // may receive; this makes a server offer if anything is added.
+            if let Some(room) = self.room(peer.session_id) {
+                let inner = Arc::clone(self);
+                tokio::spawn(async move { inner.reconcile_room(&room).await });
+            }
+        } else if pending {
+            let inner = Arc::clone(self);
+            tokio::spawn(async move { inner.negotiate(peer).await });
+        }
+        Ok(sdp)
+    }
+
+    async fn answer(self: &Arc<Self>, peer_id: PeerId, sdp: String) -> Result<(), MediaError> {
+        let peer = self.peer(peer_id)?;
+        let mut n = peer.negotiation.lock().await;
+        if !n.in_flight {
+            return Err(MediaError::BadDescription("there is no server offer to answer".into()));
+        }
+        let answer = RTCSessionDescription::answer(sdp).map_err(|e| MediaError::BadDescription(e.to_string()))?;
+        peer.pc.set_remote_description(answer).await.map_err(|e| MediaError::BadDescription(e.to_string()))?;
+        n.in_flight = false;
+        let pending = std::mem::take(&mut n.pending);
+        drop(n);
+        if pending {
+            let inner = Arc::clone(self);
+            tokio::spawn(async move { inner.negotiate(peer).await });
+        }
+        Ok(())
+    }
+
+    /// Makes a server offer unless one is already waiting for its answer,
+    /// in which case another follows when it comes.
+    async fn negotiate(self: Arc<Self>, peer: Arc<Peer>) {
+        if peer.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let mut n = peer.negotiation.lock().await;
+        if !n.ready || n.in_flight {
+            n.pending = true;
+            return;
+        }
+        n.pending = false;
+        let offer = match peer.pc.create_offer(None).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(peer = peer.id, error = %e, "could not create an offer");
+                return;
+            }
+        };
+        match set_local_and_gather(&peer.pc, offer).await {
+            Ok(sdp) => {
+                n.in_flight = true;
+                let _ = peer.events.send(MediaEvent::Offer { sdp });
+            }
+            Err(e) => tracing::warn!(peer = peer.id, error = %e, "could not set a local offer"),
+        }
+    }
+
+    async fn publish(self: Arc<Self>, peer: Arc<Peer>, track: Arc<TrackRemote>, channel: Channel) {
+        let Some(room) = self.room(peer.session_id) else { return };
+        let published = Arc::new(Published {
+            id: self.next_id(),
+            peer: peer.id,
+            participant_id: peer.participant_id,
+            role: peer.role,
+            channel,
+            kind: track.kind(),
+            codec: track.codec().capability,
+            ssrc: track.ssrc(),
+            publisher: Arc::downgrade(&peer.pc),
+            sinks: RwLock::new(Arc::new(Vec::new())),
+        });
+        {
+            let mut r = room.inner.lock().await;
+            if peer.closed.load(Ordering::Acquire) || !r.peers.contains_key(&peer.id) {
+                return;
+            }
+            r.tracks.insert(published.id, Arc::clone(&published));
+        }
+        tracing::info!(session = room.session_id, peer = peer.id, role = %peer.role, kind = %published.kind, ?channel, "track published");
+        let inner = Arc::clone(&self);
+        let forwarded = Arc::clone(&published);
+        tokio::spawn(async move {
+            inner.forward(track, &forwarded).await;
+            inner.unpublish(&room, forwarded.id).await;
+        });
+        if let Some(room) = self.room(peer.session_id) {
+            self.reconcile_room(&room).await;
+        }
+    }
+
+    /// The hot loop: one per published track.
+    async fn forward(&self, track: Arc<TrackRemote>, published: &Published) {
+        let mut lateness = Lateness::new(published.codec.clock_rate);
+        while let Ok((packet, _)) = track.read_rtp().await {
+            self.packets_in.fetch_add(1, Ordering::Relaxed);
+            let verdict = lateness.judge(packet.header.timestamp, Instant::now());
+            match verdict {
+                Verdict::Drop => {
+                    self.packets_late.fetch_add(1, Ordering::Relaxed);
+                }
+                Verdict::Recovered => published.request_keyframe().await,
+                Verdict::Forward => {}
+            }
+            let sinks = published.sinks();
+            for sink in sinks.iter() {
+                if !sink.allowed.load(Ordering::Acquire) {
+                    continue;
+                }
+                match &sink.target {
+                    Target::Peer { .. } if verdict == Verdict::Drop => {}
+                    Target::Peer { track, .. } => {
+                        if track.write_rtp(&packet).await.is_ok() {
+                            self.packets_forwarded.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Target::Recorder(slot) => {
+                        if let Some(r) = lock(slot).as_ref() {
+                            r.write(&packet);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A track ended: stop sending it to everyone and close its recording.
+    async fn unpublish(self: &Arc<Self>, room: &Arc<Room>, track_id: u64) {
+        let removed = room.inner.lock().await.tracks.remove(&track_id);
+        if let Some(published) = removed {
+            self.retire_tracks(room, vec![published]).await;
+        }
+    }
+
+    async fn reconcile_room(self: &Arc<Self>, room: &Arc<Room>) {
+        let mut r = room.inner.lock().await;
+        self.reconcile(room.session_id, &mut r).await;
+    }
+
+    /// Applies the policy to every (track, receiver) pair: first every flag
+    /// (so that a break stops media before anything else happens), then the
+    /// tracks that receivers may now receive for the first time.
+    async fn reconcile(self: &Arc<Self>, session_id: i64, r: &mut RoomInner) {
+        let state = r.state;
+        let order = r.order;
+        let mut additions: Vec<(Arc<Published>, Arc<Peer>)> = Vec::new();
+        let mut recordings: Vec<Arc<Published>> = Vec::new();
+        for published in r.tracks.values() {
+            for peer in r.peers.values() {
+                if peer.id == published.peer {
+                    continue;
+                }
+                let decision = visibility::forward(published.role, published.channel, peer.role, state, &order);
+                let allowed = published.wants(decision.media);
+                match published.sink_for(peer.id) {
+                    Some(sink) => {
+                        let was = sink.allowed.swap(allowed, Ordering::AcqRel);
+                        if allowed && !was {
+                            published.request_keyframe().await;
+                        }
+                    }
+                    None if allowed => additions.push((Arc::clone(published), Arc::clone(peer))),
+                    None => {}
+                }
+            }
+            let record = published.wants(visibility::recorded(published.role, published.channel, state, &order));
+            match published.recorder() {
+                Some(sink) => sink.allowed.store(record, Ordering::Release),
+                None if record => recordings.push(Arc::clone(published)),
+                None => {}
+            }
+        }
+        let mut renegotiate: HashSet<PeerId> = HashSet::new();
+        for (published, peer) in additions {
+            if !peer.negotiation.lock().await.ready {
+                continue;
+            }
+            match self.subscribe(&published, &peer).await {
+                Ok(()) => {
+                    renegotiate.insert(peer.id);
+                }
+                Err(e) => tracing::warn!(peer = peer.id, error = %e, "could not add a track"),
+            }
+        }
+        for published in recordings {
+            self.start_recording(session_id, &published);
+        }
+        for id in renegotiate {
+            if let Some(peer) = r.peers.get(&id) {
+                tokio::spawn(Arc::clone(self).negotiate(Arc::clone(peer)));
+            }
+        }
+    }
+
+    async fn subscribe(self: &Arc<Self>, published: &Arc<Published>, peer: &Arc<Peer>) -> Result<(), MediaError> {
+        // Ids say nothing about who sends: "p<participant>" and "t<track>".
+        let track = Arc::new(TrackLocalStaticRTP::new(
+            published.codec.clone(),
+            format!("t{}", published.id),
+            format!("p{}", published.participant_id),
+        ));
+        let transceiver = peer
+            .pc
+            .add_transceiver_from_track(
+                Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>,
+                Some(RTCRtpTransceiverInit {
+                    direction: RTCRtpTransceiverDirection::Sendonly,
+                    send_encodings: Vec::new(),
+                }),
+            )
+            .await
+            .map_err(internal)?;
+        let sender = transceiver.sender().await;
+        // Read the receiver's RTCP so the interceptors run, and pass its
+        // requests for a key frame on to the sender.
+        let rtcp_sender = Arc::clone(&sender);
+        let source = Arc::downgrade(published);
+        tokio::spawn(async move {
+            while let Ok((packets, _)) = rtcp_sender.read_rtcp().await {
+                let wants_keyframe = packets.iter().any(|p| {
+                    p.as_any().downcast_ref::<PictureLossIndication>().is_some()
+                        || p.as_any().downcast_ref::<FullIntraRequest>().is_some()
+                });
+                if wants_keyframe {
+                    match source.upgrade() {
+                        Some(p) => p.request_keyframe().await,
+                        None => break,
+                    }
+                }
+            }
+        });
+        published.update_sinks(|sinks| {
+            sinks.push(Arc::new(Sink {
+                target: Target::Peer { peer: peer.id, track, sender },
+                allowed: AtomicBool::new(true),
+            }))
+        });
+        published.request_keyframe().await;
+        Ok(())
+    }
+
+    fn start_recording(&self, session_id: i64, published: &Arc<Published>) {
+        let Some(container) = Container::for_mime(&published.codec.mime_type) else {
+            tracing::warn!(codec = %published.codec.mime_type, "this codec is not recorded");
+            return;
+        };
+        let subject =
+            Subject { session_id, participant_id: published.participant_id, role: published.role, track: published.id };
+        match Recording::start(&self.config.recordings_dir, subject, container) {
+            Ok(recording) => published.update_sinks(|sinks| {
+                sinks.push(Arc::new(Sink {
+                    target: Target::Recorder(Mutex::new(Some(recording))),
+                    allowed: AtomicBool::new(true),
+                }))
+            }),
+            Err(e) => tracing::error!(error = %e, "could not start a recording"),
+        }
+    }
+
+    async fn leave(self: &Arc<Self>, peer_id: PeerId) {
+        let Some(peer) = lock(&self.peers).remove(&peer_id) else { return };
+        peer.closed.store(true, Ordering::Release);
+        let mut retired = Vec::new();
+        if let Some(room) = self.room(peer.session_id) {
+            {
+                let mut r = room.inner.lock().await;
+                r.peers.remove(&peer_id);
+                let mine: Vec<u64> = r.tracks.values().filter(|t| t.peer == peer_id).map(|t| t.id).collect();
+                for id in mine {
+                    retired.extend(r.tracks.remove(&id));
+                }
+                for t in r.tracks.values() {
+                    t.update_sinks(|sinks| {
+                        sinks.retain(|s| !matches!(&s.target, Target::Peer { peer, .. } if *peer == peer_id))
+                    });
+                }
+            }
+            self.retire_tracks(&room, retired).await;
+            self.drop_room_if_idle(&room).await;
+        }
+        if let Err(e) = peer.pc.close().await {
+            tracing::debug!(peer = peer_id, error = %e, "closing a peer connection");
+        }
+        tracing::info!(session = peer.session_id, participant = peer.participant_id, peer = peer_id, "peer left");
+    }
+
+    async fn retire_tracks(self: &Arc<Self>, room: &Arc<Room>, tracks: Vec<Arc<Published>>) {
+        let mut touched: HashSet<PeerId> = HashSet::new();
+        let mut finished = Vec::new();
+        for published in tracks {
+            for sink in published.sinks().iter() {
+                sink.allowed.store(false, Ordering::Release);
+                match &sink.target {
+                    Target::Peer { peer, sender, .. } => {
+                        if let Ok(receiver) = self.peer(*peer) {
+                            if receiver.pc.remove_track(sender).await.is_ok() {
+                                touched.insert(*peer);
+                            }
+                        }
+                    }
+                    Target::Recorder(_) => finished.extend(finish_recorder(sink).await),
+                }
+            }
+            published.update_sinks(Vec::clear);
+        }
+        room.inner.lock().await.finished.extend(finished);
+        for id in touched {
+            if let Ok(peer) = self.peer(id) {
+                tokio::spawn(Arc::clone(self).negotiate(peer));
+            }
+        }
+    }
+
+    /// A room with nobody in it and nothing waiting to be handed over is
+    /// forgotten; the database still holds the session.
+    async fn drop_room_if_idle(&self, room: &Arc<Room>) {
+        let idle = {
+            let r = room.inner.lock().await;
+            r.peers.is_empty() && r.tracks.is_empty() && r.finished.is_empty()
+        };
+        if idle {
+            let mut rooms = lock(&self.rooms);
+            if rooms.get(&room.session_id).is_some_and(|r| Arc::ptr_eq(r, room)) {
+                rooms.remove(&room.session_id);
+            }
+        }
+    }
+
+    async fn apply(self: &Arc<Self>, session_id: i64, state: SessionState, order: Order) -> Vec<FinishedRecording> {
+        let Some(room) = self.room(session_id) else { return Vec::new() };
+        let mut r = room.inner.lock().await;
+        r.state = state;
+        r.order = order;
+        self.reconcile(session_id, &mut r).await;
+        if state != SessionState::Ended {
+            return Vec::new();
+        }
+        let mut done = std::mem::take(&mut r.finished);
+        for published in r.tracks.values() {
+            if let Some(sink) = published.recorder() {
+                done.extend(finish_recorder(&sink).await);
+            }
+        }
+        drop(r);
+        lock(&self.rooms).remove(&session_id);
+        done
+    }
+
+    fn stats(&self) -> ForwardingStats {
+        let rooms: Vec<Arc<Room>> = lock(&self.rooms).values().cloned().collect();
+        let published_tracks = rooms.iter().map(|r| r.inner.try_lock().map(|g| g.tracks.len()).unwrap_or(0)).sum();
+        ForwardingStats {
+            peers: lock(&self.peers).len(),
+            published_tracks,
+            packets_in: self.packets_in.load(Ordering::Relaxed),
+            packets_forwarded: self.packets_forwarded.load(Ordering::Relaxed),
+            packets_late: self.packets_late.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl WebrtcSfu {
+    /// The session of a peer, to find its shard; an unknown peer may go
+    /// anywhere (it is refused there).
+    fn session_of(&self, peer: PeerId) -> i64 {
+        lock(&self.inner.peers).get(&peer).map(|p| p.session_id).unwrap_or(0)
+    }
+}
+
+impl Forwarder for WebrtcSfu {
+    fn join(&self, joiner: Joiner, events: UnboundedSender<MediaEvent>) -> BoxFuture<'_, Result<PeerId, MediaError>> {
+        let inner = Arc::clone(&self.inner);
+        self.shards.run(
+            joiner.session_id,
+            async move { inner.join(joiner, events).await },
+            Err(MediaError::Internal("the media runtime stopped".into())),
+        )
+    }
+
+    fn offer(
+        &self,
+        peer: PeerId,
+        sdp: String,
+        channels: HashMap<String, Channel>,
+    ) -> BoxFuture<'_, Result<String, MediaError>> {
+        let inner = Arc::clone(&self.inner);
+        self.shards.run(
+            self.session_of(peer),
+            async move { inner.offer(peer, sdp, channels).await },
+            Err(MediaError::Internal("the media runtime stopped".into())),
+        )
+    }
+
+    fn answer(&self, peer: PeerId, sdp: String) -> BoxFuture<'_, Result<(), MediaError>> {
+        let inner = Arc::clone(&self.inner);
+        self.shards.run(
+            self.session_of(peer),
+            async move { inner.answer(peer, sdp).await },
+            Err(MediaError::Internal("the media runtime stopped".into())),
+        )
+    }
+
+    fn candidate(&self, peer: PeerId, candidate: IceCandidate) -> BoxFuture<'_, Result<(), MediaError>> {
+        let inner = Arc::clone(&self.inner);
+        self.shards.run(
+            self.session_of(peer),
+            async move {
+                let peer = inner.peer(peer)?;
+                let init = RTCIceCandidateInit {
+                    candidate: candidate.candidate,
+                    sdp_mid: candidate.sdp_mid,
+                    sdp_mline_index: candidate.sdp_mline_index,
+                    username_fragment: candidate.username_fragment,
+                };
+                peer.pc.add_ice_candidate(init).await.map_err(|e| MediaError::BadCandidate(e.to_string()))
+            },
+            Err(MediaError::Internal("the media runtime stopped".into())),
+        )
+    }
+
+    fn leave(&self, peer: PeerId) -> BoxFuture<'_, ()> {
+        let inner = Arc::clone(&self.inner);
+        self.shards.run(self.session_of(peer), async move { inner.leave(peer).await }, ())
+    }
+
+    fn apply(&self, session_id: i64, state: SessionState, order: Order) -> BoxFuture<'_, Vec<FinishedRecording>> {
+        let inner = Arc::clone(&self.inner);
+        self.shards.run(session_id, async move { inner.apply(session_id, state, order).await }, Vec::new())
+    }
+
+    fn stats(&self) -> ForwardingStats {
+        self.inner.stats()
+    }
+}

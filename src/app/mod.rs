@@ -1,0 +1,6 @@
+//! The use cases: transactions that several routes share. A handler
+//! extracts, authorises, calls one of these and maps the answer; the rules
+//! they apply are the domain's, the rows they touch the store's.
+
+pub mod adjournments;
+pub mod booking;

@@ -1,0 +1,126 @@
+//! `amaan demo` as an operator meets it: it makes its own database and
+//! never replaces a court's, even when `DATABASE_URL` (which `serve` reads)
+//! points at one.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use diesel::{Connection, RunQueryDsl};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::spawn_app;
+use crate::process::{add_user, amaan, drop_database, free_port, fresh_database_url};
+
+fn fingerprint(path: &std::path::Path) -> String {
+    hex::encode(Sha256::digest(std::fs::read(path).expect("the database file")))
+}
+
+/// Runs `amaan demo`, expecting it to refuse before serving; a demo that
+/// serves instead is stopped after 30 s and counts as not refusing.
+fn demo_refusing(data_dir: &std::path::Path, db: &str, extra_env: &[(&str, &str)]) -> (bool, String) {
+    let mut cmd = amaan(data_dir, db);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .args(["demo", "--bind", &format!("127.0.0.1:{}", free_port())])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("amaan demo runs");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while child.try_wait().expect("demo status").is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("demo output");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[tokio::test]
+async fn demo_refuses_a_courts_database_named_by_database_url_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = fresh_database_url(dir.path(), "court");
+    // A court's database: migrated, with an account in it and its audit entry.
+    add_user(dir.path(), &db, "registrar", "admin", None);
+    let before_file = (!db.starts_with("postgres")).then(|| fingerprint(std::path::Path::new(&db)));
+
+    let (ok, said) = demo_refusing(dir.path(), &db, &[]);
+    assert!(!ok, "demo must refuse a database it did not make: {said}");
+    assert!(said.contains("refusing"), "the refusal says so: {said}");
+    if let Some(before) = before_file {
+        assert!(said.contains(&db), "the refusal names the file: {said}");
+        assert_eq!(fingerprint(std::path::Path::new(&db)), before, "not a byte of the court's database changed");
+    } else {
+        // PostgreSQL: the court's account is still there and no demo court was added.
+        let mut c = diesel::PgConnection::establish(&db).expect("connect");
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let users: Vec<N> = diesel::sql_query("SELECT COUNT(*) AS n FROM users").load(&mut c).expect("count");
+        assert_eq!(users[0].n, 1);
+    }
+    drop_database(&db);
+}
+
+#[tokio::test]
+async fn demo_refuses_a_postgres_database_that_holds_a_court() {
+    // SQLite's refusal is above; this is the same guard for a server's database.
+    if !crate::helpers::is_postgres() {
+        return;
+    }
+    let app = spawn_app().await;
+    app.court("Special Court Kasur").await;
+    let before = app.snapshot();
+    let dir = tempfile::tempdir().expect("dir");
+    let (ok, said) = demo_refusing(dir.path(), &app.database_url, &[]);
+    assert!(!ok, "{said}");
+    assert!(said.contains("already holds data"), "{said}");
+    assert_eq!(app.snapshot(), before, "nothing was written");
+}
+
+#[tokio::test]
+async fn demo_refuses_a_weak_demo_password_instead_of_ignoring_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("demo.db");
+    let (ok, said) = demo_refusing(dir.path(), &db.to_string_lossy(), &[("AMAAN_DEMO_PASSWORD", "short")]);
+    assert!(!ok, "{said}");
+    assert!(said.contains("AMAAN_DEMO_PASSWORD"), "the message names the variable: {said}");
+    assert!(!db.exists(), "nothing was made");
+}
+
+#[tokio::test]
+async fn demo_makes_its_own_database_again_and_says_what_each_role_does() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    for round in 0..2 {
+        let port = free_port();
+        let mut child = amaan(dir.path(), &db)
+            .env("AMAAN_DEMO_PASSWORD", "demo-password-123")
+            .args(["demo", "--bind", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("demo starts");
+        let client = reqwest::Client::new();
+        let mut up = false;
+        for _ in 0..200 {
+            if client.get(format!("http://127.0.0.1:{port}/health")).send().await.is_ok_and(|r| r.status().is_success())
+            {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("demo output");
+        assert!(up, "round {round}: the demo served");
+        let said = String::from_utf8_lossy(&out.stdout);
+        for line in ["clerk", "judge", "support", "/clerk.html", "/judge.html", "/support.html"] {
+            assert!(said.contains(line), "round {round}: the demo's welcome names `{line}`: {said}");
+        }
+    }
+}
