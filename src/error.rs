@@ -28,6 +28,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The path exists, for these other methods.
+    #[error("{method} is not allowed here; this path answers {allowed}")]
+    MethodNotAllowed { method: String, allowed: String },
     #[error("{detail}")]
     RuleRefused { rule: RuleRef, detail: String },
     #[error("too many requests: {0}")]
@@ -69,6 +72,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not-found",
             AppError::Conflict(_) => "conflict",
+            AppError::MethodNotAllowed { .. } => "method-not-allowed",
             AppError::RuleRefused { .. } => "rule-refused",
             AppError::TooManyRequests(_) => "too-many-requests",
             AppError::PayloadTooLarge => "payload-too-large",
@@ -87,6 +91,7 @@ impl AppError {
             AppError::Forbidden(_) => "Not allowed for your role or court",
             AppError::NotFound(_) => "Not found",
             AppError::Conflict(_) => "Conflicts with what is already recorded",
+            AppError::MethodNotAllowed { .. } => "Method not allowed",
             AppError::RuleRefused { .. } => "Refused by a rule of the court's profile",
             AppError::TooManyRequests(_) => "Too many attempts",
             AppError::PayloadTooLarge => "The request body is too large",
@@ -108,6 +113,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -149,8 +155,14 @@ impl ResponseError for AppError {
         let body = problem.json_bytes();
         let mut resp = HttpResponse::build(status);
         resp.content_type("application/problem+json");
-        if let AppError::Unauthenticated(_) = self {
-            resp.insert_header(("WWW-Authenticate", "Bearer"));
+        match self {
+            AppError::Unauthenticated(_) => {
+                resp.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            AppError::MethodNotAllowed { allowed, .. } => {
+                resp.insert_header(("Allow", allowed.as_str()));
+            }
+            _ => {}
         }
         resp.body(body)
     }

@@ -80,8 +80,16 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
-            .route("/health", web::get().to(telemetry::health))
-            .route("/metrics", web::get().to(telemetry::metrics))
+            .service(
+                web::resource("/health")
+                    .route(web::get().to(telemetry::health))
+                    .default_service(web::to(crate::api::only_get)),
+            )
+            .service(
+                web::resource("/metrics")
+                    .route(web::get().to(telemetry::metrics))
+                    .default_service(web::to(crate::api::only_get)),
+            )
             .configure(crate::api::video::ws_routes)
             .configure(crate::api::routes);
         if web_dir.is_dir() {

@@ -121,9 +121,10 @@ async fn refused_response(err: AppError, a: &AdjournmentView) -> Result<HttpResp
 
 // ---------------------------------------------------------------- request
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RequestInput {
+pub(crate) struct RequestInput {
+    #[schema(value_type = String)]
     requested_by: Requester,
     reason_code: String,
     details: String,
@@ -182,16 +183,17 @@ async fn request(
 
 // ---------------------------------------------------------------- decision
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-enum Verdict {
+pub(crate) enum Verdict {
     Grant,
     Refuse,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DecisionInput {
+pub(crate) struct DecisionInput {
+    #[schema(inline)]
     decision: Verdict,
     reasons: Option<String>,
     /// The judge may fix another date than the one proposed.
@@ -299,9 +301,10 @@ async fn of_case(
     Ok(HttpResponse::Ok().json(out))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct PeriodQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct PeriodQuery {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 }

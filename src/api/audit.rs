@@ -15,9 +15,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/audit", web::get().to(list)).route("/audit/verify", web::get().to(verify));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct AuditQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct AuditQuery {
     entity: Option<String>,
     entity_id: Option<String>,
     from: Option<NaiveDate>,

@@ -21,9 +21,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub const MAX_FAILED_LOGINS: i32 = 5;
 pub const LOCKOUT_MINUTES: i64 = 15;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginInput {
+pub(crate) struct LoginInput {
     username: String,
     password: String,
 }

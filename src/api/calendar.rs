@@ -22,9 +22,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The longest span one calendar request may cover.
 pub const MAX_DAYS: i64 = 31;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct SpanQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct SpanQuery {
     from: NaiveDate,
     to: NaiveDate,
 }

@@ -26,9 +26,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}/parties", web::get().to(list_parties));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CaseInput {
+pub(crate) struct CaseInput {
     number: String,
     offence: String,
     cognizance_date: NaiveDate,
@@ -94,9 +94,10 @@ async fn create_case(
     Ok(HttpResponse::Created().json(view))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct CaseListQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct CaseListQuery {
     page: Option<i64>,
     per_page: Option<i64>,
     court_id: Option<i64>,
@@ -159,9 +160,9 @@ async fn get_case(
     Ok(HttpResponse::Ok().json(detail))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CasePatch {
+pub(crate) struct CasePatch {
     offence: Option<String>,
     cognizance_date: Option<NaiveDate>,
     accused_in_custody: Option<bool>,
@@ -210,10 +211,12 @@ async fn update_case(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PartyInput {
+pub(crate) struct PartyInput {
+    #[schema(value_type = String)]
     role: PartyRole,
+    #[schema(value_type = Option<String>)]
     side: Option<Side>,
     name: String,
     date_of_birth: Option<NaiveDate>,

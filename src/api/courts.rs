@@ -25,9 +25,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/courts/{id}/waiting-areas", web::get().to(list_waiting_areas));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CourtInput {
+pub(crate) struct CourtInput {
     name: String,
     rule_profile: String,
     time_zone: String,
@@ -36,9 +36,9 @@ struct CourtInput {
     working_days: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CourtPatch {
+pub(crate) struct CourtPatch {
     name: Option<String>,
     rule_profile: Option<String>,
     time_zone: Option<String>,
@@ -181,9 +181,9 @@ async fn update_court(
     Ok(HttpResponse::Ok().json(court))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RoomInput {
+pub(crate) struct RoomInput {
     name: String,
     video_link: bool,
     capacity: Option<i32>,
@@ -242,9 +242,9 @@ async fn list_rooms(
     Ok(HttpResponse::Ok().json(Paged::new(rows, page, total)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct WaitingAreaInput {
+pub(crate) struct WaitingAreaInput {
     name: String,
     child_friendly: bool,
     entrance: String,

@@ -153,9 +153,10 @@ fn case_line(c: &CaseRow) -> CaseLine {
 
 // ---------------------------------------------------------------- docket
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct DocketQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct DocketQuery {
     judge_id: Option<i64>,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
@@ -447,9 +448,10 @@ async fn child_cases(
 
 // ------------------------------------------------------------ cause list
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct CauseListQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct CauseListQuery {
     date: Option<NaiveDate>,
 }
 

@@ -25,9 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/hearings/{id}", web::get().to(get_hearing));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct HearingInput {
+pub(crate) struct HearingInput {
+    #[schema(value_type = String)]
     kind: HearingKind,
     judge_id: Option<i64>,
     room_id: Option<i64>,
@@ -35,6 +36,7 @@ struct HearingInput {
     ends_at: Option<String>,
     #[serde(default)]
     child_testifies: bool,
+    #[schema(value_type = Option<String>)]
     mode: Option<HearingMode>,
     /// As for a booking: why the child must testify again.
     reappearance_reason: Option<String>,

@@ -10,6 +10,7 @@ pub mod courts;
 pub mod docket;
 pub mod hearings;
 pub mod input;
+pub mod openapi;
 pub mod recordings;
 pub mod schedule;
 pub mod session_console;
@@ -23,6 +24,7 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
+            .configure(openapi::routes_config)
             .configure(auth::routes)
             .configure(courts::routes)
             .configure(docket::routes)
@@ -42,6 +44,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, crate::error::AppError> {
-    Err(crate::error::AppError::not_found("route"))
+/// No route matched: a 405 naming the methods the path does answer (from
+/// the routes the OpenAPI document describes), else a 404.
+async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+    let allowed = openapi::methods_of(req.path());
+    if allowed.is_empty() {
+        return Err(crate::error::AppError::not_found("route"));
+    }
+    Err(crate::error::AppError::MethodNotAllowed { method: req.method().to_string(), allowed: allowed.join(", ") })
+}
+
+/// For a resource that answers GET only (`/health`, `/metrics`).
+pub async fn only_get(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+    Err(crate::error::AppError::MethodNotAllowed { method: req.method().to_string(), allowed: "GET".into() })
 }

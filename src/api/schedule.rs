@@ -60,13 +60,16 @@ fn refusal_view(c: &Constraint, rules: &ScheduleRules) -> RefusalView {
 
 // ------------------------------------------------------------------- slots
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct SlotQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct SlotQuery {
     case_id: i64,
+    #[param(value_type = String)]
     kind: HearingKind,
     minutes: Option<i32>,
     child_testifies: Option<bool>,
+    #[param(value_type = Option<String>)]
     mode: Option<HearingMode>,
     judge_id: Option<i64>,
     room_id: Option<i64>,
@@ -157,9 +160,9 @@ async fn find_slots(
 
 // ----------------------------------------------------------------- booking
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BookInput {
+pub(crate) struct BookInput {
     starts_at: String,
     ends_at: Option<String>,
     minutes: Option<i32>,
@@ -203,9 +206,11 @@ async fn book(
 
 // ----------------------------------------------------------- arrival plan
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ArrivalQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ArrivalQuery {
+    #[param(value_type = String)]
     side: Side,
     format: Option<String>,
 }
@@ -369,9 +374,9 @@ async fn arrival_plan(
 
 // ------------------------------------------------------------- bulk plans
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PlanInput {
+pub(crate) struct PlanInput {
     weeks: i64,
     /// First day of the plan (the court's date); tomorrow if absent.
     from: Option<NaiveDate>,
@@ -457,9 +462,9 @@ async fn make_plan(
     Ok(HttpResponse::Created().json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AcceptInput {
+pub(crate) struct AcceptInput {
     plan_id: i64,
     /// The hearings to book; all of the plan's if absent.
     hearing_ids: Option<Vec<i64>>,
@@ -530,9 +535,10 @@ async fn accept_plan(
 
 // -------------------------------------------------------------- validator
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ViolationQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ViolationQuery {
     from: NaiveDate,
     to: NaiveDate,
     court_id: Option<i64>,
@@ -568,9 +574,9 @@ async fn violations(
 
 // ---------------------------------------------------------------- holidays
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct HolidayInput {
+pub(crate) struct HolidayInput {
     day: NaiveDate,
     name: String,
 }
@@ -635,11 +641,12 @@ async fn remove_holiday(
 
 // ----------------------------------------------------------------- counsel
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CounselInput {
+pub(crate) struct CounselInput {
     name: String,
     enrolment_number: String,
+    #[schema(value_type = String)]
     role: PartyRole,
 }
 

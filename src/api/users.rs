@@ -20,12 +20,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}", web::patch().to(update_user));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UserInput {
+pub(crate) struct UserInput {
     username: String,
     display_name: Option<String>,
     password: String,
+    #[schema(value_type = String)]
     role: StaffRole,
     court_id: Option<i64>,
 }
@@ -127,9 +128,9 @@ async fn get_user(
     Ok(HttpResponse::Ok().json(UserView::from(&user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UserPatch {
+pub(crate) struct UserPatch {
     active: Option<bool>,
     password: Option<String>,
 }

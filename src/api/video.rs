@@ -177,9 +177,9 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateSession {
+pub(crate) struct CreateSession {
     break_interval_minutes: Option<i32>,
     max_questioning_minutes: Option<i32>,
 }
@@ -279,9 +279,10 @@ async fn session_of_hearing(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct InviteInput {
+pub(crate) struct InviteInput {
+    #[schema(value_type = String)]
     role: VideoRole,
     display_name: String,
     ttl_minutes: Option<i64>,
@@ -378,9 +379,10 @@ async fn revoke(
     Ok(HttpResponse::Ok().json(participant_view(&p)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct StateInput {
+pub(crate) struct StateInput {
+    #[schema(value_type = String)]
     state: SessionState,
     reason: Option<String>,
 }
@@ -419,9 +421,9 @@ async fn change_state(
     applied_view(&req, &state, s, &runner.user.actor()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SettingsInput {
+pub(crate) struct SettingsInput {
     #[serde(default, deserialize_with = "nullable")]
     break_interval_minutes: Option<Option<i32>>,
     #[serde(default, deserialize_with = "nullable")]
@@ -429,6 +431,7 @@ struct SettingsInput {
     questions_through_judge: Option<bool>,
     accused_may_see_child: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     questioner: Option<Option<Questioner>>,
     counsel_may_view_recordings: Option<bool>,
 }
