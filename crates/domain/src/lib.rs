@@ -5,6 +5,7 @@ pub mod adjournment;
 pub mod calendar;
 pub mod clocks;
 pub mod hearing;
+pub mod notices;
 pub mod priority;
 pub mod privacy;
 pub mod roles;
