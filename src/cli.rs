@@ -125,6 +125,7 @@ fn settings(common: &Common, serve: &ServeArgs, database_url: String) -> anyhow:
         pool_size: 16,
         web_dir: serve.web_dir.clone().unwrap_or_else(default_web_dir),
         login_attempts_per_minute: serve.login_rate,
+        notices: config::NoticeChannels::from_env(),
     })
 }
 

@@ -37,6 +37,41 @@ pub struct Settings {
     pub web_dir: PathBuf,
     /// Login attempts one address may make per minute (per node).
     pub login_attempts_per_minute: u32,
+    /// Where notices go out.
+    pub notices: NoticeChannels,
+}
+
+/// The channels notices leave by. A channel left out keeps its notices
+/// queued (and says why on each) until it is configured.
+#[derive(Debug, Clone)]
+pub struct NoticeChannels {
+    /// `smtp://host:port` (plain), `smtp://host:port?tls=required`
+    /// (STARTTLS) or `smtps://host:port`, with `user:password@` if needed.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// An HTTP gateway that takes `POST {"to", "text", "reference"}` and
+    /// answers 2xx (with an `id` when it gives one).
+    pub sms_url: Option<String>,
+    /// The first retry waits this long, each next one twice as long.
+    pub retry_base: std::time::Duration,
+    pub max_attempts: i32,
+    /// This node's name on the notices it claims.
+    pub node: String,
+}
+
+impl NoticeChannels {
+    /// From `AMAAN_SMTP_URL`, `AMAAN_MAIL_FROM`, `AMAAN_SMS_URL`, `AMAAN_NODE_ID`.
+    pub fn from_env() -> NoticeChannels {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        NoticeChannels {
+            smtp_url: var("AMAAN_SMTP_URL"),
+            mail_from: var("AMAAN_MAIL_FROM").unwrap_or_else(|| "Amaan <notices@amaan.invalid>".into()),
+            sms_url: var("AMAAN_SMS_URL"),
+            retry_base: std::time::Duration::from_secs(30),
+            max_attempts: 5,
+            node: var("AMAAN_NODE_ID").unwrap_or_else(|| format!("node-{}", std::process::id())),
+        }
+    }
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";

@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod notices_worker;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -67,9 +67,18 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let metrics = web::Data::new(Metrics::new()?);
     let media = web::Data::new(Media::new(MediaConfig::from_env(&state.settings.bind, &state.settings.data_dir))?);
     crate::video_sync::start_for(&media.clone().into_inner(), state.pool.clone())?;
+    // The notices worker runs while this server does: it holds a weak
+    // reference to a token the server's factory owns.
+    let alive = std::sync::Arc::new(());
+    crate::notices_worker::start(
+        state.pool.clone(),
+        state.settings.notices.clone(),
+        std::sync::Arc::downgrade(&alive),
+    )?;
     let web_dir = state.settings.web_dir.clone();
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
+        let _alive = &alive;
         let mut app = App::new()
             .wrap(security_headers())
             .wrap(from_fn(telemetry::observe))

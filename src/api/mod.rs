@@ -10,6 +10,7 @@ pub mod courts;
 pub mod docket;
 pub mod hearings;
 pub mod input;
+pub mod notices;
 pub mod openapi;
 pub mod recordings;
 pub mod schedule;
@@ -37,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(calendar::routes)
             .configure(adjournments::routes)
             .configure(video::routes)
+            .configure(notices::routes)
             // before the console: an invite's `/video-sessions/{id}/recordings?token=`
             .configure(recordings::routes)
             .configure(session_console::routes)

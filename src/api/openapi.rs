@@ -16,7 +16,9 @@ use utoipa::openapi::{
 };
 use utoipa::{IntoParams, PartialSchema};
 
-use super::{adjournments, audit, auth, calendar, cases, courts, docket, hearings, input, schedule, users, video};
+use super::{
+    adjournments, audit, auth, calendar, cases, courts, docket, hearings, input, notices, schedule, users, video,
+};
 
 /// Who may call a route.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -81,7 +83,7 @@ fn q<T: IntoParams>() -> Vec<utoipa::openapi::path::Parameter> {
     T::into_params(|| Some(ParameterIn::Query))
 }
 
-use HttpMethod::{Delete, Get, Patch, Post};
+use HttpMethod::{Delete, Get, Patch, Post, Put};
 
 /// Every route the server registers, but the signalling WebSocket
 /// (`GET /ws/video-sessions/{id}`, described in docs/signalling.md) and the
@@ -205,6 +207,11 @@ fn routes() -> Vec<Route> {
         )
         .open_to(Access::Invite)
         .answers(Answer::Media),
+        route(Put, "/api/parties/{id}/contact", "Set where a party is reached (not a child)", "notices")
+            .body(notices::ContactInput::schema),
+        route(Get, "/api/parties/{id}/contact", "A party's contact", "notices"),
+        route(Get, "/api/hearings/{id}/notices", "What each party of a hearing was sent", "notices"),
+        route(Post, "/api/notices/{id}/resend", "Send a notice again", "notices"),
         route(Get, "/api/audit", "The audit trail", "audit").query(q::<audit::AuditQuery>),
         route(Get, "/api/audit/verify", "Prove the audit chain intact", "audit"),
     ]
@@ -367,6 +374,7 @@ fn method_name(m: &HttpMethod) -> &'static str {
         Post => "post",
         Patch => "patch",
         Delete => "delete",
+        Put => "put",
         _ => "other",
     }
 }

@@ -279,6 +279,10 @@ pub(crate) fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> 
         }
     }
     let hearing = store::save_booking(c, setup.court.id, &booking, day, late, delay_reason, Some(user.id), now)?;
+    // Each party is told in this transaction: a booking refused later in it
+    // queues nothing.
+    let kind = super::notices::kind_of_booking(order.source, before.starts_at);
+    super::notices::queue_for_booking(c, &setup, &case.number, &booking, kind)?;
     let view = booking_view(&booking, &setup);
     let reason = match (&order.reappearance_reason, delay_reason) {
         (Some(r), Some(d)) => Some(format!("child recalled: {r}; after the statutory clock: {d}")),

@@ -126,7 +126,12 @@ pub struct TestApp {
     pub db: TestDb,
 }
 
-fn start_server(database_url: &str, data_dir: &std::path::Path, secret: &Secret) -> (u16, DbPool) {
+fn start_server(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    secret: &Secret,
+    channels: amaan::config::NoticeChannels,
+) -> (u16, DbPool) {
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
         database_url: database_url.to_string(),
@@ -136,6 +141,7 @@ fn start_server(database_url: &str, data_dir: &std::path::Path, secret: &Secret)
         pool_size: 8,
         web_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),
         login_attempts_per_minute: 30,
+        notices: channels,
     };
     let app = Application::build(settings).expect("the app builds");
     let port = app.port();
@@ -144,11 +150,28 @@ fn start_server(database_url: &str, data_dir: &std::path::Path, secret: &Secret)
     (port, pool)
 }
 
+/// Notices go nowhere unless a test gives channels: they stay queued.
+pub fn no_channels() -> amaan::config::NoticeChannels {
+    amaan::config::NoticeChannels {
+        smtp_url: None,
+        mail_from: "Amaan <notices@amaan.invalid>".into(),
+        sms_url: None,
+        retry_base: std::time::Duration::from_millis(50),
+        max_attempts: 3,
+        node: "test-node".into(),
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(no_channels()).await
+}
+
+/// The app with its notices sent through `channels`.
+pub async fn spawn_app_with(channels: amaan::config::NoticeChannels) -> TestApp {
     let (database_url, db) = fresh_database();
     let data_dir = tempfile::tempdir().expect("data dir");
     let secret = Secret::new(b"test-secret-test-secret-test-secret-0123".to_vec());
-    let (port, pool) = start_server(&database_url, data_dir.path(), &secret);
+    let (port, pool) = start_server(&database_url, data_dir.path(), &secret, channels);
     let mut app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -176,7 +199,7 @@ impl TestApp {
     /// a load balancer). Its own `data_dir` field is an unused placeholder;
     /// keep the first node alive while this one is used.
     pub async fn spawn_node(&self) -> TestApp {
-        let (port, pool) = start_server(&self.database_url, self.data_dir.path(), &self.secret);
+        let (port, pool) = start_server(&self.database_url, self.data_dir.path(), &self.secret, no_channels());
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
             port,

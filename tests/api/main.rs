@@ -18,6 +18,7 @@ mod docket;
 mod fuzz;
 mod hostile;
 mod isolation;
+mod notices;
 mod openapi;
 mod privacy;
 mod process;

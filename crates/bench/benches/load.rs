@@ -73,6 +73,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         pool_size: 16,
         web_dir: dir.path().to_path_buf(),
         login_attempts_per_minute: 1_000_000,
+        notices: amaan::config::NoticeChannels::from_env(),
     };
     let app = Application::build(settings)?;
     let base = format!("http://127.0.0.1:{}", app.port());

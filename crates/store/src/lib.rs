@@ -11,6 +11,7 @@ pub mod courts;
 pub mod demo_marker;
 pub mod docket;
 pub mod hearings;
+pub mod notices;
 pub mod parties;
 pub mod schedule;
 pub mod schema;
@@ -60,6 +61,8 @@ pub const TABLES: &[&str] = &[
     "video_state_changes",
     "video_recordings",
     "video_questions",
+    "party_contacts",
+    "notices",
 ];
 
 /// Which backend a URL selects.

@@ -331,3 +331,41 @@ diesel::allow_tables_to_appear_in_same_query!(case_counsel, hearings);
 diesel::allow_tables_to_appear_in_same_query!(counsel, hearings);
 diesel::allow_tables_to_appear_in_same_query!(hearing_side_plans, hearings);
 diesel::allow_tables_to_appear_in_same_query!(hearing_bookings, hearings);
+
+// Notices (migration 2026-12-02-300000_notices).
+diesel::table! {
+    party_contacts (party_id) {
+        party_id -> BigInt,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        language -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notices (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        hearing_id -> BigInt,
+        party_id -> BigInt,
+        kind -> Text,
+        channel -> Text,
+        address -> Text,
+        language -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        provider_id -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(party_contacts -> parties (party_id));
+diesel::allow_tables_to_appear_in_same_query!(party_contacts, parties);

@@ -1,0 +1,238 @@
+//! Contacts and the notices outbox. A notice is queued in the transaction
+//! of the change that causes it; a worker on any node claims due notices
+//! (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so two nodes never claim
+//! one), sends each once, and records what became of it.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{notices, party_contacts};
+use super::DbConn;
+use crate::StoreError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = party_contacts)]
+pub struct Contact {
+    pub party_id: i64,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub language: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Sets a party's contact, replacing what it had.
+pub fn set_contact(conn: &mut DbConn, contact: &Contact) -> Result<Contact, StoreError> {
+    diesel::delete(party_contacts::table.filter(party_contacts::party_id.eq(contact.party_id))).execute(conn)?;
+    diesel::insert_into(party_contacts::table).values(contact).execute(conn)?;
+    Ok(contact.clone())
+}
+
+pub fn contact_of(conn: &mut DbConn, party_id: i64) -> Result<Option<Contact>, StoreError> {
+    Ok(party_contacts::table.find(party_id).select(Contact::as_select()).first(conn).optional()?)
+}
+
+pub fn contacts_of(conn: &mut DbConn, party_ids: &[i64]) -> Result<Vec<Contact>, StoreError> {
+    Ok(party_contacts::table
+        .filter(party_contacts::party_id.eq_any(party_ids))
+        .select(Contact::as_select())
+        .load(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = notices)]
+pub struct Notice {
+    pub id: i64,
+    pub court_id: i64,
+    pub hearing_id: i64,
+    pub party_id: i64,
+    pub kind: String,
+    pub channel: String,
+    /// The contact it goes to: identity, never in a log or audit payload.
+    #[serde(skip)]
+    pub address: String,
+    pub language: String,
+    #[serde(skip)]
+    pub subject: String,
+    #[serde(skip)]
+    pub body: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    #[serde(skip)]
+    pub claimed_by: Option<String>,
+    #[serde(skip)]
+    pub claimed_until: Option<NaiveDateTime>,
+    pub provider_id: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = notices)]
+pub struct NewNotice {
+    pub court_id: i64,
+    pub hearing_id: i64,
+    pub party_id: i64,
+    pub kind: String,
+    pub channel: String,
+    pub address: String,
+    pub language: String,
+    pub subject: String,
+    pub body: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+pub const QUEUED: &str = "queued";
+pub const SENDING: &str = "sending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+pub fn queue(conn: &mut DbConn, new: &[NewNotice]) -> Result<usize, StoreError> {
+    // One row at a time: a multi-row insert is not portable over both
+    // backends through diesel's MultiConnection.
+    for n in new {
+        diesel::insert_into(notices::table).values(n).execute(conn)?;
+    }
+    Ok(new.len())
+}
+
+pub fn of_hearing(conn: &mut DbConn, hearing_id: i64) -> Result<Vec<Notice>, StoreError> {
+    Ok(notices::table
+        .filter(notices::hearing_id.eq(hearing_id))
+        .order(notices::id)
+        .select(Notice::as_select())
+        .load(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> Result<Notice, StoreError> {
+    Ok(notices::table.find(id).select(Notice::as_select()).first(conn)?)
+}
+
+/// Claims up to `limit` notices that are due (queued and their time come,
+/// or left `sending` by a node whose claim ran out) for `node` for `lease`.
+/// Each claim counts as an attempt.
+pub fn claim_due(
+    conn: &mut DbConn,
+    node: &str,
+    now: NaiveDateTime,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Notice>, StoreError> {
+    let due = notices::status
+        .eq(QUEUED)
+        .and(notices::next_attempt_at.le(now))
+        .or(notices::status.eq(SENDING).and(notices::claimed_until.lt(now)));
+    let ids: Vec<i64> = match conn {
+        DbConn::Pg(_) => {
+            let rows: Vec<IdRow> = diesel::sql_query(
+                "SELECT id FROM notices WHERE (status = 'queued' AND next_attempt_at <= $1) \
+                 OR (status = 'sending' AND claimed_until < $1) ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+            )
+            .bind::<diesel::sql_types::Timestamp, _>(now)
+            .bind::<diesel::sql_types::BigInt, _>(limit)
+            .load(conn)?;
+            rows.into_iter().map(|r| r.id).collect()
+        }
+        // SQLite has one writer at a time, and the caller's write
+        // transaction is it: no other claim can interleave.
+        DbConn::Sqlite(_) => {
+            notices::table.filter(due).order(notices::id).limit(limit).select(notices::id).load(conn)?
+        }
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(notices::table.filter(notices::id.eq_any(&ids)))
+        .set((
+            notices::status.eq(SENDING),
+            notices::claimed_by.eq(node),
+            notices::claimed_until.eq(now + lease),
+            notices::attempts.eq(notices::attempts + 1),
+        ))
+        .execute(conn)?;
+    Ok(notices::table.filter(notices::id.eq_any(&ids)).order(notices::id).select(Notice::as_select()).load(conn)?)
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Records a send: only by the node that holds the claim, so a node whose
+/// lease ran out cannot overwrite another's outcome.
+pub fn mark_sent(
+    conn: &mut DbConn,
+    id: i64,
+    node: &str,
+    provider_id: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(notices::table.filter(notices::id.eq(id)).filter(notices::claimed_by.eq(node)))
+        .set((
+            notices::status.eq(SENT),
+            notices::provider_id.eq(provider_id),
+            notices::sent_at.eq(at),
+            notices::claimed_until.eq(None::<NaiveDateTime>),
+            notices::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// A failed attempt: queued again at `retry_at`, or failed for good.
+pub fn mark_failed(
+    conn: &mut DbConn,
+    id: i64,
+    node: &str,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> Result<bool, StoreError> {
+    let (status, next) = match retry_at {
+        Some(t) => (QUEUED, Some(t)),
+        None => (FAILED, None),
+    };
+    let target = notices::table.filter(notices::id.eq(id)).filter(notices::claimed_by.eq(node));
+    let n = match next {
+        Some(t) => diesel::update(target)
+            .set((
+                notices::status.eq(status),
+                notices::next_attempt_at.eq(t),
+                notices::claimed_until.eq(None::<NaiveDateTime>),
+                notices::last_error.eq(error),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((
+                notices::status.eq(status),
+                notices::claimed_until.eq(None::<NaiveDateTime>),
+                notices::last_error.eq(error),
+            ))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// The clerk's resend: a failed (or sent) notice goes back to the queue.
+pub fn requeue(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<Notice, StoreError> {
+    diesel::update(notices::table.filter(notices::id.eq(id)))
+        .set((
+            notices::status.eq(QUEUED),
+            notices::next_attempt_at.eq(now),
+            notices::attempts.eq(0),
+            notices::claimed_by.eq(None::<String>),
+            notices::claimed_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    find(conn, id)
+}
+
+/// A party by id (for its contact).
+pub fn party(conn: &mut DbConn, id: i64) -> Result<crate::parties::Party, StoreError> {
+    use super::schema::parties;
+    Ok(parties::table.find(id).select(crate::parties::Party::as_select()).first(conn)?)
+}
