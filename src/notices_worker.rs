@@ -48,7 +48,15 @@ fn round(pool: &DbPool, channels: &NoticeChannels, mailer: &mut Option<SmtpTrans
     let mut conn = pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
     let now = Utc::now().naive_utc();
     let lease = chrono::Duration::seconds(LEASE_SECONDS);
-    let claimed = db::write_tx(&mut conn, |c| Ok(db::notices::claim_due(c, &channels.node, now, lease, BATCH)?))?;
+    let mut configured = Vec::new();
+    if channels.smtp_url.is_some() {
+        configured.push(Channel::Email.as_str());
+    }
+    if channels.sms_url.is_some() {
+        configured.push(Channel::Sms.as_str());
+    }
+    let claimed =
+        db::write_tx(&mut conn, |c| Ok(db::notices::claim_due(c, &channels.node, &configured, now, lease, BATCH)?))?;
     for n in &claimed {
         let outcome = send(n, channels, mailer);
         let at = Utc::now().naive_utc();

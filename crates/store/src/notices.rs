@@ -112,29 +112,38 @@ pub fn find(conn: &mut DbConn, id: i64) -> Result<Notice, StoreError> {
     Ok(notices::table.find(id).select(Notice::as_select()).first(conn)?)
 }
 
-/// Claims up to `limit` notices that are due (queued and their time come,
-/// or left `sending` by a node whose claim ran out) for `node` for `lease`.
-/// Each claim counts as an attempt.
+/// Claims up to `limit` notices of the given channels that are due (queued
+/// and their time come, or left `sending` by a node whose claim ran out)
+/// for `node` for `lease`. Each claim counts as an attempt; a notice of a
+/// channel this node cannot send by stays queued.
 pub fn claim_due(
     conn: &mut DbConn,
     node: &str,
+    channels: &[&str],
     now: NaiveDateTime,
     lease: Duration,
     limit: i64,
 ) -> Result<Vec<Notice>, StoreError> {
+    if channels.is_empty() {
+        return Ok(Vec::new());
+    }
     let due = notices::status
         .eq(QUEUED)
         .and(notices::next_attempt_at.le(now))
         .or(notices::status.eq(SENDING).and(notices::claimed_until.lt(now)));
     let ids: Vec<i64> = match conn {
-        DbConn::Pg(_) => {
+        // Raw SQL on the PostgreSQL connection itself: diesel's query
+        // builder has no SKIP LOCKED over both backends.
+        DbConn::Pg(pg) => {
             let rows: Vec<IdRow> = diesel::sql_query(
-                "SELECT id FROM notices WHERE (status = 'queued' AND next_attempt_at <= $1) \
-                 OR (status = 'sending' AND claimed_until < $1) ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+                "SELECT id FROM notices WHERE ((status = 'queued' AND next_attempt_at <= $1) \
+                 OR (status = 'sending' AND claimed_until < $1)) AND channel = ANY($3) \
+                 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
             )
             .bind::<diesel::sql_types::Timestamp, _>(now)
             .bind::<diesel::sql_types::BigInt, _>(limit)
-            .load(conn)?;
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(channels)
+            .load(pg)?;
             rows.into_iter().map(|r| r.id).collect()
         }
         // SQLite has one writer at a time, and the caller's write
