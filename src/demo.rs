@@ -380,6 +380,7 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
                         date_of_birth: dob,
                         pseudonym,
                         created_at: now.naive_utc(),
+                        person_id: None,
                     },
                 )?;
                 let mut change = Change::new("create", "party", party.id).court(Some(court.id));

@@ -16,6 +16,7 @@ use super::views;
 use crate::app::booking::{
     book_in_tx, booking_view, minutes_of, optional_text, sitting_minutes, BookOrder, CourtSetup,
 };
+use crate::app::free_text::ChildNames;
 use crate::auth::extract::{Admins, CaseStaff, Clerks, DocketReaders, Staff};
 use crate::auth::{AuthUser, Authorized};
 use crate::db::{self, audit, audit::Change, hearings::Hearing, schedule as store, DbConn};
@@ -599,11 +600,12 @@ async fn add_holiday(
     let court_id = id.into_inner();
     admin.ensure_court(court_id)?;
     let b = body.into_inner();
-    let name = input::text("name", &b.name, 200)?;
+    let name = input::name("name", &b.name, 200)?;
     let actor = admin.actor();
     let holiday = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             db::courts::find(c, court_id)?;
+            ChildNames::of_court(c, court_id)?.name("name", &name)?;
             let h = store::add_holiday(c, court_id, b.day, &name, Utc::now().naive_utc())?;
             audit::append(c, &actor, Change::new("create", "court_holiday", h.id).court(Some(court_id)).after(&h))?;
             Ok(h)
@@ -654,12 +656,15 @@ async fn add_counsel(
     if !matches!(b.role, PartyRole::Prosecutor | PartyRole::DefenceCounsel) {
         return Err(AppError::invalid("role", "counsel is a prosecutor or defence_counsel"));
     }
-    let name = input::text("name", &b.name, 200)?;
-    let enrolment = input::text("enrolment_number", &b.enrolment_number, 64)?;
+    let name = input::name("name", &b.name, 200)?;
+    let enrolment = input::name("enrolment_number", &b.enrolment_number, 64)?;
     let viewer = clerk.user.clone();
     let item = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             let (case, _) = visible_case(c, &viewer, case_id)?;
+            let names = ChildNames::of_case(c, case.id, case.court_id)?;
+            names.name("name", &name)?;
+            names.name("enrolment_number", &enrolment)?;
             let now = Utc::now().naive_utc();
             let counsel = store::counsel_by_enrolment(c, &name, &enrolment, now)?;
             store::link_counsel(c, case_id, counsel.id, b.role.as_str(), now)?;

@@ -11,6 +11,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
+use super::free_text::ChildNames;
 use crate::api::cases::visible_case;
 use crate::api::{input, views};
 use crate::auth::AuthUser;
@@ -233,6 +234,9 @@ pub(crate) fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> 
     if before.status != HearingStatus::Unscheduled.as_str() && before.status != HearingStatus::Scheduled.as_str() {
         return Err(AppError::conflict(format!("a hearing that is {} cannot be booked", before.status)));
     }
+    let names = ChildNames::of_case(c, case.id, court.id)?;
+    names.prose_opt("reappearance_reason", order.reappearance_reason.as_deref())?;
+    names.prose_opt("delay_reason", order.delay_reason.as_deref())?;
     let setup = CourtSetup::load(c, court)?;
     let judge_id = order.judge_id.or(before.judge_id.filter(|j| setup.judges.contains(j)));
     setup.check_judge(judge_id)?;

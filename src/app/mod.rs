@@ -4,3 +4,4 @@
 
 pub mod adjournments;
 pub mod booking;
+pub mod free_text;
