@@ -233,13 +233,13 @@ impl TestApp {
     /// A court under another rule profile (`in`, `uk`), still in Karachi's
     /// time zone and hours so that times read the same in every story.
     pub async fn court_of(&self, name: &str, rule_profile: &str) -> Court {
-        let (status, body) = self
-            .post(
-                "/api/courts",
-                Some(&self.admin_token),
-                json!({"name": name, "rule_profile": rule_profile, "time_zone": "Asia/Karachi"}),
-            )
-            .await;
+        self.court_from(json!({"name": name, "rule_profile": rule_profile, "time_zone": "Asia/Karachi"})).await
+    }
+
+    /// A court made from this body (its own time zone, hours, days), with
+    /// one user per staff role, each logged in.
+    pub async fn court_from(&self, court: Value) -> Court {
+        let (status, body) = self.post("/api/courts", Some(&self.admin_token), court).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let id = body["id"].as_i64().expect("court id");
         let tag = format!("c{id}");

@@ -19,6 +19,7 @@ mod free_text;
 mod fuzz;
 mod hostile;
 mod isolation;
+mod one_place;
 mod privacy;
 mod process;
 mod route_isolation;
