@@ -690,6 +690,12 @@ async fn signalling(
     query: web::Query<WsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let session_id = id.into_inner();
+    // A page of another site must not open the socket with an invite it
+    // got hold of (cross-site WebSocket hijacking): a browser always sends
+    // its page's Origin, and only ours is let through.
+    if !origin_allowed(&req, state.settings.public_origin.as_deref()) {
+        return Err(AppError::forbidden("this page's origin may not open the signalling socket"));
+    }
     let media = media(&req)?;
     let (session, participant) = admit(&state, session_id, &query.token).await?;
     if session.node_id != media.config.node_id {
@@ -717,6 +723,26 @@ async fn signalling(
     };
     actix_web::rt::spawn(conn.run(ws, stream));
     Ok(response)
+}
+
+/// Whether a request's `Origin` (if any) is the public origin, or, with
+/// none configured, names the host the request came to. A client that sends
+/// no Origin is not a browser page and is judged by its invite alone.
+fn origin_allowed(req: &HttpRequest, public_origin: Option<&str>) -> bool {
+    let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) else { return true };
+    let Ok(origin) = origin.to_str() else { return false };
+    match public_origin {
+        Some(allowed) => origin.trim_end_matches('/').eq_ignore_ascii_case(allowed),
+        None => {
+            let Ok(url) = url::Url::parse(origin) else { return false };
+            let Some(host) = url.host_str() else { return false };
+            let named = match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            };
+            req.connection_info().host().eq_ignore_ascii_case(&named)
+        }
+    }
 }
 
 struct Connection {

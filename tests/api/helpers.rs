@@ -136,6 +136,9 @@ fn start_server(database_url: &str, data_dir: &std::path::Path, secret: &Secret)
         pool_size: 8,
         web_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),
         login_attempts_per_minute: 30,
+        public_origin: None,
+        metrics_bind: None,
+        metrics_token: None,
     };
     let app = Application::build(settings).expect("the app builds");
     let port = app.port();

@@ -15,6 +15,7 @@ mod courts;
 mod crash;
 mod demo;
 mod docket;
+mod exposure;
 mod free_text;
 mod fuzz;
 mod hostile;
