@@ -63,6 +63,18 @@ pub struct ServeArgs {
     /// Login attempts one address may make per minute.
     #[arg(long, env = "AMAAN_LOGIN_RATE", default_value_t = 30)]
     pub login_rate: u32,
+    /// The origin browsers reach Amaan at (`https://amaan.example.org`); the
+    /// signalling socket refuses pages of any other origin. Default: the
+    /// host each request names.
+    #[arg(long, env = "AMAAN_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+    /// Serve `/metrics` on this address only (e.g. `127.0.0.1:9100`), not
+    /// on the main one.
+    #[arg(long, env = "AMAAN_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
+    /// A file holding a bearer token `/metrics` then asks for.
+    #[arg(long, env = "AMAAN_METRICS_TOKEN_FILE")]
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -126,6 +138,13 @@ fn settings(common: &Common, serve: &ServeArgs, database_url: String) -> anyhow:
         web_dir: serve.web_dir.clone().unwrap_or_else(default_web_dir),
         login_attempts_per_minute: serve.login_rate,
         notices: config::NoticeChannels::from_env(),
+        public_origin: serve.public_origin.as_deref().map(|o| o.trim_end_matches('/').to_string()),
+        metrics_bind: serve.metrics_bind.clone(),
+        metrics_token: serve
+            .metrics_token_file
+            .as_deref()
+            .map(|p| config::load_token(p, "the metrics token"))
+            .transpose()?,
     })
 }
 
@@ -145,6 +164,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         web_dir: None,
         token_ttl_minutes: 480,
         login_rate: 30,
+        public_origin: None,
+        metrics_bind: None,
+        metrics_token_file: None,
     }));
     match command {
         Command::Serve(args) => {

@@ -37,6 +37,15 @@ pub struct Settings {
     pub web_dir: PathBuf,
     /// Login attempts one address may make per minute (per node).
     pub login_attempts_per_minute: u32,
+    /// The origin browsers load the pages from (`https://amaan.example.org`):
+    /// the signalling socket refuses a browser of any other `Origin`. None:
+    /// the origin must name the host the request came to.
+    pub public_origin: Option<String>,
+    /// Serve `/metrics` on this address instead of the main one (a port the
+    /// load balancer does not expose).
+    pub metrics_bind: Option<String>,
+    /// A bearer token `/metrics` asks for, when set.
+    pub metrics_token: Option<Secret>,
     /// Where notices go out.
     pub notices: NoticeChannels,
 }
@@ -92,7 +101,7 @@ pub fn load_jwt_secret(secret_file: Option<&Path>, data_dir: &Path) -> anyhow::R
         }
         return Ok(Secret(trimmed));
     }
-    std::fs::create_dir_all(data_dir)?;
+    private_dir(data_dir)?;
     let path = data_dir.join("jwt-secret");
     if path.exists() {
         let bytes = std::fs::read(&path)?;
@@ -105,6 +114,24 @@ pub fn load_jwt_secret(secret_file: Option<&Path>, data_dir: &Path) -> anyhow::R
     let text = hex::encode(bytes).into_bytes();
     write_private(&path, &text)?;
     Ok(Secret(text))
+}
+
+/// A token read from a file (never from a flag or the environment, which
+/// other processes may read), at least 16 bytes.
+pub fn load_token(path: &Path, what: &str) -> anyhow::Result<Secret> {
+    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("reading {} ({what}): {e}", path.display()))?;
+    let trimmed: Vec<u8> = bytes.trim_ascii().to_vec();
+    if trimmed.len() < 16 {
+        anyhow::bail!("{} ({what}) holds fewer than 16 bytes; use a longer token", path.display());
+    }
+    Ok(Secret(trimmed))
+}
+
+/// Creates a directory (and its missing parents) readable by this user
+/// only: the data directory holds the database, the JWT secret and the
+/// recorded evidence. One that exists is left as its owner set it.
+pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    amaan_store::private_dir(dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))
 }
 
 #[cfg(unix)]

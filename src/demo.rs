@@ -5,12 +5,16 @@ use anyhow::bail;
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
 use rand::Rng;
 
-use crate::auth::password;
+use crate::app::booking;
+use crate::auth::{password, AuthUser};
 use crate::db::{self, audit, audit::Actor, audit::Change, DbConn};
 use crate::domain::calendar::local_date;
 use crate::domain::privacy;
 use crate::domain::roles::{PartyRole, StaffRole};
 use crate::error::AppError;
+
+/// How far ahead the demo lists its hearings.
+const DEMO_DAYS: usize = 28;
 
 pub struct DemoAccount {
     pub role: String,
@@ -287,14 +291,12 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
             now.naive_utc(),
         )?;
         audit::append(c, &sys, Change::new("create", "court", court.id).court(Some(court.id)).after(&court))?;
-        let mut rooms = Vec::new();
         for (name, video) in [("Court Room 1", true), ("Court Room 2", false), ("Vulnerable Witness Suite", true)] {
             let room = db::courts::add_room(
                 c,
                 &db::courts::NewRoom { court_id: court.id, name: name.into(), video_link: video, capacity: 30 },
             )?;
             audit::append(c, &sys, Change::new("create", "court_room", room.id).court(Some(court.id)).after(&room))?;
-            rooms.push(room);
         }
         for (name, child, entrance) in [
             ("Children's Waiting Room", true, "East Gate (family entrance)"),
@@ -316,6 +318,7 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
         }
         let mut accounts = Vec::new();
         let mut judges = Vec::new();
+        let mut clerk_id = None;
         for (username, display, role, court_id) in [
             ("admin", "System Administrator", StaffRole::Admin, None),
             ("clerk", "Rukhsana Perveen (Clerk)", StaffRole::Clerk, Some(court.id)),
@@ -334,9 +337,13 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
             if role == StaffRole::Judge {
                 judges.push(user.id);
             }
+            if role == StaffRole::Clerk {
+                clerk_id = Some(user.id);
+            }
             accounts.push(DemoAccount { role: role.as_str().into(), username: username.into(), password: pw });
         }
-        let mut next_slot = next_working_day(today);
+        let clerk_id = clerk_id.ok_or_else(|| AppError::internal("the demo has no clerk"))?;
+        let mut to_book = Vec::new();
         for (i, dc) in CASES.iter().enumerate() {
             let case = db::cases::create(
                 c,
@@ -380,50 +387,49 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
                         date_of_birth: dob,
                         pseudonym,
                         created_at: now.naive_utc(),
+                        person_id: None,
                     },
                 )?;
                 let mut change = Change::new("create", "party", party.id).court(Some(court.id));
                 change.after = Some(crate::api::views::party_for_audit(&party));
                 audit::append(c, &sys, change)?;
             }
-            // Two thirds of the cases have their next hearing listed; the
-            // rest wait, which is what the child-cases view is for.
-            let scheduled = i % 3 != 2;
+            // Every hearing is made waiting for a slot; two thirds of them
+            // are then booked the way a clerk books one (below).
             let child = dc.child.is_some();
-            let (judge_id, room_id, starts, ends) = if scheduled {
-                let slot = i % 4;
-                if slot == 0 && i > 0 {
-                    next_slot = next_working_day(next_slot);
-                }
-                let hour = [9, 11, 13, 14][slot];
-                let local = next_slot.and_hms_opt(hour, 0, 0).unwrap_or_default();
-                let starts = local - Duration::hours(5); // Asia/Karachi is UTC+5 all year.
-                let ends = starts + Duration::minutes(if child { 90 } else { 60 });
-                (
-                    Some(judges[i % judges.len()]),
-                    Some(rooms[if child { (i / 2) % 2 * 2 } else { 1 }].id),
-                    Some(starts),
-                    Some(ends),
-                )
-            } else {
-                (Some(judges[i % judges.len()]), None, None, None)
-            };
             let h = db::hearings::create(
                 c,
                 &db::hearings::NewHearing {
                     case_id: case.id,
                     kind: if child { "evidence".into() } else { "arguments".into() },
-                    judge_id,
-                    room_id,
-                    starts_at: starts,
-                    ends_at: ends,
+                    judge_id: Some(judges[i % judges.len()]),
+                    room_id: None,
+                    starts_at: None,
+                    ends_at: None,
                     child_testifies: child,
                     mode: if child { "video_link".into() } else { "in_person".into() },
-                    status: if scheduled { "scheduled".into() } else { "unscheduled".into() },
+                    status: "unscheduled".into(),
                     created_at: now.naive_utc(),
                 },
             )?;
             audit::append(c, &sys, Change::new("create", "hearing", h.id).court(Some(court.id)).after(&h))?;
+            // The rest wait, which is what the child-cases view is for.
+            if i % 3 != 2 {
+                to_book.push(h);
+            }
+        }
+        // Booked through the one booking every path takes: the profile's
+        // child-friendly hours, breaks and sitting limits, and each side's
+        // never-meet plan, found by the scheduler's own search.
+        let clerk =
+            AuthUser { id: clerk_id, username: "clerk".into(), role: StaffRole::Clerk, court_id: Some(court.id) };
+        let first_day = next_working_day(today);
+        for h in &to_book {
+            let Some(order) = booking::first_slot(c, &clerk, h, first_day, DEMO_DAYS, "demo")? else {
+                tracing::warn!(hearing = h.id, "the demo found no free slot for a hearing; it stays unscheduled");
+                continue;
+            };
+            booking::book_in_tx(c, &clerk, &order)?;
         }
         Ok(accounts)
     })

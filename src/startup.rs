@@ -19,6 +19,8 @@ pub const MAX_JSON_BYTES: usize = 64 * 1024;
 pub struct Application {
     port: u16,
     server: Server,
+    /// `/metrics` on its own address, when `metrics_bind` says so.
+    metrics: Option<(u16, Server)>,
     pub state: AppState,
 }
 
@@ -26,6 +28,7 @@ impl Application {
     /// Connects, migrates and binds. Binding to port 0 picks a free port,
     /// which the tests use.
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        crate::config::private_dir(&settings.data_dir)?;
         let pool = db::connect_pool(&settings.database_url, settings.pool_size)?;
         {
             let mut conn = pool.get()?;
@@ -34,18 +37,52 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let metrics_listener = match &settings.metrics_bind {
+            Some(addr) => {
+                Some(TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("cannot listen for metrics on {addr}: {e}"))?)
+            }
+            None => None,
+        };
         let state = AppState::new(pool, settings);
-        let server = server(listener, state.clone())?;
-        Ok(Application { port, server, state })
+        let metrics_data = web::Data::new(Metrics::new()?);
+        let server = server(listener, state.clone(), metrics_data.clone())?;
+        let metrics = match metrics_listener {
+            Some(l) => Some((l.local_addr()?.port(), metrics_server(l, state.clone(), metrics_data)?)),
+            None => None,
+        };
+        Ok(Application { port, server, metrics, state })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// The port `/metrics` is served on when it has its own address.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(p, _)| *p)
     }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        match self.metrics {
+            Some((_, metrics)) => futures_util::future::try_join(self.server, metrics).await.map(|_| ()),
+            None => self.server.await,
+        }
+    }
+}
+
+/// Only `/metrics`, on an address of its own.
+fn metrics_server(listener: TcpListener, state: AppState, metrics: web::Data<Metrics>) -> anyhow::Result<Server> {
+    let data = web::Data::new(state);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .wrap(security_headers())
+            .app_data(data.clone())
+            .app_data(metrics.clone())
+            .route("/metrics", web::get().to(telemetry::metrics))
+    })
+    .workers(1)
+    .listen(listener)?
+    .run())
 }
 
 /// Security headers for every response: pages may load only our own files,
@@ -63,8 +100,8 @@ fn security_headers() -> DefaultHeaders {
         .add(("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()"))
 }
 
-fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
-    let metrics = web::Data::new(Metrics::new()?);
+fn server(listener: TcpListener, state: AppState, metrics: web::Data<Metrics>) -> anyhow::Result<Server> {
+    let metrics_here = state.settings.metrics_bind.is_none();
     let media = web::Data::new(Media::new(MediaConfig::from_env(&state.settings.bind, &state.settings.data_dir))?);
     crate::video_sync::start_for(&media.clone().into_inner(), state.pool.clone())?;
     // The notices worker runs while this server does: it holds a weak
@@ -94,11 +131,15 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .route(web::get().to(telemetry::health))
                     .default_service(web::to(crate::api::only_get)),
             )
-            .service(
-                web::resource("/metrics")
-                    .route(web::get().to(telemetry::metrics))
-                    .default_service(web::to(crate::api::only_get)),
-            )
+            .configure(|cfg| {
+                if metrics_here {
+                    cfg.service(
+                        web::resource("/metrics")
+                            .route(web::get().to(telemetry::metrics))
+                            .default_service(web::to(crate::api::only_get)),
+                    );
+                }
+            })
             .configure(crate::api::video::ws_routes)
             .configure(crate::api::routes);
         if web_dir.is_dir() {

@@ -83,7 +83,30 @@ pub async fn observe(
     result
 }
 
-pub async fn metrics(m: web::Data<Metrics>, media: Option<web::Data<crate::media::Media>>) -> HttpResponse {
+/// Prometheus text. With `metrics_token` set, only for `Authorization:
+/// Bearer <token>`.
+pub async fn metrics(
+    req: actix_web::HttpRequest,
+    state: web::Data<crate::state::AppState>,
+    m: web::Data<Metrics>,
+    media: Option<web::Data<crate::media::Media>>,
+) -> HttpResponse {
+    if let Some(token) = &state.settings.metrics_token {
+        let given = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::as_bytes);
+        let ok = given.is_some_and(|g| {
+            use sha2::Digest;
+            // Compared as digests: equal length, no early exit on the bytes.
+            sha2::Sha256::digest(g) == sha2::Sha256::digest(token.expose())
+        });
+        if !ok {
+            return HttpResponse::Unauthorized().insert_header(("WWW-Authenticate", "Bearer")).finish();
+        }
+    }
     if let Some(media) = media {
         let f = media.forwarder.stats();
         let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);

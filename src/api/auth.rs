@@ -57,7 +57,12 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: Body<LoginInp
         let now = Utc::now().naive_utc();
         let Some(user) = db::users::find_by_username(conn, &username)? else {
             password::verify_dummy(&password);
-            audit::record(conn, &Actor::anonymous(), Change::new("login_failed", "user", &username))?;
+            // That an unknown name was tried, never what was typed: a
+            // password typed into the name box would stay in the trail.
+            let mut change = Change::new("login_failed", "user", "");
+            change.entity_id = None;
+            change.after = Some(serde_json::json!({ "username": "[unknown, not recorded]" }));
+            audit::record(conn, &Actor::anonymous(), change)?;
             return Ok(None);
         };
         let locked = user.locked_until.is_some_and(|until| until > now);
@@ -65,14 +70,14 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: Body<LoginInp
         // in the same time as any other failure.
         let matches = password::verify(&password, &user.password_hash);
         if locked || !matches || !user.active {
-            let failed = user.failed_logins.saturating_add(1);
-            let lock = if failed >= MAX_FAILED_LOGINS {
-                Some(now + Duration::minutes(LOCKOUT_MINUTES))
-            } else {
-                user.locked_until
-            };
+            // Counted in the database, inside the transaction: of twenty
+            // wrong guesses at once each adds one, so the rest after
+            // `MAX_FAILED_LOGINS` cannot be outrun.
             db::write_tx(conn, |c| {
-                db::users::record_failure(c, user.id, failed, lock)?;
+                let failed = db::users::count_failure(c, user.id)?;
+                if failed >= MAX_FAILED_LOGINS {
+                    db::users::lock_until(c, user.id, now + Duration::minutes(LOCKOUT_MINUTES))?;
+                }
                 Ok(audit::append(
                     c,
                     &Actor::anonymous(),

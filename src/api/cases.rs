@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::input::Body;
 use super::input::{self, PageQuery, Paged};
 use super::views::{self, CaseView, HearingView, PartyView};
+use crate::app::free_text::ChildNames;
 use crate::auth::extract::{Clerks, Staff};
 use crate::auth::{AuthUser, Authorized};
 use crate::db::{self, audit, audit::Change, cases::Case};
@@ -67,7 +68,7 @@ async fn create_case(
     if let Some(other) = b.court_id {
         clerk.ensure_court(other)?;
     }
-    let number = input::text("number", &b.number, 64)?;
+    let number = input::name("number", &b.number, 64)?;
     let offence = input::text("offence", &b.offence, 300)?;
     let actor = clerk.actor();
     let view = db::run(&state.pool, move |conn| {
@@ -85,6 +86,9 @@ async fn create_case(
             created_at: now.naive_utc(),
         };
         db::write_tx(conn, |c| {
+            let names = ChildNames::of_court(c, court_id)?;
+            names.name("number", &new.number)?;
+            names.prose("offence", &new.offence)?;
             let case = db::cases::create(c, &new)?;
             audit::append(c, &actor, Change::new("create", "case", case.id).court(Some(court_id)).after(&case))?;
             Ok(views::case(&case, &[], today))
@@ -191,6 +195,7 @@ async fn update_case(
             if let Some(d) = b.cognizance_date {
                 check_cognizance(d, today)?;
             }
+            ChildNames::of_case(c, id, court.id)?.prose_opt("offence", offence.as_deref())?;
             let changes = db::cases::CaseChanges {
                 offence,
                 cognizance_date: b.cognizance_date,
@@ -220,6 +225,9 @@ pub(crate) struct PartyInput {
     side: Option<Side>,
     name: String,
     date_of_birth: Option<NaiveDate>,
+    /// A party of another case who is the same person (one child in many
+    /// FIRs): the person then has one track across cases and courts.
+    same_person_as: Option<i64>,
 }
 
 /// The checks a party must pass, given the court's today.
@@ -251,6 +259,36 @@ fn check_party(p: &PartyInput, today: NaiveDate) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The person a new party is, when the clerk says it is the same person as
+/// party `other` of another case. A party of the clerk's own court is linked
+/// on the clerk's word; one of another court only when the name (and a
+/// child's date of birth) match exactly, so that an id alone reveals
+/// nothing of another court: any mismatch reads as "no such party".
+fn same_person(
+    c: &mut db::DbConn,
+    viewer: &AuthUser,
+    case_id: i64,
+    court_id: i64,
+    p: &PartyInput,
+    name: &str,
+    other: i64,
+) -> Result<i64, AppError> {
+    let absent = || AppError::invalid("same_person_as", format!("there is no such party {other} to link"));
+    let found = db::parties::find(c, other).map_err(|_| absent())?;
+    let other_case = db::cases::find(c, found.case_id)?;
+    let own_court = other_case.court_id == court_id && viewer.ensure_visible(court_id, "court").is_ok();
+    if !own_court && (found.name != name || found.date_of_birth != p.date_of_birth) {
+        return Err(absent());
+    }
+    if found.case_id == case_id {
+        return Err(AppError::invalid("same_person_as", "a person is a party of a case once"));
+    }
+    if found.is_child() != p.role.is_child() {
+        return Err(AppError::invalid("same_person_as", "a child witness is the same person only as a child witness"));
+    }
+    Ok(found.person())
+}
+
 async fn add_party(
     state: web::Data<AppState>,
     clerk: Authorized<Clerks>,
@@ -259,13 +297,22 @@ async fn add_party(
 ) -> Result<HttpResponse, AppError> {
     let case_id = id.into_inner();
     let b = body.into_inner();
-    let name = input::text("name", &b.name, 200)?;
+    let name = input::name("name", &b.name, 200)?;
     let viewer = clerk.user.clone();
     let view = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             let (case, court) = visible_case(c, &viewer, case_id)?;
             let today = local_date(&court.time_zone, Utc::now());
             check_party(&b, today)?;
+            // A child's own record is where the child's name belongs; any
+            // other party's name must not be a child's.
+            if !b.role.is_child() {
+                ChildNames::of_case(c, case_id, court.id)?.name("name", &name)?;
+            }
+            let person_id = match b.same_person_as {
+                Some(other) => Some(same_person(c, &viewer, case.id, court.id, &b, &name, other)?),
+                None => None,
+            };
             let pseudonym = if b.role.is_child() {
                 Some(privacy::pseudonym(db::parties::count_children(c, case_id)? as usize))
             } else {
@@ -281,6 +328,7 @@ async fn add_party(
                     date_of_birth: b.date_of_birth,
                     pseudonym,
                     created_at: Utc::now().naive_utc(),
+                    person_id,
                 },
             )?;
             let mut change = Change::new("create", "party", party.id).court(Some(case.court_id));

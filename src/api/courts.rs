@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::input::Body;
 use super::input::{self, PageQuery, Paged};
+use crate::app::free_text::ChildNames;
 use crate::auth::extract::{Admins, Staff};
 use crate::auth::Authorized;
 use crate::db::{self, audit, audit::Change, courts::CourtForm};
@@ -55,7 +56,7 @@ fn court_form(
     closes_at: NaiveTime,
     working_days: &str,
 ) -> Result<CourtForm, AppError> {
-    let name = input::text("name", name, 200)?;
+    let name = input::name("name", name, 200)?;
     if !crate::domain::rules::is_known_profile(rule_profile) {
         return Err(AppError::invalid(
             "rule_profile",
@@ -108,6 +109,7 @@ async fn create_court(
     let actor = admin.actor();
     let court = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
+            ChildNames::everywhere(c)?.name("name", &form.name)?;
             let court = db::courts::create(c, &form, Utc::now().naive_utc())?;
             audit::append(c, &actor, Change::new("create", "court", court.id).court(Some(court.id)).after(&court))?;
             Ok(court)
@@ -172,6 +174,7 @@ async fn update_court(
                 closes,
                 patch.working_days.as_deref().unwrap_or(&before.working_days),
             )?;
+            ChildNames::of_court(c, id)?.name("name", &form.name)?;
             let after = db::courts::update(c, id, &form)?;
             audit::append(c, &actor, Change::new("update", "court", id).court(Some(id)).before(&before).after(&after))?;
             Ok(after)
@@ -208,7 +211,7 @@ async fn add_room(
     let b = body.into_inner();
     let room = db::courts::NewRoom {
         court_id,
-        name: input::text("name", &b.name, 100)?,
+        name: input::name("name", &b.name, 100)?,
         video_link: b.video_link,
         capacity: capacity(b.capacity)?,
     };
@@ -216,6 +219,7 @@ async fn add_room(
     let room = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             db::courts::find(c, court_id)?;
+            ChildNames::of_court(c, court_id)?.name("name", &room.name)?;
             let room = db::courts::add_room(c, &room)?;
             audit::append(c, &actor, Change::new("create", "court_room", room.id).court(Some(court_id)).after(&room))?;
             Ok(room)
@@ -262,15 +266,18 @@ async fn add_waiting_area(
     let b = body.into_inner();
     let area = db::courts::NewWaitingArea {
         court_id,
-        name: input::text("name", &b.name, 100)?,
+        name: input::name("name", &b.name, 100)?,
         child_friendly: b.child_friendly,
-        entrance: input::text("entrance", &b.entrance, 100)?,
+        entrance: input::name("entrance", &b.entrance, 100)?,
         capacity: capacity(b.capacity)?,
     };
     let actor = admin.actor();
     let area = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             db::courts::find(c, court_id)?;
+            let names = ChildNames::of_court(c, court_id)?;
+            names.name("name", &area.name)?;
+            names.name("entrance", &area.entrance)?;
             let area = db::courts::add_waiting_area(c, &area)?;
             audit::append(
                 c,

@@ -11,6 +11,7 @@ use super::input::Body;
 use super::input::{self, PageQuery, Paged};
 use super::views;
 use crate::app::booking;
+use crate::app::free_text::ChildNames;
 use crate::auth::extract::{Clerks, Staff};
 use crate::auth::Authorized;
 use crate::db::{self, audit, audit::Change};
@@ -72,6 +73,9 @@ async fn create_hearing(
     let (view, booked) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             let (case, _) = visible_case(c, &viewer, case_id)?;
+            let names = ChildNames::of_case(c, case.id, case.court_id)?;
+            names.prose_opt("reappearance_reason", reappearance_reason.as_deref())?;
+            names.prose_opt("delay_reason", delay_reason.as_deref())?;
             if let Some(judge_id) = b.judge_id {
                 let judge =
                     db::users::find(c, judge_id)?.ok_or_else(|| AppError::not_found(format!("judge {judge_id}")))?;

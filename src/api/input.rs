@@ -24,6 +24,20 @@ pub fn text(field: &str, value: &str, max_chars: usize) -> Result<String, AppErr
     Ok(v.to_string())
 }
 
+/// A name or an identifier (a case number, a person's or a room's name):
+/// `text`, and no bidirectional controls, which could make a printed list
+/// read in another order than it was typed.
+pub fn name(field: &str, value: &str, max_chars: usize) -> Result<String, AppError> {
+    let v = text(field, value, max_chars)?;
+    if let Some(c) = crate::domain::privacy::bidi_control(&v) {
+        return Err(AppError::invalid(
+            field,
+            format!("`{field}` must not contain the direction control U+{:04X}; type it as it reads", u32::from(c)),
+        ));
+    }
+    Ok(v)
+}
+
 pub fn time_of_day(field: &str, value: &str) -> Result<NaiveTime, AppError> {
     NaiveTime::parse_from_str(value, "%H:%M")
         .map_err(|_| AppError::invalid(field, format!("`{field}` must be a time like 09:30")))
@@ -90,34 +104,6 @@ impl<T: Serialize> Paged<T> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_trimmed_and_bounded() {
-        assert_eq!(text("name", "  Court 1 ", 10).ok(), Some("Court 1".into()));
-        assert!(text("name", "   ", 10).is_err());
-        assert!(text("name", "abcdefghijk", 10).is_err());
-        assert!(text("name", "a\u{0}b", 10).is_err());
-    }
-
-    #[test]
-    fn pages_are_bounded() {
-        assert!(PageQuery { page: Some(0), per_page: None }.parse().is_err());
-        assert!(PageQuery { page: None, per_page: Some(101) }.parse().is_err());
-        let p = PageQuery { page: Some(3), per_page: Some(20) }.parse().ok();
-        assert_eq!(p.map(|p| p.offset()), Some(40));
-    }
-
-    #[test]
-    fn instants_need_an_offset() {
-        assert!(instant("starts_at", "2026-12-01T10:00:00+05:00").is_ok());
-        assert!(instant("starts_at", "2026-12-01T10:00:00").is_err());
-        assert!(instant("starts_at", "2026-02-30T10:00:00Z").is_err());
-    }
-}
-
 /// A JSON body. Unlike `web::Json`, a wrong value names the field it was
 /// found in (`cognizance_date`, `parties[0].role`), and every failure is a
 /// problem response.
@@ -179,5 +165,43 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(text("name", "  Court 1 ", 10).ok(), Some("Court 1".into()));
+        assert!(text("name", "   ", 10).is_err());
+        assert!(text("name", "abcdefghijk", 10).is_err());
+        assert!(text("name", "a\u{0}b", 10).is_err());
+    }
+
+    #[test]
+    fn names_refuse_direction_controls() {
+        assert_eq!(name("number", "CSA-7/2026", 64).ok(), Some("CSA-7/2026".into()));
+        assert_eq!(name("name", "زینب قمر", 64).ok(), Some("زینب قمر".into()));
+        for bad in ["CSA-\u{202E}6202/7", "a\u{202A}b", "a\u{2069}b", "\u{2066}x"] {
+            let err = name("number", bad, 64).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("U+20"), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn pages_are_bounded() {
+        assert!(PageQuery { page: Some(0), per_page: None }.parse().is_err());
+        assert!(PageQuery { page: None, per_page: Some(101) }.parse().is_err());
+        let p = PageQuery { page: Some(3), per_page: Some(20) }.parse().ok();
+        assert_eq!(p.map(|p| p.offset()), Some(40));
+    }
+
+    #[test]
+    fn instants_need_an_offset() {
+        assert!(instant("starts_at", "2026-12-01T10:00:00+05:00").is_ok());
+        assert!(instant("starts_at", "2026-12-01T10:00:00").is_err());
+        assert!(instant("starts_at", "2026-02-30T10:00:00Z").is_err());
     }
 }

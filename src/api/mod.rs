@@ -25,6 +25,11 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
+            // A response may carry a child's identity (a name, a date of
+            // birth, a recording): no cache, shared or private, keeps it.
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new().add((actix_web::http::header::CACHE_CONTROL, "no-store")),
+            )
             .configure(openapi::routes_config)
             .configure(auth::routes)
             .configure(courts::routes)

@@ -1,8 +1,9 @@
 //! The recorded evidence: taken once so that the child need not testify
-//! again, and served only to the judge and to the roles the judge's order
+//! again, and served only to the judge and to the counsel the judge's order
 //! allows (`visibility::may_view_recording`). Judges reach it with their
-//! staff login; counsel are not staff, so they reach it with their invite.
-//! Every file served appends a `view` event to the audit trail.
+//! own staff login, never with an invite; counsel are not staff, so they
+//! reach it with an invite bound to a counsel of the case. Every file
+//! served appends a `view` event to the audit trail naming the person.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,6 +16,7 @@ use super::cases::visible_case;
 use super::video::check_invite;
 use crate::auth::extract::Judges;
 use crate::auth::Authorized;
+use crate::db::schedule::CaseCounsel;
 use crate::db::video::{Participant, Recording, VideoSession};
 use crate::db::{self, audit, audit::Actor, audit::Change};
 use crate::domain::video::VideoRole;
@@ -105,7 +107,11 @@ async fn file_for_judge(
         Ok((r, s.court_id))
     })
     .await?;
-    let viewed = View { actor: judge.user.actor(), participant_id: None, court_id };
+    let viewed = View {
+        actor: judge.user.actor(),
+        court_id,
+        who: serde_json::json!({ "user_id": judge.user.id, "username": judge.user.username }),
+    };
     serve(&req, &state, r, viewed).await
 }
 
@@ -117,6 +123,7 @@ pub struct RecordingViewer {
     session: VideoSession,
     participant: Participant,
     role: VideoRole,
+    counsel: CaseCounsel,
 }
 
 impl FromRequest for RecordingViewer {
@@ -136,12 +143,33 @@ impl FromRequest for RecordingViewer {
             let token = token.ok_or_else(|| AppError::Unauthenticated("an invitation `token` is required".into()))?;
             let (session, participant) = check_invite(&state, session_id, &token).await?;
             let role = participant.role()?;
+            if role == VideoRole::Judge {
+                return Err(AppError::forbidden(
+                    "a judge views the recordings with the judge's own login, not with an invite",
+                ));
+            }
             if !visibility::may_view_recording(role, &session.order()?) {
                 return Err(AppError::forbidden(format!(
                     "the judge's order does not let the {role} view the recordings"
                 )));
             }
-            Ok(RecordingViewer { session, participant, role })
+            // Counsel are named: only an invite bound to a counsel who is
+            // still on the case in that role reaches the recordings.
+            let Some(counsel_id) = participant.counsel_id else {
+                return Err(AppError::forbidden(
+                    "this invite is not bound to a counsel of the case, so it does not reach the recordings",
+                ));
+            };
+            let hearing_id = session.hearing_id;
+            let counsel = db::run(&state.pool, move |c| {
+                let hearing = db::hearings::find(c, hearing_id)?;
+                Ok(db::schedule::counsel_of_case(c, hearing.case_id)?
+                    .into_iter()
+                    .find(|cc| cc.counsel.id == counsel_id && cc.role == role.as_str()))
+            })
+            .await?
+            .ok_or_else(|| AppError::forbidden("the counsel this invite names is no longer on the case"))?;
+            Ok(RecordingViewer { session, participant, role, counsel })
         })
     }
 }
@@ -179,16 +207,27 @@ async fn file_for_invitee(
     if r.session_id != session_id || viewer.session.id != session_id {
         return Err(AppError::not_found(format!("recording {id}")));
     }
-    let viewed =
-        View { actor: viewer.actor(), participant_id: Some(viewer.participant.id), court_id: viewer.session.court_id };
+    let viewed = View {
+        actor: viewer.actor(),
+        court_id: viewer.session.court_id,
+        who: serde_json::json!({
+            "participant_id": viewer.participant.id,
+            "counsel_id": viewer.counsel.counsel.id,
+            "counsel_name": viewer.counsel.counsel.name,
+            "enrolment_number": viewer.counsel.counsel.enrolment_number,
+            "invited_by": viewer.participant.invited_by,
+        }),
+    };
     serve(&req, &state, r, viewed).await
 }
 
 /// Who is shown a recording, for the audit trail.
 struct View {
     actor: Actor,
-    participant_id: Option<i64>,
     court_id: i64,
+    /// The person shown it: the judge's account, or the counsel an invite
+    /// is bound to (and who minted the invite).
+    who: serde_json::Value,
 }
 
 /// Opens the file, records the view, then serves it: a file that cannot be
@@ -205,10 +244,10 @@ async fn serve(req: &HttpRequest, state: &AppState, r: Recording, view: View) ->
     let (id, sha256, session_id) = (r.id, r.sha256.clone(), r.session_id);
     db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
-            let after = serde_json::json!({
-                "recording_id": id, "session_id": session_id, "sha256": sha256,
-                "participant_id": view.participant_id,
-            });
+            let mut after = serde_json::json!({ "recording_id": id, "session_id": session_id, "sha256": sha256 });
+            if let (Some(a), Some(who)) = (after.as_object_mut(), view.who.as_object()) {
+                a.extend(who.clone());
+            }
             Ok(audit::append(
                 c,
                 &view.actor,

@@ -14,8 +14,9 @@ use super::cases::visible_case;
 use super::input::{self, Body};
 use super::views;
 use crate::app::booking::{
-    book_in_tx, booking_view, minutes_of, optional_text, sitting_minutes, BookOrder, CourtSetup,
+    book_in_tx, booking_view, minutes_of, optional_text, persons_of, sitting_minutes, BookOrder, CourtSetup,
 };
+use crate::app::free_text::ChildNames;
 use crate::auth::extract::{Admins, CaseStaff, Clerks, DocketReaders, Staff};
 use crate::auth::{AuthUser, Authorized};
 use crate::db::{self, audit, audit::Change, hearings::Hearing, schedule as store, DbConn};
@@ -128,7 +129,7 @@ async fn find_slots(
         let from_day = q.from.unwrap_or(now.date()).max(now.date());
         let from_minute = if from_day == now.date() { grid::minute(now) } else { 0 };
         let window = Window { from_day, from_minute, until_day: from_day + Duration::days(days - 1) };
-        let (occ, _) = setup.occupancy(c, from_day, days as usize, q.hearing_id, &req.counsel)?;
+        let (occ, _) = setup.occupancy(c, from_day, days as usize, q.hearing_id, &req.counsel, &persons_of(&req))?;
         let found = slots::find(&req, &setup.ctx(), &occ, window, limit, 200);
         let slots: Vec<serde_json::Value> = found
             .slots
@@ -421,7 +422,10 @@ async fn make_plan(
         let mut counsel: Vec<i64> = requests.iter().flat_map(|r| r.counsel.iter().copied()).collect();
         counsel.sort();
         counsel.dedup();
-        let (mut occ, _) = setup.occupancy(c, from_day, days as usize, None, &counsel)?;
+        let mut persons: Vec<i64> = requests.iter().flat_map(persons_of).collect();
+        persons.sort_unstable();
+        persons.dedup();
+        let (mut occ, _) = setup.occupancy(c, from_day, days as usize, None, &counsel, &persons)?;
         let window = Window { from_day, from_minute: 0, until_day };
         let plan = planner::plan(&requests, &setup.ctx(), &mut occ, window);
         let proposal: Vec<ProposalItem> =
@@ -559,16 +563,31 @@ async fn violations(
     if q.to < q.from || (q.to - q.from).num_days() > 366 {
         return Err(AppError::invalid("to", "`to` must be on or after `from`, within a year"));
     }
-    let body = db::run(&state.pool, move |c| {
-        let court = db::courts::find(c, court_id)?;
-        let setup = CourtSetup::load(c, court)?;
-        let from = setup.calendar.utc(slots::local_at(q.from, 0)).unwrap_or_default();
-        let to = setup.calendar.utc(slots::local_at(q.to, 24 * 60)).unwrap_or_default();
-        let bookings = store::bookings_between(c, court_id, from, to, None, &setup.rules)?;
-        let found = validator::validate(&bookings, &setup.calendar, &setup.building, &setup.rules);
-        Ok(serde_json::json!({ "bookings": bookings.len(), "violations": found }))
-    })
-    .await?;
+    let body =
+        db::run(&state.pool, move |c| {
+            let court = db::courts::find(c, court_id)?;
+            let setup = CourtSetup::load(c, court)?;
+            let from = setup.calendar.day_start_utc(q.from);
+            let to = setup.calendar.day_start_utc(q.to + Duration::days(1));
+            let bookings = store::bookings_between(c, court_id, from, to, None, &setup.rules)?;
+            let mut found = validator::validate(&bookings, &setup.calendar, &setup.building, &setup.rules);
+            // One person in two places is a clash across courts: each person's
+            // other sittings are checked too, and only clashes that involve
+            // this court's hearings are reported.
+            let own: std::collections::HashSet<i64> = bookings.iter().map(|b| b.hearing_id).collect();
+            let mut persons: Vec<i64> = bookings.iter().flat_map(|b| b.persons.iter().map(|(p, _)| *p)).collect();
+            persons.sort_unstable();
+            persons.dedup();
+            let elsewhere = store::bookings_of_persons_elsewhere(c, court_id, &persons, from, to, &setup.rules)?;
+            if !elsewhere.is_empty() {
+                let all: Vec<Booking> = bookings.iter().chain(elsewhere.iter()).cloned().collect();
+                found.extend(validator::person_clashes(&all).into_iter().filter(|v| {
+                    v.hearings.iter().any(|h| own.contains(h)) && v.hearings.iter().any(|h| !own.contains(h))
+                }));
+            }
+            Ok(serde_json::json!({ "bookings": bookings.len(), "violations": found }))
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -605,11 +624,12 @@ async fn add_holiday(
     let court_id = id.into_inner();
     admin.ensure_court(court_id)?;
     let b = body.into_inner();
-    let name = input::text("name", &b.name, 200)?;
+    let name = input::name("name", &b.name, 200)?;
     let actor = admin.actor();
     let holiday = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             db::courts::find(c, court_id)?;
+            ChildNames::of_court(c, court_id)?.name("name", &name)?;
             let h = store::add_holiday(c, court_id, b.day, &name, Utc::now().naive_utc())?;
             audit::append(c, &actor, Change::new("create", "court_holiday", h.id).court(Some(court_id)).after(&h))?;
             Ok(h)
@@ -661,12 +681,15 @@ async fn add_counsel(
     if !matches!(b.role, PartyRole::Prosecutor | PartyRole::DefenceCounsel) {
         return Err(AppError::invalid("role", "counsel is a prosecutor or defence_counsel"));
     }
-    let name = input::text("name", &b.name, 200)?;
-    let enrolment = input::text("enrolment_number", &b.enrolment_number, 64)?;
+    let name = input::name("name", &b.name, 200)?;
+    let enrolment = input::name("enrolment_number", &b.enrolment_number, 64)?;
     let viewer = clerk.user.clone();
     let item = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             let (case, _) = visible_case(c, &viewer, case_id)?;
+            let names = ChildNames::of_case(c, case.id, case.court_id)?;
+            names.name("name", &name)?;
+            names.name("enrolment_number", &enrolment)?;
             let now = Utc::now().naive_utc();
             let counsel = store::counsel_by_enrolment(c, &name, &enrolment, now)?;
             store::link_counsel(c, case_id, counsel.id, b.role.as_str(), now)?;

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::input::Body;
 use super::input::{self, PageQuery, Paged};
+use crate::app::free_text::ChildNames;
 use crate::auth::extract::Admins;
 use crate::auth::{password, Authorized};
 use crate::db::{self, audit, audit::Change, users::UserView};
@@ -32,7 +33,7 @@ pub(crate) struct UserInput {
 }
 
 pub fn username(value: &str) -> Result<String, AppError> {
-    let name = input::text("username", value, 64)?;
+    let name = input::name("username", value, 64)?;
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
         return Err(AppError::invalid("username", "a username may use letters, digits, `.`, `_` and `-`"));
     }
@@ -49,7 +50,7 @@ pub fn new_user(
 ) -> Result<db::users::NewUser, AppError> {
     let username = username(username_text)?;
     let display_name = match display {
-        Some(d) => input::text("display_name", d, 120)?,
+        Some(d) => input::name("display_name", d, 120)?,
         None => username.clone(),
     };
     password::check_strength(password_text).map_err(|e| AppError::invalid("password", e))?;
@@ -91,6 +92,12 @@ async fn create_user(
             if let Some(court) = new.court_id {
                 db::courts::find(c, court)?;
             }
+            let names = match new.court_id {
+                Some(court) => ChildNames::of_court(c, court)?,
+                None => ChildNames::everywhere(c)?,
+            };
+            names.name("username", &new.username)?;
+            names.name("display_name", &new.display_name)?;
             let user = db::users::create(c, &new)?;
             let view = UserView::from(&user);
             audit::append(c, &actor, Change::new("create", "user", user.id).court(user.court_id).after(&view))?;

@@ -9,15 +9,17 @@ use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::cases::visible_case;
-use super::input;
+use super::input::{self, Body};
+use crate::app::free_text::ChildNames;
 use crate::auth::extract::{CaseStaff, SessionRunners, SupportOfficers};
 use crate::auth::{token, AuthUser, Authorized};
+use crate::db::parties::Party;
 use crate::db::video::{NewParticipant, NewQuestion, NewVideoSession, Participant, SessionSettings, VideoSession};
 use crate::db::{self, audit, audit::Change};
-use crate::domain::roles::StaffRole;
+use crate::domain::roles::{PartyRole, Side, StaffRole};
 use crate::domain::video::{self as session_rules, Questioner, SessionState, VideoRole};
 use crate::error::AppError;
-use crate::media::hub::Outgoing;
+use crate::media::hub::{Names, Outgoing};
 use crate::media::protocol::QuestionEntry;
 use crate::media::protocol::{ClientMsg, ServerMsg, MAX_FRAME_BYTES, MAX_QUESTION_CHARS};
 use crate::media::{Joiner, Media, MediaEvent, PeerId};
@@ -104,12 +106,23 @@ struct SessionView {
 struct ParticipantView {
     id: i64,
     role: String,
+    /// As everyone in the session may see it: a child-side participant by
+    /// the pseudonym.
     display_name: String,
+    party_id: Option<i64>,
+    counsel_id: Option<i64>,
     revoked: bool,
 }
 
 fn participant_view(p: &Participant) -> ParticipantView {
-    ParticipantView { id: p.id, role: p.role.clone(), display_name: p.display_name.clone(), revoked: p.revoked }
+    ParticipantView {
+        id: p.id,
+        role: p.role.clone(),
+        display_name: p.display_name.clone(),
+        party_id: p.party_id,
+        counsel_id: p.counsel_id,
+        revoked: p.revoked,
+    }
 }
 
 fn session_view(conn: &mut db::DbConn, s: &VideoSession, connected: usize) -> Result<SessionView, AppError> {
@@ -284,7 +297,14 @@ async fn session_of_hearing(
 pub(crate) struct InviteInput {
     #[schema(value_type = String)]
     role: VideoRole,
-    display_name: String,
+    /// How the participant is shown; not for the child's side, whose
+    /// participants are shown by the privacy rule from their party.
+    display_name: Option<String>,
+    /// The party of the case a child-side invite is for (required there).
+    party_id: Option<i64>,
+    /// The counsel of the case a counsel's invite is for: only an invite
+    /// bound to a counsel may view the recordings the judge's order opens.
+    counsel_id: Option<i64>,
     ttl_minutes: Option<i64>,
 }
 
@@ -297,15 +317,120 @@ struct InviteView {
     ws_path: String,
 }
 
+/// Who an invite is for, as stored: the name everyone may see, and the
+/// party or counsel of the case it is bound to.
+struct Invitee {
+    display_name: String,
+    party_id: Option<i64>,
+    counsel_id: Option<i64>,
+}
+
+/// The party roles a child-side invite of `role` may be for.
+fn party_roles_for(role: VideoRole) -> &'static [PartyRole] {
+    match role {
+        VideoRole::ChildWitness => &[PartyRole::ChildWitness],
+        VideoRole::Guardian => &[PartyRole::Guardian, PartyRole::SupportPerson],
+        VideoRole::Intermediary => &[PartyRole::Intermediary],
+        _ => &[],
+    }
+}
+
+/// What a child-side participant is called where the child's name may not
+/// be seen: the child by the pseudonym, the others by their relation to it.
+fn child_side_label(party: &Party, children: &[&Party]) -> String {
+    if party.is_child() {
+        return party.pseudonym.clone().unwrap_or_else(|| "Child".into());
+    }
+    let relation = match party.role.as_str() {
+        "intermediary" => "Intermediary for",
+        "support_person" => "Support person of",
+        _ => "Guardian of",
+    };
+    match children {
+        [only] => format!("{relation} {}", only.pseudonym.as_deref().unwrap_or("the child")),
+        _ => format!("{relation} a child witness"),
+    }
+}
+
+/// Checks who an invite is for against the hearing's case. A child-side
+/// invite is tied to a party of the case on the child's side and shown by
+/// its pseudonym; anyone else gives a display name, which must not hold a
+/// registered child's name; counsel may be bound to a counsel of the case.
+fn invitee(
+    c: &mut db::DbConn,
+    case_id: i64,
+    court_id: i64,
+    role: VideoRole,
+    b: &InviteInput,
+    display_name: Option<String>,
+) -> Result<Invitee, AppError> {
+    if role.is_child_side() {
+        if display_name.is_some() {
+            return Err(AppError::invalid(
+                "display_name",
+                "a participant on the child's side is shown by the privacy rule, not by a typed name; give `party_id`",
+            ));
+        }
+        if b.counsel_id.is_some() {
+            return Err(AppError::invalid("counsel_id", "only counsel are bound to a counsel of the case"));
+        }
+        let party_id = b.party_id.ok_or_else(|| {
+            AppError::invalid("party_id", format!("an invite for the {role} names the party of the case it is for"))
+        })?;
+        let parties = db::parties::of_case(c, case_id)?;
+        let party = parties.iter().find(|p| p.id == party_id).ok_or_else(|| {
+            AppError::invalid("party_id", format!("party {party_id} is not a party of this hearing's case"))
+        })?;
+        let fits = party_roles_for(role).iter().any(|r| r.as_str() == party.role) && party.side == Side::Child.as_str();
+        if !fits {
+            return Err(AppError::invalid(
+                "party_id",
+                format!(
+                    "party {party_id} is a {} ({} side), not someone the {role} invite may be for",
+                    party.role, party.side
+                ),
+            ));
+        }
+        let children: Vec<&Party> = parties.iter().filter(|p| p.is_child()).collect();
+        return Ok(Invitee {
+            display_name: child_side_label(party, &children),
+            party_id: Some(party_id),
+            counsel_id: None,
+        });
+    }
+    if b.party_id.is_some() {
+        return Err(AppError::invalid("party_id", "only an invite on the child's side is tied to a party"));
+    }
+    let display_name = display_name
+        .ok_or_else(|| AppError::invalid("display_name", "say how the participant is shown: `display_name`"))?;
+    ChildNames::of_case(c, case_id, court_id)?.name("display_name", &display_name)?;
+    let counsel_id = match b.counsel_id {
+        None => None,
+        Some(id) => {
+            let wanted = match role {
+                VideoRole::Prosecutor => PartyRole::Prosecutor,
+                VideoRole::DefenceCounsel => PartyRole::DefenceCounsel,
+                _ => return Err(AppError::invalid("counsel_id", "only counsel are bound to a counsel of the case")),
+            };
+            let of_case = db::schedule::counsel_of_case(c, case_id)?;
+            if !of_case.iter().any(|cc| cc.counsel.id == id && cc.role == wanted.as_str()) {
+                return Err(AppError::invalid("counsel_id", format!("counsel {id} is not the case's {wanted}")));
+            }
+            Some(id)
+        }
+    };
+    Ok(Invitee { display_name, party_id: None, counsel_id })
+}
+
 async fn invite(
     state: web::Data<AppState>,
     officer: Authorized<SupportOfficers>,
     id: web::Path<i64>,
-    body: web::Json<InviteInput>,
+    body: Body<InviteInput>,
 ) -> Result<HttpResponse, AppError> {
     let session_id = id.into_inner();
     let b = body.into_inner();
-    let display_name = input::text("display_name", &b.display_name, 100)?;
+    let display_name = b.display_name.as_deref().map(|d| input::name("display_name", d, 100)).transpose()?;
     let ttl = b.ttl_minutes.unwrap_or(DEFAULT_INVITE_MINUTES);
     if !(1..=MAX_INVITE_MINUTES).contains(&ttl) {
         return Err(AppError::invalid(
@@ -322,13 +447,30 @@ async fn invite(
             if s.state()? == SessionState::Ended {
                 return Err(AppError::conflict("the session has ended"));
             }
+            let hearing = db::hearings::find(c, s.hearing_id)?;
+            let who = invitee(c, hearing.case_id, s.court_id, role, &b, display_name)?;
             let p = db::video::add_participant(
                 c,
-                &NewParticipant { session_id, role: role.as_str().into(), display_name, revoked: false, created_at: Utc::now().naive_utc() },
+                &NewParticipant {
+                    session_id,
+                    role: role.as_str().into(),
+                    display_name: who.display_name,
+                    revoked: false,
+                    created_at: Utc::now().naive_utc(),
+                    party_id: who.party_id,
+                    counsel_id: who.counsel_id,
+                    invited_by: Some(user.id),
+                },
             )?;
-            // The display name may be a child's name: it stays out of the trail.
-            let after = serde_json::json!({ "id": p.id, "session_id": session_id, "role": p.role, "display_name": "[withheld]" });
-            audit::append(c, &user.actor(), Change::new("invite", "video_participant", p.id).court(Some(s.court_id)).after(&after))?;
+            let after = serde_json::json!({
+                "id": p.id, "session_id": session_id, "role": p.role, "display_name": p.display_name,
+                "party_id": p.party_id, "counsel_id": p.counsel_id,
+            });
+            audit::append(
+                c,
+                &user.actor(),
+                Change::new("invite", "video_participant", p.id).court(Some(s.court_id)).after(&after),
+            )?;
             Ok(p)
         })
     })
@@ -403,6 +545,8 @@ async fn change_state(
         db::write_tx(conn, |c| {
             let before = visible_session(c, &user, session_id)?;
             user.ensure_court(before.court_id)?;
+            let hearing = db::hearings::find(c, before.hearing_id)?;
+            ChildNames::of_case(c, hearing.case_id, before.court_id)?.prose_opt("reason", reason.as_deref())?;
             session_rules::check_transition(before.state()?, to).map_err(AppError::conflict)?;
             let after = db::video::set_state(c, session_id, to, Some(user.id), Utc::now().naive_utc())?;
             audit::append(
@@ -549,6 +693,12 @@ async fn signalling(
     query: web::Query<WsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let session_id = id.into_inner();
+    // A page of another site must not open the socket with an invite it
+    // got hold of (cross-site WebSocket hijacking): a browser always sends
+    // its page's Origin, and only ours is let through.
+    if !origin_allowed(&req, state.settings.public_origin.as_deref()) {
+        return Err(AppError::forbidden("this page's origin may not open the signalling socket"));
+    }
     let media = media(&req)?;
     let (session, participant) = admit(&state, session_id, &query.token).await?;
     if session.node_id != media.config.node_id {
@@ -557,13 +707,19 @@ async fn signalling(
     let (response, ws, stream) = actix_ws::handle(&req, body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let stream = stream.max_frame_size(MAX_FRAME_BYTES);
     let role = participant.role()?;
+    // A child-side participant's own name, for those who may see it; the
+    // stored display name is what everyone else is shown.
+    let full_name = match participant.party_id {
+        Some(party_id) => db::run(&state.pool, move |c| Ok(db::parties::find(c, party_id)?.name)).await?,
+        None => participant.display_name.clone(),
+    };
     let conn = Connection {
         state: state.clone(),
         media,
         session_id,
         participant_id: participant.id,
         role,
-        display_name: participant.display_name.clone(),
+        names: Names { public: participant.display_name.clone(), full: full_name },
         token: query.into_inner().token,
         peer: None,
         conn_id: None,
@@ -572,13 +728,33 @@ async fn signalling(
     Ok(response)
 }
 
+/// Whether a request's `Origin` (if any) is the public origin, or, with
+/// none configured, names the host the request came to. A client that sends
+/// no Origin is not a browser page and is judged by its invite alone.
+fn origin_allowed(req: &HttpRequest, public_origin: Option<&str>) -> bool {
+    let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) else { return true };
+    let Ok(origin) = origin.to_str() else { return false };
+    match public_origin {
+        Some(allowed) => origin.trim_end_matches('/').eq_ignore_ascii_case(allowed),
+        None => {
+            let Ok(url) = url::Url::parse(origin) else { return false };
+            let Some(host) = url.host_str() else { return false };
+            let named = match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            };
+            req.connection_info().host().eq_ignore_ascii_case(&named)
+        }
+    }
+}
+
 struct Connection {
     state: web::Data<AppState>,
     media: web::Data<Media>,
     session_id: i64,
     participant_id: i64,
     role: VideoRole,
-    display_name: String,
+    names: Names,
     token: String,
     peer: Option<PeerId>,
     conn_id: Option<u64>,
@@ -720,7 +896,7 @@ impl Connection {
             _ => return vec![ServerMsg::error("internal", "the session could not be read")],
         };
         let conn_id =
-            self.media.hub.connect(self.session_id, self.participant_id, self.role, &self.display_name, out_tx.clone());
+            self.media.hub.connect(self.session_id, self.participant_id, self.role, self.names.clone(), out_tx.clone());
         self.conn_id = Some(conn_id);
         let joiner =
             Joiner { session_id: self.session_id, participant_id: self.participant_id, role: self.role, state, order };
@@ -784,6 +960,8 @@ impl Connection {
         let stored = db::run(&self.state.pool, move |conn| {
             db::write_tx(conn, |c| {
                 let s = db::video::find_session(c, new.session_id)?;
+                let hearing = db::hearings::find(c, s.hearing_id)?;
+                ChildNames::of_case(c, hearing.case_id, s.court_id)?.prose("text", &new.text)?;
                 let q = db::video::add_question(c, &new)?;
                 // The text may name the child: it stays out of the trail.
                 let after = serde_json::json!({ "id": q.id, "session_id": q.session_id, "participant_id": q.participant_id, "from_role": q.from_role, "text": "[withheld]" });
@@ -794,13 +972,14 @@ impl Connection {
         .await;
         let q = match stored {
             Ok(q) => q,
+            Err(e @ AppError::Invalid { .. }) => return vec![ServerMsg::error("bad_question", e.to_string())],
             Err(e) => return vec![ServerMsg::error("internal", e.to_string())],
         };
         let entry = QuestionEntry {
             id: q.id,
             from_participant_id: self.participant_id,
             from_role: self.role,
-            from_name: self.display_name.clone(),
+            from_name: self.names.public.clone(),
             text: q.text,
             at: q.asked_at.and_utc(),
         };

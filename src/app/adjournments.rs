@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::booking;
+use super::free_text::ChildNames;
 use crate::api::adjournments::{view, AdjournmentView, DecisionView};
 use crate::api::cases::visible_case;
 use crate::api::views;
@@ -111,14 +112,9 @@ impl Scene {
         Ok(local_day(self.tz, hearing_times(&self.hearing)?.0))
     }
 
-    fn refuse_child_names(&self, field: &str, text: &str) -> Result<(), AppError> {
-        if self.parties.iter().filter(|p| p.is_child()).any(|p| policy::mentions_name(text, &p.name)) {
-            return Err(AppError::invalid(
-                field,
-                format!("`{field}` names a child; write the child's pseudonym (Child A) instead, as it is kept in the audit trail"),
-            ));
-        }
-        Ok(())
+    /// The one free-text guard, for this case's text.
+    fn refuse_child_names(&self, c: &mut DbConn, field: &str, text: &str) -> Result<(), AppError> {
+        ChildNames::of_case(c, self.case.id, self.court.id)?.prose(field, text)
     }
 
     /// The policy's verdict on `a` moving the hearing to `new_starts`.
@@ -203,6 +199,7 @@ pub(crate) fn record_request(
 ) -> Result<(AdjournmentView, Vec<Refusal>), AppError> {
     let hearing_id = order.hearing_id;
     let scene = Scene::load(c, user, hearing_id)?;
+    scene.refuse_child_names(c, "details", &order.details)?;
     if scene.hearing.status != HearingStatus::Scheduled.as_str() {
         return Err(AppError::conflict(format!(
             "hearing {hearing_id} is {}; only a scheduled hearing can be adjourned",
@@ -222,7 +219,6 @@ pub(crate) fn record_request(
     if order.remand_days.is_some() && !scene.case.accused_in_custody {
         return Err(AppError::invalid("remand_days", "the accused is not in custody, so there is no remand"));
     }
-    scene.refuse_child_names("details", &order.details)?;
     let (old_starts, old_ends) = hearing_times(&scene.hearing)?;
     let times = match order.proposed {
         Some((s, e)) => {
@@ -311,7 +307,7 @@ pub(crate) fn decide(c: &mut DbConn, user: &AuthUser, order: &DecisionOrder) -> 
     }
     let scene = Scene::load(c, user, before.hearing_id)?;
     if let Some(r) = &order.reasons {
-        scene.refuse_child_names("reasons", r)?;
+        scene.refuse_child_names(c, "reasons", r)?;
     }
     if order.grant {
         grant(c, user, &scene, &before, status, order.reasons.clone(), order.new_times)

@@ -11,6 +11,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
+use super::free_text::ChildNames;
 use crate::api::cases::visible_case;
 use crate::api::{input, views};
 use crate::auth::AuthUser;
@@ -58,7 +59,8 @@ impl CourtSetup {
         self.calendar.local(Utc::now().naive_utc()).date()
     }
 
-    /// What the court's bookings (and its counsel's sittings elsewhere)
+    /// What the court's bookings (and its counsel's sittings elsewhere, and
+    /// the sittings anywhere of the people of the hearing being placed)
     /// hold over `days` days from `first_day`, leaving out `except`.
     pub fn occupancy(
         &self,
@@ -67,16 +69,24 @@ impl CourtSetup {
         days: usize,
         except: Option<i64>,
         counsel: &[i64],
+        persons: &[i64],
     ) -> Result<(Occupancy, Vec<Booking>), AppError> {
         let mut occ = Occupancy::new(first_day, days);
-        let from = self.calendar.utc(slots::local_at(first_day, 0)).unwrap_or_default() - Duration::days(1);
-        let to = from + Duration::days(days as i64 + 2);
+        // A day a day before and after, from where each day really begins
+        // (a day whose midnight a clock change skips included): a window
+        // that cannot come out empty.
+        let from = self.calendar.day_start_utc(first_day) - Duration::days(1);
+        let last = first_day + Duration::days(days as i64);
+        let to = self.calendar.day_start_utc(last) + Duration::days(1);
         let bookings = store::bookings_between(c, self.court.id, from, to, except, &self.rules)?;
         for b in &bookings {
             slots::hold_booking(&mut occ, &self.calendar, &self.rules, b);
         }
         for (counsel_id, s, e) in store::counsel_sittings(c, counsel, from, to, except)? {
             occ.hold_utc(&self.calendar, Track::Counsel(counsel_id), s, e);
+        }
+        for (person, case, s, e) in store::person_sittings(c, persons, from, to, except)? {
+            occ.hold_utc(&self.calendar, Track::Person { person, case }, s, e);
         }
         Ok((occ, bookings))
     }
@@ -178,6 +188,14 @@ pub(crate) fn booking_view(b: &Booking, setup: &CourtSetup) -> BookingView {
     }
 }
 
+/// The people a request must find free.
+pub(crate) fn persons_of(req: &HearingRequest) -> Vec<i64> {
+    let mut v: Vec<i64> = req.persons.iter().map(|(p, _)| *p).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 pub(crate) fn minutes_of(field: &str, minutes: i32) -> Result<i32, AppError> {
     if !(15..=600).contains(&minutes) || minutes % grid::TICK_MINUTES != 0 {
         return Err(AppError::invalid(field, "`minutes` must be a multiple of 5 between 15 and 600"));
@@ -233,6 +251,9 @@ pub(crate) fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> 
     if before.status != HearingStatus::Unscheduled.as_str() && before.status != HearingStatus::Scheduled.as_str() {
         return Err(AppError::conflict(format!("a hearing that is {} cannot be booked", before.status)));
     }
+    let names = ChildNames::of_case(c, case.id, court.id)?;
+    names.prose_opt("reappearance_reason", order.reappearance_reason.as_deref())?;
+    names.prose_opt("delay_reason", order.delay_reason.as_deref())?;
     let setup = CourtSetup::load(c, court)?;
     let judge_id = order.judge_id.or(before.judge_id.filter(|j| setup.judges.contains(j)));
     setup.check_judge(judge_id)?;
@@ -255,10 +276,15 @@ pub(crate) fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> 
     if chrono::Timelike::second(&local) != 0 {
         return Err(AppError::invalid("starts_at", "start on a whole minute"));
     }
-    let (occ, _) = setup.occupancy(c, day, 1, Some(before.id), &req.counsel)?;
+    let (occ, _) = setup.occupancy(c, day, 1, Some(before.id), &req.counsel, &persons_of(&req))?;
     let placement = slots::check_at(&req, &setup.ctx(), &occ, day, start).map_err(|e| refused(&e, &setup.rules))?;
     let booking = slots::to_booking(&req, &placement, &setup.ctx())
         .ok_or_else(|| AppError::invalid("starts_at", "that time does not exist on the court's clock"))?;
+    // The start is ahead; so must every side's arrival be, or the notice
+    // would tell the child to come at a time already gone.
+    if let Some(first) = booking.sides.iter().min_by_key(|s| s.arrives_at).filter(|s| s.arrives_at <= now) {
+        return Err(refused(&Constraint::ArrivalPassed { side: first.side }, &setup.rules));
+    }
     let late = after_deadline(req.deadline, day);
     // A delay reason explains a late hearing; on a hearing in time it says nothing.
     let delay_reason = order.delay_reason.as_deref().filter(|_| late);
@@ -316,7 +342,7 @@ pub(crate) fn earlier_in_time(
         return Ok(None);
     }
     let days = (deadline - now.date()).num_days() as usize + 1;
-    let (occ, _) = setup.occupancy(c, now.date(), days, except, &req.counsel)?;
+    let (occ, _) = setup.occupancy(c, now.date(), days, except, &req.counsel, &persons_of(req))?;
     let window = Window { from_day: now.date(), from_minute: grid::minute(now), until_day: deadline };
     Ok(slots::first_fit(req, &setup.ctx(), &occ, window).ok().map(|p| slots::local_at(p.day, p.start)))
 }
@@ -349,9 +375,52 @@ pub(crate) fn earliest_day(
     let Some(first_day) = after.succ_opt() else { return Ok(None) };
     let until_day = after + chrono::Days::new(horizon_days);
     let days = usize::try_from((until_day - first_day).num_days() + 1).unwrap_or(0);
-    let (occ, _) = setup.occupancy(c, first_day, days, Some(h.id), &req.counsel)?;
+    let (occ, _) = setup.occupancy(c, first_day, days, Some(h.id), &req.counsel, &persons_of(&req))?;
     let window = Window { from_day: first_day, from_minute: 0, until_day };
     Ok(slots::first_fit(&req, &setup.ctx(), &occ, window).ok().map(|p| p.day))
+}
+
+/// The first feasible placement of an unscheduled hearing from `from_day`
+/// on, over `days` days, by the same search the slot finder uses; as a
+/// booking order (its own judge preferred), or None when nothing is free.
+pub(crate) fn first_slot(
+    c: &mut DbConn,
+    user: &AuthUser,
+    h: &Hearing,
+    from_day: NaiveDate,
+    days: usize,
+    source: &'static str,
+) -> Result<Option<BookOrder>, AppError> {
+    let (case, court) =
+        visible_case(c, user, h.case_id).map_err(|_| AppError::not_found(format!("hearing {}", h.id)))?;
+    let setup = CourtSetup::load(c, court)?;
+    let minutes = store::default_minutes(&h.kind, h.child_testifies, &setup.rules);
+    let spec = store::RequestSpec {
+        minutes,
+        child_testifies: h.child_testifies,
+        video_link: store::is_video_link(h),
+        judge_id: h.judge_id.filter(|j| setup.judges.contains(j)),
+        room_id: None,
+        reappearance_reason: None,
+    };
+    let req = store::request_for(c, &case, Some(h.id), &spec, &setup.judges, &setup.rules)?;
+    let (occ, _) = setup.occupancy(c, from_day, days, Some(h.id), &req.counsel, &persons_of(&req))?;
+    let now = setup.calendar.local(Utc::now().naive_utc());
+    let from_minute = if from_day == now.date() { grid::minute(now) } else { 0 };
+    let until_day = from_day + Duration::days(days as i64 - 1);
+    let window = Window { from_day, from_minute, until_day };
+    let Ok(p) = slots::first_fit(&req, &setup.ctx(), &occ, window) else { return Ok(None) };
+    let Some(starts_at) = setup.calendar.utc(slots::local_at(p.day, p.start)) else { return Ok(None) };
+    Ok(Some(BookOrder {
+        hearing_id: h.id,
+        starts_at,
+        minutes,
+        judge_id: Some(p.judge_id),
+        room_id: Some(p.room_id),
+        reappearance_reason: None,
+        delay_reason: Some("the first slot free when it was listed".into()),
+        source,
+    }))
 }
 
 /// The first day after `after` on which the hearing's court sits.

@@ -4,4 +4,5 @@
 
 pub mod adjournments;
 pub mod booking;
+pub mod free_text;
 pub mod notices;

@@ -70,3 +70,82 @@ async fn failed_logins_are_in_the_trail() {
     assert!(actions.contains(&"login_failed".to_string()), "{actions:?}");
     assert!(actions.contains(&"login".to_string()));
 }
+
+#[tokio::test]
+async fn a_judge_verifies_only_their_courts_events_and_a_system_administrator_the_whole_chain() {
+    let app = spawn_app().await;
+    let a = app.court("Court A").await;
+    let b = app.court("Court B").await;
+    app.child_case(&a, "A-1/2026", "A Child").await;
+    app.child_case(&b, "B-1/2026", "B Child").await;
+    let count = |court: i64| {
+        let mut conn = app.conn();
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM audit_events WHERE court_id = {court}"))
+            .load::<N>(&mut conn)
+            .expect("count")
+            .first()
+            .map(|r| r.n)
+            .unwrap_or(-1)
+    };
+    let (s, v) = app.get("/api/audit/verify", Some(&a.judge)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["intact"], true, "{v}");
+    assert_eq!(v["court_id"], a.id, "{v}");
+    assert_eq!(v["events"], count(a.id), "a judge's check reads the court's events, not the trail: {v}");
+
+    // Court B's event is altered behind the app's back: court A's judge is
+    // told nothing of court B; court B's judge and the system administrator
+    // are told where.
+    let tampered: i64 = {
+        let mut conn = app.conn();
+        #[derive(QueryableByName)]
+        struct Seq {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            seq: i64,
+        }
+        let seq = diesel::sql_query(format!("SELECT MAX(seq) AS seq FROM audit_events WHERE court_id = {}", b.id))
+            .load::<Seq>(&mut conn)
+            .expect("seq")
+            .first()
+            .map(|r| r.seq)
+            .expect("court B has events");
+        diesel::sql_query(format!("UPDATE audit_events SET actor_role = 'judge' WHERE seq = {seq}"))
+            .execute(&mut conn)
+            .expect("tamper");
+        seq
+    };
+    let (_, v) = app.get("/api/audit/verify", Some(&a.judge)).await;
+    assert_eq!(v["intact"], true, "court A's check is not about court B: {v}");
+    let (_, v) = app.get("/api/audit/verify", Some(&b.judge)).await;
+    assert_eq!(v["intact"], false, "{v}");
+    assert_eq!(v["first_bad_seq"], tampered, "{v}");
+    let (_, v) = app.get("/api/audit/verify", Some(&app.admin_token)).await;
+    assert_eq!(v["intact"], false, "{v}");
+    assert_eq!(v["first_bad_seq"], tampered, "{v}");
+    assert!(v.get("court_id").is_none(), "the whole chain: {v}");
+    // A judge cannot ask about another court.
+    let (s, v) = app.get(&format!("/api/audit/verify?court_id={}", b.id), Some(&a.judge)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+}
+
+#[tokio::test]
+async fn a_deleted_event_between_two_of_a_courts_events_is_caught_by_the_courts_check() {
+    let app = spawn_app().await;
+    let court = app.court("Court A").await;
+    let case_id = app.child_case(&court, "CSA-1/2026", "A Child").await;
+    let (_, parties) = app.get("/api/audit?entity=party&per_page=10", Some(&court.judge)).await;
+    let seq = parties["items"][1]["seq"].as_i64().expect("a party event");
+    {
+        let mut conn = app.conn();
+        diesel::sql_query(format!("DELETE FROM audit_events WHERE seq = {seq}")).execute(&mut conn).expect("tamper");
+    }
+    let _ = case_id;
+    let (_, v) = app.get("/api/audit/verify", Some(&court.judge)).await;
+    assert_eq!(v["intact"], false, "{v}");
+    assert_eq!(v["first_bad_seq"], seq, "{v}");
+}

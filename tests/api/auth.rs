@@ -91,3 +91,64 @@ async fn health_and_metrics_answer_without_a_token() {
     assert!(text.contains("amaan_video_forwarder{what=\"peers\"} 0"), "{text}");
     assert!(text.contains("amaan_video_forwarder{what=\"packets_late\"} 0"), "{text}");
 }
+
+#[tokio::test]
+async fn a_failed_login_for_an_unknown_name_is_audited_without_what_was_typed() {
+    let app = spawn_app().await;
+    // A password typed into the name box must not stay in the trail.
+    let typed = "MySecretPassw0rd!";
+    let (s, _) = app.post("/api/auth/login", None, json!({"username": typed, "password": "anything-at-all"})).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, trail) = app.get("/api/audit?entity=user&per_page=100", Some(&app.admin_token)).await;
+    assert_eq!(s, StatusCode::OK, "{trail}");
+    let failed: Vec<&serde_json::Value> = trail["items"]
+        .as_array()
+        .map(|a| a.iter().filter(|e| e["action"] == "login_failed").collect())
+        .unwrap_or_default();
+    assert_eq!(failed.len(), 1, "that an unknown name was tried is recorded: {trail}");
+    assert!(failed[0]["entity_id"].is_null(), "{trail}");
+    assert!(!trail.to_string().contains(typed), "the typed name is in the trail: {trail}");
+    let mut conn = app.conn();
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Hit {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let hits: Vec<Hit> = diesel::sql_query(format!(
+        "SELECT COUNT(*) AS n FROM audit_events WHERE entity_id LIKE '%{typed}%' OR after_state LIKE '%{typed}%' \
+         OR reason LIKE '%{typed}%'"
+    ))
+    .load(&mut conn)
+    .expect("count");
+    assert_eq!(hits.first().map(|h| h.n), Some(0), "the typed name is stored");
+}
+
+#[tokio::test]
+async fn twenty_wrong_passwords_at_once_are_all_counted_and_the_account_rests() {
+    let app = spawn_app().await;
+    let court = app.court("Lockout Court").await;
+    let username = format!("c{}-clerk", court.id);
+    let guesses = (0..20).map(|i| {
+        let app = &app;
+        let username = username.clone();
+        async move {
+            app.post("/api/auth/login", None, json!({"username": username, "password": format!("wrong-guess-{i}")}))
+                .await
+                .0
+        }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    assert!(answers.iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{answers:?}");
+    let mut conn = app.conn();
+    use diesel::prelude::*;
+    let failed: i32 = amaan::db::schema::users::table
+        .filter(amaan::db::schema::users::username.eq(&username))
+        .select(amaan::db::schema::users::failed_logins)
+        .first(&mut conn)
+        .expect("the account");
+    assert_eq!(failed, 20, "every wrong guess is counted");
+    drop(conn);
+    let (s, b) = app.post("/api/auth/login", None, json!({"username": username, "password": PASSWORD})).await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthenticated");
+}

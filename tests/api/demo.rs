@@ -124,3 +124,48 @@ async fn demo_makes_its_own_database_again_and_says_what_each_role_does() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_demo_books_its_hearings_through_the_booking_path_and_breaks_no_rule() {
+    use amaan::db::{self, schedule as store};
+    use amaan::domain::schedule::{validator, ScheduleRules};
+    use diesel::prelude::*;
+    let dir = tempfile::tempdir().expect("dir");
+    let url = fresh_database_url(dir.path(), "demo_rules");
+    amaan::demo::create(&url).expect("the demo seeds");
+    let pool = db::connect_pool(&url, 1).expect("pool");
+    let mut c = pool.get().expect("conn");
+    let court = db::courts::find(&mut c, 1).expect("the demo court");
+    let rules = ScheduleRules::from_profile(amaan::domain::rules::profile(&court.rule_profile).expect("profile"));
+    let calendar = store::calendar_of(&mut c, &court).expect("calendar");
+    let building = store::building_of(&mut c, court.id).expect("building");
+    let from = chrono::Utc::now().naive_utc() - chrono::Duration::days(1);
+    let bookings = store::bookings_between(&mut c, court.id, from, from + chrono::Duration::days(60), None, &rules)
+        .expect("bookings");
+    assert!(bookings.len() >= 10, "two thirds of the demo's twenty hearings are listed: {}", bookings.len());
+    assert_eq!(validator::validate(&bookings, &calendar, &building, &rules), vec![], "the demo breaks no rule");
+    for b in &bookings {
+        // Each side of the case has its own never-meet plan, as a booking writes it.
+        let sides: Vec<String> = db::schema::parties::table
+            .filter(db::schema::parties::case_id.eq(b.case_id))
+            .select(db::schema::parties::side)
+            .distinct()
+            .load(&mut c)
+            .expect("sides");
+        assert_eq!(b.sides.len(), sides.len(), "hearing {} has a plan for each side: {:?}", b.hearing_id, b.sides);
+        let note = store::booking_row(&mut c, b.hearing_id).expect("row");
+        assert!(note.is_some(), "hearing {} was booked, not written", b.hearing_id);
+        if b.child_testifies {
+            let local = calendar.local(b.starts_at).time();
+            assert!(
+                local >= rules.child_hours_from && calendar.local(b.ends_at).time() <= rules.child_hours_to,
+                "{b:?}"
+            );
+        }
+    }
+    let verify = db::audit::verify(&mut c).expect("verify");
+    assert!(verify.intact, "{verify:?}");
+    drop(c);
+    drop(pool);
+    drop_database(&url);
+}

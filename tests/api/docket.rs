@@ -45,7 +45,9 @@ async fn case(
     let mut parties = vec![json!({"role": "accused", "name": format!("Accused of {number}")})];
     if let Some((name, dob)) = child {
         parties.push(json!({"role": "child_witness", "name": name, "date_of_birth": dob}));
-        parties.push(json!({"role": "guardian", "name": format!("Guardian of {name}")}));
+        // Named for the case, not the child: a guardian's name holding the
+        // child's whole name is refused like any free text (issue 15).
+        parties.push(json!({"role": "guardian", "name": format!("Guardian of {number}")}));
     }
     for p in parties {
         let (s, body) = app.post(&format!("/api/cases/{id}/parties"), Some(&court.clerk), p).await;

@@ -142,6 +142,9 @@ fn start_server(
         web_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),
         login_attempts_per_minute: 30,
         notices: channels,
+        public_origin: None,
+        metrics_bind: None,
+        metrics_token: None,
     };
     let app = Application::build(settings).expect("the app builds");
     let port = app.port();
@@ -256,13 +259,13 @@ impl TestApp {
     /// A court under another rule profile (`in`, `uk`), still in Karachi's
     /// time zone and hours so that times read the same in every story.
     pub async fn court_of(&self, name: &str, rule_profile: &str) -> Court {
-        let (status, body) = self
-            .post(
-                "/api/courts",
-                Some(&self.admin_token),
-                json!({"name": name, "rule_profile": rule_profile, "time_zone": "Asia/Karachi"}),
-            )
-            .await;
+        self.court_from(json!({"name": name, "rule_profile": rule_profile, "time_zone": "Asia/Karachi"})).await
+    }
+
+    /// A court made from this body (its own time zone, hours, days), with
+    /// one user per staff role, each logged in.
+    pub async fn court_from(&self, court: Value) -> Court {
+        let (status, body) = self.post("/api/courts", Some(&self.admin_token), court).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let id = body["id"].as_i64().expect("court id");
         let tag = format!("c{id}");
@@ -304,6 +307,71 @@ impl TestApp {
             assert_eq!(status, StatusCode::CREATED, "{body}");
         }
         case_id
+    }
+
+    /// The case a video session's hearing belongs to.
+    pub async fn case_of_session(&self, court: &Court, session_id: i64) -> i64 {
+        let (s, session) = self.get(&format!("/api/video-sessions/{session_id}"), Some(&court.support)).await;
+        assert_eq!(s, StatusCode::OK, "{session}");
+        let (s, hearing) = self.get(&format!("/api/hearings/{}", session["hearing_id"]), Some(&court.clerk)).await;
+        assert_eq!(s, StatusCode::OK, "{hearing}");
+        hearing["case_id"].as_i64().expect("case id")
+    }
+
+    /// The body of an invite as the support officer's console makes it: a
+    /// child-side invite tied to the case's party in that role (an
+    /// intermediary is registered if the case has none), counsel bound to
+    /// the case's counsel in that role (registered if missing), anyone else
+    /// by `name`.
+    pub async fn invite_body(&self, court: &Court, session_id: i64, role: &str, name: &str) -> Value {
+        let case_id = self.case_of_session(court, session_id).await;
+        match role {
+            "child_witness" | "guardian" | "intermediary" => {
+                let parties = format!("/api/cases/{case_id}/parties");
+                let (_, list) = self.get(&parties, Some(&court.clerk)).await;
+                let found = list["items"].as_array().and_then(|a| a.iter().find(|p| p["role"] == role).cloned());
+                let party = match found {
+                    Some(p) => p,
+                    None => {
+                        let (s, p) = self.post(&parties, Some(&court.clerk), json!({"role": role, "name": name})).await;
+                        assert_eq!(s, StatusCode::CREATED, "{p}");
+                        p
+                    }
+                };
+                json!({"role": role, "party_id": party["id"]})
+            }
+            "prosecutor" | "defence_counsel" => {
+                let path = format!("/api/cases/{case_id}/counsel");
+                let (_, list) = self.get(&path, Some(&court.clerk)).await;
+                let found = list["items"].as_array().and_then(|a| a.iter().find(|c| c["role"] == role).cloned());
+                let counsel_id = match found {
+                    Some(c) => c["counsel"]["id"].clone(),
+                    None => {
+                        let enrolment = format!("ENR-{role}-{case_id}");
+                        let (s, c) = self
+                            .post(
+                                &path,
+                                Some(&court.clerk),
+                                json!({"name": name, "enrolment_number": enrolment, "role": role}),
+                            )
+                            .await;
+                        assert_eq!(s, StatusCode::CREATED, "{c}");
+                        c["counsel"]["id"].clone()
+                    }
+                };
+                json!({"role": role, "display_name": name, "counsel_id": counsel_id})
+            }
+            _ => json!({"role": role, "display_name": name}),
+        }
+    }
+
+    /// Mints an invite (see `invite_body`); returns the answer.
+    pub async fn invite(&self, court: &Court, session_id: i64, role: &str, name: &str) -> Value {
+        let body = self.invite_body(court, session_id, role, name).await;
+        let (s, inv) =
+            self.post(&format!("/api/video-sessions/{session_id}/invites"), Some(&court.support), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{inv}");
+        inv
     }
 
     /// The waiting areas a never-meet plan needs: a children's room at the

@@ -130,7 +130,7 @@ async fn staff_of_one_court_reach_nothing_of_another_on_any_route() {
             "support",
             Method::POST,
             format!("/api/video-sessions/{bs}/invites"),
-            Some(json!({"role": "guardian", "display_name": "G"})),
+            Some(json!({"role": "guardian", "party_id": 1})),
         ),
         ("support", Method::POST, format!("/api/video-sessions/{bs}/state"), Some(json!({"state": "live"}))),
         (

@@ -88,7 +88,7 @@ async fn case(app: &TestApp, court: &Court, number: &str, child: bool, days_ago:
     let mut parties = vec![json!({"role": "accused", "name": format!("Accused {number}")})];
     if child {
         parties
-            .push(json!({"role": "child_witness", "name": format!("Child {number}"), "date_of_birth": "2016-03-01"}));
+            .push(json!({"role": "child_witness", "name": format!("Nadia {number}"), "date_of_birth": "2016-03-01"}));
         parties.push(json!({"role": "guardian", "name": format!("Guardian {number}")}));
     }
     parties.push(json!({"role": "prosecutor", "name": "State Prosecutor"}));
@@ -429,7 +429,7 @@ async fn the_child_sides_arrival_plan_says_nothing_about_the_accused_side() {
             assert!(!printed.contains(secret), "the child's plan mentions `{secret}`: {printed}");
         }
         // nor the child's own name: the plan is printed and sent
-        assert!(!printed.contains("Child P-1"));
+        assert!(!printed.contains("Nadia P-1"));
     }
     assert!(text.contains("09:30") && text.contains("East Gate"), "{text}");
 }

@@ -18,14 +18,7 @@ async fn session_with(app: &TestApp, court: &Court, roles: &[&str]) -> i64 {
     assert_eq!(s, StatusCode::CREATED, "{session}");
     let id = session["id"].as_i64().expect("session id");
     for role in roles {
-        let (s, body) = app
-            .post(
-                &format!("/api/video-sessions/{id}/invites"),
-                Some(&court.support),
-                json!({"role": role, "display_name": format!("The {role}")}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{body}");
+        app.invite(court, id, role, &format!("The {role}")).await;
     }
     id
 }

@@ -37,14 +37,7 @@ async fn session(app: &TestApp, court: &Court, number: &str) -> Session {
 
 /// Returns (participant id, invite token).
 async fn invite(app: &TestApp, court: &Court, s: &Session, role: &str) -> (i64, String) {
-    let (status, body) = app
-        .post(
-            &format!("/api/video-sessions/{}/invites", s.id),
-            Some(&court.support),
-            json!({"role": role, "display_name": format!("The {role}")}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = app.invite(court, s.id, role, &format!("The {role}")).await;
     (body["participant"]["id"].as_i64().expect("pid"), body["token"].as_str().expect("token").to_string())
 }
 
@@ -122,7 +115,7 @@ async fn counsel_view_the_recording_only_while_the_judges_order_allows_it_and_th
     let (pros_id, pros) = invite(&app, &court, &s, "prosecutor").await;
     let (_, defence) = invite(&app, &court, &s, "defence_counsel").await;
     let mut never = Vec::new();
-    for role in ["accused", "child_witness", "guardian", "intermediary", "observer", "support_officer"] {
+    for role in ["accused", "child_witness", "guardian", "intermediary", "observer", "support_officer", "judge"] {
         never.push((role, invite(&app, &court, &s, role).await.1));
     }
     let content = b"DKIF\0\0\x20\0VP80 the child's evidence, taken once".to_vec();
@@ -161,8 +154,9 @@ async fn counsel_view_the_recording_only_while_the_judges_order_allows_it_and_th
         let bytes = resp.bytes().await.expect("bytes");
         assert_eq!(hex::encode(Sha256::digest(&bytes)), sha256, "the bytes served are the bytes recorded");
     }
-    // The child's side, the accused, observers and the support officer's
-    // invite never, whatever the order says.
+    // The child's side, the accused, observers, the support officer's
+    // invite and an invite minted "for the judge" never, whatever the order
+    // says: the judge views the recordings with the judge's own login.
     for (role, token) in &never {
         refused(&app, &list_path(&s, token), StatusCode::FORBIDDEN, role).await;
         refused(&app, &file_path(s.id, rec, token), StatusCode::FORBIDDEN, role).await;
@@ -176,6 +170,9 @@ async fn counsel_view_the_recording_only_while_the_judges_order_allows_it_and_th
     let after: Value = serde_json::from_str(seen[0]["after_state"].as_str().unwrap_or("{}")).unwrap_or_default();
     assert_eq!(after["participant_id"], pros_id, "{after}");
     assert_eq!(after["sha256"], sha256.as_str(), "{after}");
+    assert_eq!(after["counsel_name"], "The prosecutor", "the view names the counsel: {after}");
+    assert!(after["counsel_id"].as_i64().is_some(), "{after}");
+    assert!(after["invited_by"].as_i64().is_some(), "who minted the invite is named: {after}");
 
     // The judge withdraws it: counsel are refused at once.
     let (status, body) = set_order(&app, &court.judge, &s, false).await;
@@ -197,6 +194,8 @@ async fn counsel_view_the_recording_only_while_the_judges_order_allows_it_and_th
     assert_eq!(seen.len(), 3, "{seen:?}");
     assert_eq!(seen[2]["actor_role"], "judge", "{seen:?}");
     assert!(seen[2]["actor_id"].as_i64().is_some(), "the judge is named: {seen:?}");
+    let after: Value = serde_json::from_str(seen[2]["after_state"].as_str().unwrap_or("{}")).unwrap_or_default();
+    assert_eq!(after["username"], format!("c{}-judge", court.id), "{after}");
 
     // The order's changes are in the trail with the session.
     let (_, trail) = app.get(&format!("/api/audit?entity=video_session&entity_id={}", s.id), Some(&court.judge)).await;
@@ -289,4 +288,79 @@ async fn foreign_forged_and_withdrawn_invites_see_no_recording_and_leave_no_view
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["items"][0]["sha256"], sha256.as_str(), "{body}");
     assert!(body["items"][0].get("href").is_none(), "the console gets no file link: {body}");
+}
+
+#[tokio::test]
+async fn a_judge_invite_minted_by_the_support_officer_never_reaches_the_recordings_even_after_the_end() {
+    let app = spawn_app().await;
+    let court = app.court("Minted Invite Court").await;
+    let s = session(&app, &court, "REC-J").await;
+    let (_, judge_invite) = invite(&app, &court, &s, "judge").await;
+    let (rec, _) = recorded(&app, &s, b"DKIF the child's evidence");
+    let (status, body) = set_order(&app, &court.judge, &s, true).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) =
+        app.post(&format!("/api/video-sessions/{}/state", s.id), Some(&court.support), json!({"state": "ended"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    refused(&app, &list_path(&s, &judge_invite), StatusCode::FORBIDDEN, "a minted judge invite").await;
+    refused(&app, &file_path(s.id, rec, &judge_invite), StatusCode::FORBIDDEN, "a minted judge invite").await;
+    // Nor does the support officer's own login.
+    let (status, _) = app.get(&format!("/api/recordings/{rec}/file"), Some(&court.support)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(views(&app, &court, rec).await.is_empty(), "a refusal is not a view");
+}
+
+#[tokio::test]
+async fn a_counsel_invite_not_bound_to_a_counsel_of_the_case_does_not_reach_the_recordings() {
+    let app = spawn_app().await;
+    let court = app.court("Unbound Counsel Court").await;
+    let s = session(&app, &court, "REC-U").await;
+    let (status, inv) = app
+        .post(
+            &format!("/api/video-sessions/{}/invites", s.id),
+            Some(&court.support),
+            json!({"role": "prosecutor", "display_name": "Someone Says Prosecutor"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inv}");
+    let unbound = inv["token"].as_str().expect("token").to_string();
+    let (rec, _) = recorded(&app, &s, b"DKIF the child's evidence");
+    let (status, body) = set_order(&app, &court.judge, &s, true).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    refused(&app, &file_path(s.id, rec, &unbound), StatusCode::FORBIDDEN, "an unbound counsel invite").await;
+    // A counsel of the case in the other role is not the one to bind.
+    let case_id = app.case_of_session(&court, s.id).await;
+    let (status, c) = app
+        .post(
+            &format!("/api/cases/{case_id}/counsel"),
+            Some(&court.clerk),
+            json!({"name": "Defence Advocate", "enrolment_number": "LHC-9", "role": "defence_counsel"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let (status, body) = app
+        .post(
+            &format!("/api/video-sessions/{}/invites", s.id),
+            Some(&court.support),
+            json!({"role": "prosecutor", "display_name": "Defence Advocate", "counsel_id": c["counsel"]["id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "counsel_id", "{body}");
+    // Bound to the case's defence counsel, the invite reaches it by order.
+    let (status, inv) = app
+        .post(
+            &format!("/api/video-sessions/{}/invites", s.id),
+            Some(&court.support),
+            json!({"role": "defence_counsel", "display_name": "Defence Advocate", "counsel_id": c["counsel"]["id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inv}");
+    let bound = inv["token"].as_str().expect("token").to_string();
+    let (status, _, _) = fetch(&app, &file_path(s.id, rec, &bound)).await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = views(&app, &court, rec).await;
+    let after: Value = serde_json::from_str(seen[0]["after_state"].as_str().unwrap_or("{}")).unwrap_or_default();
+    assert_eq!(after["counsel_name"], "Defence Advocate", "{after}");
+    assert_eq!(after["enrolment_number"], "LHC-9", "{after}");
 }

@@ -52,8 +52,19 @@ async function session(support) {
   return made.body;
 }
 
+/** An invite as the console makes it: a child-side role tied to the case's
+ *  party in that role (shown by its pseudonym), anyone else by name. */
 async function invite(support, sessionId, role, displayName) {
-  const r = await call(support, "POST", `/api/video-sessions/${sessionId}/invites`, { role, display_name: displayName });
+  let body = { role, display_name: displayName };
+  if (["child_witness", "guardian", "intermediary"].includes(role)) {
+    const s = await call(support, "GET", `/api/video-sessions/${sessionId}`);
+    const h = await call(support, "GET", `/api/hearings/${s.body.hearing_id}`);
+    const parties = await call(support, "GET", `/api/cases/${h.body.case_id}/parties`);
+    const party = parties.body.items.find((p) => p.role === role);
+    assert.ok(party, `the demo case has a ${role}`);
+    body = { role, party_id: party.id };
+  }
+  const r = await call(support, "POST", `/api/video-sessions/${sessionId}/invites`, body);
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return { pid: r.body.participant.id, url: `/join.html#session=${sessionId}&token=${encodeURIComponent(r.body.token)}` };
 }
@@ -188,11 +199,13 @@ test("the support officer's console shows the invites, who is here and the sessi
     await page.locator("#session-list a[data-hearing]").nth(lang === "en" ? 1 : 2).click();
     await page.waitForSelector("#invite-form");
     for (const [role, name] of [
-      ["child_witness", "Bilal Ahmed"],
+      ["child_witness", null],
       ["judge", "Justice Amna Siddiqui"],
     ]) {
       await page.selectOption("#invite-form select[name=role]", role);
-      await page.fill("#invite-form input[name=display_name]", name);
+      // The child is chosen from the case's parties, never typed.
+      if (name) await page.fill("#invite-form input[name=display_name]", name);
+      else assert.ok(await page.locator("#invite-form select[name=party_id] option").count(), "the case's child is offered");
       await page.click("#invite-form button[type=submit]");
       await page.waitForSelector(`#invite-list .invite[data-role=${role}] canvas[data-qr]`);
     }

@@ -74,6 +74,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         web_dir: dir.path().to_path_buf(),
         login_attempts_per_minute: 1_000_000,
         notices: amaan::config::NoticeChannels::from_env(),
+        public_origin: None,
+        metrics_bind: None,
+        metrics_token: None,
     };
     let app = Application::build(settings)?;
     let base = format!("http://127.0.0.1:{}", app.port());

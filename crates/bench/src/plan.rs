@@ -196,6 +196,7 @@ pub fn generate(shape: &Shape) -> Instance {
                 judges: vec![judge],
                 rooms: vec![],
                 counsel: vec![prosecutor, defence],
+                persons: vec![],
                 child_victim,
                 deadline: Some(cognizance + Duration::days(days)),
                 deadline_section: None,

@@ -220,6 +220,9 @@ impl Rig {
                             display_name: format!("{role} {j}"),
                             revoked: false,
                             created_at: now,
+                            party_id: None,
+                            counsel_id: None,
+                            invited_by: None,
                         },
                     )?;
                     invites.push((p.id, role));

@@ -258,17 +258,8 @@ pub fn written_reasons(text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
-/// Whether free text (details, reasons) names a child: any part of the
-/// name of three letters or more, as a whole word. Such text goes into the
-/// audit trail and beside the case, where only the pseudonym may appear.
-pub fn mentions_name(text: &str, name: &str) -> bool {
-    let words: Vec<String> =
-        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
-    name.split(|c: char| !c.is_alphanumeric())
-        .filter(|part| part.chars().count() >= 3)
-        .map(str::to_lowercase)
-        .any(|part| words.contains(&part))
-}
+/// Whether free text names a child; the rule is the privacy module's.
+pub use crate::privacy::mentions_name;
 
 /// What one recorded request contributes to the figures.
 #[derive(Debug, Clone, PartialEq, Eq)]

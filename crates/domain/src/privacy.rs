@@ -3,12 +3,92 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::roles::StaffRole;
+use super::video::VideoRole;
 
 /// Only the staff who work with the child see the child's name and date of
 /// birth; an administrator manages accounts, not cases, and sees the
 /// pseudonym like the public does.
 pub fn may_see_child_identity(role: StaffRole) -> bool {
     matches!(role, StaffRole::Clerk | StaffRole::Judge | StaffRole::SupportOfficer)
+}
+
+/// Over the video link: the judge and the support officer (the staff who
+/// see the child's identity everywhere else) and the people with the child
+/// see a child-side participant's name; counsel, the accused and observers
+/// see only the pseudonym ("Child A").
+pub fn video_viewer_may_see_child_identity(viewer: VideoRole) -> bool {
+    matches!(
+        viewer,
+        VideoRole::Judge
+            | VideoRole::SupportOfficer
+            | VideoRole::ChildWitness
+            | VideoRole::Guardian
+            | VideoRole::Intermediary
+    )
+}
+
+/// The lowercase words of a text (letters and digits), for name matching.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
+/// The parts of a name worth matching: three letters or more (shorter
+/// parts are too common to refuse).
+fn name_parts(name: &str) -> Vec<String> {
+    words(name).into_iter().filter(|p| p.chars().count() >= 3).collect()
+}
+
+/// Whether free text names a child: any part of the name of three letters
+/// or more, as a whole word ("the QAMAR family" names Zainab Qamar).
+/// Prose about a case (an offence, details, reasons) is read this strictly
+/// against the case's own children.
+pub fn mentions_name(text: &str, name: &str) -> bool {
+    let words = words(text);
+    name_parts(name).iter().any(|part| words.contains(part))
+}
+
+/// Whether text holds a child's whole name: every part of three letters or
+/// more, each as a whole word, in any order. A name field (a display name,
+/// a room's name) is read this way, and so is anything read against every
+/// child of a court: a guardian or a counsel may share one part of a child's
+/// name, but not all of it.
+pub fn contains_whole_name(text: &str, name: &str) -> bool {
+    let words = words(text);
+    let parts = name_parts(name);
+    !parts.is_empty() && parts.iter().all(|part| words.contains(part))
+}
+
+/// What kind of free text is checked for a child's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FreeText {
+    /// Sentences about a case: offence, details, reasons, notes, questions.
+    Prose,
+    /// A name or a label: a display name, a counsel's or a room's name.
+    Name,
+}
+
+/// Whether `text` names a registered child: prose names a child of its own
+/// case by any part of the name; a name field, or any text read against the
+/// children of the whole court (`elsewhere`), by the whole name.
+pub fn names_a_child<'a>(
+    kind: FreeText,
+    text: &str,
+    of_case: impl IntoIterator<Item = &'a str>,
+    elsewhere: impl IntoIterator<Item = &'a str>,
+) -> bool {
+    let strict = |name: &str| match kind {
+        FreeText::Prose => mentions_name(text, name),
+        FreeText::Name => contains_whole_name(text, name),
+    };
+    of_case.into_iter().any(strict) || elsewhere.into_iter().any(|name| contains_whole_name(text, name))
+}
+
+/// The first bidirectional control character in `text`, if any: the
+/// embeddings and overrides U+202A–U+202E and the isolates U+2066–U+2069
+/// can make a printed cause list or case number read in another order than
+/// it was typed, so identifiers and names refuse them.
+pub fn bidi_control(text: &str) -> Option<char> {
+    text.chars().find(|c| matches!(*c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
 }
 
 /// "Child A", "Child B", … "Child Z", "Child AA": stable per case because it
@@ -57,6 +137,51 @@ mod tests {
         assert_eq!(age_in_years(d(2015, 6, 10), d(2026, 6, 10)), 11);
         assert_eq!(age_in_years(d(2016, 2, 29), d(2027, 2, 28)), 10);
         assert_eq!(age_in_years(d(2016, 2, 29), d(2027, 3, 1)), 11);
+    }
+
+    #[test]
+    fn prose_names_a_child_by_any_part_and_a_name_field_by_the_whole_name() {
+        assert!(mentions_name("Zainab was unwell today.", "Zainab Qamar"));
+        assert!(mentions_name("the QAMAR family asked", "Zainab Qamar"));
+        assert!(!mentions_name("Zainabad road was closed.", "Zainab Qamar"), "whole words only");
+        assert!(contains_whole_name("Ms qamar, zainab (aunt)", "Zainab Qamar"));
+        assert!(!contains_whole_name("Tariq Qamar", "Zainab Qamar"), "a relative shares a part, not the name");
+        assert!(!contains_whole_name("Al B", "Al B"), "a name of short parts only is never matched");
+        let case = ["Zainab Qamar"];
+        assert!(names_a_child(FreeText::Prose, "Qamar family", case, []));
+        assert!(!names_a_child(FreeText::Name, "Tariq Qamar", case, []));
+        assert!(names_a_child(FreeText::Name, "Zainab Qamar", [], case));
+        assert!(
+            !names_a_child(FreeText::Prose, "Qamar family", [], case),
+            "another case's child by the whole name only"
+        );
+    }
+
+    #[test]
+    fn bidi_controls_are_found() {
+        assert_eq!(bidi_control("CSA-7/2026"), None);
+        assert_eq!(bidi_control("زینب"), None, "right-to-left letters are not controls");
+        assert_eq!(bidi_control("CSA-\u{202E}6202/7"), Some('\u{202E}'));
+        assert_eq!(bidi_control("a\u{2066}b"), Some('\u{2066}'));
+        assert_eq!(bidi_control("a\u{200F}b"), None, "a right-to-left mark is not in the refused set");
+    }
+
+    #[test]
+    fn over_the_video_link_only_the_judge_support_and_the_childs_side_see_the_name() {
+        for role in VideoRole::ALL {
+            let may = video_viewer_may_see_child_identity(*role);
+            let expected = matches!(
+                role,
+                VideoRole::Judge
+                    | VideoRole::SupportOfficer
+                    | VideoRole::ChildWitness
+                    | VideoRole::Guardian
+                    | VideoRole::Intermediary
+            );
+            assert_eq!(may, expected, "{role}");
+        }
+        assert!(!video_viewer_may_see_child_identity(VideoRole::Accused));
+        assert!(!video_viewer_may_see_child_identity(VideoRole::Observer));
     }
 
     #[test]

@@ -232,16 +232,18 @@ pub fn recorded(sender: VideoRole, channel: Channel, state: SessionState, order:
     }
 }
 
-/// Whether a participant in `role` may view the recordings of the child's
-/// evidence. The recording is the child's testimony itself, kept so that
-/// the child need not testify again; it is served only to the judge and to
-/// the roles the judge's order allows, which can be no more than counsel.
+/// Whether a participant invited in `role` may view the recordings of the
+/// child's evidence through the invite. The recording is the child's
+/// testimony itself, kept so that the child need not testify again; the
+/// judge views it by the judge's own staff login, never through an invite
+/// (anyone who may mint an invite could mint one "for the judge"), and an
+/// invite reaches it only for counsel while the judge's order allows it.
 /// The child's side has no use for it, the accused sees the child only
 /// live and only by order (POCSO s.36), and observers only watch.
 pub fn may_view_recording(role: VideoRole, order: &Order) -> bool {
     use VideoRole::*;
     match role {
-        Judge => true,
+        Judge => false,
         Prosecutor | DefenceCounsel => order.counsel_may_view_recordings,
         ChildWitness | Guardian | Intermediary | SupportOfficer | Accused | Observer => false,
     }
@@ -479,9 +481,9 @@ mod tests {
     }
 
     #[test]
-    fn the_judge_may_always_view_the_recordings() {
+    fn an_invite_in_the_judges_role_never_reaches_the_recordings() {
         for order in orders() {
-            assert!(may_view_recording(Judge, &order), "{order:?}");
+            assert!(!may_view_recording(Judge, &order), "{order:?}");
         }
     }
 
@@ -515,9 +517,8 @@ mod tests {
         let closed = Order::default();
         for role in VideoRole::ALL {
             let (allowed, by_order) = match role {
-                Judge => (true, false),
                 Prosecutor | DefenceCounsel => (true, true),
-                ChildWitness | Guardian | Intermediary | SupportOfficer | Accused | Observer => (false, false),
+                Judge | ChildWitness | Guardian | Intermediary | SupportOfficer | Accused | Observer => (false, false),
             };
             assert_eq!(may_view_recording(*role, &open), allowed, "{role} under {open:?}");
             assert_eq!(may_view_recording(*role, &open) != may_view_recording(*role, &closed), by_order, "{role}");

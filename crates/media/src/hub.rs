@@ -1,7 +1,9 @@
 //! Who is connected to each session on this node, and the fan-out of
 //! signalling messages to them. Participant lists pass through
 //! `visibility::visible_to` per receiver, so the child side never learns
-//! that the accused is present.
+//! that the accused is present, and name each participant as the receiver
+//! may see it (`privacy::video_viewer_may_see_child_identity`): a child-side
+//! participant by the pseudonym to counsel, the accused and observers.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,8 +12,32 @@ use std::sync::Mutex;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::protocol::{ParticipantEntry, ServerMsg};
+use amaan_domain::privacy;
 use amaan_domain::video::VideoRole;
 use amaan_domain::visibility;
+
+/// How a participant is named: `public` to everyone, `full` (the party's
+/// own name, for a child-side participant) to those who may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    pub public: String,
+    pub full: String,
+}
+
+impl Names {
+    /// A participant whose name is the same to everyone.
+    pub fn same(name: &str) -> Names {
+        Names { public: name.to_string(), full: name.to_string() }
+    }
+
+    fn for_viewer(&self, viewer: VideoRole) -> &str {
+        if privacy::video_viewer_may_see_child_identity(viewer) {
+            &self.full
+        } else {
+            &self.public
+        }
+    }
+}
 
 /// What a connection's writer task is told to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +51,7 @@ pub enum Outgoing {
 struct Conn {
     conn_id: u64,
     role: VideoRole,
-    display_name: String,
+    names: Names,
     tx: UnboundedSender<Outgoing>,
 }
 
@@ -51,15 +77,12 @@ impl Hub {
         session_id: i64,
         participant_id: i64,
         role: VideoRole,
-        display_name: &str,
+        names: Names,
         tx: UnboundedSender<Outgoing>,
     ) -> u64 {
         let conn_id = self.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
-        let old = self.with(|s| {
-            s.entry(session_id)
-                .or_default()
-                .insert(participant_id, Conn { conn_id, role, display_name: display_name.to_string(), tx })
-        });
+        let old =
+            self.with(|s| s.entry(session_id).or_default().insert(participant_id, Conn { conn_id, role, names, tx }));
         if let Some(old) = old {
             let _ = old.tx.send(Outgoing::Close("replaced by a new connection".into()));
         }
@@ -100,14 +123,18 @@ impl Hub {
     pub fn send_participants(&self, session_id: i64) {
         let conns: Vec<(i64, Conn)> = self
             .with(|s| s.get(&session_id).map(|c| c.iter().map(|(k, v)| (*k, v.clone())).collect()).unwrap_or_default());
-        let mut everyone: Vec<ParticipantEntry> = conns
-            .iter()
-            .map(|(id, c)| ParticipantEntry { participant_id: *id, role: c.role, display_name: c.display_name.clone() })
-            .collect();
-        everyone.sort_by_key(|p| p.participant_id);
-        for (_, c) in &conns {
-            let items = visibility::visible_to(c.role, everyone.iter().cloned(), |p| p.role);
-            let _ = c.tx.send(Outgoing::Msg(ServerMsg::Participants { items }));
+        let mut everyone: Vec<(i64, &Conn)> = conns.iter().map(|(id, c)| (*id, c)).collect();
+        everyone.sort_by_key(|(id, _)| *id);
+        for (_, receiver) in &conns {
+            let items: Vec<ParticipantEntry> = visibility::visible_to(receiver.role, everyone.iter(), |(_, c)| c.role)
+                .into_iter()
+                .map(|(id, c)| ParticipantEntry {
+                    participant_id: *id,
+                    role: c.role,
+                    display_name: c.names.for_viewer(receiver.role).to_string(),
+                })
+                .collect();
+            let _ = receiver.tx.send(Outgoing::Msg(ServerMsg::Participants { items }));
         }
     }
 
@@ -166,9 +193,9 @@ mod tests {
         let (child_tx, mut child_rx) = unbounded_channel();
         let (judge_tx, mut judge_rx) = unbounded_channel();
         let (acc_tx, _acc_rx) = unbounded_channel();
-        hub.connect(1, 10, VideoRole::ChildWitness, "Child A", child_tx);
-        hub.connect(1, 11, VideoRole::Judge, "Judge Rahman", judge_tx);
-        hub.connect(1, 12, VideoRole::Accused, "Imran Accused", acc_tx);
+        hub.connect(1, 10, VideoRole::ChildWitness, Names::same("Child A"), child_tx);
+        hub.connect(1, 11, VideoRole::Judge, Names::same("Judge Rahman"), judge_tx);
+        hub.connect(1, 12, VideoRole::Accused, Names::same("Imran Accused"), acc_tx);
         hub.send_participants(1);
         let child_sees = names_in(&mut child_rx);
         assert_eq!(child_sees, vec!["Child A".to_string(), "Judge Rahman".to_string()]);
@@ -176,12 +203,33 @@ mod tests {
     }
 
     #[test]
+    fn the_childs_name_goes_to_the_judge_and_the_pseudonym_to_the_accused_and_counsel() {
+        let hub = Hub::default();
+        let (child_tx, _child_rx) = unbounded_channel();
+        let (judge_tx, mut judge_rx) = unbounded_channel();
+        let (acc_tx, mut acc_rx) = unbounded_channel();
+        let (def_tx, mut def_rx) = unbounded_channel();
+        let child = Names { public: "Child A".into(), full: "Zainab Qamar".into() };
+        hub.connect(1, 10, VideoRole::ChildWitness, child, child_tx);
+        hub.connect(1, 11, VideoRole::Judge, Names::same("Judge Rahman"), judge_tx);
+        hub.connect(1, 12, VideoRole::Accused, Names::same("Imran Accused"), acc_tx);
+        hub.connect(1, 13, VideoRole::DefenceCounsel, Names::same("Ms Counsel"), def_tx);
+        hub.send_participants(1);
+        assert!(names_in(&mut judge_rx).contains(&"Zainab Qamar".to_string()));
+        for rx in [&mut acc_rx, &mut def_rx] {
+            let seen = names_in(rx);
+            assert!(seen.contains(&"Child A".to_string()), "{seen:?}");
+            assert!(!seen.iter().any(|n| n.contains("Zainab")), "{seen:?}");
+        }
+    }
+
+    #[test]
     fn a_reconnect_replaces_the_old_connection() {
         let hub = Hub::default();
         let (a, mut a_rx) = unbounded_channel();
         let (b, _b_rx) = unbounded_channel();
-        let first = hub.connect(1, 10, VideoRole::Judge, "J", a);
-        let second = hub.connect(1, 10, VideoRole::Judge, "J", b);
+        let first = hub.connect(1, 10, VideoRole::Judge, Names::same("J"), a);
+        let second = hub.connect(1, 10, VideoRole::Judge, Names::same("J"), b);
         assert!(matches!(a_rx.try_recv(), Ok(Outgoing::Close(_))));
         assert!(!hub.disconnect(1, 10, first), "the stale connection must not remove the new one");
         assert!(hub.is_current(1, 10, second));

@@ -78,7 +78,12 @@ impl Recording {
     /// and starts its writer thread.
     pub fn start(dir: &Path, subject: Subject, container: Container) -> Result<Recording, String> {
         let dir = dir.join(format!("session-{}", subject.session_id));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        // The child's evidence: directories readable by this user only.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         let path = dir.join(format!(
             "p{}-{}-{}-t{}.{}",
             subject.participant_id,

@@ -158,19 +158,44 @@ pub fn record(conn: &mut DbConn, actor: &Actor, change: Change) -> Result<AuditE
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Verification {
     pub intact: bool,
+    /// How many events were checked.
     pub events: i64,
     pub first_bad_seq: Option<i64>,
     pub problem: Option<String>,
+    /// The court whose events were checked; None for the whole chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub court_id: Option<i64>,
 }
 
-/// Walks the chain in order and names the first event that does not fit.
-pub fn verify_events(events: &[AuditEvent], head: (i64, &str)) -> Verification {
-    let mut prev = GENESIS_HASH.to_string();
-    let mut expected_seq = 1;
-    for e in events {
-        let problem = if e.seq != expected_seq {
-            Some(format!("event {expected_seq} is missing"))
-        } else if e.prev_hash != prev {
+impl Verification {
+    fn intact(events: i64, court_id: Option<i64>) -> Verification {
+        Verification { intact: true, events, first_bad_seq: None, problem: None, court_id }
+    }
+
+    fn broken(events: i64, seq: i64, problem: String, court_id: Option<i64>) -> Verification {
+        Verification { intact: false, events, first_bad_seq: Some(seq), problem: Some(problem), court_id }
+    }
+}
+
+/// The walk along the chain in order, one event at a time, so that the
+/// chain is checked in batches and never held whole in memory.
+struct Walk {
+    prev: String,
+    expected_seq: i64,
+    seen: i64,
+}
+
+impl Walk {
+    fn new() -> Walk {
+        Walk { prev: GENESIS_HASH.to_string(), expected_seq: 1, seen: 0 }
+    }
+
+    /// The first event that does not fit, as (seq, problem).
+    fn step(&mut self, e: &AuditEvent) -> Result<(), (i64, String)> {
+        self.seen += 1;
+        let problem = if e.seq != self.expected_seq {
+            Some(format!("event {} is missing", self.expected_seq))
+        } else if e.prev_hash != self.prev {
             Some(format!("event {} does not point at the hash of the event before it", e.seq))
         } else if event_hash(e) != e.hash {
             Some(format!("event {} was altered after it was written", e.seq))
@@ -178,34 +203,145 @@ pub fn verify_events(events: &[AuditEvent], head: (i64, &str)) -> Verification {
             None
         };
         if let Some(problem) = problem {
-            return Verification {
-                intact: false,
-                events: events.len() as i64,
-                first_bad_seq: Some(e.seq.min(expected_seq)),
-                problem: Some(problem),
-            };
+            return Err((e.seq.min(self.expected_seq), problem));
         }
-        prev = e.hash.clone();
-        expected_seq += 1;
+        self.prev = e.hash.clone();
+        self.expected_seq += 1;
+        Ok(())
     }
-    let (head_seq, head_hash) = head;
-    if head_seq != expected_seq - 1 || head_hash != prev {
-        return Verification {
-            intact: false,
-            events: events.len() as i64,
-            first_bad_seq: Some(expected_seq),
-            problem: Some(format!("the chain ends at event {} but the head says {head_seq}", expected_seq - 1)),
-        };
+
+    fn finish(&self, head: (i64, &str)) -> Result<(), (i64, String)> {
+        let (head_seq, head_hash) = head;
+        if head_seq != self.expected_seq - 1 || head_hash != self.prev {
+            return Err((
+                self.expected_seq,
+                format!("the chain ends at event {} but the head says {head_seq}", self.expected_seq - 1),
+            ));
+        }
+        Ok(())
     }
-    Verification { intact: true, events: events.len() as i64, first_bad_seq: None, problem: None }
 }
 
+/// Walks the chain in order and names the first event that does not fit.
+pub fn verify_events(events: &[AuditEvent], head: (i64, &str)) -> Verification {
+    let mut walk = Walk::new();
+    let n = events.len() as i64;
+    for e in events {
+        if let Err((seq, problem)) = walk.step(e) {
+            return Verification::broken(n, seq, problem, None);
+        }
+    }
+    match walk.finish(head) {
+        Ok(()) => Verification::intact(n, None),
+        Err((seq, problem)) => Verification::broken(n, seq, problem, None),
+    }
+}
+
+/// Events read per query while verifying.
+const VERIFY_BATCH: i64 = 2_000;
+
+fn head(conn: &mut DbConn) -> Result<(i64, String), StoreError> {
+    Ok(audit_head::table.filter(audit_head::id.eq(1)).select((audit_head::seq, audit_head::hash)).first(conn)?)
+}
+
+/// The whole chain, walked in batches of `VERIFY_BATCH` events: time in
+/// proportion to the trail, memory to one batch.
 pub fn verify(conn: &mut DbConn) -> Result<Verification, StoreError> {
-    let (head_seq, head_hash): (i64, String) =
-        audit_head::table.filter(audit_head::id.eq(1)).select((audit_head::seq, audit_head::hash)).first(conn)?;
-    let events: Vec<AuditEvent> =
-        audit_events::table.order(audit_events::seq.asc()).select(AuditEvent::as_select()).load(conn)?;
-    Ok(verify_events(&events, (head_seq, &head_hash)))
+    let (head_seq, head_hash) = head(conn)?;
+    let mut walk = Walk::new();
+    let mut after = 0;
+    loop {
+        let batch: Vec<AuditEvent> = audit_events::table
+            .filter(audit_events::seq.gt(after))
+            .order(audit_events::seq.asc())
+            .limit(VERIFY_BATCH)
+            .select(AuditEvent::as_select())
+            .load(conn)?;
+        for e in &batch {
+            if let Err((seq, problem)) = walk.step(e) {
+                return Ok(Verification::broken(walk.seen, seq, problem, None));
+            }
+        }
+        match batch.last() {
+            Some(last) => after = last.seq,
+            None => break,
+        }
+    }
+    Ok(match walk.finish((head_seq, &head_hash)) {
+        Ok(()) => Verification::intact(walk.seen, None),
+        Err((seq, problem)) => Verification::broken(walk.seen, seq, problem, None),
+    })
+}
+
+/// One court's events, in batches: each is unaltered and sits in the chain
+/// where it was written (its link back to the event before it, whichever
+/// court that event is of, and the next event's link to it). Time in
+/// proportion to the court's events, not the trail's. An event of another
+/// court deleted between two of this court's is the system administrator's
+/// whole-chain check to find.
+pub fn verify_court(conn: &mut DbConn, court_id: i64) -> Result<Verification, StoreError> {
+    let (head_seq, head_hash) = head(conn)?;
+    let court = Some(court_id);
+    let mut seen = 0;
+    let mut after = 0;
+    loop {
+        let batch: Vec<AuditEvent> = audit_events::table
+            .filter(audit_events::court_id.eq(court_id))
+            .filter(audit_events::seq.gt(after))
+            .order(audit_events::seq.asc())
+            .limit(VERIFY_BATCH)
+            .select(AuditEvent::as_select())
+            .load(conn)?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        let neighbours: Vec<i64> = batch.iter().flat_map(|e| [e.seq - 1, e.seq + 1]).collect();
+        let mut links: std::collections::HashMap<i64, (String, String)> = std::collections::HashMap::new();
+        for chunk in neighbours.chunks(1_000) {
+            let rows: Vec<(i64, String, String)> = audit_events::table
+                .filter(audit_events::seq.eq_any(chunk))
+                .select((audit_events::seq, audit_events::prev_hash, audit_events::hash))
+                .load(conn)?;
+            for (seq, prev, hash) in rows {
+                links.insert(seq, (prev, hash));
+            }
+        }
+        for e in &batch {
+            seen += 1;
+            let before = if e.seq == 1 {
+                Some(GENESIS_HASH.to_string())
+            } else {
+                links.get(&(e.seq - 1)).map(|(_, hash)| hash.clone())
+            };
+            let problem = match before {
+                None => Some((e.seq - 1, format!("event {} is missing", e.seq - 1))),
+                Some(h) if h != e.prev_hash => {
+                    Some((e.seq, format!("event {} does not point at the hash of the event before it", e.seq)))
+                }
+                Some(_) if event_hash(e) != e.hash => {
+                    Some((e.seq, format!("event {} was altered after it was written", e.seq)))
+                }
+                Some(_) if e.seq == head_seq && head_hash != e.hash => {
+                    Some((e.seq, format!("event {} is not the one the head names", e.seq)))
+                }
+                Some(_) if e.seq < head_seq => match links.get(&(e.seq + 1)) {
+                    None => Some((e.seq + 1, format!("event {} is missing", e.seq + 1))),
+                    Some((prev, _)) if *prev != e.hash => Some((
+                        e.seq + 1,
+                        format!("event {} does not point at the hash of the event before it", e.seq + 1),
+                    )),
+                    Some(_) => None,
+                },
+                Some(_) if e.seq > head_seq => {
+                    Some((e.seq, format!("the chain ends at event {head_seq} but event {} exists", e.seq)))
+                }
+                Some(_) => None,
+            };
+            if let Some((seq, problem)) = problem {
+                return Ok(Verification::broken(seen, seq, problem, court));
+            }
+        }
+    }
+    Ok(Verification::intact(seen, court))
 }
 
 #[derive(Debug, Clone, Default)]

@@ -113,9 +113,10 @@ pub fn connect_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
             let path = sqlite_path(url);
             if let Some(dir) = std::path::Path::new(path).parent() {
                 if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)?;
+                    private_dir(dir)?;
                 }
             }
+            private_database_files(path)?;
             path.to_string()
         }
         Backend::Postgres => url.to_string(),
@@ -127,6 +128,45 @@ pub fn connect_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
         .connection_customizer(Box::new(SqliteTuning))
         .build(manager)?;
     Ok(pool)
+}
+
+/// Creates a directory and its missing parents readable by this user only
+/// (0700); one that exists is left as its owner set it.
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// The SQLite file and its journal files readable by this user only
+/// (0600): a new file is made so before SQLite opens it (SQLite gives the
+/// WAL and shared-memory files the database file's mode), and an existing
+/// one is tightened.
+fn private_database_files(path: &str) -> std::io::Result<()> {
+    if path.is_empty() || path.starts_with(':') || path.starts_with("file:") {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if !std::path::Path::new(path).exists() {
+            std::fs::OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(path)?;
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let file = format!("{path}{suffix}");
+            if let Ok(meta) = std::fs::metadata(&file) {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs the pending migrations of whichever backend the connection is.

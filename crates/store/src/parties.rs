@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::parties;
+use super::schema::{cases, parties};
 use super::DbConn;
 use crate::StoreError;
 use amaan_domain::roles::PartyRole;
@@ -19,11 +19,19 @@ pub struct Party {
     pub date_of_birth: Option<NaiveDate>,
     pub pseudonym: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The first party row of the same person in another case; None for a
+    /// person of their own.
+    pub person_id: Option<i64>,
 }
 
 impl Party {
     pub fn is_child(&self) -> bool {
         self.role == PartyRole::ChildWitness.as_str()
+    }
+
+    /// The person this party is: one track across every case they are in.
+    pub fn person(&self) -> i64 {
+        self.person_id.unwrap_or(self.id)
     }
 }
 
@@ -37,10 +45,20 @@ pub struct NewParty {
     pub date_of_birth: Option<NaiveDate>,
     pub pseudonym: Option<String>,
     pub created_at: NaiveDateTime,
+    pub person_id: Option<i64>,
 }
 
 pub fn create(conn: &mut DbConn, party: &NewParty) -> Result<Party, StoreError> {
     Ok(diesel::insert_into(parties::table).values(party).returning(parties::all_columns).get_result(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> Result<Party, StoreError> {
+    parties::table
+        .find(id)
+        .select(Party::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found(format!("party {id}")))
 }
 
 pub fn count_children(conn: &mut DbConn, case_id: i64) -> Result<i64, StoreError> {
@@ -63,5 +81,25 @@ pub fn of_cases(conn: &mut DbConn, case_ids: &[i64]) -> Result<Vec<Party>, Store
         .filter(parties::case_id.eq_any(case_ids))
         .order(parties::id)
         .select(Party::as_select())
+        .load(conn)?)
+}
+
+/// The name of every child registered in a court's cases, with the case:
+/// what free text written in that court is checked against.
+pub fn child_names_of_court(conn: &mut DbConn, court_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(parties::table
+        .inner_join(cases::table)
+        .filter(cases::court_id.eq(court_id))
+        .filter(parties::role.eq(PartyRole::ChildWitness.as_str()))
+        .select((parties::case_id, parties::name))
+        .load(conn)?)
+}
+
+/// The name of every child registered anywhere, for the few texts that
+/// belong to no court yet (a new court's name, a system administrator).
+pub fn child_names_everywhere(conn: &mut DbConn) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(parties::table
+        .filter(parties::role.eq(PartyRole::ChildWitness.as_str()))
+        .select((parties::case_id, parties::name))
         .load(conn)?)
 }

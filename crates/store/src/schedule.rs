@@ -198,6 +198,78 @@ pub fn counsel_sittings(
     Ok(out)
 }
 
+// ----------------------------------------------------------------- persons
+
+/// Each case's people: the person of every party (one child in many cases
+/// is one person) and the side they stand on.
+pub fn persons_by_case(conn: &mut DbConn, case_ids: &[i64]) -> Result<HashMap<i64, Vec<(i64, Side)>>, StoreError> {
+    let mut out: HashMap<i64, Vec<(i64, Side)>> = HashMap::new();
+    for chunk in case_ids.chunks(500) {
+        let rows: Vec<(i64, i64, Option<i64>, String)> = parties::table
+            .filter(parties::case_id.eq_any(chunk))
+            .order(parties::id)
+            .select((parties::case_id, parties::id, parties::person_id, parties::side))
+            .load(conn)?;
+        for (case, id, person, side) in rows {
+            let side: Side = side.parse().map_err(StoreError::internal)?;
+            out.entry(case).or_default().push((person.unwrap_or(id), side));
+        }
+    }
+    Ok(out)
+}
+
+/// When each of these people is due at a hearing (of any case, in any
+/// court) overlapping the window: (person, case, from, to), from their
+/// side's arrival to its departure (the sitting when there is no plan).
+pub fn person_sittings(
+    conn: &mut DbConn,
+    persons: &[i64],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    except_hearing: Option<i64>,
+) -> Result<Vec<(i64, i64, NaiveDateTime, NaiveDateTime)>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in persons.chunks(500) {
+        // Every party row that is one of these people, in any case.
+        let rows: Vec<(i64, Option<i64>, i64, String)> = parties::table
+            .filter(parties::id.eq_any(chunk).or(parties::person_id.eq_any(chunk)))
+            .select((parties::id, parties::person_id, parties::case_id, parties::side))
+            .load(conn)?;
+        let mut cases: Vec<i64> = rows.iter().map(|r| r.2).collect();
+        cases.sort_unstable();
+        cases.dedup();
+        let sittings: Vec<(i64, i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = hearings::table
+            .filter(hearings::case_id.eq_any(&cases))
+            .filter(hearings::status.eq(HearingStatus::Scheduled.as_str()))
+            .filter(hearings::starts_at.lt(to))
+            .filter(hearings::ends_at.gt(from))
+            .select((hearings::id, hearings::case_id, hearings::starts_at, hearings::ends_at))
+            .load(conn)?;
+        let ids: Vec<i64> = sittings.iter().map(|s| s.0).collect();
+        let plans: Vec<(i64, String, NaiveDateTime, NaiveDateTime)> = hearing_side_plans::table
+            .filter(hearing_side_plans::hearing_id.eq_any(&ids))
+            .select((
+                hearing_side_plans::hearing_id,
+                hearing_side_plans::side,
+                hearing_side_plans::arrives_at,
+                hearing_side_plans::departs_at,
+            ))
+            .load(conn)?;
+        for (hearing, case, starts, ends) in sittings {
+            if Some(hearing) == except_hearing {
+                continue;
+            }
+            let (Some(starts), Some(ends)) = (starts, ends) else { continue };
+            for (id, person, _, side) in rows.iter().filter(|r| r.2 == case) {
+                let plan = plans.iter().find(|p| p.0 == hearing && p.1 == *side);
+                let (a, d) = plan.map_or((starts, ends), |p| (p.2.min(starts), p.3.max(ends)));
+                out.push((person.unwrap_or(*id), case, a, d));
+            }
+        }
+    }
+    Ok(out)
+}
+
 // ------------------------------------------------------- court and building
 
 pub fn calendar_of(conn: &mut DbConn, court: &Court) -> Result<CourtCalendar, StoreError> {
@@ -278,6 +350,7 @@ pub fn request_for(
 ) -> Result<HearingRequest, StoreError> {
     let party_rows: Vec<(String, String)> =
         parties::table.filter(parties::case_id.eq(case.id)).select((parties::role, parties::side)).load(conn)?;
+    let persons = persons_by_case(conn, &[case.id])?.remove(&case.id).unwrap_or_default();
     let mut sides: Vec<Side> = party_rows.iter().filter_map(|(_, s)| s.parse().ok()).collect();
     sides.sort();
     sides.dedup();
@@ -311,6 +384,7 @@ pub fn request_for(
         },
         rooms: spec.room_id.into_iter().collect(),
         counsel,
+        persons,
         child_victim,
         deadline: deadline.map(|d| d.day),
         deadline_section: deadline.map(|d| d.section),
@@ -414,6 +488,46 @@ pub fn bookings_between(
         q = q.filter(hearings::id.ne(id));
     }
     let rows: Vec<Hearing> = q.order(hearings::id).select(Hearing::as_select()).load(conn)?;
+    as_bookings(conn, rows, rules)
+}
+
+/// The scheduled hearings of other courts overlapping [from, to) at which
+/// any of these people is due, as bookings: what the validator needs to
+/// see one person in two courts at once.
+pub fn bookings_of_persons_elsewhere(
+    conn: &mut DbConn,
+    court_id: i64,
+    persons: &[i64],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    rules: &ScheduleRules,
+) -> Result<Vec<Booking>, StoreError> {
+    let mut rows: Vec<Hearing> = Vec::new();
+    for chunk in persons.chunks(500) {
+        let cases: Vec<i64> = parties::table
+            .filter(parties::id.eq_any(chunk).or(parties::person_id.eq_any(chunk)))
+            .select(parties::case_id)
+            .distinct()
+            .load(conn)?;
+        let found: Vec<Hearing> = hearings::table
+            .inner_join(cases::table)
+            .filter(cases::id.eq_any(&cases))
+            .filter(cases::court_id.ne(court_id))
+            .filter(hearings::status.eq(HearingStatus::Scheduled.as_str()))
+            .filter(hearings::starts_at.lt(to))
+            .filter(hearings::ends_at.gt(from))
+            .select(Hearing::as_select())
+            .load(conn)?;
+        rows.extend(found);
+    }
+    rows.sort_by_key(|h| h.id);
+    rows.dedup_by_key(|h| h.id);
+    as_bookings(conn, rows, rules)
+}
+
+/// Stored hearings as bookings, with their side plans, notes, counsel and
+/// people.
+fn as_bookings(conn: &mut DbConn, rows: Vec<Hearing>, rules: &ScheduleRules) -> Result<Vec<Booking>, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|h| h.id).collect();
     let mut plans: HashMap<i64, Vec<SidePlan>> = HashMap::new();
     let mut notes: HashMap<i64, BookingRow> = HashMap::new();
@@ -443,6 +557,7 @@ pub fn bookings_between(
         v
     };
     let counsel = counsel_by_case(conn, &case_ids)?;
+    let persons = persons_by_case(conn, &case_ids)?;
     let mut out = Vec::with_capacity(rows.len());
     for h in rows {
         let (Some(judge_id), Some(room_id), Some(starts_at), Some(ends_at)) =
@@ -461,6 +576,7 @@ pub fn bookings_between(
             child_testifies: h.child_testifies,
             video_link: is_video_link(&h),
             counsel: counsel.get(&h.case_id).cloned().unwrap_or_default(),
+            persons: persons.get(&h.case_id).cloned().unwrap_or_default(),
             child_testified_before: false,
             reappearance_reason: note.as_ref().and_then(|n| n.reappearance_reason.clone()),
             deadline: note.as_ref().and_then(|n| n.deadline),

@@ -75,6 +75,7 @@ diesel::table! {
         date_of_birth -> Nullable<Date>,
         pseudonym -> Nullable<Text>,
         created_at -> Timestamp,
+        person_id -> Nullable<BigInt>,
     }
 }
 
@@ -149,6 +150,9 @@ diesel::table! {
         revoked -> Bool,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        party_id -> Nullable<BigInt>,
+        counsel_id -> Nullable<BigInt>,
+        invited_by -> Nullable<BigInt>,
     }
 }
 

@@ -92,14 +92,20 @@ pub fn list(conn: &mut DbConn, court: Option<i64>, offset: i64, limit: i64) -> R
     Ok((rows, total))
 }
 
-pub fn record_failure(
-    conn: &mut DbConn,
-    id: i64,
-    failed: i32,
-    locked_until: Option<NaiveDateTime>,
-) -> Result<(), StoreError> {
+/// Adds one failed login in a single statement and returns the count now:
+/// concurrent failures each add one, none is lost to a read and write-back.
+pub fn count_failure(conn: &mut DbConn, id: i64) -> Result<i32, StoreError> {
+    Ok(diesel::update(users::table.find(id))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .returning(users::failed_logins)
+        .get_result(conn)?)
+}
+
+/// Rests the account until `until` (a lock already running longer stays).
+pub fn lock_until(conn: &mut DbConn, id: i64, until: NaiveDateTime) -> Result<(), StoreError> {
     diesel::update(users::table.find(id))
-        .set((users::failed_logins.eq(failed), users::locked_until.eq(locked_until)))
+        .filter(users::locked_until.is_null().or(users::locked_until.lt(until)))
+        .set(users::locked_until.eq(Some(until)))
         .execute(conn)?;
     Ok(())
 }

@@ -90,6 +90,12 @@ pub struct Participant {
     pub revoked: bool,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    /// The party of the case a child-side invite is for.
+    pub party_id: Option<i64>,
+    /// The counsel of the case a counsel's invite is for.
+    pub counsel_id: Option<i64>,
+    /// The staff account that minted the invite.
+    pub invited_by: Option<i64>,
 }
 
 impl Participant {
@@ -106,6 +112,9 @@ pub struct NewParticipant {
     pub display_name: String,
     pub revoked: bool,
     pub created_at: NaiveDateTime,
+    pub party_id: Option<i64>,
+    pub counsel_id: Option<i64>,
+    pub invited_by: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, PartialEq)]

@@ -5,12 +5,17 @@
 // the order; only the support officer opens sessions and invites.
 
 import * as api from "../core/api.js";
-import { h, tx, code, when, field, select, checkbox, replace, status, showError, showOk, notAvailable, formData, t } from "../core/ui.js";
+import { h, tx, code, when, field, select, dataSelect, checkbox, replace, status, showError, showOk, notAvailable, formData, t } from "../core/ui.js";
 import { heading } from "../core/shell.js";
 import { qrCanvas } from "../core/qr.js";
 import { onLanguageChange } from "../core/i18n.js";
 
 export const VIDEO_ROLES = ["child_witness", "guardian", "intermediary", "support_officer", "judge", "prosecutor", "defence_counsel", "accused", "observer"];
+/** A child-side invite is tied to a party of the case in one of these
+ *  roles; the server shows it by the pseudonym to those who may not see the
+ *  child's name. */
+const CHILD_SIDE_PARTIES = { child_witness: ["child_witness"], guardian: ["guardian", "support_person"], intermediary: ["intermediary"] };
+const COUNSEL_ROLES = ["prosecutor", "defence_counsel"];
 const POLL_MS = 3000;
 
 let poller = null;
@@ -48,10 +53,12 @@ async function open(body, msg, hearingId, ctx) {
   replace(body, h("p", { i18n: "loading" }));
   let session;
   let about;
+  let theCase;
   try {
     const hearing = await api.get(`/api/hearings/${hearingId}`);
     body.dataset.hearing = hearing.id;
     const c = await api.get(`/api/cases/${hearing.case_id}`);
+    theCase = c;
     about = h("p", { class: "lead", id: "console-hearing" }, code(c.number), " · ", tx(`kind.${hearing.kind}`), hearing.starts_at ? [" · ", when(hearing.starts_at)] : null);
     session = await sessionFor(hearingId, isJudge);
   } catch (err) {
@@ -69,7 +76,7 @@ async function open(body, msg, hearingId, ctx) {
   const orderBox = h("div", { class: "panel", id: "order" });
   replace(body, about, h("div", { class: "console" }, stateBox, controls, isJudge ? null : invites, orderBox, people, matrix, recording));
   controls.append(h("h2", { i18n: "support.controls" }), stateButtons(sessionId, msg, () => refresh()));
-  if (!isJudge) invites.append(h("h2", { i18n: "support.invites" }), inviteForm(sessionId, msg, invites));
+  if (!isJudge) invites.append(h("h2", { i18n: "support.invites" }), inviteForm(sessionId, msg, invites, theCase));
   orderBox.append(h("h2", { i18n: "order.title" }), orderForm(sessionId, msg, isJudge, () => refresh()));
   let last = session;
   const refresh = async () => {
@@ -303,22 +310,53 @@ async function copy(text, input) {
   }
 }
 
-function inviteForm(sessionId, msg, box) {
+function inviteForm(sessionId, msg, box, theCase) {
   const list = h("div", { id: "invite-list" });
-  const form = h(
-    "form",
-    { class: "inline", id: "invite-form" },
-    field("support.invite_role", select("role", VIDEO_ROLES, "vrole.")),
-    field("support.invite_name", h("input", { name: "display_name", autocomplete: "off", required: true })),
-    h("button", { type: "submit", i18n: "support.make_invite" }),
-  );
+  const parties = (theCase?.parties || []).filter((p) => p.side === "child");
+  let counsel = [];
+  const partyBox = h("div");
+  const counselBox = h("div");
+  const nameInput = h("input", { name: "display_name", autocomplete: "off" });
+  const nameField = field("support.invite_name", nameInput);
+  const roleSelect = select("role", VIDEO_ROLES, "vrole.");
+  const form = h("form", { class: "inline", id: "invite-form" }, field("support.invite_role", roleSelect), partyBox, nameField, counselBox, h("button", { type: "submit", i18n: "support.make_invite" }));
+  // The child's side is chosen from the case's parties, never typed; counsel
+  // may be bound to a counsel of the case (only a bound invite reaches the
+  // recordings the judge's order opens); everyone else is named.
+  const fit = () => {
+    const role = roleSelect.value;
+    const childSide = CHILD_SIDE_PARTIES[role];
+    nameField.hidden = !!childSide;
+    nameInput.required = !childSide;
+    if (childSide) nameInput.value = "";
+    const pairs = childSide ? parties.filter((p) => childSide.includes(p.role)).map((p) => [p.id, `${t(`role.${p.role}`)} · ${p.name}`]) : [];
+    replace(partyBox, childSide ? field("support.invite_party", dataSelect("party_id", pairs)) : null);
+    const bound = COUNSEL_ROLES.includes(role) ? counsel.filter((c) => c.role === role).map((c) => [c.counsel.id, `${c.counsel.name} (${c.counsel.enrolment_number})`]) : [];
+    replace(counselBox, COUNSEL_ROLES.includes(role) ? field("support.invite_counsel", dataSelect("counsel_id", bound, bound[0]?.[0], "support.invite_counsel_none")) : null);
+  };
+  roleSelect.addEventListener("change", fit);
+  fit();
+  if (theCase) {
+    api
+      .get(`/api/cases/${theCase.id}/counsel`)
+      .then((r) => {
+        counsel = r.items || [];
+        fit();
+      })
+      .catch(() => {});
+  }
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const d = formData(form);
+    const body = { role: d.role };
+    if (CHILD_SIDE_PARTIES[d.role]) body.party_id = Number(d.party_id);
+    else body.display_name = d.display_name;
+    if (d.counsel_id) body.counsel_id = Number(d.counsel_id);
     try {
-      const inv = await api.post(`/api/video-sessions/${sessionId}/invites`, { role: d.role, display_name: d.display_name });
+      const inv = await api.post(`/api/video-sessions/${sessionId}/invites`, body);
       list.prepend(inviteRow({ ...inv, role: inv.participant?.role || d.role, name: inv.participant?.display_name || d.display_name, session_id: sessionId }, msg));
       form.reset();
+      fit();
     } catch (err) {
       if (err.unavailable) replace(list, notAvailable("support.invites"));
       else showError(msg, err);

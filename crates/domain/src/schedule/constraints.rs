@@ -11,23 +11,59 @@ use crate::roles::Side;
 /// Why a hearing cannot be placed at a time (or at all).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Constraint {
-    NotWorkingDay { day: NaiveDate },
-    Holiday { day: NaiveDate, name: String },
+    NotWorkingDay {
+        day: NaiveDate,
+    },
+    Holiday {
+        day: NaiveDate,
+        name: String,
+    },
     OutsideCourtHours,
     OutsideChildHours,
-    SittingTooLong { minutes: i32, max: i32 },
-    TooShort { minutes: i32, min: i32 },
+    SittingTooLong {
+        minutes: i32,
+        max: i32,
+    },
+    TooShort {
+        minutes: i32,
+        min: i32,
+    },
     NoJudge,
-    JudgeBusy { judge_id: i64 },
+    JudgeBusy {
+        judge_id: i64,
+    },
     NoRoom,
-    RoomBusy { room_id: i64 },
+    RoomBusy {
+        room_id: i64,
+    },
     NoVideoLinkRoom,
-    CounselBusy { counsel_id: i64 },
+    CounselBusy {
+        counsel_id: i64,
+    },
+    /// A party of the case is in another hearing then (of any case, in any
+    /// court): one person, one place.
+    PersonBusy {
+        person_id: i64,
+        side: Side,
+    },
     SecondAppearanceWithoutReason,
-    NoWaitingArea { side: Side },
-    SidesWouldMeet { side: Side, place: &'static str },
-    AfterStatutoryClock { deadline: NaiveDate, section: &'static str },
+    NoWaitingArea {
+        side: Side,
+    },
+    SidesWouldMeet {
+        side: Side,
+        place: &'static str,
+    },
+    AfterStatutoryClock {
+        deadline: NaiveDate,
+        section: &'static str,
+    },
     BeforeEarliest,
+    /// The start is ahead, but a side would be told to arrive at a time
+    /// that has already passed.
+    ArrivalPassed {
+        side: Side,
+    },
 }
 
 /// A constraint as the API shows it.
@@ -40,6 +76,7 @@ pub struct Refusal {
 
 const CALENDAR: &str = "the court's calendar";
 const LISTING: &str = "one judge, room and counsel per sitting";
+pub const PERSON: &str = "one person in one place at a time";
 
 impl Constraint {
     pub fn rule(&self) -> &'static str {
@@ -56,11 +93,12 @@ impl Constraint {
             Constraint::RoomBusy { .. } => "room_free",
             Constraint::NoVideoLinkRoom => "video_link_room",
             Constraint::CounselBusy { .. } => "counsel_free",
+            Constraint::PersonBusy { .. } => "person_free",
             Constraint::SecondAppearanceWithoutReason => "child_not_recalled",
             Constraint::NoWaitingArea { .. } => "waiting_area",
             Constraint::SidesWouldMeet { .. } => "never_meet",
             Constraint::AfterStatutoryClock { .. } => "statutory_clock",
-            Constraint::BeforeEarliest => "not_in_the_past",
+            Constraint::BeforeEarliest | Constraint::ArrivalPassed { .. } => "not_in_the_past",
         }
     }
 
@@ -72,7 +110,8 @@ impl Constraint {
             Constraint::NotWorkingDay { .. }
             | Constraint::Holiday { .. }
             | Constraint::OutsideCourtHours
-            | Constraint::BeforeEarliest => CALENDAR,
+            | Constraint::BeforeEarliest
+            | Constraint::ArrivalPassed { .. } => CALENDAR,
             Constraint::OutsideChildHours => s.child_hours,
             Constraint::SittingTooLong { .. } | Constraint::TooShort { .. } => s.sitting,
             Constraint::NoJudge
@@ -80,6 +119,7 @@ impl Constraint {
             | Constraint::NoRoom
             | Constraint::RoomBusy { .. }
             | Constraint::CounselBusy { .. } => LISTING,
+            Constraint::PersonBusy { .. } => PERSON,
             Constraint::NoVideoLinkRoom => s.video_link,
             Constraint::SecondAppearanceWithoutReason => s.recall,
             Constraint::NoWaitingArea { .. } | Constraint::SidesWouldMeet { .. } => s.separation,
@@ -107,6 +147,12 @@ impl Constraint {
                 "the child testifies by video link, and no free court room then has one".into()
             }
             Constraint::CounselBusy { counsel_id } => format!("counsel {counsel_id} appears in another hearing then"),
+            Constraint::PersonBusy { person_id, side } => match side {
+                Side::Child => format!(
+                    "a person on the child's side (person {person_id}) is due at another hearing then, in this or another case"
+                ),
+                _ => format!("a party of the case (person {person_id}) is due at another hearing then, in this or another case"),
+            },
             Constraint::SecondAppearanceWithoutReason => {
                 "the child has already been called to testify in this case; a second appearance needs a recorded reason"
                     .into()
@@ -122,6 +168,9 @@ impl Constraint {
                 format!("the statutory clock runs out on {}", deadline.format("%-d %B %Y"))
             }
             Constraint::BeforeEarliest => "that time has passed".into(),
+            Constraint::ArrivalPassed { side } => {
+                format!("the {side} side would have to arrive before now; choose a later start")
+            }
         }
     }
 
@@ -137,6 +186,7 @@ impl Constraint {
             Constraint::JudgeBusy { .. }
                 | Constraint::RoomBusy { .. }
                 | Constraint::CounselBusy { .. }
+                | Constraint::PersonBusy { .. }
                 | Constraint::SidesWouldMeet { .. }
         )
     }

@@ -60,6 +60,13 @@ pub enum Track {
     Judge(i64),
     Room(i64),
     Counsel(i64),
+    /// A person (a party's person: one child in many cases is one person)
+    /// at a hearing of `case`. Hearings of one case may follow each other
+    /// with the same people staying on; another case's may not overlap.
+    Person {
+        person: i64,
+        case: i64,
+    },
     Area(i64, Side),
     Entrance(String, Side),
     Door(i64, Side),
@@ -72,11 +79,13 @@ pub struct Occupancy {
     days: usize,
     index: HashMap<Track, usize>,
     masks: Vec<Vec<DayMask>>,
+    /// Person → (case, track) for every case the person is held in.
+    persons: HashMap<i64, Vec<(i64, usize)>>,
 }
 
 impl Occupancy {
     pub fn new(first_day: NaiveDate, days: usize) -> Occupancy {
-        Occupancy { first_day, days, index: HashMap::new(), masks: Vec::new() }
+        Occupancy { first_day, days, index: HashMap::new(), masks: Vec::new(), persons: HashMap::new() }
     }
 
     pub fn first_day(&self) -> NaiveDate {
@@ -104,8 +113,19 @@ impl Occupancy {
         }
         let i = self.masks.len();
         self.masks.push(vec![DayMask::default(); self.days]);
+        if let Track::Person { person, case } = track {
+            self.persons.entry(person).or_default().push((case, i));
+        }
         self.index.insert(track, i);
         i
+    }
+
+    /// The tracks a person is held on in cases other than `case`.
+    pub fn person_elsewhere(&self, person: i64, case: i64) -> Vec<usize> {
+        self.persons
+            .get(&person)
+            .map(|v| v.iter().filter(|(c, _)| *c != case).map(|(_, t)| *t).collect())
+            .unwrap_or_default()
     }
 
     pub fn busy(&self, track: Option<usize>, day: usize, span: &DayMask) -> bool {

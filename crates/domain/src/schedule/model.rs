@@ -35,6 +35,20 @@ impl CourtCalendar {
         self.time_zone.from_local_datetime(&local).earliest().map(|t| t.naive_utc())
     }
 
+    /// The UTC instant a local day begins. Where a daylight-saving change
+    /// skips midnight, the day begins at its first local time that exists;
+    /// never a made-up instant (an epoch would empty every window read
+    /// from it, and every clash check would pass).
+    pub fn day_start_utc(&self, day: NaiveDate) -> NaiveDateTime {
+        let midnight = day.and_time(NaiveTime::MIN);
+        (0..=24 * 4)
+            .map(|quarter| midnight + chrono::Duration::minutes(15 * quarter))
+            .find_map(|local| self.utc(local))
+            // No zone skips a whole day; were one to, the earliest instant
+            // the day could begin anywhere keeps a window wide, not empty.
+            .unwrap_or(midnight - chrono::Duration::hours(14))
+    }
+
     pub fn is_working_day(&self, day: NaiveDate) -> bool {
         self.working_days.contains(&day.weekday())
     }
@@ -92,6 +106,11 @@ pub struct HearingRequest {
     pub rooms: Vec<i64>,
     /// Counsel of the case (prosecutor and defence), who must all be free.
     pub counsel: Vec<i64>,
+    /// The people of the case (each party's person, with the side they
+    /// stand on): a person is in one place at a time, across every case
+    /// and court they are a party of.
+    #[serde(default)]
+    pub persons: Vec<(i64, Side)>,
     pub child_victim: bool,
     /// The statutory clock: the last local day the hearing should be held.
     pub deadline: Option<NaiveDate>,
@@ -129,6 +148,9 @@ pub struct Booking {
     pub child_testifies: bool,
     pub video_link: bool,
     pub counsel: Vec<i64>,
+    /// The people of the case, each with the side they stand on.
+    #[serde(default)]
+    pub persons: Vec<(i64, Side)>,
     pub child_testified_before: bool,
     pub reappearance_reason: Option<String>,
     pub deadline: Option<NaiveDate>,
@@ -140,5 +162,39 @@ pub struct Booking {
 impl Booking {
     pub fn side(&self, side: Side) -> Option<&SidePlan> {
         self.sides.iter().find(|s| s.side == side)
+    }
+
+    /// When a person of `side` is at the court for this hearing: from the
+    /// side's arrival to its departure, or the sitting if it has no plan.
+    pub fn presence(&self, side: Side) -> (NaiveDateTime, NaiveDateTime) {
+        match self.side(side) {
+            Some(p) => (p.arrives_at.min(self.starts_at), p.departs_at.max(self.ends_at)),
+            None => (self.starts_at, self.ends_at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_whose_midnight_is_skipped_begins_at_its_first_real_instant() {
+        // Havana moves its clocks from 00:00 to 01:00 on the second Sunday
+        // of March: 8 March 2026 has no midnight.
+        let cal = CourtCalendar {
+            time_zone: chrono_tz::America::Havana,
+            opens: NaiveTime::MIN,
+            closes: NaiveTime::MIN,
+            working_days: vec![],
+            holidays: BTreeMap::new(),
+        };
+        let day = NaiveDate::from_ymd_opt(2026, 3, 8).unwrap_or_default();
+        assert_eq!(cal.utc(day.and_time(NaiveTime::MIN)), None, "the fixture's midnight is in a gap");
+        let start = cal.day_start_utc(day);
+        // 01:00 CDT is 05:00 UTC
+        assert_eq!(start, day.and_hms_opt(5, 0, 0).unwrap_or_default());
+        let plain = NaiveDate::from_ymd_opt(2026, 3, 9).unwrap_or_default();
+        assert_eq!(cal.day_start_utc(plain), plain.and_hms_opt(4, 0, 0).unwrap_or_default());
     }
 }

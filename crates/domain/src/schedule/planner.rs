@@ -234,4 +234,28 @@ mod tests {
         assert_eq!(by_id(2), Some(false));
         assert_eq!(by_id(1), Some(true));
     }
+
+    #[test]
+    fn one_child_of_two_cases_is_never_planned_into_both_at_once() {
+        // Two cases with different judges, no counsel in common, and the
+        // same child (person 77): the plan puts them at different times and
+        // the validator agrees.
+        let (cal, b, rules) = (calendar(), building(), ScheduleRules::default());
+        let ctx = Context { calendar: &cal, building: &b, rules: &rules };
+        let mut occ = Occupancy::new(day(2026, 12, 1), 1);
+        let mut first = request(1, 1);
+        let mut second = request(2, 2);
+        second.judges = vec![11];
+        first.persons = vec![(77, Side::Child), (5, Side::Accused)];
+        second.persons = vec![(77, Side::Child), (6, Side::Accused)];
+        let window = Window { from_day: day(2026, 12, 1), from_minute: 0, until_day: day(2026, 12, 1) };
+        let p = plan(&[first, second], &ctx, &mut occ, window);
+        assert_eq!(p.placed.len(), 2, "{:?}", p.unplaced);
+        let bookings: Vec<Booking> = p.placed.iter().map(|x| x.booking.clone()).collect();
+        let (x, y) = (&bookings[0], &bookings[1]);
+        let (xa, xd) = x.presence(Side::Child);
+        let (ya, yd) = y.presence(Side::Child);
+        assert!(xd <= ya || yd <= xa, "the child is due at both: {x:?} {y:?}");
+        assert_eq!(validator::validate(&bookings, &cal, &b, &rules), vec![]);
+    }
 }

@@ -34,7 +34,9 @@ pub struct Placement {
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
     pub from_day: NaiveDate,
-    /// Minutes after local midnight on `from_day` before which nothing starts.
+    /// Minutes after local midnight on `from_day` before which nobody may
+    /// be told to arrive (now, on today's date): a start is offered only
+    /// when every side's arrival is at or after it.
     pub from_minute: i32,
     /// The last day searched, inclusive.
     pub until_day: NaiveDate,
@@ -44,6 +46,7 @@ pub struct Window {
 struct Resolved<'a> {
     judges: Vec<(i64, Option<usize>)>,
     counsel: Vec<(i64, Option<usize>)>,
+    persons: Vec<(i64, Side, Vec<usize>)>,
     rooms: Vec<(&'a RoomInfo, Option<usize>)>,
     needs_video: bool,
 }
@@ -59,6 +62,12 @@ fn resolve<'a>(req: &HearingRequest, ctx: &Context<'a>, occ: &Occupancy) -> Reso
     Resolved {
         judges: req.judges.iter().map(|j| (*j, occ.find(&Track::Judge(*j)))).collect(),
         counsel: req.counsel.iter().map(|c| (*c, occ.find(&Track::Counsel(*c)))).collect(),
+        persons: req
+            .persons
+            .iter()
+            .map(|(p, side)| (*p, *side, occ.person_elsewhere(*p, req.case_id)))
+            .filter(|(_, _, tracks)| !tracks.is_empty())
+            .collect(),
         rooms: rooms.into_iter().map(|r| (r, occ.find(&Track::Room(r.id)))).collect(),
         needs_video,
     }
@@ -68,10 +77,13 @@ fn resolve<'a>(req: &HearingRequest, ctx: &Context<'a>, occ: &Occupancy) -> Reso
 /// explanation of why a hearing found no slot.
 fn depth(c: &Constraint) -> u8 {
     match c {
-        Constraint::NotWorkingDay { .. } | Constraint::Holiday { .. } | Constraint::BeforeEarliest => 0,
+        Constraint::NotWorkingDay { .. }
+        | Constraint::Holiday { .. }
+        | Constraint::BeforeEarliest
+        | Constraint::ArrivalPassed { .. } => 0,
         Constraint::OutsideCourtHours | Constraint::OutsideChildHours => 1,
         Constraint::JudgeBusy { .. } | Constraint::NoJudge => 2,
-        Constraint::CounselBusy { .. } => 3,
+        Constraint::CounselBusy { .. } | Constraint::PersonBusy { .. } => 3,
         Constraint::RoomBusy { .. } | Constraint::NoRoom | Constraint::NoVideoLinkRoom => 4,
         Constraint::NoWaitingArea { .. } | Constraint::SidesWouldMeet { .. } => 5,
         _ => 6,
@@ -102,6 +114,13 @@ fn try_resolved(
     )?;
     if let Some((c, _)) = res.counsel.iter().find(|(_, t)| occ.busy(*t, day_index, &sitting)) {
         return Err(Constraint::CounselBusy { counsel_id: *c });
+    }
+    for (person, side, tracks) in &res.persons {
+        let times = separation::side_times(*side, start, end, false, ctx.rules);
+        let here = DayMask::span(times.arrival.min(start), times.departure.max(end));
+        if tracks.iter().any(|t| occ.busy(Some(*t), day_index, &here)) {
+            return Err(Constraint::PersonBusy { person_id: *person, side: *side });
+        }
     }
     if res.rooms.is_empty() {
         return Err(if res.needs_video { Constraint::NoVideoLinkRoom } else { Constraint::NoRoom });
@@ -176,7 +195,11 @@ pub fn walk(
                 return;
             }
         } else if let Some(day_index) = occ.day_index(day) {
-            let first = if day == window.from_day { window.from_minute.max(opens) } else { opens };
+            let first = if day == window.from_day {
+                (window.from_minute + arrival_lead(req, ctx.rules)).max(opens)
+            } else {
+                opens
+            };
             // the first start on the step grid at or after `first`
             let mut start = (first + step - 1).div_euclid(step) * step;
             while start + req.minutes <= closes {
@@ -309,6 +332,16 @@ pub fn find(
     out
 }
 
+/// How long before the start the first side of this hearing arrives.
+pub fn arrival_lead(req: &HearingRequest, rules: &ScheduleRules) -> i32 {
+    req.sides
+        .iter()
+        .map(|s| -separation::side_times(*s, 0, req.minutes, false, rules).arrival)
+        .max()
+        .unwrap_or(0)
+        .max(0)
+}
+
 /// Midnight-based local minutes to a local wall-clock time.
 pub fn local_at(day: NaiveDate, minute: i32) -> NaiveDateTime {
     day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minute.into())
@@ -349,6 +382,7 @@ pub fn to_booking(req: &HearingRequest, p: &Placement, ctx: &Context) -> Option<
         child_testifies: req.child_testifies,
         video_link: req.video_link,
         counsel: req.counsel.clone(),
+        persons: req.persons.clone(),
         child_testified_before: req.child_testified_before,
         reappearance_reason: req.reappearance_reason.clone(),
         deadline: req.deadline,
@@ -364,6 +398,10 @@ pub fn hold_booking(occ: &mut Occupancy, cal: &CourtCalendar, rules: &ScheduleRu
     occ.hold_utc(cal, Track::Room(b.room_id), b.starts_at, b.ends_at);
     for c in &b.counsel {
         occ.hold_utc(cal, Track::Counsel(*c), b.starts_at, b.ends_at);
+    }
+    for (person, side) in &b.persons {
+        let (from, to) = b.presence(*side);
+        occ.hold_utc(cal, Track::Person { person: *person, case: b.case_id }, from, to);
     }
     for s in &b.sides {
         if s.side == Side::Neutral {
@@ -527,5 +565,44 @@ mod tests {
         assert_eq!(booking.starts_at, at(2026, 12, 1, 5, 0));
         assert_eq!(booking.breaks.len(), 2);
         assert_eq!(booking.side(Side::Child).map(|s| s.arrives_at), Some(at(2026, 12, 1, 4, 30)));
+    }
+
+    #[test]
+    fn a_person_due_at_another_hearing_rules_the_time_out_whatever_the_case() {
+        let (cal, b, rules) = setup();
+        let ctx = Context { calendar: &cal, building: &b, rules: &rules };
+        let mut occ = Occupancy::new(day(2026, 12, 1), 1);
+        // person 77 is at another case's hearing 10:00-11:00 (another court's
+        // even: the track is the person's, not the court's)
+        occ.hold(Track::Person { person: 77, case: 9 }, 0, 10 * 60, 11 * 60);
+        let mut req = request(1, 1);
+        req.persons = vec![(77, Side::Child), (8, Side::Accused)];
+        assert_eq!(
+            check_at(&req, &ctx, &occ, day(2026, 12, 1), 10 * 60),
+            Err(Constraint::PersonBusy { person_id: 77, side: Side::Child })
+        );
+        // the child side arrives a gap before the start: 11:00 is too soon
+        // after, 11:30 is free
+        assert!(check_at(&req, &ctx, &occ, day(2026, 12, 1), 11 * 60).is_err());
+        assert!(check_at(&req, &ctx, &occ, day(2026, 12, 1), 11 * 60 + rules.stagger_gap_minutes).is_ok());
+        // The same case's own earlier hearing is no clash: its people stay on.
+        let mut own = Occupancy::new(day(2026, 12, 1), 1);
+        own.hold(Track::Person { person: 77, case: 1 }, 0, 10 * 60, 11 * 60);
+        assert!(check_at(&req, &ctx, &own, day(2026, 12, 1), 11 * 60).is_ok());
+    }
+
+    #[test]
+    fn today_a_slot_is_offered_only_when_every_side_can_still_arrive() {
+        let (cal, b, rules) = setup();
+        let ctx = Context { calendar: &cal, building: &b, rules: &rules };
+        let occ = Occupancy::new(day(2026, 12, 1), 1);
+        let req = request(1, 1);
+        // "now" is 10:05: the accused side arrives two gaps before the start
+        let now = 10 * 60 + 5;
+        let w = Window { from_day: day(2026, 12, 1), from_minute: now, until_day: day(2026, 12, 1) };
+        let found = find(&req, &ctx, &occ, w, 1, 0);
+        let first = found.slots[0].placement.start;
+        assert!(first - 2 * rules.stagger_gap_minutes >= now, "the accused would arrive before now: start {first}");
+        assert_eq!(arrival_lead(&req, &rules), 2 * rules.stagger_gap_minutes);
     }
 }

@@ -70,6 +70,7 @@ pub fn request(hearing_id: i64, case_id: i64) -> HearingRequest {
         judges: vec![10],
         rooms: vec![],
         counsel: vec![],
+        persons: vec![],
         child_victim: true,
         deadline: None,
         deadline_section: None,

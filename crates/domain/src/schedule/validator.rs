@@ -25,7 +25,8 @@ fn violation(rule: &'static str, section: &'static str, hearings: Vec<i64>, deta
 }
 
 /// Checks each booking on its own, then every pair that shares a judge, a
-/// room, counsel, a child, or a place in the building.
+/// room, counsel, a person (a child, a guardian, the accused: any party,
+/// across cases), or a place in the building.
 pub fn validate(
     bookings: &[Booking],
     cal: &CourtCalendar,
@@ -37,6 +38,7 @@ pub fn validate(
         check_one(b, cal, building, rules, &mut out);
     }
     check_exclusive(bookings, &mut out);
+    check_persons(bookings, &mut out);
     check_recalls(bookings, rules, &mut out);
     check_never_meet(bookings, cal, rules, &mut out);
     out
@@ -226,6 +228,50 @@ fn check_exclusive(bookings: &[Booking], out: &mut Vec<Violation>) {
     }
 }
 
+/// Only the one-person-one-place check, over bookings of several courts
+/// (each court's own rules are `validate`'s, with that court's calendar).
+pub fn person_clashes(bookings: &[Booking]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    check_persons(bookings, &mut out);
+    out
+}
+
+/// A person is at one hearing at a time: from the arrival to the departure
+/// their side is given, across every case they are a party of.
+fn check_persons(bookings: &[Booking], out: &mut Vec<Violation>) {
+    let mut by: BTreeMap<i64, Vec<(NaiveDateTime, NaiveDateTime, &Booking)>> = BTreeMap::new();
+    for b in bookings {
+        for (person, side) in &b.persons {
+            let (from, to) = b.presence(*side);
+            by.entry(*person).or_default().push((from, to, b));
+        }
+    }
+    for (person, mut list) in by {
+        list.sort_by_key(|(from, _, b)| (*from, b.hearing_id));
+        for (i, (_, x_to, x)) in list.iter().enumerate() {
+            for (y_from, _, y) in &list[i + 1..] {
+                if *y_from >= *x_to {
+                    break;
+                }
+                // One case's hearings may follow each other with its people
+                // staying on; the clash is one person due in two cases.
+                if x.hearing_id == y.hearing_id || x.case_id == y.case_id {
+                    continue;
+                }
+                out.push(violation(
+                    "person_free",
+                    super::constraints::PERSON,
+                    vec![x.hearing_id, y.hearing_id],
+                    format!(
+                        "person {person} is due at hearing {} (case {}) and hearing {} (case {}) at once",
+                        x.hearing_id, x.case_id, y.hearing_id, y.case_id
+                    ),
+                ));
+            }
+        }
+    }
+}
+
 /// A child is called again only with a recorded reason.
 fn check_recalls(bookings: &[Booking], rules: &ScheduleRules, out: &mut Vec<Violation>) {
     let mut by_case: BTreeMap<i64, Vec<&Booking>> = BTreeMap::new();
@@ -336,6 +382,7 @@ mod tests {
             child_testifies: false,
             video_link: false,
             counsel: vec![],
+            persons: vec![],
             child_testified_before: false,
             reappearance_reason: None,
             deadline: None,
@@ -368,6 +415,30 @@ mod tests {
         let v = validate(&[a, b], &calendar(), &building(), &rules());
         let hit = rules_hit(&v);
         assert!(hit.contains(&"judge_free") && hit.contains(&"room_free") && hit.contains(&"counsel_free"), "{hit:?}");
+    }
+
+    #[test]
+    fn one_child_in_two_cases_at_one_time_is_caught_and_named() {
+        // Two cases, no counsel, judge or room in common; the same child
+        // (person 77) is a party of both.
+        let mut a = booking(1);
+        let mut b = booking(2);
+        b.case_id = 20;
+        b.judge_id = 11;
+        b.room_id = 1;
+        b.sides.clear();
+        a.persons = vec![(77, Side::Child), (5, Side::Accused)];
+        b.persons = vec![(77, Side::Child), (6, Side::Accused)];
+        let v = validate(&[a.clone(), b.clone()], &calendar(), &building(), &rules());
+        let clash: Vec<&Violation> = v.iter().filter(|x| x.rule == "person_free").collect();
+        assert_eq!(clash.len(), 1, "{v:?}");
+        assert_eq!(clash[0].hearings, vec![1, 2]);
+        assert!(clash[0].detail.contains("person 77"), "{}", clash[0].detail);
+        // An hour later, after the child's side has left, there is no clash.
+        b.starts_at = at(2026, 12, 1, 7, 0);
+        b.ends_at = at(2026, 12, 1, 8, 0);
+        let v = validate(&[a, b], &calendar(), &building(), &rules());
+        assert!(!v.iter().any(|x| x.rule == "person_free"), "{v:?}");
     }
 
     #[test]
