@@ -177,10 +177,11 @@ async fn update_case(
     let id = id.into_inner();
     let b = body.into_inner();
     let offence = b.offence.as_deref().map(|o| input::text("offence", o, 300)).transpose()?;
-    if let Some(status) = &b.status {
-        if !matches!(status.as_str(), "open" | "disposed") {
-            return Err(AppError::invalid("status", "`status` is `open` or `disposed`"));
-        }
+    if b.status.is_some() {
+        return Err(AppError::invalid(
+            "status",
+            "a case moves through its course by `POST /api/cases/{id}/course` (evidence, arguments, judgment reserved, decided, disposed), each step dated",
+        ));
     }
     let viewer = clerk.user.clone();
     let view = db::run(&state.pool, move |conn| {
@@ -194,7 +195,7 @@ async fn update_case(
                 offence,
                 cognizance_date: b.cognizance_date,
                 accused_in_custody: b.accused_in_custody,
-                status: b.status,
+                status: None,
             };
             let after = db::cases::update(c, id, &changes)?;
             audit::append(

@@ -10,6 +10,7 @@ pub mod courts;
 pub mod docket;
 pub mod hearings;
 pub mod input;
+pub mod outcomes;
 pub mod recordings;
 pub mod schedule;
 pub mod session_console;
@@ -34,6 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(audit::routes)
             .configure(calendar::routes)
             .configure(adjournments::routes)
+            .configure(outcomes::routes)
             .configure(video::routes)
             // before the console: an invite's `/video-sessions/{id}/recordings?token=`
             .configure(recordings::routes)

@@ -4,3 +4,5 @@
 
 pub mod adjournments;
 pub mod booking;
+pub mod course;
+pub mod outcomes;

@@ -4,7 +4,9 @@
 pub mod adjournment;
 pub mod calendar;
 pub mod clocks;
+pub mod course;
 pub mod hearing;
+pub mod outcome;
 pub mod priority;
 pub mod privacy;
 pub mod roles;

@@ -7,10 +7,12 @@ pub mod adjournments;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
+pub mod course;
 pub mod courts;
 pub mod demo_marker;
 pub mod docket;
 pub mod hearings;
+pub mod outcomes;
 pub mod parties;
 pub mod schedule;
 pub mod schema;
@@ -60,6 +62,12 @@ pub const TABLES: &[&str] = &[
     "video_state_changes",
     "video_recordings",
     "video_questions",
+    // outcomes and the case's course
+    "hearing_outcomes",
+    "child_appearances",
+    "case_steps",
+    "case_facts",
+    "child_facts",
 ];
 
 /// Which backend a URL selects.

@@ -108,7 +108,8 @@ impl Constraint {
             }
             Constraint::CounselBusy { counsel_id } => format!("counsel {counsel_id} appears in another hearing then"),
             Constraint::SecondAppearanceWithoutReason => {
-                "the child has already been called to testify in this case; a second appearance needs a recorded reason"
+                "the child's evidence in this case is already recorded in full, or another hearing for it is listed; \
+                 calling the child again needs a recorded reason"
                     .into()
             }
             Constraint::NoWaitingArea { side } => match side {
