@@ -18,6 +18,7 @@ mod docket;
 mod fuzz;
 mod hostile;
 mod isolation;
+mod outcomes;
 mod privacy;
 mod process;
 mod route_isolation;
