@@ -12,6 +12,7 @@ use crate::auth::extract::{Clerks, Staff};
 use crate::auth::{AuthUser, Authorized};
 use crate::db::{self, audit, audit::Change, cases::Case};
 use crate::domain::calendar::local_date;
+use crate::domain::outcome::{self, ChildTally};
 use crate::domain::privacy;
 use crate::domain::roles::{PartyRole, Side};
 use crate::error::AppError;
@@ -135,6 +136,8 @@ struct CaseDetail {
     case: CaseView,
     parties: Vec<PartyView>,
     hearings: Vec<HearingView>,
+    /// Each child's appearances: "Child A: brought 3 times, testified once".
+    appearances: Vec<String>,
 }
 
 async fn get_case(
@@ -149,10 +152,28 @@ async fn get_case(
         let today = local_date(&court.time_zone, Utc::now());
         let parties = db::parties::of_case(c, id)?;
         let hearings = db::hearings::of_case(c, id)?;
+        let counted = db::course::child_facts_of(c, &[id])?;
+        let appearances = parties
+            .iter()
+            .filter(|p| p.is_child())
+            .map(|p| {
+                let tally = counted
+                    .iter()
+                    .find(|f| f.party_id == p.id)
+                    .map(|f| ChildTally {
+                        brought: u32::try_from(f.brought).unwrap_or(0),
+                        testified: u32::try_from(f.testified).unwrap_or(0),
+                        evidence_complete_on: f.evidence_complete_on,
+                    })
+                    .unwrap_or_default();
+                outcome::appearance_line(p.pseudonym.as_deref().unwrap_or("Child"), &tally)
+            })
+            .collect();
         Ok(CaseDetail {
             case: views::case(&case, &parties, today),
             parties: parties.iter().map(|p| views::party(p, Some(viewer.role), today)).collect(),
             hearings: hearings.iter().map(views::hearing).collect(),
+            appearances,
         })
     })
     .await?;

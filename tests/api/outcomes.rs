@@ -145,7 +145,11 @@ async fn in_a_childs_evidence_recorded_in_full_within_30_days_meets_pocso_s35_1(
     assert_eq!(st, StatusCode::CREATED, "{body}");
     assert_eq!(clock(&body["course"]["clocks"], "pocso_s35_1_child_evidence")["state"], "met_late", "{body}");
 
-    // The docket reads the same from the case's facts.
+    // The case page and the docket read the same from the case's facts.
+    let (st, page) = s.app.get(&format!("/api/cases/{on_time}"), Some(&s.court.clerk)).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert_eq!(page["appearances"][0], "Child A: brought once, testified once");
+    assert_eq!(page["status"], "evidence");
     let docket = s.docket(yesterday()).await;
     let item = docket["items"].as_array().unwrap().iter().find(|i| i["case"]["id"] == on_time).unwrap();
     assert_eq!(clock(&item["clocks"], "pocso_s35_1_child_evidence")["state"], "met", "{item}");
@@ -411,4 +415,45 @@ async fn in_a_child_heard_in_full_is_not_booked_again_without_a_reason_pocso_s33
         json!("The Special Court ordered further cross-examination on a fresh document.");
     let (st, body) = s.app.post(&path, Some(&s.court.clerk), with_reason).await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
+}
+
+#[tokio::test]
+async fn uk_the_custody_time_limit_stops_when_the_trial_starts() {
+    let s = Sitting::open("uk").await;
+    let case = s.case("T2026-0042", 170, true, true).await;
+    let h = s.hearing(case, yesterday(), false);
+    let course = s.course(case).await;
+    let ctl = clock(&course["clocks"], "ctl_crown_court_182_days");
+    assert_eq!(ctl["state"], "running", "{course}");
+    // A listing after the custody deadline needs a reason while the trial
+    // has not started.
+    let late_day = next_weekday(today() + Days::new(20), Weekday::Tue);
+    let listing = json!({
+        "kind": "mention", "judge_id": s.court.judge_id, "room_id": s.room_id,
+        "starts_at": karachi(late_day, "14:00"), "ends_at": karachi(late_day, "14:30"),
+    });
+    let path = format!("/api/cases/{case}/hearings");
+    let (st, body) = s.app.post(&path, Some(&s.court.clerk), listing.clone()).await;
+    assert_problem(st, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule-refused");
+    assert_eq!(body["rule"], "statutory_clock", "{body}");
+
+    let (st, body) = s
+        .outcome(&s.court.clerk, h, json!({"kind": "held", "proceedings": ["examination_in_chief", "other_witnesses"]}))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    assert_eq!(clock(&body["course"]["clocks"], "ctl_crown_court_182_days")["state"], "met", "{body}");
+    assert_eq!(body["course"]["facts"]["trial_started_on"], yesterday().to_string());
+    assert_eq!(body["course"]["stage"], "evidence");
+    // The child was not listed, so was not brought.
+    assert_eq!(body["course"]["children"][0]["line"], "Child A: not yet brought to court, not yet heard");
+    // Once started, the custody clock binds no later listing.
+    let (st, body) = s.app.post(&path, Some(&s.court.clerk), listing).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+
+    let (st, codes) = s.app.get(&format!("/api/courts/{}/outcome-codes", s.court.id), Some(&s.court.judge)).await;
+    assert_eq!(st, StatusCode::OK, "{codes}");
+    let other = codes["not_held"].as_array().unwrap().iter().find(|r| r["code"] == "other").unwrap();
+    assert_eq!(other["needs_details"], true);
+    let compounded = codes["decisions"].as_array().unwrap().iter().find(|r| r["code"] == "compounded").unwrap();
+    assert_eq!(compounded["allowed_in_child_cases"], false);
 }
