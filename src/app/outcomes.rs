@@ -109,6 +109,30 @@ pub(crate) fn view(o: &Outcome, profile: &RuleProfile) -> OutcomeView {
     }
 }
 
+/// A recording of the hearing's video session: its hash is the evidence
+/// that the child's testimony on record is the one given.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct RecordingRef {
+    pub id: i64,
+    pub participant_role: String,
+    pub kind: String,
+    pub sha256: String,
+    pub bytes: i64,
+}
+
+fn recordings(c: &mut DbConn, hearing_id: i64) -> Result<Vec<RecordingRef>, AppError> {
+    Ok(db::video::recordings_of_hearing(c, hearing_id)?
+        .into_iter()
+        .map(|r| RecordingRef {
+            id: r.id,
+            participant_role: r.participant_role,
+            kind: r.kind,
+            sha256: r.sha256,
+            bytes: r.bytes,
+        })
+        .collect())
+}
+
 #[derive(Debug, Serialize)]
 pub(crate) struct ChildAppearance {
     pub pseudonym: String,
@@ -126,6 +150,9 @@ pub(crate) struct OutcomeAnswer {
     pub outcome: Option<OutcomeView>,
     pub history: Vec<OutcomeView>,
     pub appearances: Vec<ChildAppearance>,
+    /// The hearing's video recordings with their SHA-256, attached to the
+    /// record of the child's evidence.
+    pub recordings: Vec<RecordingRef>,
     pub course: CourseView,
 }
 
@@ -154,6 +181,7 @@ pub(crate) fn answer(c: &mut DbConn, user: &AuthUser, hearing_id: i64) -> Result
         outcome: history.iter().find(|o| o.current).cloned(),
         history,
         appearances,
+        recordings: recordings(c, hearing_id)?,
         course: course::course_view(c, user, case.id)?,
     })
 }
@@ -292,6 +320,8 @@ pub(crate) fn record(c: &mut DbConn, user: &AuthUser, order: &OutcomeOrder) -> R
     let seen = db::outcomes::replace_appearances(c, hearing_id, &rows)?;
 
     let actor = user.actor();
+    // The recordings' hashes go into the trail with the child's evidence.
+    let hashes = if checked.child_evidence.taken() { recordings(c, hearing_id)? } else { Vec::new() };
     let mut change = Change::new(if recorded.is_some() { "correct" } else { "record" }, "hearing_outcome", outcome.id)
         .court(Some(court.id))
         .after(&serde_json::json!({
@@ -304,6 +334,7 @@ pub(crate) fn record(c: &mut DbConn, user: &AuthUser, order: &OutcomeOrder) -> R
                 "evidence": a.evidence,
                 "mode": a.mode,
             })).collect::<Vec<_>>(),
+            "recordings": hashes,
         }))
         .reason(checked.correction_reason.clone());
     if let Some(first) = &recorded {
@@ -334,4 +365,61 @@ pub(crate) fn record(c: &mut DbConn, user: &AuthUser, order: &OutcomeOrder) -> R
     let moved = db::cases::find(c, case.id)?;
     course::refresh_facts(c, &moved)?;
     answer(c, user, hearing_id)
+}
+
+/// A video session with the child went live: every child of the case is
+/// brought to court (on the link), whatever the hearing's outcome later
+/// says of the evidence. Run in the state change's transaction; a child
+/// already recorded at this hearing is not counted twice.
+pub(crate) fn video_appearance(
+    c: &mut DbConn,
+    user: &AuthUser,
+    session: &db::video::VideoSession,
+) -> Result<(), AppError> {
+    let hearing = db::hearings::find(c, session.hearing_id)?;
+    if !hearing.child_testifies {
+        return Ok(());
+    }
+    let child_joins = db::video::participants(c, session.id)?
+        .iter()
+        .any(|p| !p.revoked && p.role == crate::domain::video::VideoRole::ChildWitness.as_str());
+    if !child_joins {
+        return Ok(());
+    }
+    let case = db::cases::find(c, hearing.case_id)?;
+    let court = db::courts::find(c, case.court_id)?;
+    let tz = calendar::parse_time_zone(&court.time_zone).map_err(AppError::internal)?;
+    let now = Utc::now().naive_utc();
+    let local_day = hearing.starts_at.unwrap_or(now).and_utc().with_timezone(&tz).date_naive();
+    let mut added = Vec::new();
+    for child in db::parties::of_case(c, case.id)?.iter().filter(|p| p.is_child()) {
+        let row = NewAppearance {
+            court_id: court.id,
+            case_id: case.id,
+            party_id: child.id,
+            hearing_id: hearing.id,
+            local_day,
+            mode: HearingMode::VideoLink.as_str().into(),
+            evidence: ChildEvidence::None.as_str().into(),
+            source: "video_session".into(),
+            recorded_by: Some(user.id),
+            recorded_at: now,
+        };
+        if let Some(a) = db::outcomes::add_appearance(c, &row)? {
+            added.push(serde_json::json!({ "party_id": a.party_id, "pseudonym": child.pseudonym, "mode": a.mode }));
+        }
+    }
+    if added.is_empty() {
+        return Ok(());
+    }
+    audit::append(
+        c,
+        &user.actor(),
+        Change::new("appear", "hearing", hearing.id)
+            .court(Some(court.id))
+            .after(&serde_json::json!({ "appearances": added, "video_session": session.id }))
+            .reason(Some(format!("video session {} went live", session.id))),
+    )?;
+    course::refresh_facts(c, &case)?;
+    Ok(())
 }

@@ -457,3 +457,66 @@ async fn uk_the_custody_time_limit_stops_when_the_trial_starts() {
     let compounded = codes["decisions"].as_array().unwrap().iter().find(|r| r["code"] == "compounded").unwrap();
     assert_eq!(compounded["allowed_in_child_cases"], false);
 }
+
+#[tokio::test]
+async fn a_video_session_with_the_child_going_live_is_an_appearance_and_the_outcome_attaches_the_recordings() {
+    let s = Sitting::open("in").await;
+    let case = s.case("POCSO-31", 8, true, false).await;
+    let h = s.hearing(case, yesterday(), true);
+    let (st, session) =
+        s.app.post(&format!("/api/hearings/{h}/video-session"), Some(&s.court.support), json!({})).await;
+    assert_eq!(st, StatusCode::CREATED, "{session}");
+    let sid = session["id"].as_i64().unwrap();
+    let state = format!("/api/video-sessions/{sid}/state");
+    // Live without the child on the link: nobody was brought.
+    let (st, body) = s.app.post(&state, Some(&s.court.support), json!({"state": "live"})).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(s.course(case).await["children"][0]["brought"], 0);
+    let (st, body) = s.app.post(&state, Some(&s.court.support), json!({"state": "break"})).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (st, body) = s
+        .app
+        .post(
+            &format!("/api/video-sessions/{sid}/invites"),
+            Some(&s.court.support),
+            json!({"role": "child_witness", "display_name": "Child A"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    for _ in 0..2 {
+        let (st, body) = s.app.post(&state, Some(&s.court.support), json!({"state": "live"})).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        let (st, body) = s.app.post(&state, Some(&s.court.support), json!({"state": "break"})).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+    }
+    let course = s.course(case).await;
+    assert_eq!(
+        course["children"][0]["line"], "Child A: brought once, not yet heard",
+        "one appearance per hearing: {course}"
+    );
+    assert_eq!(course["children"][0]["appearances"][0]["source"], "video_session");
+
+    // A recording of the session, as the media layer writes it.
+    let mut conn = s.app.conn();
+    amaan::db::video::add_recording(
+        &mut conn,
+        &amaan::db::video::NewRecording {
+            session_id: sid,
+            hearing_id: h,
+            participant_role: "child_witness".into(),
+            kind: "video".into(),
+            file_path: "recordings/test.webm".into(),
+            sha256: "ab".repeat(32),
+            bytes: 1024,
+            created_at: Utc::now().naive_utc(),
+        },
+    )
+    .unwrap();
+    drop(conn);
+    let (st, body) = s.outcome(&s.court.judge, h, json!({"kind": "held", "child_evidence": "full"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    assert_eq!(body["course"]["children"][0]["line"], "Child A: brought once, testified once");
+    assert_eq!(body["recordings"][0]["sha256"], "ab".repeat(32));
+    let trail = s.audit("hearing_outcome", body["outcome"]["id"].as_i64().unwrap()).await;
+    assert!(trail[0]["after_state"].as_str().unwrap().contains(&"ab".repeat(32)), "{trail:?}");
+}
