@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::input::Body;
 use crate::app::booking::optional_text;
 use crate::app::course::{self, StepOrder};
+use crate::app::figures as court_figures;
 use crate::app::outcomes::{self, OutcomeOrder};
 use crate::auth::extract::{CaseStaff, DocketReaders, Staff};
 use crate::auth::Authorized;
@@ -23,7 +24,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/hearings/{id}/outcome", web::get().to(get_outcome))
         .route("/cases/{id}/course", web::get().to(get_course))
         .route("/cases/{id}/course", web::post().to(record_step))
-        .route("/courts/{id}/outcome-codes", web::get().to(outcome_codes));
+        .route("/courts/{id}/outcome-codes", web::get().to(outcome_codes))
+        .route("/courts/{id}/figures", web::get().to(figures));
 }
 
 #[derive(Deserialize)]
@@ -189,4 +191,26 @@ async fn outcome_codes(
         "causes": Cause::ALL,
         "decisions": decisions,
     })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodQuery {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+/// `GET /api/courts/{id}/figures?from=&to=`: the court's figures of delay
+/// for a period (court-local dates, inclusive), for the court's staff.
+async fn figures(
+    state: web::Data<AppState>,
+    user: Authorized<Staff>,
+    id: web::Path<i64>,
+    q: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, AppError> {
+    let court_id = id.into_inner();
+    user.ensure_court(court_id)?;
+    let q = q.into_inner();
+    let body = db::run(&state.pool, move |c| court_figures::of_court(c, court_id, q.from, q.to)).await?;
+    Ok(HttpResponse::Ok().json(body))
 }

@@ -5,4 +5,5 @@
 pub mod adjournments;
 pub mod booking;
 pub mod course;
+pub mod figures;
 pub mod outcomes;

@@ -205,6 +205,12 @@ async fn not_held_because_the_accused_was_not_produced_counts_against_custody_no
     assert_eq!(list["items"][0]["outcome"]["kind"], "not_held", "{list}");
     assert_eq!(list["items"][0]["outcome"]["caused_by"], "state_custody");
     assert!(!list.to_string().contains(CHILD));
+    // The figures of delay count it against custody, and the child's trip.
+    let (st, f) = s.app.get(&format!("/api/courts/{}/figures", s.court.id), Some(&s.court.judge)).await;
+    assert_eq!(st, StatusCode::OK, "{f}");
+    assert_eq!(f["not_held"]["by_cause"], json!({"state_custody": 1}), "{f}");
+    assert_eq!(f["not_held"]["by_reason"]["accused_not_produced"], 1);
+    assert_eq!(f["appearances"]["without_evidence"], 1);
 }
 
 #[tokio::test]
@@ -519,4 +525,59 @@ async fn a_video_session_with_the_child_going_live_is_an_appearance_and_the_outc
     assert_eq!(body["recordings"][0]["sha256"], "ab".repeat(32));
     let trail = s.audit("hearing_outcome", body["outcome"]["id"].as_i64().unwrap()).await;
     assert!(trail[0]["after_state"].as_str().unwrap().contains(&"ab".repeat(32)), "{trail:?}");
+}
+
+#[tokio::test]
+async fn a_courts_figures_give_the_days_to_the_childs_evidence_and_to_decision_and_the_share_within_each_clock() {
+    let s = Sitting::open("in").await;
+    // Three children heard 9, 19 and 39 days after cognizance; one of the
+    // cases decided 50 days after it.
+    let mut heard = Vec::new();
+    for (n, days_ago) in [(1, 10), (2, 20), (3, 40)] {
+        let case = s.case(&format!("FIG-{n}"), days_ago, true, false).await;
+        let h = s.hearing(case, yesterday(), true);
+        let (st, body) = s.outcome(&s.court.judge, h, json!({"kind": "held", "child_evidence": "full"})).await;
+        assert_eq!(st, StatusCode::CREATED, "{body}");
+        heard.push(case);
+    }
+    let decided = s.case("FIG-4", 50, true, false).await;
+    let (st, body) = s
+        .app
+        .post(
+            &format!("/api/cases/{decided}/course"),
+            Some(&s.court.judge),
+            json!({"stage": "decided", "decision": "acquitted"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    s.case("ADULT-1", 10, false, false).await;
+
+    let from = today() - Days::new(60);
+    let path = format!("/api/courts/{}/figures?from={from}&to={}", s.court.id, today());
+    let (st, f) = s.app.get(&path, Some(&s.court.clerk)).await;
+    assert_eq!(st, StatusCode::OK, "{f}");
+    assert_eq!(f["child_cases"], 4, "{f}");
+    assert_eq!(f["cognizance_to_child_evidence"], json!({"cases": 3, "median_days": 19.0, "p90_days": 39}), "{f}");
+    assert_eq!(f["cognizance_to_decision"], json!({"cases": 1, "median_days": 50.0, "p90_days": 50}));
+    let s35_1 = clock(&f["clocks"], "pocso_s35_1_child_evidence");
+    // FIG-1 and FIG-2 met, FIG-3 late (each heard yesterday), FIG-4 closed
+    // unheard by its decision (its deadline passed in the period).
+    assert_eq!(
+        (s35_1["met"].as_u64(), s35_1["met_late"].as_u64(), s35_1["closed"].as_u64()),
+        (Some(2), Some(1), Some(1)),
+        "{s35_1}"
+    );
+    assert_eq!(s35_1["share_within"], 0.667);
+    assert_eq!(f["hearings_held"], 3);
+    assert_eq!(f["appearances"]["children"], 3);
+    assert_eq!(f["appearances"]["per_child"], 1.0);
+
+    let (st, body) = s
+        .app
+        .get(&format!("/api/courts/{}/figures?from={}&to={from}", s.court.id, today()), Some(&s.court.clerk))
+        .await;
+    assert_problem(st, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let other = s.app.court_of("Another Special Court", "in").await;
+    let (st, body) = s.app.get(&path, Some(&other.clerk)).await;
+    assert_problem(st, &body, StatusCode::FORBIDDEN, "forbidden");
 }

@@ -105,11 +105,21 @@ fn days(n: i64) -> String {
     }
 }
 
-fn applies(rule: &ClockRule, facts: &CaseFacts) -> bool {
+pub(crate) fn applies(rule: &ClockRule, facts: &CaseFacts) -> bool {
     match rule.applies_to {
         ClockAppliesTo::All => true,
         ClockAppliesTo::ChildVictim => facts.child_victim,
         ClockAppliesTo::AccusedInCustody => facts.accused_in_custody,
+    }
+}
+
+/// The day the clock's stop event happened, if it did.
+pub fn stopped_on(rule: &ClockRule, facts: &CaseFacts) -> Option<NaiveDate> {
+    match rule.stops_when {
+        ClockStop::CaseDisposed | ClockStop::CaseDecided => facts.decided_on,
+        ClockStop::ChildEvidenceRecorded => facts.child_evidence_on,
+        ClockStop::TrialStarted => facts.trial_started_on,
+        ClockStop::TrialConcluded => facts.trial_concluded_on.or(facts.decided_on),
     }
 }
 
@@ -120,12 +130,7 @@ pub fn clock_status(rule: &ClockRule, facts: &CaseFacts, on: NaiveDate) -> Optio
         ClockStart::Cognizance => facts.cognizance_date,
     };
     let deadline = rule.deadline(starts_on)?;
-    let stopped_on = match rule.stops_when {
-        ClockStop::CaseDisposed | ClockStop::CaseDecided => facts.decided_on,
-        ClockStop::ChildEvidenceRecorded => facts.child_evidence_on,
-        ClockStop::TrialStarted => facts.trial_started_on,
-        ClockStop::TrialConcluded => facts.trial_concluded_on.or(facts.decided_on),
-    };
+    let stopped_on = stopped_on(rule, facts);
     let days_left = (deadline - on).num_days();
     let state = match stopped_on {
         Some(day) if day <= deadline => ClockState::Met,

@@ -5,6 +5,7 @@ pub mod adjournment;
 pub mod calendar;
 pub mod clocks;
 pub mod course;
+pub mod figures;
 pub mod hearing;
 pub mod outcome;
 pub mod priority;

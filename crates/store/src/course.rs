@@ -151,3 +151,39 @@ pub fn child_facts_of(conn: &mut DbConn, case_ids: &[i64]) -> Result<Vec<ChildFa
     }
     Ok(out)
 }
+
+/// A case of a court with its stop events, for the figures.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct FactsOfCase {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub case_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub cognizance_date: NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub accused_in_custody: bool,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub case_status: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub child_victim: bool,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    pub child_evidence_on: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    pub trial_started_on: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    pub trial_concluded_on: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    pub decided_on: Option<NaiveDate>,
+}
+
+/// Every case of a court with its stop events and whether a child is its
+/// victim.
+pub fn court_facts(conn: &mut DbConn, court_id: i64) -> Result<Vec<FactsOfCase>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT c.id AS case_id, c.cognizance_date, c.accused_in_custody, c.status AS case_status, \
+         EXISTS (SELECT 1 FROM parties p WHERE p.case_id = c.id AND p.role = 'child_witness') AS child_victim, \
+         f.child_evidence_on, f.trial_started_on, f.trial_concluded_on, f.decided_on \
+         FROM cases c LEFT JOIN case_facts f ON f.case_id = c.id WHERE c.court_id = $1 ORDER BY c.id",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(court_id)
+    .load(conn)?)
+}
