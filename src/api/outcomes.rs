@@ -139,6 +139,8 @@ struct Coded {
     section: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     needs_details: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    child_absent: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     allowed_in_child_cases: Option<bool>,
 }
@@ -165,6 +167,7 @@ async fn outcome_codes(
             cause: r.cause,
             section: Some(r.section.clone()),
             needs_details: r.needs_details,
+            child_absent: r.child_absent,
             allowed_in_child_cases: None,
         })
         .collect();
@@ -179,6 +182,7 @@ async fn outcome_codes(
             cause: None,
             section: Some(d.section.clone()),
             needs_details: false,
+            child_absent: false,
             allowed_in_child_cases: Some(d.allowed_in_child_cases),
         })
         .collect();
