@@ -581,3 +581,45 @@ async fn a_courts_figures_give_the_days_to_the_childs_evidence_and_to_decision_a
     let (st, body) = s.app.get(&path, Some(&other.clerk)).await;
     assert_problem(st, &body, StatusCode::FORBIDDEN, "forbidden");
 }
+
+#[tokio::test]
+async fn in_a_step_of_the_course_is_checked_by_the_profile_and_nothing_is_written_when_refused() {
+    let s = Sitting::open("in").await;
+    let case = s.case("POCSO-41", 30, true, false).await;
+    let path = format!("/api/cases/{case}/course");
+    let before = s.app.snapshot();
+    // POCSO offences are not compoundable (CrPC 1973 s.320).
+    let (st, body) =
+        s.app.post(&path, Some(&s.court.judge), json!({"stage": "decided", "decision": "compounded"})).await;
+    assert_problem(st, &body, StatusCode::UNPROCESSABLE_ENTITY, "rule-refused");
+    assert_eq!(body["rule"], "course.decisions.compounded");
+    assert!(body["section"].as_str().unwrap().contains("s.320"), "{body}");
+    for (step, field) in [
+        (json!({"stage": "arguments", "reasons": "Zainab's mother asked for time."}), "reasons"),
+        (json!({"stage": "evidence", "on": (today() + Days::new(1)).to_string()}), "on"),
+        (json!({"stage": "evidence", "on": (today() - Days::new(31)).to_string()}), "on"),
+        (json!({"stage": "arguments", "decision": "acquitted"}), "decision"),
+        (json!({"stage": "decided"}), "decision"),
+        (json!({"stage": "open"}), "stage"),
+        (json!({"stage": "disposed"}), "stage"),
+        (json!({"stage": "closed"}), "stage"),
+    ] {
+        let (st, problem) = s.app.post(&path, Some(&s.court.judge), step.clone()).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{step} -> {problem}");
+        assert_eq!(problem["field"], field, "{step} -> {problem}");
+    }
+    let (st, body) = s.app.post(&path, Some(&s.court.support), json!({"stage": "evidence"})).await;
+    assert_problem(st, &body, StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(s.app.snapshot(), before, "nothing was written");
+
+    let (st, body) = s.app.post(&path, Some(&s.court.clerk), json!({"stage": "arguments"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let (st, body) = s.app.post(&path, Some(&s.court.judge), json!({"stage": "evidence"})).await;
+    assert_problem(st, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(body["detail"].as_str().unwrap().contains("forward"), "{body}");
+    // A case is no longer moved by PATCH.
+    let (st, body) =
+        s.app.patch(&format!("/api/cases/{case}"), Some(&s.court.clerk), json!({"status": "disposed"})).await;
+    assert_problem(st, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(body["field"], "status");
+}
