@@ -205,6 +205,14 @@ struct OutcomeBrief {
     caused_by: Option<String>,
 }
 
+impl OutcomeBrief {
+    /// For the posted list: whether the hearing was held and why not, but
+    /// nothing of what the child's evidence came to.
+    fn public(self) -> OutcomeBrief {
+        OutcomeBrief { proceedings: Vec::new(), child_evidence: None, ..self }
+    }
+}
+
 fn outcome_brief(o: &OutcomeCols, profile: &RuleProfile) -> Option<OutcomeBrief> {
     let kind = o.outcome_kind.clone()?;
     let reason = o.outcome_reason.as_deref().and_then(|c| profile.not_held_reason(c));
@@ -556,7 +564,7 @@ async fn cause_list(
                 kind: h.kind.clone(),
                 mode: h.mode.clone(),
                 in_camera: in_camera && !a.children.is_empty(),
-                outcome: outcome_brief(&h.outcome, day.profile),
+                outcome: outcome_brief(&h.outcome, day.profile).map(OutcomeBrief::public),
                 children: a.children.into_iter().map(|c| c.pseudonym).collect(),
             })
             .collect();

@@ -156,6 +156,13 @@ async fn in_a_childs_evidence_recorded_in_full_within_30_days_meets_pocso_s35_1(
     assert_eq!(item["hearing"]["outcome"]["kind"], "held");
     assert_eq!(item["children"][0]["appearances"], "Child A: brought once, testified once");
     assert_eq!(item["children"][0]["name"], CHILD, "a clerk may see the child's name");
+    // The posted list says the hearing was held, not what the child said.
+    let (st, list) =
+        s.app.get(&format!("/api/courts/{}/cause-list?date={}", s.court.id, yesterday()), Some(&s.court.clerk)).await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    let line = list["items"].as_array().unwrap().iter().find(|l| l["case_number"] == "POCSO-1").unwrap();
+    assert_eq!(line["outcome"]["kind"], "held", "{line}");
+    assert!(line["outcome"]["child_evidence"].is_null(), "{line}");
 
     // Part evidence does not stop the clock: it continues, with its reason.
     let third = s.case("POCSO-3", 12, true, false).await;
