@@ -291,12 +291,14 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
             now.naive_utc(),
         )?;
         audit::append(c, &sys, Change::new("create", "court", court.id).court(Some(court.id)).after(&court))?;
+        let mut rooms = Vec::new();
         for (name, video) in [("Court Room 1", true), ("Court Room 2", false), ("Vulnerable Witness Suite", true)] {
             let room = db::courts::add_room(
                 c,
                 &db::courts::NewRoom { court_id: court.id, name: name.into(), video_link: video, capacity: 30 },
             )?;
             audit::append(c, &sys, Change::new("create", "court_room", room.id).court(Some(court.id)).after(&room))?;
+            rooms.push(room);
         }
         for (name, child, entrance) in [
             ("Children's Waiting Room", true, "East Gate (family entrance)"),
@@ -431,8 +433,137 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
             };
             booking::book_in_tx(c, &clerk, &order)?;
         }
+        history(c, &court, &judges, &rooms, today)?;
         Ok(accounts)
     })
+}
+
+/// What a working court has behind it: hearings that took place and what
+/// happened at them (recorded through the same use cases the judges use),
+/// children brought to court, a case decided and disposed of, and the
+/// previous sitting day's hearings still waiting for their outcomes on the
+/// judge's board.
+fn history(
+    c: &mut DbConn,
+    court: &db::courts::Court,
+    judges: &[i64],
+    rooms: &[db::courts::Room],
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    use crate::app::{course, outcomes};
+    use crate::domain::course::{Decision, Stage};
+    use crate::domain::outcome::{ChildEvidence, OutcomeKind, Proceeding};
+
+    let (cases, _) = db::cases::list(c, court.id, 0, 100)?;
+    let judge = |i: usize| crate::auth::AuthUser {
+        id: judges[i % judges.len()],
+        username: if i % judges.len() == 0 { "judge".into() } else { "judge2".into() },
+        role: StaffRole::Judge,
+        court_id: Some(court.id),
+    };
+    let video_room = rooms.iter().find(|r| r.video_link).map(|r| r.id);
+    let plain_room = rooms.iter().find(|r| !r.video_link).map(|r| r.id);
+    let past = |c: &mut DbConn, i: usize, day: NaiveDate, hhmm: (u32, u32), child: bool| -> Result<i64, AppError> {
+        let case = cases.get(i).ok_or_else(|| AppError::internal(format!("demo case {i} is missing")))?;
+        let local = day.and_hms_opt(hhmm.0, hhmm.1, 0).unwrap_or_default();
+        let starts = local - Duration::hours(5); // Asia/Karachi is UTC+5 all year.
+        let h = db::hearings::create(
+            c,
+            &db::hearings::NewHearing {
+                case_id: case.id,
+                kind: if child { "evidence".into() } else { "arguments".into() },
+                judge_id: Some(judge(i).id),
+                room_id: if child { video_room } else { plain_room },
+                starts_at: Some(starts),
+                ends_at: Some(starts + Duration::minutes(if child { 90 } else { 60 })),
+                child_testifies: child,
+                mode: if child { "video_link".into() } else { "in_person".into() },
+                status: "scheduled".into(),
+                created_at: Utc::now().naive_utc(),
+            },
+        )?;
+        audit::append(c, &Actor::system(), Change::new("create", "hearing", h.id).court(Some(court.id)).after(&h))?;
+        Ok(h.id)
+    };
+    let record = |c: &mut DbConn, i: usize, order: outcomes::OutcomeOrder| -> Result<(), AppError> {
+        outcomes::record(c, &judge(i), &order).map(|_| ())
+    };
+    let held = |hearing_id, proceedings: &[Proceeding], child_evidence| outcomes::OutcomeOrder {
+        hearing_id,
+        kind: Some(OutcomeKind::Held),
+        proceedings: proceedings.to_vec(),
+        child_evidence,
+        ..outcomes::OutcomeOrder::default()
+    };
+    let not_held = |hearing_id, reason: &str, child_brought| outcomes::OutcomeOrder {
+        hearing_id,
+        kind: Some(OutcomeKind::NotHeld),
+        reason_code: Some(reason.into()),
+        child_brought,
+        ..outcomes::OutcomeOrder::default()
+    };
+
+    // Three weeks ago: Child A of the first case heard in part; the fifth
+    // case's child brought for nothing (the accused was not produced).
+    let d21 = working_day_before(today, 15);
+    let h = past(c, 0, d21, (10, 0), true)?;
+    record(
+        c,
+        0,
+        outcomes::OutcomeOrder {
+            continues_because: Some("Child A was tired after an hour; the court rose and fixed the next date.".into()),
+            ..held(h, &[Proceeding::ExaminationInChief], Some(ChildEvidence::Part))
+        },
+    )?;
+    let h = past(c, 4, d21, (11, 30), true)?;
+    record(c, 4, not_held(h, "accused_not_produced", Some(true)))?;
+    // The fourth case's child heard in full: its clock stopped.
+    let h = past(c, 3, working_day_before(today, 14), (10, 0), true)?;
+    record(c, 3, held(h, &[Proceeding::ExaminationInChief, Proceeding::CrossExamination], Some(ChildEvidence::Full)))?;
+    // The ninth case's child was unwell.
+    let h = past(c, 8, working_day_before(today, 9), (10, 0), true)?;
+    record(c, 8, not_held(h, "child_unwell", None))?;
+    // An adult case argued and reserved; another decided and disposed of.
+    let h = past(c, 10, working_day_before(today, 8), (14, 0), false)?;
+    record(c, 10, held(h, &[Proceeding::ArgumentsHeard, Proceeding::JudgmentReserved], None))?;
+    let h = past(c, 2, working_day_before(today, 18), (14, 0), false)?;
+    record(
+        c,
+        2,
+        held(h, &[Proceeding::OtherWitnesses, Proceeding::ArgumentsHeard, Proceeding::JudgmentReserved], None),
+    )?;
+    if let Some(case) = cases.get(2) {
+        for (stage, decision, days) in [(Stage::Decided, Some(Decision::Convicted), 4), (Stage::Disposed, None, 2)] {
+            let order = course::StepOrder {
+                case_id: case.id,
+                to: stage,
+                decision,
+                on: Some(working_day_before(today, days)),
+                reasons: None,
+            };
+            course::record_step(c, &judge(2), &order)?;
+        }
+    }
+    // The last sitting day's list, still to be marked on the board.
+    let yesterday = working_day_before(today, 1);
+    past(c, 0, yesterday, (10, 0), true)?;
+    past(c, 6, yesterday, (11, 30), false)?;
+    past(c, 12, yesterday, (12, 0), true)?;
+    Ok(())
+}
+
+/// The `n`-th working day (Monday to Friday) before `day`.
+fn working_day_before(day: NaiveDate, n: usize) -> NaiveDate {
+    use chrono::Datelike;
+    let mut d = day;
+    let mut left = n;
+    while left > 0 {
+        d -= Duration::days(1);
+        if !matches!(d.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    d
 }
 
 fn next_working_day(from: NaiveDate) -> NaiveDate {

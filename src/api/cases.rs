@@ -13,6 +13,7 @@ use crate::auth::extract::{Clerks, Staff};
 use crate::auth::{AuthUser, Authorized};
 use crate::db::{self, audit, audit::Change, cases::Case};
 use crate::domain::calendar::local_date;
+use crate::domain::outcome::{self, ChildTally};
 use crate::domain::privacy;
 use crate::domain::roles::{PartyRole, Side};
 use crate::error::AppError;
@@ -140,6 +141,8 @@ struct CaseDetail {
     case: CaseView,
     parties: Vec<PartyView>,
     hearings: Vec<HearingView>,
+    /// Each child's appearances: "Child A: brought 3 times, testified once".
+    appearances: Vec<String>,
 }
 
 async fn get_case(
@@ -154,10 +157,28 @@ async fn get_case(
         let today = local_date(&court.time_zone, Utc::now());
         let parties = db::parties::of_case(c, id)?;
         let hearings = db::hearings::of_case(c, id)?;
+        let counted = db::course::child_facts_of(c, &[id])?;
+        let appearances = parties
+            .iter()
+            .filter(|p| p.is_child())
+            .map(|p| {
+                let tally = counted
+                    .iter()
+                    .find(|f| f.party_id == p.id)
+                    .map(|f| ChildTally {
+                        brought: u32::try_from(f.brought).unwrap_or(0),
+                        testified: u32::try_from(f.testified).unwrap_or(0),
+                        evidence_complete_on: f.evidence_complete_on,
+                    })
+                    .unwrap_or_default();
+                outcome::appearance_line(p.pseudonym.as_deref().unwrap_or("Child"), &tally)
+            })
+            .collect();
         Ok(CaseDetail {
             case: views::case(&case, &parties, today),
             parties: parties.iter().map(|p| views::party(p, Some(viewer.role), today)).collect(),
             hearings: hearings.iter().map(views::hearing).collect(),
+            appearances,
         })
     })
     .await?;
@@ -182,10 +203,11 @@ async fn update_case(
     let id = id.into_inner();
     let b = body.into_inner();
     let offence = b.offence.as_deref().map(|o| input::text("offence", o, 300)).transpose()?;
-    if let Some(status) = &b.status {
-        if !matches!(status.as_str(), "open" | "disposed") {
-            return Err(AppError::invalid("status", "`status` is `open` or `disposed`"));
-        }
+    if b.status.is_some() {
+        return Err(AppError::invalid(
+            "status",
+            "a case moves through its course by `POST /api/cases/{id}/course` (evidence, arguments, judgment reserved, decided, disposed), each step dated",
+        ));
     }
     let viewer = clerk.user.clone();
     let view = db::run(&state.pool, move |conn| {
@@ -200,7 +222,7 @@ async fn update_case(
                 offence,
                 cognizance_date: b.cognizance_date,
                 accused_in_custody: b.accused_in_custody,
-                status: b.status,
+                status: None,
             };
             let after = db::cases::update(c, id, &changes)?;
             audit::append(

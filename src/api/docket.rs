@@ -14,10 +14,12 @@ use super::views::utc;
 use crate::auth::extract::{DocketReaders, EscalationReaders, Staff};
 use crate::auth::Authorized;
 use crate::db::courts::Court;
-use crate::db::docket::{CaseRow, ChildRow, HearingRow};
+use crate::db::docket::{CaseRow, ChildRow, HearingRow, OutcomeCols};
 use crate::db::{self, DbConn};
 use crate::domain::calendar;
 use crate::domain::clocks::{self, CaseFacts, ClockStatus, Escalation};
+use crate::domain::course::Stage;
+use crate::domain::outcome::{self, ChildTally};
 use crate::domain::priority::{self, CaseSummary, Priority, ScorePart};
 use crate::domain::privacy;
 use crate::domain::roles::StaffRole;
@@ -64,10 +66,6 @@ impl CourtDay {
         midnight
     }
 
-    fn local_date(&self, t: NaiveDateTime) -> NaiveDate {
-        self.tz.from_utc_datetime(&t).date_naive()
-    }
-
     fn local_text(&self, t: NaiveDateTime) -> String {
         self.tz.from_utc_datetime(&t).format("%Y-%m-%d %H:%M").to_string()
     }
@@ -80,6 +78,11 @@ pub struct ChildView {
     /// Only for roles that may see a child's identity.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Times brought to court, and times heard.
+    pub brought: i32,
+    pub testified: i32,
+    /// "Child A: brought 3 times, testified once".
+    pub appearances: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,20 +116,31 @@ fn assess(case: &CaseRow, children: &[&ChildRow], day: &CourtDay, viewer: Option
         children.iter().filter_map(|c| c.date_of_birth.map(|dob| privacy::age_in_years(dob, day.today))).collect();
     let views = children
         .iter()
-        .map(|c| ChildView {
-            pseudonym: c.pseudonym.clone().unwrap_or_else(|| "Child".into()),
-            age: c.date_of_birth.map(|dob| privacy::age_in_years(dob, day.today)),
-            name: may_see.then(|| c.name.clone()),
+        .map(|c| {
+            let pseudonym = c.pseudonym.clone().unwrap_or_else(|| "Child".into());
+            let tally = ChildTally {
+                brought: u32::try_from(c.brought).unwrap_or(0),
+                testified: u32::try_from(c.testified).unwrap_or(0),
+                evidence_complete_on: None,
+            };
+            ChildView {
+                appearances: outcome::appearance_line(&pseudonym, &tally),
+                pseudonym,
+                age: c.date_of_birth.map(|dob| privacy::age_in_years(dob, day.today)),
+                name: may_see.then(|| c.name.clone()),
+                brought: c.brought,
+                testified: c.testified,
+            }
         })
         .collect();
     let child_victim = !children.is_empty();
     let facts = CaseFacts {
-        cognizance_date: case.cognizance_date,
-        child_victim,
-        accused_in_custody: case.accused_in_custody,
-        disposed: case.case_status == "disposed",
-        child_evidence_on: case.child_evidence_at.map(|t| day.local_date(t)),
-        trial_started_on: case.trial_started_at.map(|t| day.local_date(t)),
+        disposed: !case.case_status.parse::<Stage>().unwrap_or(Stage::Open).is_pending(),
+        child_evidence_on: case.child_evidence_on,
+        trial_started_on: case.trial_started_on,
+        trial_concluded_on: case.trial_concluded_on,
+        decided_on: case.decided_on,
+        ..CaseFacts::new(case.cognizance_date, child_victim, case.accused_in_custody)
     };
     let clocks = clocks::case_clocks(day.profile, &facts, day.today);
     let summary = CaseSummary {
@@ -175,6 +189,47 @@ struct ListedHearing {
     ends_at: Option<DateTime<Utc>>,
     /// The start in the court's own time, as the court reads it.
     local_start: Option<String>,
+    /// What happened, once recorded.
+    outcome: Option<OutcomeBrief>,
+}
+
+/// A hearing's outcome in a line of a list: held and what the child's
+/// evidence came to, or not held, why (English and Urdu) and who caused it.
+#[derive(Serialize)]
+struct OutcomeBrief {
+    kind: String,
+    proceedings: Vec<String>,
+    child_evidence: Option<String>,
+    reason_code: Option<String>,
+    reason: Option<String>,
+    reason_ur: Option<String>,
+    caused_by: Option<String>,
+}
+
+impl OutcomeBrief {
+    /// For the posted list: whether the hearing was held and why not, but
+    /// nothing of what the child's evidence came to.
+    fn public(self) -> OutcomeBrief {
+        OutcomeBrief { proceedings: Vec::new(), child_evidence: None, ..self }
+    }
+}
+
+fn outcome_brief(o: &OutcomeCols, profile: &RuleProfile) -> Option<OutcomeBrief> {
+    let kind = o.outcome_kind.clone()?;
+    let reason = o.outcome_reason.as_deref().and_then(|c| profile.not_held_reason(c));
+    Some(OutcomeBrief {
+        kind,
+        proceedings: o
+            .outcome_proceedings
+            .as_deref()
+            .map(|p| p.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default(),
+        child_evidence: o.outcome_child_evidence.clone(),
+        reason_code: o.outcome_reason.clone(),
+        reason: reason.map(|r| r.label.clone()),
+        reason_ur: reason.map(|r| r.label_ur.clone()),
+        caused_by: o.outcome_cause.clone(),
+    })
 }
 
 #[derive(Serialize)]
@@ -243,6 +298,7 @@ fn listed(h: &HearingRow, day: &CourtDay) -> ListedHearing {
         starts_at: h.starts_at.map(utc),
         ends_at: h.ends_at.map(utc),
         local_start: h.starts_at.map(|t| day.local_text(t)),
+        outcome: outcome_brief(&h.outcome, day.profile),
     }
 }
 
@@ -469,6 +525,8 @@ struct CauseListLine {
     mode: String,
     children: Vec<String>,
     in_camera: bool,
+    /// What happened at the hearing, once recorded.
+    outcome: Option<OutcomeBrief>,
 }
 
 /// `GET /api/courts/{id}/cause-list?date=`: the day's list as it is posted
@@ -508,6 +566,7 @@ async fn cause_list(
                 kind: h.kind.clone(),
                 mode: h.mode.clone(),
                 in_camera: in_camera && !a.children.is_empty(),
+                outcome: outcome_brief(&h.outcome, day.profile).map(OutcomeBrief::public),
                 children: a.children.into_iter().map(|c| c.pseudonym).collect(),
             })
             .collect();

@@ -12,6 +12,7 @@ pub mod hearings;
 pub mod input;
 pub mod notices;
 pub mod openapi;
+pub mod outcomes;
 pub mod recordings;
 pub mod schedule;
 pub mod session_console;
@@ -42,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(audit::routes)
             .configure(calendar::routes)
             .configure(adjournments::routes)
+            .configure(outcomes::routes)
             .configure(video::routes)
             .configure(notices::routes)
             // before the console: an invite's `/video-sessions/{id}/recordings?token=`

@@ -558,6 +558,9 @@ async fn change_state(
                     .after(&after)
                     .reason(reason),
             )?;
+            if to == SessionState::Live {
+                crate::app::outcomes::video_appearance(c, &user, &after)?;
+            }
             Ok(after)
         })
     })

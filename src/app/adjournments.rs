@@ -7,8 +7,8 @@
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::booking;
 use super::free_text::ChildNames;
+use super::{booking, course};
 use crate::api::adjournments::{view, AdjournmentView, DecisionView};
 use crate::api::cases::visible_case;
 use crate::api::views;
@@ -21,8 +21,8 @@ use crate::db::parties::Party;
 use crate::db::{self, audit, audit::Change, DbConn};
 use crate::domain::adjournment::{self as policy, AdjournmentStatus, PastAdjournment, Refusal, Requester};
 use crate::domain::calendar::{self, local_date};
-use crate::domain::clocks::{self, CaseFacts, ClockStatus};
-use crate::domain::hearing::{self as hearing_rules, HearingKind, HearingStatus};
+use crate::domain::clocks::{self, ClockStatus};
+use crate::domain::hearing::{self as hearing_rules, HearingStatus};
 use crate::domain::rules::{self, RuleProfile};
 use crate::error::{AppError, RuleRef};
 
@@ -66,22 +66,6 @@ fn earliest_feasible(c: &mut DbConn, user: &AuthUser, h: &Hearing, after: NaiveD
         Some(day) => day,
         None => booking::first_sitting_day_after(c, h, after)?.unwrap_or(after),
     })
-}
-
-/// What the clocks need of the case, from its held hearings.
-fn case_facts(case: &Case, parties: &[Party], hearings: &[Hearing], tz: Tz) -> CaseFacts {
-    let held = |h: &&Hearing| h.status == HearingStatus::Held.as_str();
-    let first_day = |pred: &dyn Fn(&Hearing) -> bool| {
-        hearings.iter().filter(held).filter(|h| pred(h)).filter_map(|h| h.starts_at).map(|t| local_day(tz, t)).min()
-    };
-    CaseFacts {
-        cognizance_date: case.cognizance_date,
-        child_victim: parties.iter().any(Party::is_child),
-        accused_in_custody: case.accused_in_custody,
-        disposed: case.status == "disposed",
-        child_evidence_on: first_day(&|h| h.child_testifies),
-        trial_started_on: first_day(&|h| h.kind == HearingKind::Evidence.as_str()),
-    }
 }
 
 /// Everything the policy needs, read inside the caller's transaction.
@@ -135,8 +119,8 @@ impl Scene {
                 })
             })
             .collect::<Result<Vec<_>, AppError>>()?;
-        let hearings = db::hearings::of_case(c, self.case.id)?;
-        let facts = case_facts(&self.case, &self.parties, &hearings, self.tz);
+        let stored = db::course::facts_of(c, self.case.id)?;
+        let facts = course::clock_facts(&self.case, self.parties.iter().any(Party::is_child), stored.as_ref());
         let clocks: Vec<ClockStatus> = clocks::case_clocks(self.profile, &facts, self.today);
         let hearing_date = self.hearing_date()?;
         // Only a broken clock asks for the earliest feasible date; finding it
@@ -206,8 +190,8 @@ pub(crate) fn record_request(
             scene.hearing.status
         )));
     }
-    if scene.case.status == "disposed" {
-        return Err(AppError::conflict("the case is disposed of"));
+    if !course::stage_of(&scene.case).is_pending() {
+        return Err(AppError::conflict(format!("the case is {}; it is no longer tried here", scene.case.status)));
     }
     if let Some(waiting) = db::adjournments::pending_for_hearing(c, hearing_id)? {
         return Err(AppError::conflict(format!(

@@ -4,5 +4,8 @@
 
 pub mod adjournments;
 pub mod booking;
+pub mod course;
+pub mod figures;
 pub mod free_text;
 pub mod notices;
+pub mod outcomes;

@@ -187,9 +187,10 @@ async fn child_cases_lists_every_open_child_case_by_deadline_even_with_nothing_l
     let disposed =
         case(&app, &court, "DISPOSED", today - Duration::days(95), Some(("Ali Disposed", years_ago(today, 8, 0))))
             .await;
-    let (s, body) =
-        app.patch(&format!("/api/cases/{disposed}"), Some(&court.clerk), json!({"status": "disposed"})).await;
-    assert_eq!(s, StatusCode::OK, "{body}");
+    for step in [json!({"stage": "decided", "decision": "transferred"}), json!({"stage": "disposed"})] {
+        let (s, body) = app.post(&format!("/api/cases/{disposed}/course"), Some(&court.judge), step).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
     hearing(&app, &court, listed, court.judge_id, r1, today + Duration::days(3), 10).await;
     let _ = (unlisted, broken);
 

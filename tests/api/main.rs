@@ -23,6 +23,7 @@ mod isolation;
 mod notices;
 mod one_place;
 mod openapi;
+mod outcomes;
 mod privacy;
 mod process;
 mod route_isolation;

@@ -161,6 +161,13 @@ async fn staff_of_one_court_reach_nothing_of_another_on_any_route() {
             format!("/api/cases/{bcase}/counsel"),
             Some(json!({"name": "X", "enrolment_number": "1", "role": "defence_counsel"})),
         ),
+        ("judge", Method::POST, format!("/api/hearings/{bh}/outcome"), Some(json!({"kind": "held", "details": "x"}))),
+        ("clerk", Method::POST, format!("/api/hearings/{bh}/outcome"), Some(json!({"kind": "held", "details": "x"}))),
+        ("support", Method::GET, format!("/api/hearings/{bh}/outcome"), None),
+        ("clerk", Method::GET, format!("/api/cases/{bcase}/course"), None),
+        ("judge", Method::POST, format!("/api/cases/{bcase}/course"), Some(json!({"stage": "evidence"}))),
+        ("judge", Method::GET, format!("/api/courts/{bc}/figures"), None),
+        ("clerk", Method::GET, format!("/api/courts/{bc}/outcome-codes"), None),
     ];
     if let Some(plan_id) = b.plan_id {
         routes.push(("clerk", Method::POST, "/api/plan/accept".into(), Some(json!({"plan_id": plan_id}))));

@@ -17,7 +17,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use amaan::config::{Secret, Settings};
-use amaan::db::schema::{cases, court_rooms, courts, hearings, parties, users};
+use amaan::db::schema::{
+    case_facts, cases, child_facts, court_rooms, courts, hearing_outcomes, hearings, parties, users,
+};
 use amaan::db::{self, Backend, DbConn};
 use amaan::domain::calendar::local_date;
 use amaan::startup::Application;
@@ -419,6 +421,80 @@ struct BenchHearing {
     created_at: NaiveDateTime,
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = hearing_outcomes, treat_none_as_default_value = false)]
+struct BenchOutcome {
+    court_id: i64,
+    case_id: i64,
+    hearing_id: i64,
+    kind: String,
+    local_day: NaiveDate,
+    proceedings: String,
+    child_evidence: String,
+    continues_because: Option<String>,
+    reason_code: Option<String>,
+    caused_by: Option<String>,
+    details: Option<String>,
+    child_brought: bool,
+    child_mode: String,
+    recorded_by: i64,
+    on_behalf_of: Option<i64>,
+    recorded_at: NaiveDateTime,
+    corrects: Option<i64>,
+    correction_reason: Option<String>,
+    superseded_by: Option<i64>,
+    is_current: bool,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = case_facts, treat_none_as_default_value = false)]
+struct BenchFacts {
+    case_id: i64,
+    court_id: i64,
+    child_evidence_on: Option<NaiveDate>,
+    trial_started_on: Option<NaiveDate>,
+    trial_concluded_on: Option<NaiveDate>,
+    decided_on: Option<NaiveDate>,
+    decision: Option<String>,
+    closed_on: Option<NaiveDate>,
+    disposed_on: Option<NaiveDate>,
+    appearances: i32,
+    testimonies: i32,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = child_facts, treat_none_as_default_value = false)]
+struct BenchChildFacts {
+    party_id: i64,
+    case_id: i64,
+    brought: i32,
+    testified: i32,
+    evidence_complete_on: Option<NaiveDate>,
+    updated_at: NaiveDateTime,
+}
+
+/// What a past hearing came to, kept while hearings load so that its
+/// outcome and its case's facts can follow once the ids are known.
+struct PastHearing {
+    index: usize,
+    case: usize,
+    judge: usize,
+    day: NaiveDate,
+    held: bool,
+    evidence: bool,
+    child: bool,
+}
+
+/// Per case, what its outcomes add up to.
+#[derive(Default, Clone)]
+struct Tally {
+    trial_started_on: Option<NaiveDate>,
+    child_evidence_on: Option<NaiveDate>,
+    brought: i32,
+    testified: i32,
+}
+
 const KINDS: &[&str] = &["mention", "charge", "evidence", "cross_examination", "arguments", "bail"];
 
 fn seed(
@@ -525,7 +601,8 @@ fn seed(
     load_parties(conn, party_rows)?;
 
     let mut batch = Vec::with_capacity(BATCH);
-    for _ in 0..n_hearings {
+    let mut past = Vec::new();
+    for index in 0..n_hearings {
         let case = rng.gen_range(0..n_cases);
         let judge = case_judge[case];
         let day = today + Duration::days(rng.gen_range(-365..=365));
@@ -536,9 +613,23 @@ fn seed(
             "scheduled"
         } else if rng.gen_bool(0.2) {
             "adjourned"
+        } else if rng.gen_bool(0.1) {
+            "not_held"
         } else {
             "held"
         };
+        let child_testifies = has_child[case] && kind == "evidence";
+        if status == "held" || status == "not_held" {
+            past.push(PastHearing {
+                index,
+                case,
+                judge,
+                day,
+                held: status == "held",
+                evidence: matches!(kind, "evidence" | "cross_examination"),
+                child: child_testifies,
+            });
+        }
         batch.push(BenchHearing {
             case_id: first_case_id + case as i64,
             kind: kind.into(),
@@ -546,7 +637,7 @@ fn seed(
             room_id: Some(room_ids[judge]),
             starts_at: Some(starts),
             ends_at: Some(starts + Duration::minutes(45)),
-            child_testifies: has_child[case] && kind == "evidence",
+            child_testifies,
             mode: "in_person".into(),
             status: status.into(),
             created_at: now,
@@ -556,6 +647,87 @@ fn seed(
         }
     }
     load_hearings(conn, batch)?;
+    let first_hearing_id: i64 =
+        hearings::table.select(diesel::dsl::min(hearings::id)).first::<Option<i64>>(conn)?.unwrap_or(1);
+    // Every hearing that took place has its outcome; every case the facts
+    // the docket reads (the same tables and shapes the server keeps).
+    let mut tally = vec![Tally::default(); n_cases];
+    let mut outcomes = Vec::with_capacity(BATCH);
+    for h in &past {
+        let t = &mut tally[h.case];
+        if h.held && h.evidence {
+            t.trial_started_on = Some(t.trial_started_on.map_or(h.day, |d| d.min(h.day)));
+        }
+        if h.child {
+            t.brought += 1;
+            if h.held {
+                t.testified += 1;
+                t.child_evidence_on = Some(t.child_evidence_on.map_or(h.day, |d| d.min(h.day)));
+            }
+        }
+        outcomes.push(BenchOutcome {
+            court_id: judge_rows[h.judge].court_id.unwrap_or(court_ids[0]),
+            case_id: first_case_id + h.case as i64,
+            hearing_id: first_hearing_id + h.index as i64,
+            kind: if h.held { "held".into() } else { "not_held".into() },
+            local_day: h.day,
+            proceedings: if h.held && h.evidence { "examination_in_chief".into() } else { String::new() },
+            child_evidence: if h.held && h.child { "full".into() } else { "none".into() },
+            continues_because: None,
+            reason_code: (!h.held).then(|| "accused_not_produced".into()),
+            caused_by: (!h.held).then(|| "state_custody".into()),
+            details: h.held.then(|| "Proceeded as listed.".into()),
+            child_brought: h.child,
+            child_mode: "in_person".into(),
+            recorded_by: judge_ids[h.judge],
+            on_behalf_of: None,
+            recorded_at: now,
+            corrects: None,
+            correction_reason: None,
+            superseded_by: None,
+            is_current: true,
+        });
+        if outcomes.len() == BATCH {
+            load_outcomes(conn, std::mem::take(&mut outcomes))?;
+        }
+    }
+    load_outcomes(conn, outcomes)?;
+    let facts: Vec<BenchFacts> = tally
+        .iter()
+        .enumerate()
+        .map(|(i, t)| BenchFacts {
+            case_id: first_case_id + i as i64,
+            court_id: judge_rows[case_judge[i]].court_id.unwrap_or(court_ids[0]),
+            child_evidence_on: t.child_evidence_on,
+            trial_started_on: t.trial_started_on,
+            trial_concluded_on: None,
+            decided_on: None,
+            decision: None,
+            closed_on: None,
+            disposed_on: None,
+            appearances: t.brought,
+            testimonies: t.testified,
+            updated_at: now,
+        })
+        .collect();
+    load_facts(conn, facts)?;
+    let children: Vec<(i64, i64)> =
+        parties::table.filter(parties::role.eq("child_witness")).select((parties::id, parties::case_id)).load(conn)?;
+    let child_rows: Vec<BenchChildFacts> = children
+        .into_iter()
+        .filter_map(|(party_id, case_id)| {
+            let t = tally.get(usize::try_from(case_id - first_case_id).ok()?)?;
+            Some(BenchChildFacts {
+                party_id,
+                case_id,
+                brought: t.brought,
+                testified: t.testified,
+                evidence_complete_on: t.child_evidence_on,
+                updated_at: now,
+            })
+        })
+        .collect();
+    load_child_facts(conn, child_rows)?;
     match conn {
         DbConn::Pg(c) => diesel::sql_query("ANALYZE").execute(c)?,
         DbConn::Sqlite(c) => diesel::sql_query("ANALYZE").execute(c)?,
@@ -608,3 +780,6 @@ macro_rules! bulk_loader {
 bulk_loader!(load_cases, cases, BenchCase);
 bulk_loader!(load_parties, parties, BenchParty);
 bulk_loader!(load_hearings, hearings, BenchHearing);
+bulk_loader!(load_outcomes, hearing_outcomes, BenchOutcome);
+bulk_loader!(load_facts, case_facts, BenchFacts);
+bulk_loader!(load_child_facts, child_facts, BenchChildFacts);

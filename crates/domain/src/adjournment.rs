@@ -361,14 +361,7 @@ mod tests {
     }
 
     fn clocks_for(profile_id: &str, cognizance: NaiveDate) -> Vec<ClockStatus> {
-        let facts = CaseFacts {
-            cognizance_date: cognizance,
-            child_victim: true,
-            accused_in_custody: true,
-            disposed: false,
-            child_evidence_on: None,
-            trial_started_on: None,
-        };
+        let facts = CaseFacts::new(cognizance, true, true);
         case_clocks(profile(profile_id).unwrap(), &facts, today())
     }
 

@@ -12,11 +12,32 @@ pub struct CaseFacts {
     pub cognizance_date: NaiveDate,
     pub child_victim: bool,
     pub accused_in_custody: bool,
+    /// The case is decided or disposed of: it no longer runs here.
     pub disposed: bool,
-    /// The first day a hearing at which the child testified was held.
+    /// The day every child's evidence was recorded in full.
     pub child_evidence_on: Option<NaiveDate>,
-    /// The first day an evidence hearing was held.
+    /// The first day evidence was taken at a held hearing.
     pub trial_started_on: Option<NaiveDate>,
+    /// Judgment reserved, or a decision that ended the trial without it.
+    pub trial_concluded_on: Option<NaiveDate>,
+    /// A decision that ended the trial here.
+    pub decided_on: Option<NaiveDate>,
+}
+
+impl CaseFacts {
+    /// A case as registered: nothing has happened yet.
+    pub fn new(cognizance_date: NaiveDate, child_victim: bool, accused_in_custody: bool) -> CaseFacts {
+        CaseFacts {
+            cognizance_date,
+            child_victim,
+            accused_in_custody,
+            disposed: false,
+            child_evidence_on: None,
+            trial_started_on: None,
+            trial_concluded_on: None,
+            decided_on: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,7 +51,8 @@ pub enum ClockState {
     Met,
     /// The event happened, after the deadline.
     MetLate,
-    /// The case was disposed of; the clock no longer runs.
+    /// The case left the court (decided, transferred, abated, disposed)
+    /// before the clock's event; the clock no longer runs.
     Closed,
 }
 
@@ -83,11 +105,21 @@ fn days(n: i64) -> String {
     }
 }
 
-fn applies(rule: &ClockRule, facts: &CaseFacts) -> bool {
+pub(crate) fn applies(rule: &ClockRule, facts: &CaseFacts) -> bool {
     match rule.applies_to {
         ClockAppliesTo::All => true,
         ClockAppliesTo::ChildVictim => facts.child_victim,
         ClockAppliesTo::AccusedInCustody => facts.accused_in_custody,
+    }
+}
+
+/// The day the clock's stop event happened, if it did.
+pub fn stopped_on(rule: &ClockRule, facts: &CaseFacts) -> Option<NaiveDate> {
+    match rule.stops_when {
+        ClockStop::CaseDisposed | ClockStop::CaseDecided => facts.decided_on,
+        ClockStop::ChildEvidenceRecorded => facts.child_evidence_on,
+        ClockStop::TrialStarted => facts.trial_started_on,
+        ClockStop::TrialConcluded => facts.trial_concluded_on.or(facts.decided_on),
     }
 }
 
@@ -98,11 +130,7 @@ pub fn clock_status(rule: &ClockRule, facts: &CaseFacts, on: NaiveDate) -> Optio
         ClockStart::Cognizance => facts.cognizance_date,
     };
     let deadline = rule.deadline(starts_on)?;
-    let stopped_on = match rule.stops_when {
-        ClockStop::CaseDisposed => None,
-        ClockStop::ChildEvidenceRecorded => facts.child_evidence_on,
-        ClockStop::TrialStarted => facts.trial_started_on,
-    };
+    let stopped_on = stopped_on(rule, facts);
     let days_left = (deadline - on).num_days();
     let state = match stopped_on {
         Some(day) if day <= deadline => ClockState::Met,
@@ -184,14 +212,7 @@ mod tests {
     }
 
     fn child_case(cognizance: NaiveDate) -> CaseFacts {
-        CaseFacts {
-            cognizance_date: cognizance,
-            child_victim: true,
-            accused_in_custody: false,
-            disposed: false,
-            child_evidence_on: None,
-            trial_started_on: None,
-        }
+        CaseFacts::new(cognizance, true, false)
     }
 
     fn clock<'a>(clocks: &'a [ClockStatus], id: &str) -> &'a ClockStatus {
@@ -297,6 +318,34 @@ mod tests {
         let started = CaseFacts { trial_started_on: Some(d(2026, 6, 1)), ..in_custody };
         let clocks = case_clocks(p, &started, d(2026, 8, 1));
         assert_eq!(clock(&clocks, "ctl_crown_court_182_days").state, ClockState::Met);
+    }
+
+    #[test]
+    fn a_decision_stops_the_clocks_that_wait_for_it_and_a_transfer_closes_them() {
+        let p = profile("pk").unwrap();
+        let facts = child_case(d(2026, 1, 10));
+        let decided = CaseFacts { disposed: true, decided_on: Some(d(2026, 3, 1)), ..facts.clone() };
+        let clocks = case_clocks(p, &decided, d(2026, 8, 1));
+        assert!(clocks.iter().all(|c| c.state == ClockState::Met), "{clocks:?}");
+        assert!(escalations(&clocks).is_empty());
+        let late = CaseFacts { disposed: true, decided_on: Some(d(2026, 5, 5)), ..facts.clone() };
+        let clocks = case_clocks(p, &late, d(2026, 8, 1));
+        assert_eq!(clock(&clocks, "rape2016_trial_three_months").state, ClockState::MetLate);
+        assert_eq!(clock(&clocks, "ar2021_s16_decision").state, ClockState::Met);
+        let transferred = CaseFacts { disposed: true, ..facts };
+        let clocks = case_clocks(p, &transferred, d(2026, 8, 1));
+        assert!(clocks.iter().all(|c| c.state == ClockState::Closed), "{clocks:?}");
+        assert!(escalations(&clocks).is_empty(), "a case that left the court is escalated no more");
+    }
+
+    #[test]
+    fn a_trial_concluded_clock_stops_when_judgment_is_reserved() {
+        let mut rule = profile("in").unwrap().clock("pocso_s35_2_trial").unwrap().clone();
+        rule.stops_when = ClockStop::TrialConcluded;
+        let reserved = CaseFacts { trial_concluded_on: Some(d(2026, 6, 1)), ..child_case(d(2026, 1, 1)) };
+        assert_eq!(clock_status(&rule, &reserved, d(2027, 6, 1)).unwrap().state, ClockState::Met);
+        let decided = CaseFacts { decided_on: Some(d(2027, 2, 1)), ..child_case(d(2026, 1, 1)) };
+        assert_eq!(clock_status(&rule, &decided, d(2027, 6, 1)).unwrap().state, ClockState::MetLate);
     }
 
     #[test]

@@ -33,6 +33,7 @@ string_enum! {
         Scheduled => "scheduled",
         Adjourned => "adjourned",
         Held => "held",
+        NotHeld => "not_held",
         Cancelled => "cancelled",
     }
 }

@@ -4,8 +4,11 @@
 pub mod adjournment;
 pub mod calendar;
 pub mod clocks;
+pub mod course;
+pub mod figures;
 pub mod hearing;
 pub mod notices;
+pub mod outcome;
 pub mod priority;
 pub mod privacy;
 pub mod roles;

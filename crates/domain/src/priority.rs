@@ -219,14 +219,7 @@ mod tests {
                 accused_in_custody: false,
                 adjournments: 0,
             },
-            facts: CaseFacts {
-                cognizance_date: cognizance,
-                child_victim: child_age.is_some(),
-                accused_in_custody: false,
-                disposed: false,
-                child_evidence_on: None,
-                trial_started_on: None,
-            },
+            facts: CaseFacts::new(cognizance, child_age.is_some(), false),
         }
     }
 

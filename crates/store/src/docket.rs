@@ -10,27 +10,43 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
 
 use super::DbConn;
 use crate::StoreError;
 
-/// Per case, what its clocks and score need from its other hearings.
-const CASE_HEARING_FACTS: &str = "\
+/// Per case, what its clocks and score need: how often it was adjourned,
+/// and the stop events kept on its `case_facts` row (written with each
+/// outcome and step, so the docket aggregates no hearings for them).
+const CASE_FACTS: &str = "\
 (SELECT COUNT(*) FROM hearings a WHERE a.case_id = c.id AND a.status = 'adjourned') AS adjournments, \
-(SELECT MIN(e.starts_at) FROM hearings e WHERE e.case_id = c.id AND e.status = 'held' AND e.child_testifies) AS child_evidence_at, \
-(SELECT MIN(t.starts_at) FROM hearings t WHERE t.case_id = c.id AND t.status = 'held' AND t.kind = 'evidence') AS trial_started_at";
+f.child_evidence_on, f.trial_started_on, f.trial_concluded_on, f.decided_on";
 
-const LISTED: &str = "h.status IN ('scheduled', 'held')";
+const FACTS_JOIN: &str = "LEFT JOIN case_facts f ON f.case_id = c.id";
+
+/// What happened at a hearing, from its current outcome.
+const OUTCOME: &str = "o.kind AS outcome_kind, o.reason_code AS outcome_reason, o.caused_by AS outcome_cause, \
+o.child_evidence AS outcome_child_evidence, o.proceedings AS outcome_proceedings";
+
+const OUTCOME_JOIN: &str = "LEFT JOIN hearing_outcomes o ON o.hearing_id = h.id AND o.is_current";
+
+const LISTED: &str = "h.status IN ('scheduled', 'held', 'not_held')";
+
+/// A case still tried here; a decided or disposed case leaves the docket,
+/// the child-cases list and the escalations.
+const PENDING: &str = "c.status IN ('open', 'evidence', 'arguments', 'judgment_reserved')";
+
+const CHILD_COLUMNS: &str = "p.id, p.case_id, p.name, p.date_of_birth, p.pseudonym, \
+COALESCE(cf.brought, 0) AS brought, COALESCE(cf.testified, 0) AS testified";
 
 /// A judge's hearings from $2 (inclusive) to $3 (exclusive), UTC.
 pub fn judge_hearings_sql() -> String {
     format!(
         "SELECT h.id AS hearing_id, h.case_id, h.kind, h.judge_id, h.room_id, r.name AS room_name, h.starts_at, h.ends_at, \
          h.child_testifies, h.mode, h.status, c.number, c.offence, c.cognizance_date, c.accused_in_custody, c.status AS case_status, \
-         {CASE_HEARING_FACTS} \
-         FROM hearings h JOIN cases c ON c.id = h.case_id LEFT JOIN court_rooms r ON r.id = h.room_id \
-         WHERE h.judge_id = $1 AND h.starts_at >= $2 AND h.starts_at < $3 AND {LISTED} \
+         {CASE_FACTS}, {OUTCOME} \
+         FROM hearings h JOIN cases c ON c.id = h.case_id LEFT JOIN court_rooms r ON r.id = h.room_id {FACTS_JOIN} {OUTCOME_JOIN} \
+         WHERE h.judge_id = $1 AND h.starts_at >= $2 AND h.starts_at < $3 AND {LISTED} AND {PENDING} \
          ORDER BY h.starts_at, h.id"
     )
 }
@@ -38,20 +54,21 @@ pub fn judge_hearings_sql() -> String {
 /// The children of the cases `judge_hearings_sql` returns, same parameters.
 pub fn judge_children_sql() -> String {
     format!(
-        "SELECT p.id, p.case_id, p.name, p.date_of_birth, p.pseudonym FROM parties p \
+        "SELECT {CHILD_COLUMNS} FROM parties p LEFT JOIN child_facts cf ON cf.party_id = p.id \
          WHERE p.role = 'child_witness' AND p.case_id IN \
          (SELECT h.case_id FROM hearings h WHERE h.judge_id = $1 AND h.starts_at >= $2 AND h.starts_at < $3 AND {LISTED}) \
          ORDER BY p.case_id, p.id"
     )
 }
 
-/// A court's hearings from $2 to $3, UTC.
+/// A court's hearings from $2 to $3, UTC, whatever became of their cases
+/// since (the day's cause list shows what happened).
 fn court_hearings_sql() -> String {
     format!(
         "SELECT h.id AS hearing_id, h.case_id, h.kind, h.judge_id, h.room_id, r.name AS room_name, h.starts_at, h.ends_at, \
          h.child_testifies, h.mode, h.status, c.number, c.offence, c.cognizance_date, c.accused_in_custody, c.status AS case_status, \
-         {CASE_HEARING_FACTS} \
-         FROM hearings h JOIN cases c ON c.id = h.case_id LEFT JOIN court_rooms r ON r.id = h.room_id \
+         {CASE_FACTS}, {OUTCOME} \
+         FROM hearings h JOIN cases c ON c.id = h.case_id LEFT JOIN court_rooms r ON r.id = h.room_id {FACTS_JOIN} {OUTCOME_JOIN} \
          WHERE c.court_id = $1 AND h.starts_at >= $2 AND h.starts_at < $3 AND {LISTED} \
          ORDER BY h.starts_at, h.id"
     )
@@ -59,7 +76,7 @@ fn court_hearings_sql() -> String {
 
 fn court_children_sql() -> String {
     format!(
-        "SELECT p.id, p.case_id, p.name, p.date_of_birth, p.pseudonym FROM parties p \
+        "SELECT {CHILD_COLUMNS} FROM parties p LEFT JOIN child_facts cf ON cf.party_id = p.id \
          WHERE p.role = 'child_witness' AND p.case_id IN \
          (SELECT h.case_id FROM hearings h JOIN cases c ON c.id = h.case_id \
           WHERE c.court_id = $1 AND h.starts_at >= $2 AND h.starts_at < $3 AND {LISTED}) \
@@ -93,6 +110,23 @@ pub struct HearingRow {
     pub status: String,
     #[diesel(embed)]
     pub case: CaseRow,
+    #[diesel(embed)]
+    pub outcome: OutcomeCols,
+}
+
+/// The hearing's current outcome, in brief; all None when none is recorded.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OutcomeCols {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub outcome_kind: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub outcome_reason: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub outcome_cause: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub outcome_child_evidence: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub outcome_proceedings: Option<String>,
 }
 
 /// A case with the facts its clocks need.
@@ -112,10 +146,14 @@ pub struct CaseRow {
     pub case_status: String,
     #[diesel(sql_type = BigInt)]
     pub adjournments: i64,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    pub child_evidence_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    pub trial_started_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub child_evidence_on: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub trial_started_on: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub trial_concluded_on: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub decided_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -130,6 +168,11 @@ pub struct ChildRow {
     pub date_of_birth: Option<NaiveDate>,
     #[diesel(sql_type = Nullable<Text>)]
     pub pseudonym: Option<String>,
+    /// Times brought to court, and times heard.
+    #[diesel(sql_type = Integer)]
+    pub brought: i32,
+    #[diesel(sql_type = Integer)]
+    pub testified: i32,
 }
 
 fn ranged<T: QueryableByName<super::MultiBackend> + 'static>(
@@ -180,7 +223,7 @@ pub struct OpenCaseRow {
     pub next_hearing_at: Option<NaiveDateTime>,
 }
 
-/// Open cases of a court with their next scheduled hearing at or after
+/// Pending cases of a court with their next scheduled hearing at or after
 /// `now`; only those with a child witness when `children_only`.
 pub fn open_cases(
     conn: &mut DbConn,
@@ -195,16 +238,16 @@ pub fn open_cases(
     };
     let sql = format!(
         "SELECT c.id AS case_id, c.number, c.offence, c.cognizance_date, c.accused_in_custody, c.status AS case_status, \
-         {CASE_HEARING_FACTS}, \
+         {CASE_FACTS}, \
          (SELECT MIN(n.starts_at) FROM hearings n WHERE n.case_id = c.id AND n.status = 'scheduled' AND n.starts_at >= $1) AS next_hearing_at \
-         FROM cases c WHERE c.court_id = $2 AND c.status = 'open'{child_filter} ORDER BY c.id"
+         FROM cases c {FACTS_JOIN} WHERE c.court_id = $2 AND {PENDING}{child_filter} ORDER BY c.id"
     );
     let cases: Vec<OpenCaseRow> =
         diesel::sql_query(sql).bind::<Timestamp, _>(now).bind::<BigInt, _>(court_id).load(conn)?;
-    let children: Vec<ChildRow> = diesel::sql_query(
-        "SELECT p.id, p.case_id, p.name, p.date_of_birth, p.pseudonym FROM parties p JOIN cases c ON c.id = p.case_id \
-         WHERE c.court_id = $1 AND c.status = 'open' AND p.role = 'child_witness' ORDER BY p.case_id, p.id",
-    )
+    let children: Vec<ChildRow> = diesel::sql_query(format!(
+        "SELECT {CHILD_COLUMNS} FROM parties p JOIN cases c ON c.id = p.case_id LEFT JOIN child_facts cf ON cf.party_id = p.id \
+         WHERE c.court_id = $1 AND {PENDING} AND p.role = 'child_witness' ORDER BY p.case_id, p.id"
+    ))
     .bind::<BigInt, _>(court_id)
     .load(conn)?;
     Ok((cases, children))

@@ -86,3 +86,11 @@ pub fn clashes(
     }
     Ok(q.select(Hearing::as_select()).load(conn)?)
 }
+
+/// Sets a hearing's status (held, not held) and returns it as it is now.
+pub fn set_status(conn: &mut DbConn, id: i64, status: &str) -> Result<Hearing, StoreError> {
+    Ok(diesel::update(hearings::table.find(id))
+        .set(hearings::status.eq(status))
+        .returning(hearings::all_columns)
+        .get_result(conn)?)
+}

@@ -7,11 +7,13 @@ pub mod adjournments;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
+pub mod course;
 pub mod courts;
 pub mod demo_marker;
 pub mod docket;
 pub mod hearings;
 pub mod notices;
+pub mod outcomes;
 pub mod parties;
 pub mod schedule;
 pub mod schema;
@@ -63,6 +65,12 @@ pub const TABLES: &[&str] = &[
     "video_questions",
     "party_contacts",
     "notices",
+    // outcomes and the case's course
+    "hearing_outcomes",
+    "child_appearances",
+    "case_steps",
+    "case_facts",
+    "child_facts",
 ];
 
 /// Which backend a URL selects.

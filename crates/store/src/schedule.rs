@@ -21,7 +21,7 @@ use amaan_domain::calendar;
 use amaan_domain::hearing::{HearingMode, HearingStatus};
 use amaan_domain::roles::{PartyRole, Side, StaffRole};
 use amaan_domain::schedule::constraints::plan_breaks;
-use amaan_domain::schedule::limits::ClockFacts;
+use amaan_domain::schedule::limits::{ClockFacts, Stopped};
 use amaan_domain::schedule::model::{AreaInfo, Booking, Building, CourtCalendar, HearingRequest, RoomInfo, SidePlan};
 use amaan_domain::schedule::ScheduleRules;
 
@@ -356,20 +356,32 @@ pub fn request_for(
     sides.dedup();
     let child_victim = party_rows.iter().any(|(r, _)| r == PartyRole::ChildWitness.as_str());
     let counsel = counsel_by_case(conn, &[case.id])?.remove(&case.id).unwrap_or_default();
-    let mut before = hearings::table
+    // The child is called again when the child's evidence is already
+    // recorded in full (real appearances, kept on the case's facts) or
+    // another hearing for it is already listed.
+    let mut listed = hearings::table
         .filter(hearings::case_id.eq(case.id))
         .filter(hearings::child_testifies.eq(true))
-        .filter(hearings::status.eq_any([HearingStatus::Scheduled.as_str(), HearingStatus::Held.as_str()]))
+        .filter(hearings::status.eq(HearingStatus::Scheduled.as_str()))
         .into_boxed();
     if let Some(id) = hearing_id {
-        before = before.filter(hearings::id.ne(id));
+        listed = listed.filter(hearings::id.ne(id));
     }
-    let child_testified_before = spec.child_testifies && before.count().get_result::<i64>(conn)? > 0;
+    let facts = super::course::facts_of(conn, case.id)?;
+    let stopped = Stopped {
+        child_evidence: facts.as_ref().is_some_and(|f| f.child_evidence_on.is_some()),
+        trial_started: facts.as_ref().is_some_and(|f| f.trial_started_on.is_some()),
+        trial_concluded: facts.as_ref().is_some_and(|f| f.trial_concluded_on.is_some()),
+        decided: facts.as_ref().is_some_and(|f| f.decided_on.is_some()),
+    };
+    let child_testified_before =
+        spec.child_testifies && (stopped.child_evidence || listed.count().get_result::<i64>(conn)? > 0);
     let deadline = rules.deadline(&ClockFacts {
         cognizance: case.cognizance_date,
         child_victim,
         accused_in_custody: case.accused_in_custody,
         child_testifies: spec.child_testifies,
+        stopped,
     });
     Ok(HearingRequest {
         hearing_id: hearing_id.unwrap_or(0),

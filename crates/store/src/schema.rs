@@ -373,3 +373,93 @@ diesel::table! {
 
 diesel::joinable!(party_contacts -> parties (party_id));
 diesel::allow_tables_to_appear_in_same_query!(party_contacts, parties);
+
+// Outcomes and the case's course (migrations 2026-12-02-100000_outcomes,
+// 2026-12-02-110000_case_course).
+
+diesel::table! {
+    hearing_outcomes (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        case_id -> BigInt,
+        hearing_id -> BigInt,
+        kind -> Text,
+        local_day -> Date,
+        proceedings -> Text,
+        child_evidence -> Text,
+        continues_because -> Nullable<Text>,
+        reason_code -> Nullable<Text>,
+        caused_by -> Nullable<Text>,
+        details -> Nullable<Text>,
+        child_brought -> Bool,
+        child_mode -> Text,
+        recorded_by -> BigInt,
+        on_behalf_of -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+        corrects -> Nullable<BigInt>,
+        correction_reason -> Nullable<Text>,
+        superseded_by -> Nullable<BigInt>,
+        is_current -> Bool,
+    }
+}
+
+diesel::table! {
+    child_appearances (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        case_id -> BigInt,
+        party_id -> BigInt,
+        hearing_id -> BigInt,
+        local_day -> Date,
+        mode -> Text,
+        evidence -> Text,
+        source -> Text,
+        recorded_by -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_steps (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        case_id -> BigInt,
+        stage -> Text,
+        on_day -> Date,
+        decision -> Nullable<Text>,
+        reasons -> Nullable<Text>,
+        hearing_id -> Nullable<BigInt>,
+        recorded_by -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_facts (case_id) {
+        case_id -> BigInt,
+        court_id -> BigInt,
+        child_evidence_on -> Nullable<Date>,
+        trial_started_on -> Nullable<Date>,
+        trial_concluded_on -> Nullable<Date>,
+        decided_on -> Nullable<Date>,
+        decision -> Nullable<Text>,
+        closed_on -> Nullable<Date>,
+        disposed_on -> Nullable<Date>,
+        appearances -> Integer,
+        testimonies -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    child_facts (party_id) {
+        party_id -> BigInt,
+        case_id -> BigInt,
+        brought -> Integer,
+        testified -> Integer,
+        evidence_complete_on -> Nullable<Date>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(hearing_outcomes, child_appearances, case_steps, case_facts, child_facts);

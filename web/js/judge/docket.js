@@ -126,7 +126,7 @@ function docketTable(rows) {
             { dataset: { hearing: hr.id || hr.hearing_id || "" } },
             h("td", {}, code(String(r.rank ?? i + 1))),
             h("td", {}, code(c.number || r.case_number || ""), h("br"), datum(c.offence || r.offence || "")),
-            h("td", {}, children.length ? children.map((ch) => h("span", { class: "badge child" }, h("span", { text: ch.pseudonym }), ch.age != null ? [" · ", tx("age.years", { n: ch.age })] : null)) : tx("case.no_child")),
+            h("td", {}, children.length ? children.map((ch) => h("span", { class: "badge child" }, h("span", { text: ch.pseudonym }), ch.age != null ? [" · ", tx("age.years", { n: ch.age })] : null, ch.brought != null ? [" · ", tx("child.appearances", { brought: ch.brought, testified: ch.testified ?? 0 })] : null)) : tx("case.no_child")),
             h("td", {}, hr.starts_at ? when(hr.starts_at) : tx("hearing.unscheduled"), h("br"), tx(`kind.${hr.kind}`), hr.room_name ? [h("br"), h("span", { text: hr.room_name })] : null),
             h("td", {}, code(String(r.score ?? r.priority?.score ?? ""))),
             h("td", {}, breakdown(r.breakdown || r.priority?.breakdown || r.why), clocks(r.clocks || r.priority?.clocks), overrides(r.overrides)),

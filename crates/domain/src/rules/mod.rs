@@ -8,8 +8,8 @@ mod profile;
 use std::sync::OnceLock;
 
 pub use profile::{
-    AdjournmentRules, Basis, Breach, ChildRules, ClockAppliesTo, ClockRule, ClockStart, ClockStop, Length, Protection,
-    ReasonRule, Rule, RuleProfile, SittingRules,
+    AdjournmentRules, Basis, Breach, ChildRules, ClockAppliesTo, ClockRule, ClockStart, ClockStop, CourseRules,
+    DecisionRule, Length, NotHeldReason, OutcomeRules, Protection, ReasonRule, Rule, RuleProfile, SittingRules,
 };
 
 /// The embedded profiles, by id. Adding a jurisdiction is adding a file here.
@@ -93,6 +93,32 @@ mod tests {
                 if c.verified {
                     assert!(c.checked.is_some(), "{id}: clock {} is verified but says not what was read", c.id);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn every_profile_lists_the_reasons_a_hearing_is_not_held_and_the_ways_a_case_is_decided() {
+        let codes = [
+            "judge_on_leave",
+            "accused_not_produced",
+            "prosecutor_absent",
+            "defence_counsel_absent",
+            "video_link_failed",
+            "child_unwell",
+            "court_time_ran_out",
+            "other",
+        ];
+        for id in profile_ids() {
+            let p = profile(id).unwrap();
+            for code in codes {
+                let r = p.not_held_reason(code).unwrap_or_else(|| panic!("{id}: no reason `{code}`"));
+                assert!(!r.label_ur.trim().is_empty(), "{id}: {code} has no Urdu label");
+            }
+            assert!(p.not_held_reason("other").is_some_and(|r| r.needs_details && r.cause.is_none()));
+            assert!(p.not_held_reason("child_unwell").is_some_and(|r| r.child_absent));
+            for d in crate::course::Decision::ALL {
+                assert!(p.course.decisions.iter().any(|r| r.code == *d), "{id}: no decision {d}");
             }
         }
     }

@@ -4,6 +4,9 @@
 use chrono::{Months, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
+use crate::course::Decision;
+use crate::outcome::Cause;
+
 /// Where a number comes from. A policy number is a court's default in the
 /// service of the named provision; it is never "verified" because no text
 /// says it.
@@ -59,12 +62,20 @@ pub enum ClockAppliesTo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockStop {
-    /// The case is disposed of (judgment, acquittal, withdrawal).
+    /// The case is disposed of by a decision that ends the trial
+    /// (judgment, acquittal, lawful compounding or withdrawal).
     CaseDisposed,
     /// A hearing at which the child testified was held.
     ChildEvidenceRecorded,
-    /// The first evidence hearing was held.
+    /// Evidence was first taken at a held hearing (or the court moved
+    /// the case to evidence).
     TrialStarted,
+    /// The trial's hearing ended: judgment reserved, or a decision that
+    /// ended the trial without reserving it.
+    TrialConcluded,
+    /// The court decided the case (judgment, or a lawful compounding or
+    /// withdrawal); a transfer or abatement closes the clock unmet.
+    CaseDecided,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,6 +202,64 @@ pub struct SittingRules {
     pub child_not_recalled: Rule<bool>,
 }
 
+/// Why a listed hearing was not held, as the court records it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotHeldReason {
+    pub code: String,
+    pub label: String,
+    /// The label in Urdu, for the judge's board.
+    pub label_ur: String,
+    /// Who usually causes it; None when the court must say (`other`).
+    #[serde(default)]
+    pub cause: Option<Cause>,
+    /// The reason needs the details written out.
+    #[serde(default)]
+    pub needs_details: bool,
+    /// The child was not brought (the child was unwell).
+    #[serde(default)]
+    pub child_absent: bool,
+    pub section: String,
+    pub basis: Basis,
+    pub verified: bool,
+    #[serde(default)]
+    pub checked: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeRules {
+    #[serde(default)]
+    pub not_held: Vec<NotHeldReason>,
+}
+
+/// A way a case may be decided, and whether the law allows it where the
+/// victim is a child.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRule {
+    pub code: Decision,
+    pub label: String,
+    pub label_ur: String,
+    pub allowed_in_child_cases: bool,
+    pub section: String,
+    pub basis: Basis,
+    pub verified: bool,
+    #[serde(default)]
+    pub checked: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CourseRules {
+    #[serde(default)]
+    pub decisions: Vec<DecisionRule>,
+}
+
 /// A protection the law gives a child witness, for pages and checklists.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -219,6 +288,10 @@ pub struct RuleProfile {
     pub sitting: SittingRules,
     #[serde(default)]
     pub protections: Vec<Protection>,
+    #[serde(default)]
+    pub outcomes: OutcomeRules,
+    #[serde(default)]
+    pub course: CourseRules,
 }
 
 impl RuleProfile {
@@ -235,6 +308,10 @@ impl RuleProfile {
 
     pub fn reason(&self, code: &str) -> Option<&ReasonRule> {
         self.adjournment.reasons.iter().find(|r| r.code == code)
+    }
+
+    pub fn not_held_reason(&self, code: &str) -> Option<&NotHeldReason> {
+        self.outcomes.not_held.iter().find(|r| r.code == code)
     }
 
     pub fn protection(&self, id: &str) -> Option<&Protection> {
@@ -268,6 +345,10 @@ impl RuleProfile {
         out.extend(self.clocks.iter().map(|c| (format!("clock.{}", c.id), c.section.as_str())));
         out.extend(a.reasons.iter().map(|r| (format!("reason.{}", r.code), r.section.as_str())));
         out.extend(self.protections.iter().map(|p| (format!("protection.{}", p.id), p.section.as_str())));
+        out.extend(
+            self.outcomes.not_held.iter().map(|r| (format!("outcomes.not_held.{}", r.code), r.section.as_str())),
+        );
+        out.extend(self.course.decisions.iter().map(|d| (format!("course.decisions.{}", d.code), d.section.as_str())));
         out
     }
 
@@ -306,6 +387,24 @@ impl RuleProfile {
         codes.sort_unstable();
         if codes.windows(2).any(|w| w[0] == w[1]) {
             return Err("two adjournment reasons share a code".into());
+        }
+        let mut codes: Vec<&str> = self.outcomes.not_held.iter().map(|r| r.code.as_str()).collect();
+        codes.sort_unstable();
+        if codes.windows(2).any(|w| w[0] == w[1]) {
+            return Err("two reasons for a hearing not held share a code".into());
+        }
+        for r in &self.outcomes.not_held {
+            if r.cause.is_none() && !r.needs_details {
+                return Err(format!("outcomes.not_held.{} names no usual cause, so it needs `needs_details`", r.code));
+            }
+            if r.label_ur.trim().is_empty() {
+                return Err(format!("outcomes.not_held.{} has no Urdu label", r.code));
+            }
+        }
+        let mut decisions: Vec<Decision> = self.course.decisions.iter().map(|d| d.code).collect();
+        decisions.sort_unstable();
+        if decisions.windows(2).any(|w| w[0] == w[1]) {
+            return Err("two course decisions share a code".into());
         }
         if !self.adjournment.reasons.iter().any(|r| r.child_welfare && r.allowed_in_child_cases) {
             return Err("no adjournment reason serves the child's welfare".into());
@@ -351,6 +450,18 @@ impl RuleProfile {
         ];
         out.extend(self.clocks.iter().map(|c| (format!("clock.{}", c.id), c.basis, c.verified, c.checked.is_some())));
         out.extend(a.reasons.iter().map(|r| (format!("reason.{}", r.code), r.basis, r.verified, r.checked.is_some())));
+        out.extend(
+            self.outcomes
+                .not_held
+                .iter()
+                .map(|r| (format!("outcomes.not_held.{}", r.code), r.basis, r.verified, r.checked.is_some())),
+        );
+        out.extend(
+            self.course
+                .decisions
+                .iter()
+                .map(|d| (format!("course.decisions.{}", d.code), d.basis, d.verified, d.checked.is_some())),
+        );
         out
     }
 }

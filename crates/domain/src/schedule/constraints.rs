@@ -154,7 +154,8 @@ impl Constraint {
                 _ => format!("a party of the case (person {person_id}) is due at another hearing then, in this or another case"),
             },
             Constraint::SecondAppearanceWithoutReason => {
-                "the child has already been called to testify in this case; a second appearance needs a recorded reason"
+                "the child's evidence in this case is already recorded in full, or another hearing for it is listed; \
+                 calling the child again needs a recorded reason"
                     .into()
             }
             Constraint::NoWaitingArea { side } => match side {

@@ -42,6 +42,9 @@ pub struct HearingClock {
     /// only a hearing at which the child testifies; every other clock binds
     /// every hearing of the case.
     pub child_evidence_only: bool,
+    /// The event that stops it: once it happened, the clock binds no
+    /// hearing.
+    pub stops_when: ClockStop,
 }
 
 impl HearingClock {
@@ -51,6 +54,7 @@ impl HearingClock {
             length: c.length()?,
             applies_to: c.applies_to,
             child_evidence_only: c.stops_when == ClockStop::ChildEvidenceRecorded,
+            stops_when: c.stops_when,
         })
     }
 }
@@ -62,6 +66,28 @@ pub struct ClockFacts {
     pub child_victim: bool,
     pub accused_in_custody: bool,
     pub child_testifies: bool,
+    /// The stop events the case already reached.
+    pub stopped: Stopped,
+}
+
+/// Which stop events a case reached (from its recorded outcomes and course).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stopped {
+    pub child_evidence: bool,
+    pub trial_started: bool,
+    pub trial_concluded: bool,
+    pub decided: bool,
+}
+
+impl Stopped {
+    pub fn covers(&self, stop: ClockStop) -> bool {
+        match stop {
+            ClockStop::ChildEvidenceRecorded => self.child_evidence,
+            ClockStop::TrialStarted => self.trial_started,
+            ClockStop::TrialConcluded => self.trial_concluded || self.decided,
+            ClockStop::CaseDecided | ClockStop::CaseDisposed => self.decided,
+        }
+    }
 }
 
 /// A hearing's statutory clock: the day and the section that sets it.
@@ -139,6 +165,7 @@ impl ScheduleRules {
         self.clocks
             .iter()
             .filter(|c| facts.child_testifies || !c.child_evidence_only)
+            .filter(|c| !facts.stopped.covers(c.stops_when))
             .filter(|c| match c.applies_to {
                 ClockAppliesTo::All => true,
                 ClockAppliesTo::ChildVictim => facts.child_victim,
@@ -166,12 +193,14 @@ impl Default for ScheduleRules {
                     length: Length::Days(30),
                     applies_to: ClockAppliesTo::ChildVictim,
                     child_evidence_only: true,
+                    stops_when: ClockStop::ChildEvidenceRecorded,
                 },
                 HearingClock {
                     section: "POCSO Act 2012 s.35(2)",
                     length: Length::Days(365),
                     applies_to: ClockAppliesTo::All,
                     child_evidence_only: false,
+                    stops_when: ClockStop::CaseDisposed,
                 },
             ],
             sections: Sections {
@@ -204,7 +233,13 @@ mod tests {
     }
 
     fn facts(child_testifies: bool, child_victim: bool, accused_in_custody: bool) -> ClockFacts {
-        ClockFacts { cognizance: day(2026, 1, 31), child_victim, accused_in_custody, child_testifies }
+        ClockFacts {
+            cognizance: day(2026, 1, 31),
+            child_victim,
+            accused_in_custody,
+            child_testifies,
+            stopped: Stopped::default(),
+        }
     }
 
     #[test]
@@ -247,6 +282,10 @@ mod tests {
         assert_eq!(other, Some(Deadline { day: day(2027, 1, 31), section: "POCSO Act 2012 s.35(2)" }));
         // both clocks are for child victims
         assert_eq!(r.deadline(&facts(false, false, false)), None);
+        // once the child was heard in full, s.35(1) binds no hearing
+        let heard =
+            ClockFacts { stopped: Stopped { child_evidence: true, ..Stopped::default() }, ..facts(true, true, false) };
+        assert_eq!(r.deadline(&heard).map(|d| d.section), Some("POCSO Act 2012 s.35(2)"));
     }
 
     #[test]

@@ -1,0 +1,2 @@
+DROP TABLE child_appearances;
+DROP TABLE hearing_outcomes;

@@ -1,0 +1,3 @@
+DROP TABLE child_facts;
+DROP TABLE case_facts;
+DROP TABLE case_steps;
