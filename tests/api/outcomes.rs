@@ -480,6 +480,13 @@ async fn a_video_session_with_the_child_going_live_is_an_appearance_and_the_outc
         s.app.post(&format!("/api/hearings/{h}/video-session"), Some(&s.court.support), json!({})).await;
     assert_eq!(st, StatusCode::CREATED, "{session}");
     let sid = session["id"].as_i64().unwrap();
+    // A child-side invite names the child's party (the privacy rule decides what others see).
+    let (_, parties) = s.app.get(&format!("/api/cases/{case}/parties"), Some(&s.court.clerk)).await;
+    let child_party = parties["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["role"] == "child_witness"))
+        .and_then(|p| p["id"].as_i64())
+        .unwrap();
     let state = format!("/api/video-sessions/{sid}/state");
     // Live without the child on the link: nobody was brought.
     let (st, body) = s.app.post(&state, Some(&s.court.support), json!({"state": "live"})).await;
@@ -492,7 +499,7 @@ async fn a_video_session_with_the_child_going_live_is_an_appearance_and_the_outc
         .post(
             &format!("/api/video-sessions/{sid}/invites"),
             Some(&s.court.support),
-            json!({"role": "child_witness", "display_name": "Child A"}),
+            json!({"role": "child_witness", "party_id": child_party}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
