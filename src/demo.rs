@@ -546,11 +546,11 @@ fn history(
     }
     // The last sitting day's list, still to be marked on the board.
     let yesterday = working_day_before(today, 1);
-    past(c, 0, yesterday, (10, 0), true)?;
-    past(c, 6, yesterday, (11, 30), false)?;
-    // A child whose case waits for a slot, in the video room once the
-    // first case's sitting ends, within the child's hours.
-    past(c, 5, yesterday, (11, 30), true)?;
+    // All before the first judge, the children within their hours; the
+    // third case's child waits for a slot, so nobody listed ahead is recalled.
+    past(c, 0, yesterday, (9, 30), true)?;
+    past(c, 8, yesterday, (11, 0), true)?;
+    past(c, 6, yesterday, (12, 30), false)?;
     Ok(())
 }
 
