@@ -9,6 +9,7 @@ mod docket;
 mod janus;
 mod janus_peer;
 mod plan;
+mod testimony;
 mod video;
 mod video_rig;
 mod video_soak;
@@ -40,6 +41,9 @@ enum BenchCommand {
     /// Plan 10,000 hearings over 50 rooms and 60 working days; print time,
     /// placements, on-time child-victim hearings and validator violations.
     Plan(plan::PlanArgs),
+    /// Every child's single sitting in a mass-victim trial (280 children, 20 linked cases);
+    /// print time, children in time and late, violations and the capacity what-ifs.
+    Testimony(testimony::TestimonyArgs),
     /// Concurrent 6-party video sessions on loopback: server CPU per forwarded packet, latency, loss;
     /// `--server janus|both` puts the same load through Janus's videoroom.
     Video(video::VideoArgs),
@@ -65,6 +69,7 @@ fn run(command: BenchCommand, database_url: Option<String>, data_dir: &Path) -> 
     match command {
         BenchCommand::Docket(args) => docket::run(&args, database_url, data_dir),
         BenchCommand::Plan(args) => plan::run_cli(&args),
+        BenchCommand::Testimony(args) => testimony::run(&args),
         BenchCommand::Video(args) => video::run(&args, database_url, data_dir),
         BenchCommand::VideoSoak(args) => video_soak::run(&args, database_url, data_dir),
     }

@@ -591,6 +591,7 @@ fn as_bookings(conn: &mut DbConn, rows: Vec<Hearing>, rules: &ScheduleRules) -> 
             persons: persons.get(&h.case_id).cloned().unwrap_or_default(),
             child_testified_before: false,
             reappearance_reason: note.as_ref().and_then(|n| n.reappearance_reason.clone()),
+            witness: None,
             deadline: note.as_ref().and_then(|n| n.deadline),
             sides: plans.remove(&h.id).unwrap_or_default(),
             // derived, not stored: the same rule always gives the same breaks

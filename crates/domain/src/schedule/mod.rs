@@ -10,14 +10,20 @@
 //! - `slots`: one hearing's feasible slots, earliest first
 //! - `planner`: many hearings at once, by priority
 //! - `validator`: an independent check of any set of bookings
+//! - `testimony`: every child's single sitting across linked cases
+//! - `capacity`: what one more piece of capacity would change
+//! - `instances`: synthetic mass-victim instances for tests and benchmarks
 
+pub mod capacity;
 pub mod constraints;
 pub mod grid;
+pub mod instances;
 pub mod limits;
 pub mod model;
 pub mod planner;
 pub mod separation;
 pub mod slots;
+pub mod testimony;
 pub mod validator;
 
 #[cfg(test)]

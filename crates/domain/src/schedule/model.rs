@@ -153,6 +153,11 @@ pub struct Booking {
     pub persons: Vec<(i64, Side)>,
     pub child_testified_before: bool,
     pub reappearance_reason: Option<String>,
+    /// The child who testifies, where the sitting is for one child of
+    /// several in a case (a mass-victim trial): a recall is the same child
+    /// again, not another child of the same case. None: the case's child.
+    #[serde(default)]
+    pub witness: Option<i64>,
     pub deadline: Option<NaiveDate>,
     pub sides: Vec<SidePlan>,
     /// Breaks in the child's sitting.

@@ -385,6 +385,7 @@ pub fn to_booking(req: &HearingRequest, p: &Placement, ctx: &Context) -> Option<
         persons: req.persons.clone(),
         child_testified_before: req.child_testified_before,
         reappearance_reason: req.reappearance_reason.clone(),
+        witness: None,
         deadline: req.deadline,
         sides,
         breaks,

@@ -274,11 +274,17 @@ fn check_persons(bookings: &[Booking], out: &mut Vec<Violation>) {
 
 /// A child is called again only with a recorded reason.
 fn check_recalls(bookings: &[Booking], rules: &ScheduleRules, out: &mut Vec<Violation>) {
-    let mut by_case: BTreeMap<i64, Vec<&Booking>> = BTreeMap::new();
+    // The same child: the named witness where a sitting names one, else
+    // the case's child.
+    let mut by_child: BTreeMap<(bool, i64), Vec<&Booking>> = BTreeMap::new();
     for b in bookings.iter().filter(|b| b.child_testifies) {
-        by_case.entry(b.case_id).or_default().push(b);
+        let key = match b.witness {
+            Some(person) => (true, person),
+            None => (false, b.case_id),
+        };
+        by_child.entry(key).or_default().push(b);
     }
-    for (_, mut list) in by_case {
+    for (_, mut list) in by_child {
         list.sort_by_key(|b| (b.starts_at, b.hearing_id));
         for (i, b) in list.iter().enumerate() {
             let again = i > 0 || b.child_testified_before;
@@ -385,6 +391,7 @@ mod tests {
             persons: vec![],
             child_testified_before: false,
             reappearance_reason: None,
+            witness: None,
             deadline: None,
             sides: vec![
                 side(Side::Accused, 4, "Lock-up Gate", (4, 0), (6, 25)),
