@@ -17,7 +17,8 @@ use utoipa::openapi::{
 use utoipa::{IntoParams, PartialSchema};
 
 use super::{
-    adjournments, audit, auth, calendar, cases, courts, docket, hearings, input, notices, schedule, users, video,
+    adjournments, audit, auth, calendar, cases, courts, docket, hearings, input, notices, schedule, session_console,
+    users, video,
 };
 
 /// Who may call a route.
@@ -198,6 +199,14 @@ fn routes() -> Vec<Route> {
             .body(video::SettingsInput::schema),
         route(Get, "/api/video-sessions/{id}/recordings", "The session's recordings and their hashes", "video"),
         route(Get, "/api/video-sessions/{id}/visibility", "Who sees and hears whom now", "video"),
+        route(
+            Post,
+            "/api/video-sessions/{id}/evidence",
+            "Mark the child's evidence recorded from an ended session, with its recordings' hashes",
+            "video",
+        )
+        .body(session_console::EvidenceInput::schema)
+        .answers(Answer::Json(201)),
         route(Get, "/api/recordings/{id}/file", "A recording's file (judge)", "video").answers(Answer::Media),
         route(
             Get,

@@ -252,6 +252,22 @@ async fn every_free_text_field_of_every_write_route_refuses_a_registered_childs_
             json!({"state": "live", "reason": prose}),
             "reason",
         ),
+        (
+            "support",
+            "POST /api/video-sessions/{id}/evidence",
+            Method::POST,
+            format!("/api/video-sessions/{sid}/evidence"),
+            json!({"child_evidence": "part", "continues_because": prose}),
+            "continues_because",
+        ),
+        (
+            "support",
+            "POST /api/video-sessions/{id}/evidence",
+            Method::POST,
+            format!("/api/video-sessions/{sid}/evidence"),
+            json!({"child_evidence": "full", "correction_reason": prose}),
+            "correction_reason",
+        ),
     ];
     for (who, route, method, path, body, field) in routes {
         let token = match who {

@@ -141,6 +141,12 @@ async fn staff_of_one_court_reach_nothing_of_another_on_any_route() {
         ),
         ("support", Method::GET, format!("/api/video-sessions/{bs}/visibility"), None),
         ("support", Method::GET, format!("/api/video-sessions/{bs}/recordings"), None),
+        (
+            "support",
+            Method::POST,
+            format!("/api/video-sessions/{bs}/evidence"),
+            Some(json!({"child_evidence": "full"})),
+        ),
         ("clerk", Method::GET, format!("/api/courts/{bc}/hearings?from={day}&to={day}"), None),
         ("clerk", Method::GET, format!("/api/courts/{bc}/judges"), None),
         ("clerk", Method::GET, format!("/api/hearings/slots?case_id={bcase}&kind=evidence&minutes=60"), None),
