@@ -71,6 +71,22 @@ pub(crate) fn period(
     Ok((from, to))
 }
 
+/// The court's child cases as the clocks read them.
+pub(crate) fn child_case_facts(c: &mut DbConn, court_id: i64) -> Result<Vec<CaseFacts>, AppError> {
+    Ok(db::course::court_facts(c, court_id)?
+        .into_iter()
+        .filter(|f| f.child_victim)
+        .map(|f| CaseFacts {
+            disposed: !f.case_status.parse::<Stage>().unwrap_or(Stage::Open).is_pending(),
+            child_evidence_on: f.child_evidence_on,
+            trial_started_on: f.trial_started_on,
+            trial_concluded_on: f.trial_concluded_on,
+            decided_on: f.decided_on,
+            ..CaseFacts::new(f.cognizance_date, true, f.accused_in_custody)
+        })
+        .collect())
+}
+
 pub(crate) fn of_court(
     c: &mut DbConn,
     court_id: i64,
@@ -83,18 +99,7 @@ pub(crate) fn of_court(
     let (from, to) = period(from, to, today)?;
     let within = |d: NaiveDate| d >= from && d <= to;
 
-    let cases: Vec<_> = db::course::court_facts(c, court_id)?.into_iter().filter(|f| f.child_victim).collect();
-    let facts: Vec<CaseFacts> = cases
-        .iter()
-        .map(|f| CaseFacts {
-            disposed: !f.case_status.parse::<Stage>().unwrap_or(Stage::Open).is_pending(),
-            child_evidence_on: f.child_evidence_on,
-            trial_started_on: f.trial_started_on,
-            trial_concluded_on: f.trial_concluded_on,
-            decided_on: f.decided_on,
-            ..CaseFacts::new(f.cognizance_date, true, f.accused_in_custody)
-        })
-        .collect();
+    let facts = child_case_facts(c, court_id)?;
     let days_to = |pick: fn(&CaseFacts) -> Option<NaiveDate>| {
         figures::spread(
             facts
@@ -138,7 +143,7 @@ pub(crate) fn of_court(
         from,
         to,
         today,
-        child_cases: cases.len(),
+        child_cases: facts.len(),
         cognizance_to_child_evidence,
         cognizance_to_decision,
         clocks,

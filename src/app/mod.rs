@@ -9,3 +9,4 @@ pub mod figures;
 pub mod free_text;
 pub mod notices;
 pub mod outcomes;
+pub mod oversight;

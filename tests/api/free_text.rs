@@ -85,6 +85,14 @@ async fn every_free_text_field_of_every_write_route_refuses_a_registered_childs_
         ("admin", "PATCH /api/courts/{id}", Method::PATCH, format!("/api/courts/{c}"), json!({"name": name}), "name"),
         (
             "admin",
+            "PATCH /api/courts/{id}",
+            Method::PATCH,
+            format!("/api/courts/{c}"),
+            json!({"province": "Punjab", "district": format!("{name} town")}),
+            "district",
+        ),
+        (
+            "admin",
             "POST /api/courts/{id}/rooms",
             Method::POST,
             format!("/api/courts/{c}/rooms"),

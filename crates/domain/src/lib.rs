@@ -9,6 +9,7 @@ pub mod figures;
 pub mod hearing;
 pub mod notices;
 pub mod outcome;
+pub mod oversight;
 pub mod priority;
 pub mod privacy;
 pub mod roles;

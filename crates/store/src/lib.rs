@@ -12,6 +12,7 @@ pub mod courts;
 pub mod demo_marker;
 pub mod docket;
 pub mod hearings;
+pub mod monitors;
 pub mod notices;
 pub mod outcomes;
 pub mod parties;
@@ -71,6 +72,8 @@ pub const TABLES: &[&str] = &[
     "case_steps",
     "case_facts",
     "child_facts",
+    // oversight
+    "monitor_scopes",
 ];
 
 /// Which backend a URL selects.
