@@ -329,8 +329,8 @@ async function evidencePanel(box, s, hearingId, msg) {
   const correction = h("input", { name: "correction_reason", autocomplete: "off", maxlength: 1000 });
   const correctionField = field("evidence.correction_reason", correction);
   correctionField.hidden = !recorded;
-  const full = h("button", { type: "button", id: "btn-evidence-full", dataset: { evidence: "full" }, i18n: "evidence.full" });
-  const part = h("button", { type: "button", id: "btn-evidence-part", class: "secondary", dataset: { evidence: "part" }, i18n: "evidence.part" });
+  const full = h("button", { type: "button", id: "btn-evidence-full", dataset: { evidence: "full" }, i18n: "evidence.mark_full" });
+  const part = h("button", { type: "button", id: "btn-evidence-part", class: "secondary", dataset: { evidence: "part" }, i18n: "evidence.mark_part" });
   const submitPart = h("button", { type: "submit", id: "btn-evidence-part-save", i18n: "evidence.save_part", hidden: true });
   const form = h("form", { class: "stack", id: "evidence-form" }, h("div", { class: "actions" }, full, part), reasonField, correctionField, submitPart);
   const send = async (body) => {
