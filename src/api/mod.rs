@@ -9,6 +9,7 @@ pub mod cases;
 pub mod courts;
 pub mod docket;
 pub mod hearings;
+pub mod incidents;
 pub mod input;
 pub mod notices;
 pub mod openapi;
@@ -45,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(calendar::routes)
             .configure(adjournments::routes)
             .configure(outcomes::routes)
+            .configure(incidents::routes)
             .configure(oversight::routes)
             .configure(video::routes)
             .configure(notices::routes)

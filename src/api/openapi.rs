@@ -17,8 +17,8 @@ use utoipa::openapi::{
 use utoipa::{IntoParams, PartialSchema};
 
 use super::{
-    adjournments, audit, auth, calendar, cases, courts, docket, hearings, input, notices, oversight, schedule,
-    session_console, users, video,
+    adjournments, audit, auth, calendar, cases, courts, docket, hearings, incidents, input, notices, oversight,
+    schedule, session_console, users, video,
 };
 
 /// Who may call a route.
@@ -223,6 +223,10 @@ fn routes() -> Vec<Route> {
         route(Get, "/api/parties/{id}/contact", "A party's contact", "notices"),
         route(Get, "/api/hearings/{id}/notices", "What each party of a hearing was sent", "notices"),
         route(Post, "/api/notices/{id}/resend", "Send a notice again", "notices"),
+        route(Post, "/api/cases/{id}/incidents", "Record a breach of the special measures", "oversight")
+            .body(incidents::IncidentInput::schema)
+            .answers(Answer::Json(201)),
+        route(Get, "/api/cases/{id}/incidents", "The case's incidents", "oversight"),
         route(Get, "/api/monitor/courts", "The courts a monitor reads", "oversight"),
         route(
             Get,

@@ -51,6 +51,14 @@ pub(crate) struct Figures {
     pub not_held: NotHeld,
     pub adjournments: Adjourned,
     pub appearances: AppearanceFigures,
+    /// Breaches of the special measures that occurred in the period, by kind.
+    pub incidents: Incidents,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Incidents {
+    pub total: u64,
+    pub by_kind: std::collections::BTreeMap<String, u64>,
 }
 
 /// The period asked for: `to` defaults to the court's today, `from` to a
@@ -133,6 +141,10 @@ pub(crate) fn of_court(
         by_reason: figures::count_by(granted.iter().map(|a| a.reason_code.as_str())),
     };
 
+    let kinds = db::incidents::kinds_between(c, court_id, start, end)?;
+    let incidents =
+        Incidents { total: kinds.len() as u64, by_kind: figures::count_by(kinds.iter().map(String::as_str)) };
+
     let seen: Vec<(i64, bool)> = db::outcomes::appearances_of_court(c, court_id, from, to)?
         .iter()
         .map(|a| (a.party_id, a.evidence != ChildEvidence::None.as_str()))
@@ -151,5 +163,6 @@ pub(crate) fn of_court(
         not_held,
         adjournments,
         appearances: figures::appearance_figures(&seen),
+        incidents,
     })
 }

@@ -93,6 +93,7 @@ struct Tally {
     recalls: u64,
     video_sessions: u64,
     breaks: u64,
+    incidents: BTreeMap<String, u64>,
 }
 
 impl Tally {
@@ -161,6 +162,8 @@ impl Tally {
         t.recalls = oversight::recalls(&parsed, from);
         t.appearances = parsed.iter().filter(|a| within(a.on)).map(|a| (a.party_id, a.evidence.taken())).collect();
         (t.video_sessions, t.breaks) = db::monitors::video_counts(c, court.id, start, end)?;
+        t.incidents =
+            figures::count_by(db::incidents::kinds_between(c, court.id, start, end)?.iter().map(String::as_str));
         Ok(t)
     }
 
@@ -195,6 +198,9 @@ impl Tally {
         self.recalls += other.recalls;
         self.video_sessions += other.video_sessions;
         self.breaks += other.breaks;
+        for (kind, n) in &other.incidents {
+            *self.incidents.entry(kind.clone()).or_insert(0) += n;
+        }
     }
 }
 
@@ -270,6 +276,15 @@ pub(crate) struct Summary {
     pub hearings: Hearings,
     pub appearances: Appearances,
     pub video: Video,
+    /// Breaches of the special measures: the child's side met or saw the
+    /// accused's side, or another measure failed.
+    pub incidents: Incidents,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Incidents {
+    pub total: u64,
+    pub by_kind: BTreeMap<String, u64>,
 }
 
 fn summary(c: &mut DbConn, t: &Tally) -> Result<Summary, AppError> {
@@ -306,6 +321,7 @@ fn summary(c: &mut DbConn, t: &Tally) -> Result<Summary, AppError> {
         hearings: Hearings { held: t.held, not_held: t.not_held.values().sum(), not_held_by_cause: t.not_held.clone() },
         appearances: Appearances { figures: figures::appearance_figures(&t.appearances), recalls: t.recalls },
         video: Video { sessions: t.video_sessions, breaks: t.breaks },
+        incidents: Incidents { total: t.incidents.values().sum(), by_kind: t.incidents.clone() },
     })
 }
 
@@ -535,6 +551,11 @@ pub(crate) fn open_data(
         line("recalls_after_full_evidence".into(), count(ap.recalls));
         line("video_sessions".into(), count(f.video.sessions));
         line("video_breaks".into(), count(f.video.breaks));
+        line("incidents".into(), count(f.incidents.total));
+        let kinds: Vec<(String, u64)> = f.incidents.by_kind.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        for (kind, v) in oversight::shown_group(&kinds) {
+            line(format!("incidents_{kind}"), v.map(|n| n as f64));
+        }
     }
     Ok(out)
 }

@@ -162,3 +162,4 @@ role_set!(AuditReaders, "an administrator or judge", [Admin, Judge]);
 role_set!(EscalationReaders, "a judge or the court administrator", [Judge, Admin]);
 role_set!(SessionRunners, "a support officer or judge", [SupportOfficer, Judge]);
 role_set!(Monitors, "a monitor", [Monitor]);
+role_set!(IncidentRecorders, "a support officer or clerk", [SupportOfficer, Clerk]);

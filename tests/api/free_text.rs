@@ -262,6 +262,15 @@ async fn every_free_text_field_of_every_write_route_refuses_a_registered_childs_
         ),
         (
             "support",
+            "POST /api/cases/{id}/incidents",
+            Method::POST,
+            format!("/api/cases/{case_id}/incidents"),
+            json!({"kind": "other_breach", "place": "court_room", "who": "not_applicable",
+                   "occurred_at": karachi(today() - chrono::Days::new(1), "10:00"), "details": prose}),
+            "details",
+        ),
+        (
+            "support",
             "POST /api/video-sessions/{id}/evidence",
             Method::POST,
             format!("/api/video-sessions/{sid}/evidence"),

@@ -437,3 +437,94 @@ async fn the_open_data_withholds_every_count_under_five_and_what_would_give_it_a
     assert_problem(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(body["field"], "to");
 }
+
+#[tokio::test]
+async fn an_incident_is_recorded_by_the_support_officer_or_clerk_and_counted_never_read_by_the_monitor() {
+    let app = crate::helpers::spawn_app().await;
+    let (court, room) = court_in(&app, "Special Court Kasur", "Punjab", "Kasur").await;
+    let (other, _) = court_in(&app, "Special Court Okara", "Punjab", "Okara").await;
+    let (case, _) = child_case(&app, &court, "K-9", 12).await;
+    let h = past_hearing(&app, &court, room, case, 1);
+    let path = format!("/api/cases/{case}/incidents");
+    let yesterday = crate::helpers::karachi(today() - Days::new(1), "09:40");
+    let met = json!({"kind": "met_accused_side", "place": "corridor", "who": "accused_family",
+                     "occurred_at": yesterday, "hearing_id": h,
+                     "details": "Child A's family passed the accused's brothers at the lift."});
+
+    let before = app.snapshot();
+    let tomorrow = crate::helpers::karachi(today() + Days::new(1), "09:40");
+    for (token, body, status, field) in [
+        (
+            &court.support,
+            json!({"kind": "met_accused_side", "place": "corridor", "who": "accused", "occurred_at": tomorrow}),
+            422,
+            Some("occurred_at"),
+        ),
+        (
+            &court.support,
+            json!({"kind": "saw_accused_side", "place": "corridor", "who": "not_applicable", "occurred_at": yesterday}),
+            422,
+            Some("who"),
+        ),
+        (
+            &court.support,
+            json!({"kind": "other_breach", "place": "court_room", "who": "not_applicable", "occurred_at": yesterday}),
+            422,
+            Some("details"),
+        ),
+        (
+            &court.support,
+            json!({"kind": "met_accused_side", "place": "lift", "who": "accused", "occurred_at": yesterday}),
+            422,
+            Some("place"),
+        ),
+        (
+            &court.clerk,
+            json!({"kind": "met_accused_side", "place": "corridor", "who": "accused", "occurred_at": yesterday, "details": format!("{CHILD} cried.")}),
+            422,
+            Some("details"),
+        ),
+        (&court.judge, met.clone(), 403, None),
+        (&other.support, met.clone(), 404, None),
+    ] {
+        let (s, problem) = app.post(&path, Some(token), body.clone()).await;
+        assert_eq!(s.as_u16(), status, "{body} -> {problem}");
+        if let Some(f) = field {
+            assert_eq!(problem["field"], f, "{body} -> {problem}");
+        }
+    }
+    assert_eq!(app.snapshot(), before, "nothing was written");
+
+    let (s, first) = app.post(&path, Some(&court.support), met).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, body) = app
+        .post(
+            &path,
+            Some(&court.clerk),
+            json!({"kind": "other_breach", "place": "court_room", "who": "not_applicable", "occurred_at": yesterday,
+                   "details": "The screen between the witness box and the dock was not put up."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, list) = app.get(&path, Some(&court.judge)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(2));
+    let (s, trail) =
+        app.get(&format!("/api/audit?entity=incident&entity_id={}", first["id"]), Some(&court.judge)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(trail["total"], 1, "audited: {trail}");
+
+    // Counted on the court's figures and the monitor's dashboard; the
+    // monitor never reads the details.
+    let (_, f) = app.get(&format!("/api/courts/{}/figures", court.id), Some(&court.clerk)).await;
+    assert_eq!(f["incidents"], json!({"total": 2, "by_kind": {"met_accused_side": 1, "other_breach": 1}}), "{f}");
+    let token = monitor(&app, "kasur-cell", json!({"province": "Punjab", "district": "Kasur"})).await;
+    let (s, d) = app.get("/api/monitor/dashboard", Some(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(d["totals"]["incidents"]["total"], 2, "{d}");
+    assert!(!d.to_string().contains("lift") && !d.to_string().contains("screen"), "{d}");
+    let (s, body) = app.get(&path, Some(&token)).await;
+    assert_problem(s, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (_, data) = app.get("/api/monitor/export?format=json", Some(&token)).await;
+    assert_eq!(figure(&data, "incidents")["suppressed"], true, "two is under five");
+}

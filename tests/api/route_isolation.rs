@@ -141,6 +141,13 @@ async fn staff_of_one_court_reach_nothing_of_another_on_any_route() {
         ),
         ("support", Method::GET, format!("/api/video-sessions/{bs}/visibility"), None),
         ("support", Method::GET, format!("/api/video-sessions/{bs}/recordings"), None),
+        ("clerk", Method::GET, format!("/api/cases/{bcase}/incidents"), None),
+        (
+            "support",
+            Method::POST,
+            format!("/api/cases/{bcase}/incidents"),
+            Some(json!({"kind": "met_accused_side", "place": "corridor", "who": "accused", "occurred_at": later})),
+        ),
         (
             "support",
             Method::POST,

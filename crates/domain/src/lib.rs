@@ -7,6 +7,7 @@ pub mod clocks;
 pub mod course;
 pub mod figures;
 pub mod hearing;
+pub mod incident;
 pub mod notices;
 pub mod outcome;
 pub mod oversight;

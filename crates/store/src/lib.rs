@@ -12,6 +12,7 @@ pub mod courts;
 pub mod demo_marker;
 pub mod docket;
 pub mod hearings;
+pub mod incidents;
 pub mod monitors;
 pub mod notices;
 pub mod outcomes;
@@ -74,6 +75,7 @@ pub const TABLES: &[&str] = &[
     "child_facts",
     // oversight
     "monitor_scopes",
+    "incidents",
 ];
 
 /// Which backend a URL selects.

@@ -475,3 +475,19 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    incidents (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        case_id -> BigInt,
+        hearing_id -> Nullable<BigInt>,
+        kind -> Text,
+        place -> Text,
+        who -> Text,
+        occurred_at -> Timestamp,
+        details -> Nullable<Text>,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}

@@ -116,6 +116,7 @@ function draw(body, d) {
     ["monitor.not_held", num(f.hearings.not_held)],
     ["monitor.recalls", num(f.appearances.recalls)],
     ["monitor.override_rate", pct(f.adjournments.override_rate)],
+    ["monitor.incidents", num(f.incidents.total)],
     ["monitor.video_sessions", num(f.video.sessions)],
   ];
   const months = d.months || [];
