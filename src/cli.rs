@@ -250,6 +250,7 @@ fn role_page(role: &str) -> (&'static str, &'static str) {
         "clerk" => ("/clerk.html", "registers cases and parties, books hearings, plans, asks for adjournments"),
         "judge" => ("/judge.html", "reads the priority docket, decides adjournments, orders special measures"),
         "support_officer" => ("/support.html", "runs the video-link testimony: invites, start, breaks, end"),
+        "monitor" => ("/monitor.html", "reads the figures of delay of the courts of a province or district"),
         _ => ("/", ""),
     }
 }

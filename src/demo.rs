@@ -287,6 +287,8 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
                 opens_at: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
                 closes_at: NaiveTime::from_hms_opt(16, 0, 0).unwrap_or_default(),
                 working_days: "mon,tue,wed,thu,fri".into(),
+                province: Some("Punjab".into()),
+                district: Some("Lahore".into()),
             },
             now.naive_utc(),
         )?;
@@ -327,6 +329,7 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
             ("judge", "Justice Amna Siddiqui", StaffRole::Judge, Some(court.id)),
             ("judge2", "Judge Farooq Malik", StaffRole::Judge, Some(court.id)),
             ("support", "Saima Khan (Support Officer)", StaffRole::SupportOfficer, Some(court.id)),
+            ("monitor", "Lahore High Court Monitoring Cell", StaffRole::Monitor, None),
         ] {
             let pw = shared_password.map(String::from).unwrap_or_else(random_password);
             let new = crate::api::users::new_user(username, Some(display), &pw, role, court_id)?;
@@ -341,6 +344,17 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
             }
             if role == StaffRole::Clerk {
                 clerk_id = Some(user.id);
+            }
+            if role == StaffRole::Monitor {
+                db::monitors::add_scope(
+                    c,
+                    &db::monitors::NewMonitorScope {
+                        user_id: user.id,
+                        province: "Punjab".into(),
+                        district: None,
+                        created_at: now.naive_utc(),
+                    },
+                )?;
             }
             accounts.push(DemoAccount { role: role.as_str().into(), username: username.into(), password: pw });
         }

@@ -35,6 +35,9 @@ pub(crate) struct CourtInput {
     opens_at: Option<String>,
     closes_at: Option<String>,
     working_days: Option<String>,
+    /// Where the court sits, as oversight groups courts.
+    province: Option<String>,
+    district: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -46,8 +49,21 @@ pub(crate) struct CourtPatch {
     opens_at: Option<String>,
     closes_at: Option<String>,
     working_days: Option<String>,
+    province: Option<String>,
+    district: Option<String>,
 }
 
+/// Where a court sits: a province, and a district only within one.
+fn place(province: Option<&str>, district: Option<&str>) -> Result<(Option<String>, Option<String>), AppError> {
+    let province = province.map(|p| input::name("province", p, 100)).transpose()?;
+    let district = district.map(|d| input::name("district", d, 100)).transpose()?;
+    if district.is_some() && province.is_none() {
+        return Err(AppError::invalid("district", "a district lies within a province: give `province` too"));
+    }
+    Ok((province, district))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn court_form(
     name: &str,
     rule_profile: &str,
@@ -55,8 +71,11 @@ fn court_form(
     opens_at: NaiveTime,
     closes_at: NaiveTime,
     working_days: &str,
+    province: Option<&str>,
+    district: Option<&str>,
 ) -> Result<CourtForm, AppError> {
     let name = input::name("name", name, 200)?;
+    let (province, district) = place(province, district)?;
     if !crate::domain::rules::is_known_profile(rule_profile) {
         return Err(AppError::invalid(
             "rule_profile",
@@ -78,6 +97,8 @@ fn court_form(
         opens_at,
         closes_at,
         working_days: calendar::format_working_days(&days),
+        province,
+        district,
     })
 }
 
@@ -105,11 +126,16 @@ async fn create_court(
         opens,
         closes,
         b.working_days.as_deref().unwrap_or("mon,tue,wed,thu,fri"),
+        b.province.as_deref(),
+        b.district.as_deref(),
     )?;
     let actor = admin.actor();
     let court = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
-            ChildNames::everywhere(c)?.name("name", &form.name)?;
+            let names = ChildNames::everywhere(c)?;
+            names.name("name", &form.name)?;
+            names.prose_opt("province", form.province.as_deref())?;
+            names.prose_opt("district", form.district.as_deref())?;
             let court = db::courts::create(c, &form, Utc::now().naive_utc())?;
             audit::append(c, &actor, Change::new("create", "court", court.id).court(Some(court.id)).after(&court))?;
             Ok(court)
@@ -173,8 +199,13 @@ async fn update_court(
                 opens,
                 closes,
                 patch.working_days.as_deref().unwrap_or(&before.working_days),
+                patch.province.as_deref().or(before.province.as_deref()),
+                patch.district.as_deref().or(before.district.as_deref()),
             )?;
-            ChildNames::of_court(c, id)?.name("name", &form.name)?;
+            let names = ChildNames::of_court(c, id)?;
+            names.name("name", &form.name)?;
+            names.prose_opt("province", form.province.as_deref())?;
+            names.prose_opt("district", form.district.as_deref())?;
             let after = db::courts::update(c, id, &form)?;
             audit::append(c, &actor, Change::new("update", "court", id).court(Some(id)).before(&before).after(&after))?;
             Ok(after)

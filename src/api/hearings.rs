@@ -73,6 +73,7 @@ async fn create_hearing(
     let (view, booked) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             let (case, _) = visible_case(c, &viewer, case_id)?;
+            booking::ensure_listable(&case)?;
             let names = ChildNames::of_case(c, case.id, case.court_id)?;
             names.prose_opt("reappearance_reason", reappearance_reason.as_deref())?;
             names.prose_opt("delay_reason", delay_reason.as_deref())?;

@@ -9,10 +9,12 @@ pub mod cases;
 pub mod courts;
 pub mod docket;
 pub mod hearings;
+pub mod incidents;
 pub mod input;
 pub mod notices;
 pub mod openapi;
 pub mod outcomes;
+pub mod oversight;
 pub mod recordings;
 pub mod schedule;
 pub mod session_console;
@@ -44,6 +46,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(calendar::routes)
             .configure(adjournments::routes)
             .configure(outcomes::routes)
+            .configure(incidents::routes)
+            .configure(oversight::routes)
             .configure(video::routes)
             .configure(notices::routes)
             // before the console: an invite's `/video-sessions/{id}/recordings?token=`

@@ -17,7 +17,8 @@ use utoipa::openapi::{
 use utoipa::{IntoParams, PartialSchema};
 
 use super::{
-    adjournments, audit, auth, calendar, cases, courts, docket, hearings, input, notices, schedule, users, video,
+    adjournments, audit, auth, calendar, cases, courts, docket, hearings, incidents, input, notices, oversight,
+    schedule, session_console, users, video,
 };
 
 /// Who may call a route.
@@ -38,6 +39,8 @@ enum Answer {
     JsonOrHtml,
     Text,
     Media,
+    /// Open data: CSV, or JSON with `format=json`.
+    CsvOrJson,
 }
 
 type SchemaFn = fn() -> RefOr<Schema>;
@@ -198,6 +201,14 @@ fn routes() -> Vec<Route> {
             .body(video::SettingsInput::schema),
         route(Get, "/api/video-sessions/{id}/recordings", "The session's recordings and their hashes", "video"),
         route(Get, "/api/video-sessions/{id}/visibility", "Who sees and hears whom now", "video"),
+        route(
+            Post,
+            "/api/video-sessions/{id}/evidence",
+            "Mark the child's evidence recorded from an ended session, with its recordings' hashes",
+            "video",
+        )
+        .body(session_console::EvidenceInput::schema)
+        .answers(Answer::Json(201)),
         route(Get, "/api/recordings/{id}/file", "A recording's file (judge)", "video").answers(Answer::Media),
         route(
             Get,
@@ -212,6 +223,21 @@ fn routes() -> Vec<Route> {
         route(Get, "/api/parties/{id}/contact", "A party's contact", "notices"),
         route(Get, "/api/hearings/{id}/notices", "What each party of a hearing was sent", "notices"),
         route(Post, "/api/notices/{id}/resend", "Send a notice again", "notices"),
+        route(Post, "/api/cases/{id}/incidents", "Record a breach of the special measures", "oversight")
+            .body(incidents::IncidentInput::schema)
+            .answers(Answer::Json(201)),
+        route(Get, "/api/cases/{id}/incidents", "The case's incidents", "oversight"),
+        route(Get, "/api/monitor/courts", "The courts a monitor reads", "oversight"),
+        route(
+            Get,
+            "/api/monitor/dashboard",
+            "Figures of delay per court, district and province, by month",
+            "oversight",
+        )
+        .query(q::<oversight::DashboardQuery>),
+        route(Get, "/api/monitor/export", "The figures as open data, counts under 5 suppressed", "oversight")
+            .query(q::<oversight::ExportQuery>)
+            .answers(Answer::CsvOrJson),
         route(Get, "/api/audit", "The audit trail", "audit").query(q::<audit::AuditQuery>),
         route(Get, "/api/audit/verify", "Prove the audit chain intact", "audit"),
     ]
@@ -291,6 +317,14 @@ fn operation(r: &Route) -> utoipa::openapi::path::Operation {
                 .description("The plan, as JSON or (with `format=html`) a printable page")
                 .content("application/json", ContentBuilder::new().schema(Some(json_object())).build())
                 .content("text/html", ContentBuilder::new().build())
+                .build(),
+        ),
+        Answer::CsvOrJson => responses.response(
+            "200",
+            ResponseBuilder::new()
+                .description("The figures as open data: CSV (the default) or, with `format=json`, JSON")
+                .content("text/csv", ContentBuilder::new().build())
+                .content("application/json", ContentBuilder::new().schema(Some(json_object())).build())
                 .build(),
         ),
         Answer::Text => responses.response(

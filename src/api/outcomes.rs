@@ -68,6 +68,7 @@ async fn record_outcome(
         child_mode: b.child_mode,
         children: b.children,
         correction_reason: optional_text("correction_reason", b.correction_reason, 1000)?,
+        video_session: None,
     };
     let viewer = user.user.clone();
     let answer = db::run(&state.pool, move |conn| db::write_tx(conn, |c| outcomes::record(c, &viewer, &order))).await?;

@@ -1,13 +1,18 @@
 //! What the support officer's console reads beside the session itself: the
 //! visibility in effect as a who-sees-whom matrix, and the recordings'
-//! SHA-256 hashes (the files stay with the judge).
+//! SHA-256 hashes (the files stay with the judge), and, once the session
+//! has ended, the child's evidence marked recorded with those hashes.
 
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::input::Body;
+use crate::app::booking::optional_text;
+use crate::app::outcomes::{self, SessionEvidence};
 use crate::auth::extract::{CaseStaff, SessionRunners};
 use crate::auth::Authorized;
 use crate::db;
+use crate::domain::outcome::ChildEvidence;
 use crate::domain::video::VideoRole;
 use crate::domain::visibility::{self, Channel};
 use crate::error::AppError;
@@ -15,7 +20,8 @@ use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/video-sessions/{id}/visibility", web::get().to(visibility_matrix))
-        .route("/video-sessions/{id}/recordings", web::get().to(recording_hashes));
+        .route("/video-sessions/{id}/recordings", web::get().to(recording_hashes))
+        .route("/video-sessions/{id}/evidence", web::post().to(mark_evidence));
 }
 
 #[derive(Serialize)]
@@ -107,4 +113,38 @@ async fn recording_hashes(
     })
     .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EvidenceInput {
+    /// `full`, or `part` with `continues_because`.
+    #[schema(value_type = String)]
+    child_evidence: ChildEvidence,
+    continues_because: Option<String>,
+    /// Needed when the hearing's outcome is already on record.
+    correction_reason: Option<String>,
+}
+
+/// `POST /api/video-sessions/{id}/evidence`: the session with the child has
+/// ended, and the console marks the child's evidence recorded (for the
+/// judge who sat) with the session's recording hashes attached.
+async fn mark_evidence(
+    state: web::Data<AppState>,
+    runner: Authorized<SessionRunners>,
+    id: web::Path<i64>,
+    body: Body<EvidenceInput>,
+) -> Result<HttpResponse, AppError> {
+    let b = body.into_inner();
+    let order = SessionEvidence {
+        session_id: id.into_inner(),
+        child_evidence: b.child_evidence,
+        continues_because: optional_text("continues_because", b.continues_because, 1000)?,
+        correction_reason: optional_text("correction_reason", b.correction_reason, 1000)?,
+    };
+    let user = runner.user.clone();
+    let answer =
+        db::run(&state.pool, move |conn| db::write_tx(conn, |c| outcomes::record_session_evidence(c, &user, &order)))
+            .await?;
+    Ok(HttpResponse::Created().json(answer))
 }

@@ -30,6 +30,15 @@ pub(crate) struct UserInput {
     #[schema(value_type = String)]
     role: StaffRole,
     court_id: Option<i64>,
+    /// A monitor's: the province, or one district of it, whose courts it reads.
+    scope: Option<ScopeInput>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ScopeInput {
+    province: String,
+    district: Option<String>,
 }
 
 pub fn username(value: &str) -> Result<String, AppError> {
@@ -54,8 +63,18 @@ pub fn new_user(
         None => username.clone(),
     };
     password::check_strength(password_text).map_err(|e| AppError::invalid("password", e))?;
-    if role != StaffRole::Admin && court_id.is_none() {
-        return Err(AppError::invalid("court_id", "clerks, judges and support officers belong to a court"));
+    match (role, court_id) {
+        (StaffRole::Monitor, Some(_)) => {
+            return Err(AppError::invalid(
+                "court_id",
+                "a monitor belongs to no court: it reads the courts of its `scope` (a province or a district)",
+            ))
+        }
+        (StaffRole::Admin | StaffRole::Monitor, _) => {}
+        (_, None) => {
+            return Err(AppError::invalid("court_id", "clerks, judges and support officers belong to a court"))
+        }
+        _ => {}
     }
     let password_hash = password::hash(password_text).map_err(AppError::internal)?;
     Ok(db::users::NewUser {
@@ -85,6 +104,20 @@ async fn create_user(
             Some(own)
         }
     };
+    let scope = match (b.role, &b.scope) {
+        (StaffRole::Monitor, Some(s)) => Some((
+            input::name("scope.province", &s.province, 100)?,
+            s.district.as_deref().map(|d| input::name("scope.district", d, 100)).transpose()?,
+        )),
+        (StaffRole::Monitor, None) => {
+            return Err(AppError::invalid(
+                "scope",
+                "a monitor reads a `scope`: `{\"province\"}` or `{\"province\", \"district\"}`",
+            ))
+        }
+        (_, Some(_)) => return Err(AppError::invalid("scope", "only a monitor has a scope")),
+        (_, None) => None,
+    };
     let actor = admin.actor();
     let view = db::run(&state.pool, move |conn| {
         let new = new_user(&b.username, b.display_name.as_deref(), &b.password, b.role, court_id)?;
@@ -100,7 +133,18 @@ async fn create_user(
             names.name("display_name", &new.display_name)?;
             let user = db::users::create(c, &new)?;
             let view = UserView::from(&user);
-            audit::append(c, &actor, Change::new("create", "user", user.id).court(user.court_id).after(&view))?;
+            let mut change = Change::new("create", "user", user.id).court(user.court_id).after(&view);
+            if let Some((province, district)) = scope {
+                let s = db::monitors::add_scope(
+                    c,
+                    &db::monitors::NewMonitorScope { user_id: user.id, province, district, created_at: new.created_at },
+                )?;
+                change = change.reason(Some(match &s.district {
+                    Some(d) => format!("monitors the courts of {d} district, {}", s.province),
+                    None => format!("monitors the courts of {}", s.province),
+                }));
+            }
+            audit::append(c, &actor, change)?;
             Ok(view)
         })
     })

@@ -203,6 +203,20 @@ pub(crate) fn minutes_of(field: &str, minutes: i32) -> Result<i32, AppError> {
     Ok(minutes)
 }
 
+/// Nothing more is listed in a case the court has decided or disposed of:
+/// its clocks are closed and no child is to be brought for it again.
+pub(crate) fn ensure_listable(case: &db::cases::Case) -> Result<(), AppError> {
+    let stage = super::course::stage_of(case);
+    if stage.is_pending() {
+        Ok(())
+    } else {
+        Err(AppError::conflict(format!(
+            "case {} is {stage}: nothing is listed in a decided or disposed case",
+            case.number
+        )))
+    }
+}
+
 /// What to book: a hearing, a start, a length, and optionally the judge
 /// and room; reasons where a rule asks for one.
 pub(crate) struct BookOrder {
@@ -248,6 +262,7 @@ pub(crate) fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> 
     let before = db::hearings::find(c, order.hearing_id)?;
     let (case, court) = visible_case(c, user, before.case_id)
         .map_err(|_| AppError::not_found(format!("hearing {}", order.hearing_id)))?;
+    ensure_listable(&case)?;
     if before.status != HearingStatus::Unscheduled.as_str() && before.status != HearingStatus::Scheduled.as_str() {
         return Err(AppError::conflict(format!("a hearing that is {} cannot be booked", before.status)));
     }

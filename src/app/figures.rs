@@ -51,6 +51,14 @@ pub(crate) struct Figures {
     pub not_held: NotHeld,
     pub adjournments: Adjourned,
     pub appearances: AppearanceFigures,
+    /// Breaches of the special measures that occurred in the period, by kind.
+    pub incidents: Incidents,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Incidents {
+    pub total: u64,
+    pub by_kind: std::collections::BTreeMap<String, u64>,
 }
 
 /// The period asked for: `to` defaults to the court's today, `from` to a
@@ -71,6 +79,22 @@ pub(crate) fn period(
     Ok((from, to))
 }
 
+/// The court's child cases as the clocks read them.
+pub(crate) fn child_case_facts(c: &mut DbConn, court_id: i64) -> Result<Vec<CaseFacts>, AppError> {
+    Ok(db::course::court_facts(c, court_id)?
+        .into_iter()
+        .filter(|f| f.child_victim)
+        .map(|f| CaseFacts {
+            disposed: !f.case_status.parse::<Stage>().unwrap_or(Stage::Open).is_pending(),
+            child_evidence_on: f.child_evidence_on,
+            trial_started_on: f.trial_started_on,
+            trial_concluded_on: f.trial_concluded_on,
+            decided_on: f.decided_on,
+            ..CaseFacts::new(f.cognizance_date, true, f.accused_in_custody)
+        })
+        .collect())
+}
+
 pub(crate) fn of_court(
     c: &mut DbConn,
     court_id: i64,
@@ -83,18 +107,7 @@ pub(crate) fn of_court(
     let (from, to) = period(from, to, today)?;
     let within = |d: NaiveDate| d >= from && d <= to;
 
-    let cases: Vec<_> = db::course::court_facts(c, court_id)?.into_iter().filter(|f| f.child_victim).collect();
-    let facts: Vec<CaseFacts> = cases
-        .iter()
-        .map(|f| CaseFacts {
-            disposed: !f.case_status.parse::<Stage>().unwrap_or(Stage::Open).is_pending(),
-            child_evidence_on: f.child_evidence_on,
-            trial_started_on: f.trial_started_on,
-            trial_concluded_on: f.trial_concluded_on,
-            decided_on: f.decided_on,
-            ..CaseFacts::new(f.cognizance_date, true, f.accused_in_custody)
-        })
-        .collect();
+    let facts = child_case_facts(c, court_id)?;
     let days_to = |pick: fn(&CaseFacts) -> Option<NaiveDate>| {
         figures::spread(
             facts
@@ -128,6 +141,10 @@ pub(crate) fn of_court(
         by_reason: figures::count_by(granted.iter().map(|a| a.reason_code.as_str())),
     };
 
+    let kinds = db::incidents::kinds_between(c, court_id, start, end)?;
+    let incidents =
+        Incidents { total: kinds.len() as u64, by_kind: figures::count_by(kinds.iter().map(String::as_str)) };
+
     let seen: Vec<(i64, bool)> = db::outcomes::appearances_of_court(c, court_id, from, to)?
         .iter()
         .map(|a| (a.party_id, a.evidence != ChildEvidence::None.as_str()))
@@ -138,7 +155,7 @@ pub(crate) fn of_court(
         from,
         to,
         today,
-        child_cases: cases.len(),
+        child_cases: facts.len(),
         cognizance_to_child_evidence,
         cognizance_to_decision,
         clocks,
@@ -146,5 +163,6 @@ pub(crate) fn of_court(
         not_held,
         adjournments,
         appearances: figures::appearance_figures(&seen),
+        incidents,
     })
 }

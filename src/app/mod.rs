@@ -7,5 +7,7 @@ pub mod booking;
 pub mod course;
 pub mod figures;
 pub mod free_text;
+pub mod incidents;
 pub mod notices;
 pub mod outcomes;
+pub mod oversight;

@@ -40,6 +40,10 @@ pub(crate) struct OutcomeOrder {
     /// when not said.
     pub children: Option<Vec<i64>>,
     pub correction_reason: Option<String>,
+    /// The video session the child's evidence was given in, when the
+    /// support officer's console records it: named in the audit trail
+    /// beside its recordings' hashes.
+    pub video_session: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -335,6 +339,7 @@ pub(crate) fn record(c: &mut DbConn, user: &AuthUser, order: &OutcomeOrder) -> R
                 "mode": a.mode,
             })).collect::<Vec<_>>(),
             "recordings": hashes,
+            "video_session": order.video_session,
         }))
         .reason(checked.correction_reason.clone());
     if let Some(first) = &recorded {
@@ -422,4 +427,81 @@ pub(crate) fn video_appearance(
     )?;
     course::refresh_facts(c, &case)?;
     Ok(())
+}
+
+/// What the support officer's console says of the child's evidence when a
+/// video session with the child has ended.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionEvidence {
+    pub session_id: i64,
+    pub child_evidence: ChildEvidence,
+    pub continues_because: Option<String>,
+    pub correction_reason: Option<String>,
+}
+
+/// Marks the child's evidence recorded (in full, or in part and why it
+/// continues) from an ended video session, through the same checks and
+/// the same transaction as any outcome: the hearing held, the children on
+/// the link brought, the recordings' hashes in the answer and the trail.
+/// An outcome already on record for the hearing is corrected (its reason
+/// required), keeping what else it said was done.
+pub(crate) fn record_session_evidence(
+    c: &mut DbConn,
+    user: &AuthUser,
+    order: &SessionEvidence,
+) -> Result<OutcomeAnswer, AppError> {
+    let session_id = order.session_id;
+    let session = db::video::find_session(c, session_id)?;
+    user.ensure_visible(session.court_id, &format!("video session {session_id}"))?;
+    let hearing = db::hearings::find(c, session.hearing_id)?;
+    // The name guard first, so that a refused text never reaches a later
+    // refusal's message either.
+    let names = super::free_text::ChildNames::of_case(c, hearing.case_id, session.court_id)?;
+    names.prose_opt("continues_because", order.continues_because.as_deref())?;
+    names.prose_opt("correction_reason", order.correction_reason.as_deref())?;
+    if !order.child_evidence.taken() {
+        return Err(AppError::invalid(
+            "child_evidence",
+            "say how much of the child's evidence the session recorded: `full` or `part`",
+        ));
+    }
+    if session.state != crate::domain::video::SessionState::Ended.as_str() {
+        return Err(AppError::conflict(format!(
+            "video session {session_id} is {}; the child's evidence is marked recorded once the session has ended",
+            session.state
+        )));
+    }
+    let mut children: Vec<i64> = db::video::participants(c, session_id)?
+        .iter()
+        .filter(|p| !p.revoked && p.role == crate::domain::video::VideoRole::ChildWitness.as_str())
+        .filter_map(|p| p.party_id)
+        .collect();
+    children.sort_unstable();
+    children.dedup();
+    if children.is_empty() {
+        return Err(AppError::conflict(format!(
+            "no child witness took part in video session {session_id}, so it recorded no child's evidence"
+        )));
+    }
+    let kept = db::outcomes::current(c, hearing.id)?.filter(|o| o.kind == OutcomeKind::Held.as_str());
+    let proceedings =
+        kept.as_ref().map(|o| o.proceeding_codes().iter().filter_map(|p| p.parse().ok()).collect()).unwrap_or_default();
+    record(
+        c,
+        user,
+        &OutcomeOrder {
+            hearing_id: hearing.id,
+            kind: Some(OutcomeKind::Held),
+            proceedings,
+            child_evidence: Some(order.child_evidence),
+            continues_because: order.continues_because.clone(),
+            details: kept.and_then(|o| o.details),
+            child_brought: Some(true),
+            child_mode: Some(HearingMode::VideoLink),
+            children: Some(children),
+            correction_reason: order.correction_reason.clone(),
+            video_session: Some(session_id),
+            ..OutcomeOrder::default()
+        },
+    )
 }

@@ -161,3 +161,5 @@ role_set!(DocketReaders, "a judge or clerk", [Judge, Clerk]);
 role_set!(AuditReaders, "an administrator or judge", [Admin, Judge]);
 role_set!(EscalationReaders, "a judge or the court administrator", [Judge, Admin]);
 role_set!(SessionRunners, "a support officer or judge", [SupportOfficer, Judge]);
+role_set!(Monitors, "a monitor", [Monitor]);
+role_set!(IncidentRecorders, "a support officer or clerk", [SupportOfficer, Clerk]);

@@ -85,6 +85,14 @@ async fn every_free_text_field_of_every_write_route_refuses_a_registered_childs_
         ("admin", "PATCH /api/courts/{id}", Method::PATCH, format!("/api/courts/{c}"), json!({"name": name}), "name"),
         (
             "admin",
+            "PATCH /api/courts/{id}",
+            Method::PATCH,
+            format!("/api/courts/{c}"),
+            json!({"province": "Punjab", "district": format!("{name} town")}),
+            "district",
+        ),
+        (
+            "admin",
             "POST /api/courts/{id}/rooms",
             Method::POST,
             format!("/api/courts/{c}/rooms"),
@@ -251,6 +259,31 @@ async fn every_free_text_field_of_every_write_route_refuses_a_registered_childs_
             format!("/api/video-sessions/{sid}/state"),
             json!({"state": "live", "reason": prose}),
             "reason",
+        ),
+        (
+            "support",
+            "POST /api/cases/{id}/incidents",
+            Method::POST,
+            format!("/api/cases/{case_id}/incidents"),
+            json!({"kind": "other_breach", "place": "court_room", "who": "not_applicable",
+                   "occurred_at": karachi(today() - chrono::Days::new(1), "10:00"), "details": prose}),
+            "details",
+        ),
+        (
+            "support",
+            "POST /api/video-sessions/{id}/evidence",
+            Method::POST,
+            format!("/api/video-sessions/{sid}/evidence"),
+            json!({"child_evidence": "part", "continues_because": prose}),
+            "continues_because",
+        ),
+        (
+            "support",
+            "POST /api/video-sessions/{id}/evidence",
+            Method::POST,
+            format!("/api/video-sessions/{sid}/evidence"),
+            json!({"child_evidence": "full", "correction_reason": prose}),
+            "correction_reason",
         ),
     ];
     for (who, route, method, path, body, field) in routes {

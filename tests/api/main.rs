@@ -24,6 +24,7 @@ mod notices;
 mod one_place;
 mod openapi;
 mod outcomes;
+mod oversight;
 mod privacy;
 mod process;
 mod route_isolation;

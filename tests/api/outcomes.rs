@@ -541,6 +541,206 @@ async fn a_video_session_with_the_child_going_live_is_an_appearance_and_the_outc
     assert!(trail[0]["after_state"].as_str().unwrap().contains(&"ab".repeat(32)), "{trail:?}");
 }
 
+impl Sitting {
+    /// A video session of hearing `h`, with the case's child invited when
+    /// `with_child`, taken live and ended, one recording of the child's
+    /// video left by the media layer. Returns the session's id.
+    async fn ended_session(&self, case_id: i64, h: i64, with_child: bool, sha256: &str) -> i64 {
+        let (st, session) =
+            self.app.post(&format!("/api/hearings/{h}/video-session"), Some(&self.court.support), json!({})).await;
+        assert_eq!(st, StatusCode::CREATED, "{session}");
+        let sid = session["id"].as_i64().unwrap();
+        let (_, parties) = self.app.get(&format!("/api/cases/{case_id}/parties"), Some(&self.court.clerk)).await;
+        let child = parties["items"].as_array().and_then(|a| a.iter().find(|p| p["role"] == "child_witness")).cloned();
+        let invite = match (with_child, child) {
+            (true, Some(c)) => json!({"role": "child_witness", "party_id": c["id"]}),
+            _ => json!({"role": "prosecutor", "display_name": "Public Prosecutor"}),
+        };
+        let (st, body) =
+            self.app.post(&format!("/api/video-sessions/{sid}/invites"), Some(&self.court.support), invite).await;
+        assert_eq!(st, StatusCode::CREATED, "{body}");
+        let state = format!("/api/video-sessions/{sid}/state");
+        let (st, body) = self.app.post(&state, Some(&self.court.support), json!({"state": "live"})).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        let mut conn = self.app.conn();
+        amaan::db::video::add_recording(
+            &mut conn,
+            &amaan::db::video::NewRecording {
+                session_id: sid,
+                hearing_id: h,
+                participant_role: "child_witness".into(),
+                kind: "video".into(),
+                file_path: format!("recordings/{sid}.webm"),
+                sha256: sha256.into(),
+                bytes: 2048,
+                created_at: Utc::now().naive_utc(),
+            },
+        )
+        .unwrap();
+        drop(conn);
+        sid
+    }
+
+    async fn end(&self, sid: i64) {
+        let (st, body) = self
+            .app
+            .post(&format!("/api/video-sessions/{sid}/state"), Some(&self.court.support), json!({"state": "ended"}))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn the_console_marks_the_childs_evidence_from_an_ended_session_with_its_recording_hashes() {
+    let s = Sitting::open("in").await;
+    let case = s.case("POCSO-41", 8, true, false).await;
+    let h = s.hearing(case, yesterday(), true);
+    let hash = "cd".repeat(32);
+    let sid = s.ended_session(case, h, true, &hash).await;
+    let path = format!("/api/video-sessions/{sid}/evidence");
+    let part = json!({"child_evidence": "part", "continues_because": "Child A tired after forty minutes; cross-examination continues."});
+
+    // Still live: nothing to mark yet.
+    let before = s.app.snapshot();
+    let (st, body) = s.app.post(&path, Some(&s.court.support), part.clone()).await;
+    assert_problem(st, &body, StatusCode::CONFLICT, "conflict");
+    assert!(body["detail"].as_str().unwrap().contains("is live"), "{body}");
+    assert_eq!(s.app.snapshot(), before, "nothing was written");
+    s.end(sid).await;
+
+    // Another court's session is not there; a clerk does not run sessions;
+    // bad reports name their field; none of them writes anything.
+    let other = s.app.court_of("Another Special Court", "in").await;
+    let before = s.app.snapshot();
+    for token in [&other.support, &other.judge] {
+        let (st, body) = s.app.post(&path, Some(token), part.clone()).await;
+        assert_problem(st, &body, StatusCode::NOT_FOUND, "not-found");
+    }
+    let (st, body) = s.app.post(&path, Some(&s.court.clerk), part.clone()).await;
+    assert_problem(st, &body, StatusCode::FORBIDDEN, "forbidden");
+    for (bad, field) in [
+        (json!({"child_evidence": "part"}), "continues_because"),
+        (json!({"child_evidence": "none"}), "child_evidence"),
+        (json!({"child_evidence": "most"}), "child_evidence"),
+        (json!({"child_evidence": "part", "continues_because": format!("{CHILD} was tired.")}), "continues_because"),
+        (json!({"child_evidence": "full", "continues_because": "It goes on."}), "continues_because"),
+    ] {
+        let (st, problem) = s.app.post(&path, Some(&s.court.support), bad.clone()).await;
+        assert_problem(st, &problem, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(problem["field"], field, "{bad} -> {problem}");
+        assert!(!problem.to_string().contains("Zainab"), "{problem}");
+    }
+    assert_eq!(s.app.snapshot(), before, "nothing was written");
+
+    // In part: the hearing held, the child brought on the link and heard,
+    // recorded by the support officer for the judge who sat, the hashes attached.
+    let (st, body) = s.app.post(&path, Some(&s.court.support), part).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    assert_eq!(body["hearing"]["status"], "held");
+    assert_eq!(body["outcome"]["kind"], "held");
+    assert_eq!(body["outcome"]["child_evidence"], "part");
+    assert_eq!(body["outcome"]["child_mode"], "video_link");
+    assert_eq!(body["outcome"]["on_behalf_of"], s.court.judge_id, "recorded for the judge who sat");
+    assert_eq!(body["recordings"][0]["sha256"], hash);
+    assert_eq!(body["course"]["children"][0]["line"], "Child A: brought once, testified once", "{body}");
+    assert_eq!(clock(&body["course"]["clocks"], "pocso_s35_1_child_evidence")["state"], "running", "in part: {body}");
+    let first = body["outcome"]["id"].as_i64().unwrap();
+    let trail = s.audit("hearing_outcome", first).await;
+    let record = trail.iter().find(|e| e["action"] == "record").expect("audited");
+    let after = record["after_state"].as_str().unwrap();
+    assert!(after.contains(&hash), "the recording's hash is in the trail: {after}");
+    assert!(after.contains(&format!("\"video_session\":{sid}")), "{after}");
+    assert!(!trail.iter().any(|e| e.to_string().contains("Zainab")), "no child's name in the trail");
+
+    // In full later the same day: a correction, its reason required, the
+    // first record kept.
+    let full = json!({"child_evidence": "full"});
+    let before = s.app.snapshot();
+    let (st, body) = s.app.post(&path, Some(&s.court.support), full).await;
+    assert_problem(st, &body, StatusCode::CONFLICT, "conflict");
+    assert!(body["detail"].as_str().unwrap().contains("correction_reason"), "{body}");
+    assert_eq!(s.app.snapshot(), before);
+    let (st, body) = s
+        .app
+        .post(
+            &path,
+            Some(&s.court.judge),
+            json!({"child_evidence": "full", "correction_reason": "Child A finished after the break; the evidence is complete."}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    assert_eq!(body["history"].as_array().map(Vec::len), Some(2), "{body}");
+    assert_eq!(body["history"][0]["child_evidence"], "part");
+    assert_eq!(body["outcome"]["child_evidence"], "full");
+    assert_eq!(body["outcome"]["corrects"], first);
+    assert_eq!(clock(&body["course"]["clocks"], "pocso_s35_1_child_evidence")["state"], "met", "{body}");
+    assert_eq!(body["course"]["children"][0]["line"], "Child A: brought once, testified once");
+}
+
+#[tokio::test]
+async fn the_console_marks_no_evidence_from_a_session_the_child_was_not_in() {
+    let s = Sitting::open("in").await;
+    let case = s.case("POCSO-42", 8, true, false).await;
+    let h = s.hearing(case, yesterday(), true);
+    let sid = s.ended_session(case, h, false, &"ef".repeat(32)).await;
+    s.end(sid).await;
+    let before = s.app.snapshot();
+    let (st, body) = s
+        .app
+        .post(&format!("/api/video-sessions/{sid}/evidence"), Some(&s.court.support), json!({"child_evidence": "full"}))
+        .await;
+    assert_problem(st, &body, StatusCode::CONFLICT, "conflict");
+    assert!(body["detail"].as_str().unwrap().contains("no child witness"), "{body}");
+    assert_eq!(s.app.snapshot(), before, "nothing was written");
+    let (st, body) = s
+        .app
+        .post("/api/video-sessions/999999/evidence", Some(&s.court.support), json!({"child_evidence": "full"}))
+        .await;
+    assert_problem(st, &body, StatusCode::NOT_FOUND, "not-found");
+}
+
+#[tokio::test]
+async fn nothing_is_listed_in_a_decided_or_disposed_case() {
+    let s = Sitting::open("pk").await;
+    let case = s.case("ATA-51", 30, true, false).await;
+    let (st, unbooked) =
+        s.app.post(&format!("/api/cases/{case}/hearings"), Some(&s.court.clerk), json!({"kind": "arguments"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{unbooked}");
+    let unbooked = unbooked["id"].as_i64().unwrap();
+    let course = format!("/api/cases/{case}/course");
+    let (st, body) =
+        s.app.post(&course, Some(&s.court.judge), json!({"stage": "decided", "decision": "acquitted"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+
+    let day = next_weekday(today(), Weekday::Wed);
+    let listing = json!({
+        "kind": "mention", "judge_id": s.court.judge_id, "room_id": s.room_id,
+        "starts_at": karachi(day, "10:00"), "ends_at": karachi(day, "10:30"),
+    });
+    let hearings = format!("/api/cases/{case}/hearings");
+    for stage in ["decided", "disposed"] {
+        if stage == "disposed" {
+            let (st, body) = s.app.post(&course, Some(&s.court.judge), json!({"stage": "disposed"})).await;
+            assert_eq!(st, StatusCode::CREATED, "{body}");
+        }
+        let before = s.app.snapshot();
+        for (path, body) in [
+            (hearings.clone(), listing.clone()),
+            (hearings.clone(), json!({"kind": "mention"})),
+            (
+                format!("/api/hearings/{unbooked}/book"),
+                json!({"starts_at": karachi(day, "11:00"), "minutes": 30, "judge_id": s.court.judge_id, "room_id": s.room_id}),
+            ),
+        ] {
+            let (st, problem) = s.app.post(&path, Some(&s.court.clerk), body).await;
+            assert_problem(st, &problem, StatusCode::CONFLICT, "conflict");
+            let detail = problem["detail"].as_str().unwrap();
+            assert!(detail.contains(&format!("case ATA-51 is {stage}")), "{path}: names the case's status: {detail}");
+        }
+        assert_eq!(s.app.snapshot(), before, "nothing was written");
+    }
+}
+
 #[tokio::test]
 async fn a_courts_figures_give_the_days_to_the_childs_evidence_and_to_decision_and_the_share_within_each_clock() {
     let s = Sitting::open("in").await;

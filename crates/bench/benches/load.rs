@@ -97,6 +97,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
                     opens_at: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
                     closes_at: chrono::NaiveTime::from_hms_opt(16, 0, 0).unwrap_or_default(),
                     working_days: "mon,tue,wed,thu,fri".into(),
+                    province: None,
+                    district: None,
                 },
                 now,
             )?;

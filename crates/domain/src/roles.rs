@@ -40,12 +40,15 @@ macro_rules! string_enum {
 pub(crate) use string_enum;
 
 string_enum! {
-    /// The role of a staff account.
+    /// The role of a staff account. A monitor (a monitoring cell) reads
+    /// the figures of the courts of its province or district, never a
+    /// child's identity, and writes nothing.
     StaffRole {
         Admin => "admin",
         Clerk => "clerk",
         Judge => "judge",
         SupportOfficer => "support_officer",
+        Monitor => "monitor",
     }
 }
 

@@ -19,6 +19,9 @@ pub struct Court {
     pub closes_at: NaiveTime,
     pub working_days: String,
     pub created_at: NaiveDateTime,
+    /// Where the court sits, as oversight groups courts.
+    pub province: Option<String>,
+    pub district: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset, Serialize)]
@@ -30,6 +33,8 @@ pub struct CourtForm {
     pub opens_at: NaiveTime,
     pub closes_at: NaiveTime,
     pub working_days: String,
+    pub province: Option<String>,
+    pub district: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]

@@ -12,6 +12,8 @@ pub mod courts;
 pub mod demo_marker;
 pub mod docket;
 pub mod hearings;
+pub mod incidents;
+pub mod monitors;
 pub mod notices;
 pub mod outcomes;
 pub mod parties;
@@ -71,6 +73,9 @@ pub const TABLES: &[&str] = &[
     "case_steps",
     "case_facts",
     "child_facts",
+    // oversight
+    "monitor_scopes",
+    "incidents",
 ];
 
 /// Which backend a URL selects.

@@ -12,6 +12,8 @@ diesel::table! {
         closes_at -> Time,
         working_days -> Text,
         created_at -> Timestamp,
+        province -> Nullable<Text>,
+        district -> Nullable<Text>,
     }
 }
 
@@ -463,3 +465,29 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(hearing_outcomes, child_appearances, case_steps, case_facts, child_facts);
+
+diesel::table! {
+    monitor_scopes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        province -> Text,
+        district -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        case_id -> BigInt,
+        hearing_id -> Nullable<BigInt>,
+        kind -> Text,
+        place -> Text,
+        who -> Text,
+        occurred_at -> Timestamp,
+        details -> Nullable<Text>,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}

@@ -9,6 +9,7 @@ export const LANDING = {
   judge: "/judge.html",
   support_officer: "/support.html",
   admin: "/admin.html",
+  monitor: "/monitor.html",
 };
 
 export function load() {

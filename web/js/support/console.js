@@ -2,7 +2,10 @@
 // connected, the visibility in effect as a who-sees-whom matrix, start /
 // break / resume / end, the ground rules' timers, the judge's order, and
 // the recording with its SHA-256 hashes. The judge opens it too, to make
-// the order; only the support officer opens sessions and invites.
+// the order; only the support officer opens sessions and invites. Once a
+// session with the child has ended, the console offers to mark the child's
+// evidence recorded (in full, or in part and why it continues), for the
+// judge who sat, with the recordings' hashes attached.
 
 import * as api from "../core/api.js";
 import { h, tx, code, when, field, select, dataSelect, checkbox, replace, status, showError, showOk, notAvailable, formData, t } from "../core/ui.js";
@@ -74,7 +77,8 @@ async function open(body, msg, hearingId, ctx) {
   const invites = h("div", { class: "panel", id: "invites" });
   const recording = h("div", { class: "panel", id: "recording" });
   const orderBox = h("div", { class: "panel", id: "order" });
-  replace(body, about, h("div", { class: "console" }, stateBox, controls, isJudge ? null : invites, orderBox, people, matrix, recording));
+  const evidenceBox = h("div", { class: "panel", id: "evidence", hidden: true });
+  replace(body, about, h("div", { class: "console" }, stateBox, controls, evidenceBox, isJudge ? null : invites, orderBox, people, matrix, recording));
   controls.append(h("h2", { i18n: "support.controls" }), stateButtons(sessionId, msg, () => refresh()));
   if (!isJudge) invites.append(h("h2", { i18n: "support.invites" }), inviteForm(sessionId, msg, invites, theCase));
   orderBox.append(h("h2", { i18n: "order.title" }), orderForm(sessionId, msg, isJudge, () => refresh()));
@@ -96,6 +100,7 @@ async function open(body, msg, hearingId, ctx) {
     replace(recording, h("h2", { i18n: "support.recording" }), recordingState(s));
     updateButtons(controls, s.state);
     updateOrder(orderBox, s, isJudge);
+    evidencePanel(evidenceBox, s, hearingId, msg);
   };
   draw(session);
   poller = setInterval(() => {
@@ -292,6 +297,71 @@ function recordingState(s) {
         )
       : h("p", { i18n: "recording.no_files" }),
   );
+}
+
+/** Whether a child witness took part in the session (an invite not withdrawn). */
+function childTookPart(s) {
+  return (s.participants || []).some((p) => p.role === "child_witness" && !p.revoked);
+}
+
+/** After the session with the child: mark the child's evidence recorded.
+ *  Drawn once when the session ends, then kept (the poller redraws the rest). */
+async function evidencePanel(box, s, hearingId, msg) {
+  if (s.state !== "ended" || !childTookPart(s)) {
+    box.hidden = true;
+    return;
+  }
+  if (box.dataset.drawn === String(s.id)) return;
+  box.dataset.drawn = String(s.id);
+  box.hidden = false;
+  let recorded = null;
+  try {
+    recorded = (await api.get(`/api/hearings/${hearingId}/outcome`)).outcome;
+  } catch {
+    recorded = null;
+  }
+  const shown = h("p", { id: "evidence-now" });
+  const showRecorded = (o) => replace(shown, o && o.child_evidence !== "none" ? tx(`evidence.now_${o.child_evidence}`) : tx("evidence.not_yet"));
+  showRecorded(recorded);
+  const reason = h("input", { name: "continues_because", autocomplete: "off", maxlength: 1000 });
+  const reasonField = field("evidence.continues_because", reason);
+  reasonField.hidden = true;
+  const correction = h("input", { name: "correction_reason", autocomplete: "off", maxlength: 1000 });
+  const correctionField = field("evidence.correction_reason", correction);
+  correctionField.hidden = !recorded;
+  const full = h("button", { type: "button", id: "btn-evidence-full", dataset: { evidence: "full" }, i18n: "evidence.mark_full" });
+  const part = h("button", { type: "button", id: "btn-evidence-part", class: "secondary", dataset: { evidence: "part" }, i18n: "evidence.mark_part" });
+  const submitPart = h("button", { type: "submit", id: "btn-evidence-part-save", i18n: "evidence.save_part", hidden: true });
+  const form = h("form", { class: "stack", id: "evidence-form" }, h("div", { class: "actions" }, full, part), reasonField, correctionField, submitPart);
+  const send = async (body) => {
+    if (!correctionField.hidden) body.correction_reason = correction.value;
+    try {
+      const answer = await api.post(`/api/video-sessions/${s.id}/evidence`, body);
+      recorded = answer.outcome;
+      showRecorded(recorded);
+      correctionField.hidden = false;
+      correction.value = "";
+      reason.value = "";
+      reasonField.hidden = true;
+      submitPart.hidden = true;
+      box.dataset.evidence = recorded.child_evidence;
+      showOk(msg, "evidence.saved", { n: (answer.recordings || []).length });
+    } catch (err) {
+      showError(msg, err);
+    }
+  };
+  full.addEventListener("click", () => send({ child_evidence: "full" }));
+  part.addEventListener("click", () => {
+    reasonField.hidden = false;
+    submitPart.hidden = false;
+    reason.required = true;
+    reason.focus();
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    send({ child_evidence: "part", continues_because: reason.value });
+  });
+  replace(box, h("h2", { i18n: "evidence.title" }), h("p", { class: "hint", i18n: "evidence.intro" }), shown, form);
 }
 
 /** The link handed to a participant: the token rides in the fragment, which
