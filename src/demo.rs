@@ -448,6 +448,7 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
             booking::book_in_tx(c, &clerk, &order)?;
         }
         history(c, &court, &judges, &rooms, today)?;
+        adjournments(c, &clerk, &judges, &to_book, today)?;
         Ok(accounts)
     })
 }
@@ -565,6 +566,72 @@ fn history(
     past(c, 0, yesterday, (9, 30), true)?;
     past(c, 8, yesterday, (11, 0), true)?;
     past(c, 6, yesterday, (12, 30), false)?;
+    Ok(())
+}
+
+/// Adjournments as a court has them: a defence request on a child's day,
+/// refused by the profile's rules and waiting for the judge, and a
+/// prosecution request the judge granted with reasons, its hearing moved to
+/// the first free slot a week on with each side's plan. Made through the
+/// same use cases as the clerk's and the judge's requests and decisions.
+fn adjournments(
+    c: &mut DbConn,
+    clerk: &AuthUser,
+    judges: &[i64],
+    booked: &[db::hearings::Hearing],
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    use crate::app::adjournments::{decide, record_request, DecisionOrder, RequestOrder};
+    use crate::domain::adjournment::Requester;
+
+    let scheduled: Vec<db::hearings::Hearing> = booked
+        .iter()
+        .filter_map(|h| db::hearings::find(c, h.id).ok())
+        .filter(|h| h.status == "scheduled" && h.starts_at.is_some())
+        .collect();
+    if let Some(h) = scheduled.iter().find(|h| h.child_testifies) {
+        let order = RequestOrder {
+            hearing_id: h.id,
+            requested_by: Requester::Defence,
+            reason_code: "counsel_engaged_elsewhere".into(),
+            details: "Defence counsel is arguing a bail matter in the High Court that morning.".into(),
+            proposed: None,
+            remand_days: None,
+            for_child_welfare: false,
+        };
+        record_request(c, clerk, &order)?;
+    }
+    let Some(h) = scheduled.iter().find(|h| !h.child_testifies) else { return Ok(()) };
+    let after = h.starts_at.map(|s| s.date()).unwrap_or(today) + Duration::days(7);
+    let Some(slot) = booking::first_slot(c, clerk, h, next_working_day(after), DEMO_DAYS, "demo")? else {
+        tracing::warn!(hearing = h.id, "the demo found no later slot to adjourn a hearing to");
+        return Ok(());
+    };
+    let ends = slot.starts_at + Duration::minutes(slot.minutes.into());
+    let order = RequestOrder {
+        hearing_id: h.id,
+        requested_by: Requester::Prosecution,
+        reason_code: "witness_not_served".into(),
+        details: "The investigating officer's summons was returned unserved.".into(),
+        proposed: Some((slot.starts_at, Some(ends))),
+        remand_days: None,
+        for_child_welfare: false,
+    };
+    let (request, _) = record_request(c, clerk, &order)?;
+    let judge_id = h.judge_id.or_else(|| judges.first().copied()).unwrap_or_default();
+    let judge = AuthUser {
+        id: judge_id,
+        username: if Some(&judge_id) == judges.first() { "judge".into() } else { "judge2".into() },
+        role: StaffRole::Judge,
+        court_id: clerk.court_id,
+    };
+    let decision = DecisionOrder {
+        adjournment_id: request.id,
+        grant: true,
+        reasons: Some("The witness was not served through no fault of the prosecution; fresh summons to issue.".into()),
+        new_times: None,
+    };
+    decide(c, &judge, &decision)?;
     Ok(())
 }
 

@@ -163,6 +163,20 @@ async fn the_demo_books_its_hearings_through_the_booking_path_and_breaks_no_rule
             );
         }
     }
+    // A living court's adjournments: one refused by the rules, one granted
+    // with its hearing moved (and so the old one marked adjourned).
+    let statuses: Vec<String> = db::schema::adjournments::table
+        .select(db::schema::adjournments::status)
+        .order(db::schema::adjournments::id)
+        .load(&mut c)
+        .expect("adjournments");
+    assert_eq!(statuses, vec!["refused_by_rule".to_string(), "granted".to_string()], "the demo's adjournments");
+    let moved: i64 = db::schema::hearings::table
+        .filter(db::schema::hearings::status.eq("adjourned"))
+        .count()
+        .get_result(&mut c)
+        .expect("adjourned hearings");
+    assert_eq!(moved, 1, "the granted adjournment moved its hearing");
     let verify = db::audit::verify(&mut c).expect("verify");
     assert!(verify.intact, "{verify:?}");
     drop(c);
