@@ -448,6 +448,7 @@ diesel::table! {
         appearances -> Integer,
         testimonies -> Integer,
         updated_at -> Timestamp,
+        adjournments -> Integer,
     }
 }
 
