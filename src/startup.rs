@@ -2,8 +2,8 @@
 
 use std::net::TcpListener;
 
-use actix_web::dev::Server;
 use actix_web::body::MessageBody;
+use actix_web::dev::Server;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};

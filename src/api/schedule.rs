@@ -293,10 +293,15 @@ fn arrival_plan_of(c: &mut DbConn, user: &AuthUser, hearing_id: i64, side: Side)
         format!("سیدھے {area} جائیں اور عدالت کا عملہ بلانے تک وہیں انتظار کریں۔"),
     ];
     if let (Some(i), Some(o), Some(r)) = (row.enters_court_at, row.leaves_court_at, &room) {
-        instructions_ur.push(format!("آپ کو {} بجے {r} میں لے جایا جائے گا اور {} بجے باہر لایا جائے گا۔", hm(i), hm(o)));
+        instructions_ur.push(format!(
+            "آپ کو {} بجے {r} میں لے جایا جائے گا اور {} بجے باہر لایا جائے گا۔",
+            hm(i),
+            hm(o)
+        ));
     }
     if on_video_link {
-        instructions_ur.push("بچہ انتظار گاہ سے ویڈیو لنک کے ذریعے بیان دے گا؛ بچہ کمرۂ عدالت میں نہیں جائے گا۔".into());
+        instructions_ur
+            .push("بچہ انتظار گاہ سے ویڈیو لنک کے ذریعے بیان دے گا؛ بچہ کمرۂ عدالت میں نہیں جائے گا۔".into());
     }
     if !breaks.is_empty() {
         instructions_ur.push(format!("بچے کے لیے وقفے: {}۔", breaks.join("، ")));

@@ -103,11 +103,7 @@ pub fn compare_children(case_id: i64, kept: &[ChildFactsRow], now: &[ChildFactsR
         let pairs = [
             ("brought", k.map_or(0, |k| k.brought).to_string(), n.brought.to_string()),
             ("testified", k.map_or(0, |k| k.testified).to_string(), n.testified.to_string()),
-            (
-                "evidence_complete_on",
-                shown(&k.and_then(|k| k.evidence_complete_on)),
-                shown(&n.evidence_complete_on),
-            ),
+            ("evidence_complete_on", shown(&k.and_then(|k| k.evidence_complete_on)), shown(&n.evidence_complete_on)),
         ];
         for (fact, a, b) in pairs {
             if a != b {

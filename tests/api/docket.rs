@@ -85,8 +85,9 @@ async fn hearing(
 }
 
 /// Adjourned as a court adjourns: the clerk records `by`'s request, the
-/// judge grants it to 10:00 on `to`. The case's facts count it.
-async fn adjourn(app: &TestApp, court: &Court, hearing_id: i64, by: &str, to: NaiveDate) {
+/// judge grants it to 10:00 on `to`. The case's facts count it. Returns
+/// the new hearing.
+async fn adjourn(app: &TestApp, court: &Court, hearing_id: i64, by: &str, to: NaiveDate) -> i64 {
     let (s, asked) = app
         .post(
             &format!("/api/hearings/{hearing_id}/adjournments"),
@@ -99,7 +100,8 @@ async fn adjourn(app: &TestApp, court: &Court, hearing_id: i64, by: &str, to: Na
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{asked}");
-    let reasons = "The witness was not served through no fault of the prosecution, and a short date keeps the trial on time.";
+    let reasons =
+        "The witness was not served through no fault of the prosecution, and a short date keeps the trial on time.";
     let (s, granted) = app
         .post(
             &format!("/api/adjournments/{}/decision", asked["id"]),
@@ -108,6 +110,7 @@ async fn adjourn(app: &TestApp, court: &Court, hearing_id: i64, by: &str, to: Na
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{granted}");
+    granted["new_hearing"]["id"].as_i64().unwrap()
 }
 
 /// The `n`-th Monday-to-Friday day after `after`.
@@ -153,6 +156,13 @@ async fn the_docket_puts_a_broken_clock_first_then_the_youngest_child_nearest_it
         case(&app, &court, "BROKEN-12", today - Duration::days(100), Some(("Bilal Broken", years_ago(today, 12, 20))))
             .await;
 
+    // The older child's case was adjourned twice: a hearing of 20 days ago
+    // at the prosecution's request, then its successor at the defence's,
+    // each time to a date the clock allows.
+    app.waiting_areas(&court).await;
+    let h = hearing(&app, &court, older_child, court.judge_id, r1, today - Duration::days(20), 10).await;
+    let h = adjourn(&app, &court, h, "prosecution", sitting_day(today, 3)).await;
+    adjourn(&app, &court, h, "defence", sitting_day(today, 4)).await;
     // Listed earliest-first in the opposite of priority order.
     hearing(&app, &court, adult, court.judge_id, r1, tomorrow, 9).await;
     hearing(&app, &court, older_child, court.judge_id, r1, tomorrow, 10).await;
@@ -161,13 +171,6 @@ async fn the_docket_puts_a_broken_clock_first_then_the_youngest_child_nearest_it
     // Outside the range, and another judge's: not on this docket.
     hearing(&app, &court, young_child, court.judge_id, r1, today + Duration::days(9), 10).await;
     hearing(&app, &court, adult, other_judge, r1, tomorrow, 15).await;
-    // The older child's case was adjourned twice before, once at each
-    // side's request, each time to a date the clock allows.
-    app.waiting_areas(&court).await;
-    for (ago, by, to) in [(20, "prosecution", 3), (10, "defence", 4)] {
-        let h = hearing(&app, &court, older_child, court.judge_id, r1, today - Duration::days(ago), 10).await;
-        adjourn(&app, &court, h, by, sitting_day(today, to)).await;
-    }
 
     let path = format!("/api/docket?judge_id={}&from={tomorrow}&to={tomorrow}", court.judge_id);
     let (s, body) = app.get(&path, Some(&court.clerk)).await;

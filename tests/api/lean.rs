@@ -51,7 +51,11 @@ async fn adjourned_once() -> Story {
     let app = spawn_app().await;
     let court = app.court("Special Court Sahiwal").await;
     let (s, room) = app
-        .post(&format!("/api/courts/{}/rooms", court.id), Some(&court.admin), json!({"name": "Court Room 1", "video_link": true}))
+        .post(
+            &format!("/api/courts/{}/rooms", court.id),
+            Some(&court.admin),
+            json!({"name": "Court Room 1", "video_link": true}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{room}");
     app.waiting_areas(&court).await;
@@ -150,8 +154,10 @@ async fn a_docket_line_carries_figures_that_match_the_current_rules() {
     let story = adjourned_once().await;
     let profile = rules::profile("pk").unwrap();
     let today = karachi_today();
-    let (s, docket) =
-        story.app.get(&format!("/api/docket?judge_id={}&date={}", story.court.judge_id, story.new_day), Some(&story.court.judge)).await;
+    let (s, docket) = story
+        .app
+        .get(&format!("/api/docket?judge_id={}&date={}", story.court.judge_id, story.new_day), Some(&story.court.judge))
+        .await;
     assert_eq!(s, StatusCode::OK, "{docket}");
     assert_eq!(docket["from"], story.new_day.to_string());
     assert_eq!(docket["to"], story.new_day.to_string());
@@ -284,7 +290,8 @@ async fn the_pages_files_travel_compressed_with_validators_and_a_cache_policy() 
     assert!(h.get("last-modified").is_some());
     let etag = h.get("etag").and_then(|v| v.to_str().ok()).unwrap().to_string();
     let text = gunzip(&resp.bytes().await.unwrap());
-    let on_disk = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/js/core/strings.js")).unwrap();
+    let on_disk =
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/js/core/strings.js")).unwrap();
     assert_eq!(text, on_disk);
 
     // The browser asks again with the validator: nothing crosses the link.

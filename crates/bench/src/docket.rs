@@ -291,7 +291,14 @@ fn pgbench_script(judge_id: i64, from: NaiveDateTime, to: NaiveDateTime) -> Stri
 
 /// pgbench's transactions per second with the docket's statements, or why
 /// it did not run (with the command to run by hand).
-fn pgbench(url: &str, judge_id: i64, from: NaiveDateTime, to: NaiveDateTime, clients: usize, secs: u64) -> anyhow::Result<f64> {
+fn pgbench(
+    url: &str,
+    judge_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    clients: usize,
+    secs: u64,
+) -> anyhow::Result<f64> {
     let script = std::env::temp_dir().join(format!("amaan-bench-docket-{}.sql", std::process::id()));
     std::fs::write(&script, pgbench_script(judge_id, from, to))?;
     let (c, t) = (clients.to_string(), secs.to_string());

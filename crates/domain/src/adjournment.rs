@@ -148,13 +148,7 @@ pub struct RefusalParams {
     pub clock_title_ur: Option<String>,
 }
 
-fn refusal(
-    rule: impl Into<String>,
-    section: &str,
-    code: &str,
-    params: RefusalParams,
-    detail: String,
-) -> Refusal {
+fn refusal(rule: impl Into<String>, section: &str, code: &str, params: RefusalParams, detail: String) -> Refusal {
     Refusal { rule: rule.into(), section: section.to_string(), detail, code: code.into(), params }
 }
 
@@ -549,6 +543,11 @@ mod tests {
         let refused = run(p, &later, &[], &clocks);
         assert_eq!(rules_of(&refused), ["clock.rape2016_trial_three_months", "clock.ar2021_s16_decision"]);
         assert!(refused[0].detail.contains("2026-12-01"), "{}", refused[0].detail);
+        // The page words it from the code and figures, in either language.
+        assert_eq!(refused[0].code, "broken_not_earliest");
+        assert_eq!(refused[0].params.earliest, Some(d(2026, 12, 1)));
+        assert_eq!(refused[0].params.clock.as_deref(), Some("rape2016_trial_three_months"));
+        assert!(refused[0].params.clock_title_ur.as_deref().is_some_and(|t| !t.is_ascii()));
     }
 
     #[test]
@@ -569,6 +568,18 @@ mod tests {
         let refused = run(p, &sixteen, &[], &[]);
         assert_eq!(rules_of(&refused), ["adjournment.max_remand_days"]);
         assert_eq!(refused[0].section, "CrPC 1898 s.344(1) proviso");
+        assert_eq!(refused[0].code, "remand_too_long");
+        assert_eq!((refused[0].params.days, refused[0].params.max), (Some(16), Some(15)));
+    }
+
+    #[test]
+    fn a_refusal_stored_before_codes_were_kept_still_reads() {
+        let old: Refusal = serde_json::from_str(
+            r#"{"rule":"adjournment.max_per_case","section":"s.16","detail":"The case has had 3."}"#,
+        )
+        .unwrap();
+        assert_eq!(old.code, "");
+        assert_eq!(old.params, RefusalParams::default());
     }
 
     #[test]

@@ -160,7 +160,12 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
     });
 
     parts.push(if case.child_victim {
-        part(Factor::ChildVictim, CHILD_VICTIM, applies(true), "A child is a victim or witness: child cases come first.".into())
+        part(
+            Factor::ChildVictim,
+            CHILD_VICTIM,
+            applies(true),
+            "A child is a victim or witness: child cases come first.".into(),
+        )
     } else {
         part(Factor::ChildVictim, 0, applies(false), "No child is a victim or witness in this case.".into())
     });
@@ -373,6 +378,11 @@ mod tests {
         assert_eq!(ids(&r), vec![2, 1]);
         assert_eq!(r[0].1.score - r[1].1.score, 3 * PER_ADJOURNMENT + IN_CUSTODY);
         assert!(r[0].1.parts.iter().any(|p| p.reason.contains("Adjourned 3 times")));
+        // The answer carries the figures, not the sentence.
+        let part = r[0].1.parts.iter().find(|p| p.factor == Factor::Adjournments).unwrap();
+        assert_eq!(part.figures.count, Some(3));
+        let sent = serde_json::to_value(part).unwrap();
+        assert_eq!(sent, serde_json::json!({"factor": "adjournments", "points": 3 * PER_ADJOURNMENT, "count": 3}));
     }
 
     #[test]
