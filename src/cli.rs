@@ -1,4 +1,4 @@
-//! The command line: `amaan serve | demo | migrate | user add | audit verify`.
+//! The command line: `amaan serve | demo | migrate | user add | audit verify | facts check`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -47,6 +47,9 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The facts kept per case for the docket.
+    #[command(subcommand)]
+    Facts(FactsCommand),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -100,6 +103,13 @@ pub enum UserCommand {
 pub enum AuditCommand {
     /// Prove the hash chain intact, or name the first bad event.
     Verify,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FactsCommand {
+    /// Recompute every case's facts from its hearings, outcomes,
+    /// appearances and steps, and name each that differs from the kept one.
+    Check,
 }
 
 pub fn main() -> ExitCode {
@@ -238,6 +248,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(2));
             }
+        }
+        Command::Facts(FactsCommand::Check) => {
+            let pool = db::connect_pool(&database_url(&common), 1)?;
+            let mut conn = pool.get()?;
+            let report = crate::app::facts::check(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            for d in &report.differences {
+                println!("{d}");
+            }
+            if !report.differences.is_empty() {
+                println!("facts DIFFER: {} differences in {} cases", report.differences.len(), report.cases);
+                return Ok(ExitCode::from(2));
+            }
+            println!("facts agree: {} cases", report.cases);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -2,8 +2,11 @@
 
 use std::net::TcpListener;
 
+use actix_web::body::MessageBody;
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
 use actix_web::{web, App, HttpServer};
 
 use crate::config::Settings;
@@ -100,6 +103,34 @@ fn security_headers() -> DefaultHeaders {
         .add(("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()"))
 }
 
+/// How long a browser keeps the pages' files. Pages and scripts are
+/// revalidated on each use (an ETag or Last-Modified answer is an empty
+/// 304, so their bytes cross the link once, and a new release is seen at
+/// once); images and fonts, which change rarely, are kept a week.
+fn cache_control_for(path: &str) -> &'static str {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
+        "png" | "svg" | "ico" | "jpg" | "webp" | "woff" | "woff2" => "public, max-age=604800",
+        _ => "no-cache",
+    }
+}
+
+/// Adds `Cache-Control` to the pages' files; the API's answers are left
+/// as they are.
+async fn static_cache(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let path = req.path().to_string();
+    let mut res = next.call(req).await?;
+    let is_page = !["/api/", "/ws/", "/health", "/metrics"].iter().any(|p| path.starts_with(p));
+    let ok = res.status().is_success() || res.status() == actix_web::http::StatusCode::NOT_MODIFIED;
+    if is_page && ok && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control_for(&path)));
+    }
+    Ok(res)
+}
+
 fn server(listener: TcpListener, state: AppState, metrics: web::Data<Metrics>) -> anyhow::Result<Server> {
     let metrics_here = state.settings.metrics_bind.is_none();
     let media = web::Data::new(Media::new(MediaConfig::from_env(&state.settings.bind, &state.settings.data_dir))?);
@@ -117,7 +148,11 @@ fn server(listener: TcpListener, state: AppState, metrics: web::Data<Metrics>) -
     let server = HttpServer::new(move || {
         let _alive = &alive;
         let mut app = App::new()
+            .wrap(from_fn(static_cache))
             .wrap(security_headers())
+            // gzip or brotli as the client accepts; a response carrying a
+            // token opts out by naming its encoding (login, invites).
+            .wrap(Compress::default())
             .wrap(from_fn(telemetry::observe))
             .app_data(data.clone())
             .app_data(metrics.clone())

@@ -100,7 +100,9 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: Body<LoginInp
     let user = outcome.ok_or_else(|| AppError::Unauthenticated(BAD_LOGIN.into()))?;
     let (token, expires_at) = token::issue(&secret, user.id, &user.role, user.court_id, user.token_version, ttl)
         .map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok().json(LoginOutput {
+    // A token is never compressed: compressing a secret beside text an
+    // attacker chooses leaks it byte by byte (BREACH).
+    Ok(HttpResponse::Ok().insert_header(actix_web::http::header::ContentEncoding::Identity).json(LoginOutput {
         token,
         role: user.role,
         court_id: user.court_id,

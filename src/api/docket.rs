@@ -17,7 +17,7 @@ use crate::db::courts::Court;
 use crate::db::docket::{CaseRow, ChildRow, HearingRow, OutcomeCols};
 use crate::db::{self, DbConn};
 use crate::domain::calendar;
-use crate::domain::clocks::{self, CaseFacts, ClockStatus, Escalation};
+use crate::domain::clocks::{self, CaseFacts, ClockState, ClockStatus, Escalation};
 use crate::domain::course::Stage;
 use crate::domain::outcome::{self, ChildTally};
 use crate::domain::priority::{self, CaseSummary, Priority, ScorePart};
@@ -81,8 +81,10 @@ pub struct ChildView {
     /// Times brought to court, and times heard.
     pub brought: i32,
     pub testified: i32,
-    /// "Child A: brought 3 times, testified once".
-    pub appearances: String,
+    /// "Child A: brought 3 times, testified once", for the lists that
+    /// still carry sentences; the docket sends the figures alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appearances: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -124,7 +126,7 @@ fn assess(case: &CaseRow, children: &[&ChildRow], day: &CourtDay, viewer: Option
                 evidence_complete_on: None,
             };
             ChildView {
-                appearances: outcome::appearance_line(&pseudonym, &tally),
+                appearances: Some(outcome::appearance_line(&pseudonym, &tally)),
                 pseudonym,
                 age: c.date_of_birth.map(|dob| privacy::age_in_years(dob, day.today)),
                 name: may_see.then(|| c.name.clone()),
@@ -174,6 +176,9 @@ pub(crate) struct DocketQuery {
     judge_id: Option<i64>,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    /// One day alone (instead of `from` and `to`): a page loads a busy
+    /// week a day at a time.
+    date: Option<NaiveDate>,
 }
 
 #[derive(Serialize)]
@@ -187,9 +192,8 @@ struct ListedHearing {
     room_name: Option<String>,
     starts_at: Option<DateTime<Utc>>,
     ends_at: Option<DateTime<Utc>>,
-    /// The start in the court's own time, as the court reads it.
-    local_start: Option<String>,
     /// What happened, once recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     outcome: Option<OutcomeBrief>,
 }
 
@@ -232,6 +236,47 @@ fn outcome_brief(o: &OutcomeCols, profile: &RuleProfile) -> Option<OutcomeBrief>
     })
 }
 
+/// A clock on a docket line: which, its deadline and where it stands. Its
+/// title and section are in the docket's `clock_titles`, once.
+#[derive(Serialize)]
+struct ClockBrief {
+    id: String,
+    deadline: NaiveDate,
+    days_left: i64,
+    state: ClockState,
+}
+
+impl From<&ClockStatus> for ClockBrief {
+    fn from(c: &ClockStatus) -> ClockBrief {
+        ClockBrief { id: c.id.clone(), deadline: c.deadline, days_left: c.days_left, state: c.state }
+    }
+}
+
+/// A clock's title in both languages and its section, for the page to
+/// name the clocks a docket's lines refer to by id.
+#[derive(Serialize)]
+struct ClockTitle {
+    id: String,
+    title: String,
+    title_ur: String,
+    section: String,
+}
+
+fn clock_titles(profile: &RuleProfile) -> Vec<ClockTitle> {
+    profile
+        .clocks
+        .iter()
+        .map(|c| ClockTitle {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            title_ur: c.title_ur.clone(),
+            section: c.section.clone(),
+        })
+        .collect()
+}
+
+/// One line of a docket: codes and figures, no sentences; the page words
+/// them in the reader's language.
 #[derive(Serialize)]
 struct DocketItem {
     rank: usize,
@@ -239,13 +284,25 @@ struct DocketItem {
     case: CaseLine,
     child_victim: bool,
     children: Vec<ChildView>,
-    clocks: Vec<ClockStatus>,
+    clocks: Vec<ClockBrief>,
     adjournments: i64,
     /// Adjournments a judge granted over a refusal by rule, with the written
     /// reasons: shown beside the case so the override is never silent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     overrides: Vec<OverrideView>,
     score: i64,
+    /// The parts that moved the score (all of them when none did).
     breakdown: Vec<ScorePart>,
+}
+
+/// The parts of a score worth a line: those with points, or all when none
+/// has any (the page then says why nothing counts).
+fn moved_parts(parts: Vec<ScorePart>) -> Vec<ScorePart> {
+    if parts.iter().any(|p| p.points != 0) {
+        parts.into_iter().filter(|p| p.points != 0).collect()
+    } else {
+        parts
+    }
 }
 
 fn overrides_by_case(conn: &mut db::DbConn, case_ids: &[i64]) -> Result<HashMap<i64, Vec<OverrideView>>, AppError> {
@@ -265,6 +322,7 @@ struct Docket {
     today: NaiveDate,
     from: NaiveDate,
     to: NaiveDate,
+    clock_titles: Vec<ClockTitle>,
     items: Vec<DocketItem>,
 }
 
@@ -273,8 +331,15 @@ struct Docket {
 fn date_range(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    date: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<(NaiveDate, NaiveDate), AppError> {
+    if let Some(day) = date {
+        if from.is_some() || to.is_some() {
+            return Err(AppError::invalid("date", "give either `date` (one day) or `from` and `to`, not both"));
+        }
+        return Ok((day, day));
+    }
     let from = from.unwrap_or(today);
     let to = to.unwrap_or(from);
     if to < from {
@@ -297,7 +362,6 @@ fn listed(h: &HearingRow, day: &CourtDay) -> ListedHearing {
         room_name: h.room_name.clone(),
         starts_at: h.starts_at.map(utc),
         ends_at: h.ends_at.map(utc),
-        local_start: h.starts_at.map(|t| day.local_text(t)),
         outcome: outcome_brief(&h.outcome, day.profile),
     }
 }
@@ -354,7 +418,7 @@ async fn docket(
         viewer.ensure_visible(court_id, &format!("judge {judge_id}"))?;
         let court = db::courts::find(conn, court_id)?;
         let day = CourtDay::of(&court, Utc::now())?;
-        let (from, to) = date_range(q.from, q.to, day.today)?;
+        let (from, to) = date_range(q.from, q.to, q.date, day.today)?;
         let (rows, children) = db::docket::judge_docket(
             conn,
             judge_id,
@@ -373,12 +437,12 @@ async fn docket(
                 hearing: listed(h, &day),
                 case: case_line(&h.case),
                 child_victim: !a.children.is_empty(),
-                children: a.children,
-                clocks: a.clocks,
+                children: a.children.into_iter().map(|c| ChildView { appearances: None, ..c }).collect(),
+                clocks: a.clocks.iter().map(ClockBrief::from).collect(),
                 adjournments: h.case.adjournments,
                 overrides: overrides.get(&h.case.case_id).cloned().unwrap_or_default(),
                 score: a.priority.score,
-                breakdown: a.priority.parts,
+                breakdown: moved_parts(a.priority.parts),
             })
             .collect();
         Ok(Docket {
@@ -389,6 +453,7 @@ async fn docket(
             today: day.today,
             from,
             to,
+            clock_titles: clock_titles(day.profile),
             items,
         })
     })
@@ -640,9 +705,12 @@ mod tests {
     #[test]
     fn a_docket_range_is_checked() {
         let today = d(2026, 11, 23);
-        assert_eq!(date_range(None, None, today).ok(), Some((today, today)));
-        assert!(date_range(Some(d(2026, 12, 2)), Some(d(2026, 12, 1)), today).is_err());
-        assert!(date_range(Some(d(2026, 1, 1)), Some(d(2026, 3, 15)), today).is_err());
+        assert_eq!(date_range(None, None, None, today).ok(), Some((today, today)));
+        assert!(date_range(Some(d(2026, 12, 2)), Some(d(2026, 12, 1)), None, today).is_err());
+        assert!(date_range(Some(d(2026, 1, 1)), Some(d(2026, 3, 15)), None, today).is_err());
+        let day = d(2026, 12, 4);
+        assert_eq!(date_range(None, None, Some(day), today).ok(), Some((day, day)));
+        assert!(date_range(Some(day), None, Some(day), today).is_err());
     }
 
     #[test]

@@ -235,6 +235,16 @@ struct ArrivalPlan {
     breaks: Vec<String>,
     depart_at: String,
     instructions: Vec<String>,
+    /// The same instructions in Urdu, for the family that reads Urdu.
+    instructions_ur: Vec<String>,
+}
+
+fn side_label_ur(side: Side) -> &'static str {
+    match side {
+        Side::Child => "بچے اور اس کے ساتھ آنے والوں",
+        Side::Accused => "ملزم، اس کے وکیل اور محافظ",
+        Side::Neutral => "استغاثہ اور دیگر غیر جانبدار فریقوں",
+    }
 }
 
 fn side_label(side: Side) -> &'static str {
@@ -272,6 +282,35 @@ fn arrival_plan_of(c: &mut DbConn, user: &AuthUser, hearing_id: i64, side: Side)
         _ => Vec::new(),
     };
     let on_video_link = child_testifying && !enters;
+    let mut instructions_ur = vec![
+        format!("یہ منصوبہ {} کے لیے ہے۔", side_label_ur(side)),
+        format!(
+            "{} کو {} بجے تک {} سے پہنچیں۔",
+            cal.local(row.arrives_at).format("%d-%m-%Y"),
+            hm(row.arrives_at),
+            row.entrance
+        ),
+        format!("سیدھے {area} جائیں اور عدالت کا عملہ بلانے تک وہیں انتظار کریں۔"),
+    ];
+    if let (Some(i), Some(o), Some(r)) = (row.enters_court_at, row.leaves_court_at, &room) {
+        instructions_ur.push(format!(
+            "آپ کو {} بجے {r} میں لے جایا جائے گا اور {} بجے باہر لایا جائے گا۔",
+            hm(i),
+            hm(o)
+        ));
+    }
+    if on_video_link {
+        instructions_ur
+            .push("بچہ انتظار گاہ سے ویڈیو لنک کے ذریعے بیان دے گا؛ بچہ کمرۂ عدالت میں نہیں جائے گا۔".into());
+    }
+    if !breaks.is_empty() {
+        instructions_ur.push(format!("بچے کے لیے وقفے: {}۔", breaks.join("، ")));
+    }
+    instructions_ur.push(format!(
+        "{} بجے {} سے روانہ ہوں۔ براہِ کرم ان اوقات کی پابندی کریں: یہ مقدمے کے دونوں فریقوں کو ایک دوسرے سے الگ رکھتے ہیں۔",
+        hm(row.departs_at),
+        row.entrance
+    ));
     let mut instructions = vec![
         format!("This plan is for {}.", side_label(side)),
         format!(
@@ -312,6 +351,7 @@ fn arrival_plan_of(c: &mut DbConn, user: &AuthUser, hearing_id: i64, side: Side)
         breaks,
         depart_at: hm(row.departs_at),
         instructions,
+        instructions_ur,
     })
 }
 

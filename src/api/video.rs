@@ -477,7 +477,8 @@ async fn invite(
     .await?;
     let (token, expires_at) = issue_invite(&state, session_id, participant.id, role, Duration::minutes(ttl))?;
     let ws_path = format!("/ws/video-sessions/{session_id}?token={token}");
-    Ok(HttpResponse::Created().json(InviteView {
+    // Never compressed, as a login's token is not (BREACH).
+    Ok(HttpResponse::Created().insert_header(actix_web::http::header::ContentEncoding::Identity).json(InviteView {
         participant: participant_view(&participant),
         token,
         expires_at,

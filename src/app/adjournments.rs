@@ -426,6 +426,8 @@ fn grant(
     let actor = user.actor();
 
     let adjourned = db::adjournments::mark_adjourned(c, old.id)?;
+    // The docket reads the count from the case's facts, kept here.
+    super::course::refresh_facts(c, &scene.case)?;
     audit::append(
         c,
         &actor,

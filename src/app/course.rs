@@ -62,9 +62,21 @@ pub(crate) fn took_evidence(o: &db::outcomes::Outcome) -> bool {
 }
 
 /// Recomputes the case's facts and its children's from its steps, current
-/// outcomes and appearances, and stores them. Run in the transaction of
-/// every write that changes one of those.
+/// outcomes and appearances and its adjourned hearings, and stores them.
+/// Run in the transaction of every write that changes one of those.
 pub(crate) fn refresh_facts(c: &mut DbConn, case: &Case) -> Result<StopEvents, AppError> {
+    let (facts, child_rows, events) = compute_facts(c, case)?;
+    db::course::save_facts(c, &facts, &child_rows)?;
+    Ok(events)
+}
+
+/// The case's facts as its hearings, outcomes, appearances and steps make
+/// them now, stored nowhere: `refresh_facts` stores them, the facts check
+/// compares them with what is stored.
+pub(crate) fn compute_facts(
+    c: &mut DbConn,
+    case: &Case,
+) -> Result<(CaseFactsRow, Vec<ChildFactsRow>, StopEvents), AppError> {
     let parties = db::parties::of_case(c, case.id)?;
     let children: Vec<i64> = parties.iter().filter(|p| p.is_child()).map(|p| p.id).collect();
     let seen = appearances(&db::outcomes::appearances_of_case(c, case.id)?)?;
@@ -88,6 +100,7 @@ pub(crate) fn refresh_facts(c: &mut DbConn, case: &Case) -> Result<StopEvents, A
         appearances: count(tallies.iter().map(|(_, t)| t.brought).sum()),
         testimonies: count(tallies.iter().map(|(_, t)| t.testified).sum()),
         updated_at: now,
+        adjournments: i32::try_from(db::course::adjourned_hearings(c, case.id)?).unwrap_or(i32::MAX),
     };
     let child_rows: Vec<ChildFactsRow> = tallies
         .iter()
@@ -100,8 +113,7 @@ pub(crate) fn refresh_facts(c: &mut DbConn, case: &Case) -> Result<StopEvents, A
             updated_at: now,
         })
         .collect();
-    db::course::save_facts(c, &facts, &child_rows)?;
-    Ok(events)
+    Ok((facts, child_rows, events))
 }
 
 /// What the clocks need of a case, from its stored facts.

@@ -5,6 +5,7 @@
 pub mod adjournments;
 pub mod booking;
 pub mod course;
+pub mod facts;
 pub mod figures;
 pub mod free_text;
 pub mod incidents;

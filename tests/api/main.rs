@@ -20,6 +20,7 @@ mod free_text;
 mod fuzz;
 mod hostile;
 mod isolation;
+mod lean;
 mod notices;
 mod one_place;
 mod openapi;

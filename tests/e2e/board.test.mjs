@@ -81,7 +81,7 @@ test("the judge marks the day's outcomes on the board in English and Urdu, and t
 
   // The docket of that day shows what happened and the child's count.
   await page.goto(`/judge.html#docket/week/${day}`);
-  const docketRow = page.locator(`#docket-table tr[data-hearing="${firstId}"]`);
+  const docketRow = page.locator(`.docket-table tr[data-hearing="${firstId}"]`);
   await docketRow.waitFor();
   assert.match(await docketRow.innerText(), /brought 2, testified 2/);
   const docket = (await api(page, "GET", `/api/docket?from=${day}&to=${day}`)).body;

@@ -242,7 +242,9 @@ test("a clerk registers a case, adds the child and the accused, books a hearing,
   assert.ok(recorded.refusals.length > 0, "the server names the rules");
   const cardText = await refusedCard.innerText();
   for (const r of recorded.refusals) {
-    assert.ok(cardText.includes(r.rule) && cardText.includes(r.section), `the clerk sees ${r.rule} (${r.section}): ${cardText}`);
+    // Each rule by its code on the line, its sentence made by the page, its section as written.
+    assert.equal(await refusedCard.locator(`li[data-rule="${r.rule}"] .sentence`).count(), 1, `the clerk reads ${r.rule}: ${cardText}`);
+    assert.ok(cardText.includes(r.section), `the clerk sees ${r.section}: ${cardText}`);
   }
   assert.ok(recorded.refusals.some((r) => r.rule.endsWith("counsel_engaged_elsewhere")), JSON.stringify(recorded.refusals));
   // The list below shows it too, refused, with its rule.
@@ -259,20 +261,28 @@ test("a clerk registers a case, adds the child and the accused, books a hearing,
 test("a judge reads the docket, overrides a refused adjournment with written reasons, and sees the child cases with nothing listed", async () => {
   const page = await newPage(browser, server.base);
   await login(page, "judge", "/judge.html");
-  await page.waitForSelector("#docket-table, #plain-docket, #docket p:not(.muted)");
+  await page.waitForSelector(".docket-table, #plain-docket, #docket p:not(.muted)");
+  await page.waitForFunction(() => !document.querySelector("#docket [data-i18n=loading]"));
   if (await hasRoute(server.base, "GET", "/api/docket")) {
-    const rows = page.locator("#docket-table tbody tr");
+    const rows = page.locator(".docket-table tbody tr");
     assert.ok((await rows.count()) > 0, "the week has hearings before this judge");
-    // Priority order: the score never rises down the list.
-    const scores = (await page.locator("#docket-table tbody tr td:nth-child(5)").allInnerTexts()).map(Number);
-    for (let i = 1; i < scores.length; i++) assert.ok(scores[i] <= scores[i - 1], `docket out of order: ${scores}`);
-    // Broken statutory clocks are red, and a case with one comes first.
-    const broken = page.locator("#docket-table .clock.broken");
+    // The week comes a day at a time, each day in priority order: the
+    // score never rises down a day's list, and a broken clock comes first.
+    for (const table of await page.locator(".docket-table").all()) {
+      const scores = (await table.locator("tbody tr td:nth-child(5)").allInnerTexts()).map(Number);
+      for (let i = 1; i < scores.length; i++) assert.ok(scores[i] <= scores[i - 1], `docket out of order: ${scores}`);
+      if (await table.locator(".clock.broken").count()) {
+        assert.ok(await table.locator("tbody tr").first().locator(".clock.broken").count(), "a broken clock ranks first");
+      }
+    }
+    // Broken statutory clocks are red.
+    const broken = page.locator(".docket-table .clock.broken");
     assert.ok((await broken.count()) > 0, "the demo has cases past their statutory deadline");
     assert.equal(await broken.first().evaluate((el) => getComputedStyle(el).backgroundColor), "rgb(253, 226, 225)");
-    assert.ok(await page.locator("#docket-table tbody tr").first().locator(".clock.broken").count(), "a broken clock ranks first");
-    await page.locator("#docket-table details.why").first().click();
-    assert.match(await page.locator("#docket-table details.why").first().innerText(), /\+\d+/);
+    await page.locator(".docket-table details.why").first().click();
+    assert.match(await page.locator(".docket-table details.why").first().innerText(), /\+\d+/);
+    // Why first, in sentences the page makes from the figures.
+    assert.match(await page.locator(".docket-table details.why").first().innerText(), /deadline|child|Cognizance|adjourn/i);
   } else {
     await page.waitForSelector("[data-unavailable='judge.priority_order']");
   }
@@ -311,7 +321,7 @@ test("a judge reads the docket, overrides a refused adjournment with written rea
   const moved = (await api(page, "GET", `/api/hearings/${decided.new_hearing_id}`)).body;
   assert.equal(moved.judge_id, (await api(page, "GET", "/api/auth/me")).body.id, "the clerk listed the hearing before this judge");
   await page.goto(`/judge.html#docket/week/${moved.starts_at.slice(0, 10)}`);
-  const line = page.locator(`#docket-table tr[data-hearing="${moved.id}"] .overrides [data-adjournment="${adjId}"]`);
+  const line = page.locator(`.docket-table tr[data-hearing="${moved.id}"] .overrides [data-adjournment="${adjId}"]`);
   await line.waitFor();
   assert.ok((await line.innerText()).includes(reasons), "the docket shows the judge's reasons");
   await page.goto("/judge.html#docket");
@@ -504,3 +514,63 @@ test("the remaining pages in English, for the screenshots and axe", async () => 
   }
 });
 
+
+/**
+ * Words in Latin letters outside what is data or code: a case number, a
+ * statute's section, a name or a pseudonym is isolated in a <bdi>; a date
+ * is drawn by the browser in the page's language. What remains must be Urdu.
+ */
+async function englishOutsideData(locator) {
+  return locator.evaluate((root) => {
+    const c = root.cloneNode(true);
+    c.querySelectorAll("bdi, [data-when], select, option, textarea, input, .visually-hidden").forEach((e) => e.remove());
+    return c.textContent.match(/[A-Za-z]{2,}(?:[\s,.'’:;-]+[A-Za-z]{2,})*/g) || [];
+  });
+}
+
+test("the judge's docket and the clerk's refused adjournment read fully in Urdu", async () => {
+  // The clerk asks again to adjourn the hearing the judge moved above, for
+  // counsel's other engagement: refused by several rules at once.
+  const clerk = await newPage(browser, server.base, { lang: "ur" });
+  await login(clerk, "clerk", "/clerk.html");
+  const cases = (await api(clerk, "GET", "/api/cases?per_page=100")).body;
+  const e2e = (Array.isArray(cases) ? cases : cases.items).find((c) => c.number === "CSA-E2E/001");
+  const detail = (await api(clerk, "GET", `/api/cases/${e2e.id}`)).body;
+  const next = detail.hearings.filter((x) => x.status === "scheduled").sort((a, b) => a.starts_at.localeCompare(b.starts_at)).pop();
+  await clerk.goto(`/clerk.html#adjournments/${next.id}`);
+  await clerk.waitForSelector(`#adjourn-form select[name=hearing] option[value="${next.id}"]`, { state: "attached" });
+  await clerk.selectOption("#adjourn-form select[name=requested_by]", "defence");
+  await clerk.selectOption("#adjourn-form select[name=reason_code]", "counsel_engaged_elsewhere");
+  await clerk.fill("#adjourn-form textarea[name=details]", "وکیل صفائی اس دن ہائی کورٹ میں ہیں۔");
+  await clerk.fill("#adjourn-form input[name=proposed_date]", addDays(next.starts_at.slice(0, 10), 7));
+  await clerk.fill("#adjourn-form input[name=proposed_time]", "11:00");
+  await clerk.click("#adjourn-form button[type=submit]");
+  const card = clerk.locator("#adjournment-result [data-status=refused_by_rule]");
+  await card.waitFor();
+  const refused = (await api(clerk, "GET", `/api/adjournments/${await card.getAttribute("data-adjournment")}`)).body;
+  assert.ok(refused.refusals.length >= 2, JSON.stringify(refused.refusals));
+  for (const r of refused.refusals) {
+    assert.ok(r.code, `each refusal carries its code: ${JSON.stringify(r)}`);
+    assert.equal(await card.locator(`li[data-rule="${r.rule}"] .sentence`).count(), 1, `${r.rule} is said by the page`);
+  }
+  assert.deepEqual(await englishOutsideData(card), [], "the refusal reads in Urdu");
+  await screenshot(clerk, "clerk-refused-adjournment-ur");
+  await clerk.context().close();
+
+  // The judge's week, every line and every "why first" opened.
+  const judge = await newPage(browser, server.base, { lang: "ur" });
+  await login(judge, "judge", "/judge.html");
+  await judge.goto(`/judge.html#docket/week/${next.starts_at.slice(0, 10)}`);
+  await judge.waitForSelector(".docket-table");
+  await judge.waitForFunction(() => !document.querySelector("#docket [data-i18n=loading]"));
+  await judge.evaluate(() => document.querySelectorAll("#docket details.why").forEach((d) => (d.open = true)));
+  const docket = judge.locator("#docket");
+  assert.ok((await judge.locator(".docket-table tbody tr").count()) > 0);
+  assert.ok((await judge.locator("#docket details.why li").count()) > 0);
+  assert.deepEqual(await englishOutsideData(docket), [], "the docket reads in Urdu");
+  // The clocks by their Urdu titles from the rule profile.
+  assert.match(await judge.locator(".docket-table .clock strong").first().innerText(), /[\u0600-\u06FF]/);
+  await screenshot(judge, "judge-docket-ur-why");
+  assert.deepEqual(judge.problems, [], judge.problems.join("\n"));
+  await judge.context().close();
+});

@@ -1,8 +1,9 @@
 //! `amaan bench docket`: fills a scratch database with cases and hearings
 //! (COPY on PostgreSQL, batched inserts in one transaction on SQLite), then
-//! times one judge's month-long docket through the HTTP endpoint and the
-//! same SQL run raw through the driver, and prints both, their ratio and
-//! the query plan.
+//! times one judge's docket through the HTTP endpoint and the same SQL run
+//! raw through the driver, and prints both, their ratio, the response's
+//! size plain and compressed, the query plan, and the endpoint's throughput
+//! beside pgbench running the same two statements at 1 and 4 clients.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -18,7 +19,7 @@ use rand::{Rng, SeedableRng};
 
 use amaan::config::{Secret, Settings};
 use amaan::db::schema::{
-    case_facts, cases, child_facts, court_rooms, courts, hearing_outcomes, hearings, parties, users,
+    case_facts, cases, child_appearances, child_facts, court_rooms, courts, hearing_outcomes, hearings, parties, users,
 };
 use amaan::db::{self, Backend, DbConn};
 use amaan::domain::calendar::local_date;
@@ -48,6 +49,12 @@ pub struct DocketArgs {
     /// Keep the scratch database afterwards.
     #[arg(long)]
     pub keep: bool,
+    /// Seconds each throughput run lasts (0: no throughput runs).
+    #[arg(long, default_value_t = 10)]
+    pub throughput_secs: u64,
+    /// Skip `amaan facts check` over the loaded database at the end.
+    #[arg(long)]
+    pub no_facts_check: bool,
 }
 
 /// Where the run happens and how to clean up after it.
@@ -175,20 +182,139 @@ fn measure(
         raw(&mut conn, seeded.judge_id, from_utc, to_utc)?;
         sql.push(t.elapsed());
     }
+    let mut gzipped = Vec::with_capacity(iterations);
+    let mut gz_bytes = 0;
+    for _ in 0..iterations {
+        let t = Instant::now();
+        gz_bytes = client.get_encoded(&path, &token, "gzip")?.0.len();
+        gzipped.push(t.elapsed());
+    }
+    let (br_body, br_encoding) = client.get_encoded(&path, &token, "br")?;
     let (h50, h99) = percentiles(&mut http);
     let (s50, s99) = percentiles(&mut sql);
+    let (g50, g99) = percentiles(&mut gzipped);
     println!();
     println!(
-        "docket for one judge, {} days, {} hearings per response, {iterations} runs each:",
+        "docket for one judge, {} days, {} hearings per response, {iterations} runs each (load {}):",
         args.days,
-        rows.0.len()
+        rows.0.len(),
+        load_average()
     );
-    println!("  HTTP endpoint  p50 {:>8.2} ms   p99 {:>8.2} ms   ({} bytes)", ms(h50), ms(h99), body.len());
+    println!("  HTTP endpoint  p50 {:>8.2} ms   p99 {:>8.2} ms   ({} bytes plain)", ms(h50), ms(h99), body.len());
+    println!("  HTTP gzip      p50 {:>8.2} ms   p99 {:>8.2} ms   ({gz_bytes} bytes gzip)", ms(g50), ms(g99));
+    println!(
+        "  brotli         {} bytes ({}), {:.0} bytes per hearing",
+        br_body.len(),
+        br_encoding.as_deref().unwrap_or("not compressed"),
+        br_body.len() as f64 / rows.0.len().max(1) as f64
+    );
     println!("  raw SQL        p50 {:>8.2} ms   p99 {:>8.2} ms", ms(s50), ms(s99));
     println!("  ratio          p50 {:>8.2} x    p99 {:>8.2} x", ratio(h50, s50), ratio(h99, s99));
     println!();
     explain(&mut conn, backend, seeded.judge_id, from_utc, to_utc)?;
+    if args.throughput_secs > 0 {
+        println!();
+        println!("throughput, {} s per run (load {}):", args.throughput_secs, load_average());
+        println!("  clients   HTTP endpoint req/s   pgbench (same 2 statements) tx/s   ratio");
+        for clients in [1, 4] {
+            let http = http_throughput(port, &path, &token, clients, args.throughput_secs)?;
+            let pg = match backend {
+                Backend::Postgres => pgbench(url, seeded.judge_id, from_utc, to_utc, clients, args.throughput_secs),
+                Backend::Sqlite => Err(anyhow!("pgbench runs on PostgreSQL only")),
+            };
+            match pg {
+                Ok(tps) => println!("  {clients:>7}   {http:>19.1}   {tps:>33.1}   {:>5.2} x", http / tps),
+                Err(e) => println!("  {clients:>7}   {http:>19.1}   {:>33}   ({e})", "-"),
+            }
+        }
+    }
+    if !args.no_facts_check {
+        let t = Instant::now();
+        let report = amaan::app::facts::check(&mut conn).map_err(|e| anyhow!("{e}"))?;
+        println!(
+            "facts check (as `amaan facts check`): {} cases, {} differences, {:.1} s",
+            report.cases,
+            report.differences.len(),
+            t.elapsed().as_secs_f64()
+        );
+        for d in report.differences.iter().take(10) {
+            println!("  {d}");
+        }
+    }
+    println!("load at the end: {}", load_average());
     Ok(())
+}
+
+/// The 1, 5 and 15 minute load averages, as `uptime` prints them.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Requests per second `clients` keep-alive connections get through the
+/// endpoint in `secs` seconds, each asking as soon as the last answer came.
+fn http_throughput(port: u16, path: &str, token: &str, clients: usize, secs: u64) -> anyhow::Result<f64> {
+    let deadline = Instant::now() + StdDuration::from_secs(secs);
+    let started = Instant::now();
+    let handles: Vec<_> = (0..clients)
+        .map(|_| {
+            let (path, token) = (path.to_string(), token.to_string());
+            std::thread::spawn(move || -> anyhow::Result<u64> {
+                let mut client = HttpClient::connect(port)?;
+                let mut n = 0;
+                while Instant::now() < deadline {
+                    client.get(&path, &token)?;
+                    n += 1;
+                }
+                Ok(n)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for h in handles {
+        total += h.join().map_err(|_| anyhow!("a client thread panicked"))??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The docket's two statements with this run's values written in, as a
+/// pgbench script: one transaction is one docket read.
+fn pgbench_script(judge_id: i64, from: NaiveDateTime, to: NaiveDateTime) -> String {
+    let fill = |sql: String| {
+        sql.replace("$1", &judge_id.to_string())
+            .replace("$2", &format!("'{from}'::timestamp"))
+            .replace("$3", &format!("'{to}'::timestamp"))
+    };
+    format!("{};\n{};\n", fill(db::docket::judge_hearings_sql()), fill(db::docket::judge_children_sql()))
+}
+
+/// pgbench's transactions per second with the docket's statements, or why
+/// it did not run (with the command to run by hand).
+fn pgbench(
+    url: &str,
+    judge_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    clients: usize,
+    secs: u64,
+) -> anyhow::Result<f64> {
+    let script = std::env::temp_dir().join(format!("amaan-bench-docket-{}.sql", std::process::id()));
+    std::fs::write(&script, pgbench_script(judge_id, from, to))?;
+    let (c, t) = (clients.to_string(), secs.to_string());
+    let args = ["-n", "-M", "prepared", "-f", &script.to_string_lossy(), "-c", &c, "-j", &c, "-T", &t, url];
+    let shown = format!("pgbench {}", args.join(" "));
+    let out = std::process::Command::new("pgbench")
+        .args(args)
+        .output()
+        .map_err(|e| anyhow!("pgbench not run ({e}); by hand: {shown}"))?;
+    let _ = std::fs::remove_file(&script);
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .ok_or_else(|| anyhow!("pgbench said: {} {}", text.trim(), String::from_utf8_lossy(&out.stderr).trim()))
 }
 
 fn ms(d: StdDuration) -> f64 {
@@ -316,14 +442,23 @@ impl HttpClient {
     }
 
     fn get(&mut self, path: &str, token: &str) -> anyhow::Result<Vec<u8>> {
-        write!(self.writer, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n\r\n")?;
+        Ok(self.get_encoded(path, token, "identity")?.0)
+    }
+
+    /// A GET asking for `encoding`; the body as it came (compressed when the
+    /// server chose to) and the encoding it names.
+    fn get_encoded(&mut self, path: &str, token: &str, encoding: &str) -> anyhow::Result<(Vec<u8>, Option<String>)> {
+        write!(
+            self.writer,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\nAccept-Encoding: {encoding}\r\n\r\n"
+        )?;
         self.writer.flush()?;
         let mut status = String::new();
         self.reader.read_line(&mut status)?;
         if !status.starts_with("HTTP/1.1 200") {
             bail!("the docket answered `{}`", status.trim());
         }
-        let mut length = None;
+        let (mut length, mut chunked, mut content_encoding) = (None, false, None);
         loop {
             let mut line = String::new();
             self.reader.read_line(&mut line)?;
@@ -332,15 +467,49 @@ impl HttpClient {
                 break;
             }
             if let Some((name, value)) = line.split_once(':') {
+                let value = value.trim();
                 if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse::<usize>().ok();
+                    length = value.parse::<usize>().ok();
+                } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                    chunked = value.eq_ignore_ascii_case("chunked");
+                } else if name.eq_ignore_ascii_case("content-encoding") {
+                    content_encoding = Some(value.to_string());
                 }
             }
+        }
+        if chunked {
+            return Ok((self.read_chunks()?, content_encoding));
         }
         let length = length.ok_or_else(|| anyhow!("the response has no Content-Length"))?;
         let mut body = vec![0; length];
         self.reader.read_exact(&mut body)?;
-        Ok(body)
+        Ok((body, content_encoding))
+    }
+
+    /// A chunked body (a compressed answer is streamed as it is encoded).
+    fn read_chunks(&mut self) -> anyhow::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        loop {
+            let mut size = String::new();
+            self.reader.read_line(&mut size)?;
+            let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or(""), 16)
+                .map_err(|_| anyhow!("a bad chunk size `{}`", size.trim()))?;
+            if size == 0 {
+                // Trailers, if any, end with an empty line.
+                loop {
+                    let mut line = String::new();
+                    self.reader.read_line(&mut line)?;
+                    if line.trim_end().is_empty() {
+                        return Ok(body);
+                    }
+                }
+            }
+            let start = body.len();
+            body.resize(start + size, 0);
+            self.reader.read_exact(&mut body[start..])?;
+            let mut crlf = [0u8; 2];
+            self.reader.read_exact(&mut crlf)?;
+        }
     }
 }
 
@@ -447,6 +616,21 @@ struct BenchOutcome {
 }
 
 #[derive(Insertable)]
+#[diesel(table_name = child_appearances, treat_none_as_default_value = false)]
+struct BenchAppearance {
+    court_id: i64,
+    case_id: i64,
+    party_id: i64,
+    hearing_id: i64,
+    local_day: NaiveDate,
+    mode: String,
+    evidence: String,
+    source: String,
+    recorded_by: Option<i64>,
+    recorded_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
 #[diesel(table_name = case_facts, treat_none_as_default_value = false)]
 struct BenchFacts {
     case_id: i64,
@@ -461,6 +645,7 @@ struct BenchFacts {
     appearances: i32,
     testimonies: i32,
     updated_at: NaiveDateTime,
+    adjournments: i32,
 }
 
 #[derive(Insertable)]
@@ -602,6 +787,7 @@ fn seed(
 
     let mut batch = Vec::with_capacity(BATCH);
     let mut past = Vec::new();
+    let mut adjourned = vec![0i32; n_cases];
     for index in 0..n_hearings {
         let case = rng.gen_range(0..n_cases);
         let judge = case_judge[case];
@@ -619,6 +805,9 @@ fn seed(
             "held"
         };
         let child_testifies = has_child[case] && kind == "evidence";
+        if status == "adjourned" {
+            adjourned[case] += 1;
+        }
         if status == "held" || status == "not_held" {
             past.push(PastHearing {
                 index,
@@ -708,13 +897,15 @@ fn seed(
             appearances: t.brought,
             testimonies: t.testified,
             updated_at: now,
+            adjournments: adjourned[i],
         })
         .collect();
     load_facts(conn, facts)?;
-    let children: Vec<(i64, i64)> =
+    let children_of_cases: Vec<(i64, i64)> =
         parties::table.filter(parties::role.eq("child_witness")).select((parties::id, parties::case_id)).load(conn)?;
-    let child_rows: Vec<BenchChildFacts> = children
-        .into_iter()
+    let child_rows: Vec<BenchChildFacts> = children_of_cases
+        .iter()
+        .copied()
         .filter_map(|(party_id, case_id)| {
             let t = tally.get(usize::try_from(case_id - first_case_id).ok()?)?;
             Some(BenchChildFacts {
@@ -728,6 +919,31 @@ fn seed(
         })
         .collect();
     load_child_facts(conn, child_rows)?;
+    // Each time a child was brought, as the outcome recorded it: the rows
+    // the facts check recomputes the children's facts from.
+    let child_of: std::collections::HashMap<i64, i64> =
+        children_of_cases.iter().map(|(party_id, case_id)| (*case_id, *party_id)).collect();
+    let mut appearances = Vec::with_capacity(BATCH);
+    for h in past.iter().filter(|h| h.child) {
+        let case_id = first_case_id + h.case as i64;
+        let Some(party_id) = child_of.get(&case_id) else { continue };
+        appearances.push(BenchAppearance {
+            court_id: judge_rows[h.judge].court_id.unwrap_or(court_ids[0]),
+            case_id,
+            party_id: *party_id,
+            hearing_id: first_hearing_id + h.index as i64,
+            local_day: h.day,
+            mode: "in_person".into(),
+            evidence: if h.held { "full".into() } else { "none".into() },
+            source: "outcome".into(),
+            recorded_by: Some(judge_ids[h.judge]),
+            recorded_at: now,
+        });
+        if appearances.len() == BATCH {
+            load_appearances(conn, std::mem::take(&mut appearances))?;
+        }
+    }
+    load_appearances(conn, appearances)?;
     match conn {
         DbConn::Pg(c) => diesel::sql_query("ANALYZE").execute(c)?,
         DbConn::Sqlite(c) => diesel::sql_query("ANALYZE").execute(c)?,
@@ -783,3 +999,4 @@ bulk_loader!(load_hearings, hearings, BenchHearing);
 bulk_loader!(load_outcomes, hearing_outcomes, BenchOutcome);
 bulk_loader!(load_facts, case_facts, BenchFacts);
 bulk_loader!(load_child_facts, child_facts, BenchChildFacts);
+bulk_loader!(load_appearances, child_appearances, BenchAppearance);

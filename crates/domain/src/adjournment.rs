@@ -50,12 +50,20 @@ impl AdjournmentStatus {
     }
 }
 
-/// One rule that refused a request.
+/// One rule that refused a request. `detail` is the English sentence;
+/// `code` and `params` let a page say it in the reader's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     pub rule: String,
     pub section: String,
     pub detail: String,
+    /// What the sentence says: `reason_not_for_child`, `no_fixed_date`,
+    /// `remand_too_long`, `child_present`, `same_reason_twice`,
+    /// `party_limit`, `case_limit`, `past_deadline`, `broken_not_earliest`.
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub params: RefusalParams,
 }
 
 /// The request, in the court's calendar.
@@ -109,8 +117,39 @@ pub fn reason<'p>(profile: &'p RuleProfile, code: &str) -> Result<&'p ReasonRule
     })
 }
 
-fn refusal(rule: impl Into<String>, section: &str, detail: String) -> Refusal {
-    Refusal { rule: rule.into(), section: section.to_string(), detail }
+/// The figures and codes a refusal's sentence needs; only those that
+/// apply are sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusalParams {
+    /// The adjournment reason's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Who asked: prosecution, defence, court, child_side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earliest: Option<NaiveDate>,
+    /// The clock, by id and by its titles in both languages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_title_ur: Option<String>,
+}
+
+fn refusal(rule: impl Into<String>, section: &str, code: &str, params: RefusalParams, detail: String) -> Refusal {
+    Refusal { rule: rule.into(), section: section.to_string(), detail, code: code.into(), params }
 }
 
 /// Every rule the request breaks, most specific first; empty means it goes
@@ -124,6 +163,8 @@ pub fn check(profile: &RuleProfile, req: &Request, case: &CaseContext) -> Result
         out.push(refusal(
             format!("adjournment.reasons.{}", why.code),
             &why.section,
+            "reason_not_for_child",
+            RefusalParams { reason: Some(why.code.clone()), ..RefusalParams::default() },
             format!("“{}” is not a ground for adjourning a case with a child victim.", why.label),
         ));
     }
@@ -132,6 +173,8 @@ pub fn check(profile: &RuleProfile, req: &Request, case: &CaseContext) -> Result
         None if rules.fixed_date_required.value => out.push(refusal(
             "adjournment.fixed_date_required",
             &rules.fixed_date_required.section,
+            "no_fixed_date",
+            RefusalParams::default(),
             "An adjournment must fix the next date; it cannot be sine die.".into(),
         )),
         _ => {}
@@ -143,6 +186,8 @@ pub fn check(profile: &RuleProfile, req: &Request, case: &CaseContext) -> Result
             out.push(refusal(
                 "adjournment.max_remand_days",
                 &rules.max_remand_days.section,
+                "remand_too_long",
+                RefusalParams { days: Some(i64::from(days)), max: Some(i64::from(max)), ..RefusalParams::default() },
                 format!("A remand of {days} days is longer than the {max} days allowed at a time."),
             ));
         }
@@ -154,6 +199,8 @@ pub fn check(profile: &RuleProfile, req: &Request, case: &CaseContext) -> Result
         out.push(refusal(
             "adjournment.child_present_rule",
             &rules.child_present_rule.section,
+            "child_present",
+            RefusalParams { party: Some(req.requested_by.as_str().into()), ..RefusalParams::default() },
             format!(
                 "The child is in court today to testify; the {} may ask to adjourn only for the child's welfare.",
                 party_name(req.requested_by)
@@ -167,6 +214,12 @@ pub fn check(profile: &RuleProfile, req: &Request, case: &CaseContext) -> Result
             out.push(refusal(
                 "adjournment.same_reason_twice_refused",
                 &rules.same_reason_twice_refused.section,
+                "same_reason_twice",
+                RefusalParams {
+                    party: Some(req.requested_by.as_str().into()),
+                    reason: Some(last.reason_code.clone()),
+                    ..RefusalParams::default()
+                },
                 format!(
                     "The {} was last granted an adjournment for the same reason (“{}”).",
                     party_name(req.requested_by),
@@ -181,6 +234,13 @@ pub fn check(profile: &RuleProfile, req: &Request, case: &CaseContext) -> Result
         out.push(refusal(
             "adjournment.max_per_party",
             &rules.max_per_party.section,
+            "party_limit",
+            RefusalParams {
+                party: Some(req.requested_by.as_str().into()),
+                count: Some(own.len() as i64),
+                max: Some(max_party as i64),
+                ..RefusalParams::default()
+            },
             format!(
                 "The {} has had {} of the {max_party} adjournments a party may have.",
                 party_name(req.requested_by),
@@ -194,6 +254,12 @@ pub fn check(profile: &RuleProfile, req: &Request, case: &CaseContext) -> Result
         out.push(refusal(
             "adjournment.max_per_case",
             &rules.max_per_case.section,
+            "case_limit",
+            RefusalParams {
+                count: Some(case.granted.len() as i64),
+                max: Some(max_case as i64),
+                ..RefusalParams::default()
+            },
             format!("The case has had {} of the {max_case} adjournments allowed.", case.granted.len()),
         ));
     }
@@ -208,17 +274,29 @@ pub fn check(profile: &RuleProfile, req: &Request, case: &CaseContext) -> Result
 /// longer be kept, so it asks only that no day be lost: the next hearing is
 /// the earliest feasible one.
 fn clock_refusals(clocks: &[ClockStatus], new_date: NaiveDate, earliest: NaiveDate) -> Vec<Refusal> {
+    let params = |c: &ClockStatus| RefusalParams {
+        new_date: Some(new_date),
+        deadline: Some(c.deadline),
+        clock: Some(c.id.clone()),
+        clock_title: Some(c.title.clone()),
+        clock_title_ur: Some(c.title_ur.clone()),
+        ..RefusalParams::default()
+    };
     clocks
         .iter()
         .filter_map(|c| match c.state {
             ClockState::Running if new_date > c.deadline => Some(refusal(
                 format!("clock.{}", c.id),
                 &c.section,
+                "past_deadline",
+                params(c),
                 format!("{new_date} is after the deadline of {} ({}).", c.deadline, c.title),
             )),
             ClockState::Broken if new_date > earliest => Some(refusal(
                 format!("clock.{}", c.id),
                 &c.section,
+                "broken_not_earliest",
+                RefusalParams { earliest: Some(earliest), ..params(c) },
                 format!(
                     "The deadline of {} ({}) has passed; the next date must be the earliest feasible one, {earliest}, not {new_date}.",
                     c.deadline, c.title
@@ -465,6 +543,11 @@ mod tests {
         let refused = run(p, &later, &[], &clocks);
         assert_eq!(rules_of(&refused), ["clock.rape2016_trial_three_months", "clock.ar2021_s16_decision"]);
         assert!(refused[0].detail.contains("2026-12-01"), "{}", refused[0].detail);
+        // The page words it from the code and figures, in either language.
+        assert_eq!(refused[0].code, "broken_not_earliest");
+        assert_eq!(refused[0].params.earliest, Some(d(2026, 12, 1)));
+        assert_eq!(refused[0].params.clock.as_deref(), Some("rape2016_trial_three_months"));
+        assert!(refused[0].params.clock_title_ur.as_deref().is_some_and(|t| !t.is_ascii()));
     }
 
     #[test]
@@ -485,6 +568,18 @@ mod tests {
         let refused = run(p, &sixteen, &[], &[]);
         assert_eq!(rules_of(&refused), ["adjournment.max_remand_days"]);
         assert_eq!(refused[0].section, "CrPC 1898 s.344(1) proviso");
+        assert_eq!(refused[0].code, "remand_too_long");
+        assert_eq!((refused[0].params.days, refused[0].params.max), (Some(16), Some(15)));
+    }
+
+    #[test]
+    fn a_refusal_stored_before_codes_were_kept_still_reads() {
+        let old: Refusal = serde_json::from_str(
+            r#"{"rule":"adjournment.max_per_case","section":"s.16","detail":"The case has had 3."}"#,
+        )
+        .unwrap();
+        assert_eq!(old.code, "");
+        assert_eq!(old.params, RefusalParams::default());
     }
 
     #[test]

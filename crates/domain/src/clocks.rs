@@ -60,6 +60,7 @@ pub enum ClockState {
 pub struct ClockStatus {
     pub id: String,
     pub title: String,
+    pub title_ur: String,
     pub section: String,
     pub basis: Basis,
     pub verified: bool,
@@ -142,6 +143,7 @@ pub fn clock_status(rule: &ClockRule, facts: &CaseFacts, on: NaiveDate) -> Optio
     Some(ClockStatus {
         id: rule.id.clone(),
         title: rule.title.clone(),
+        title_ur: rule.title_ur.clone(),
         section: rule.section.clone(),
         basis: rule.basis,
         verified: rule.verified,

@@ -55,11 +55,50 @@ pub enum Factor {
     DaysSinceCognizance,
 }
 
+/// A part of the score: its factor, its points and the figures behind
+/// them. The pages make the sentence from the factor and the figures in
+/// the reader's language; `reason` is the English sentence, for logs and
+/// tests, and is not sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScorePart {
     pub factor: Factor,
     pub points: i64,
+    #[serde(flatten)]
+    pub figures: Figures,
+    #[serde(skip)]
     pub reason: String,
+}
+
+/// The numbers and ids a part's sentence needs; only those that apply are
+/// sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Figures {
+    /// The clock concerned (the worst broken one, or the nearest running).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
+    /// Days overdue, days left, or days since cognizance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days: Option<i64>,
+    /// The date concerned: a deadline, or the cognizance date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    /// Other broken clocks besides the worst.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub others: Option<i64>,
+    /// The youngest child's age, the age under which one is a child, and
+    /// the section saying so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub under: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// Adjournments so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// Whether the factor holds (a child victim, the accused in custody).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applies: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,8 +107,12 @@ pub struct Priority {
     pub parts: Vec<ScorePart>,
 }
 
-fn part(factor: Factor, points: i64, reason: String) -> ScorePart {
-    ScorePart { factor, points, reason }
+fn part(factor: Factor, points: i64, figures: Figures, reason: String) -> ScorePart {
+    ScorePart { factor, points, figures, reason }
+}
+
+fn applies(yes: bool) -> Figures {
+    Figures { applies: Some(yes), ..Figures::default() }
 }
 
 fn plural(n: i64, one: &str, many: &str) -> String {
@@ -97,6 +140,13 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
             part(
                 Factor::BrokenClock,
                 points,
+                Figures {
+                    clock: Some(worst.id.clone()),
+                    days: Some(-worst.days_left),
+                    on: Some(worst.deadline),
+                    others: Some(broken.len() as i64 - 1),
+                    ..Figures::default()
+                },
                 format!(
                     "A statutory deadline is broken: {} ({}) passed {} ago{}; broken clocks come before everything else.",
                     worst.title,
@@ -106,13 +156,18 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
                 ),
             )
         }
-        None => part(Factor::BrokenClock, 0, "No statutory deadline is broken.".into()),
+        None => part(Factor::BrokenClock, 0, Figures::default(), "No statutory deadline is broken.".into()),
     });
 
     parts.push(if case.child_victim {
-        part(Factor::ChildVictim, CHILD_VICTIM, "A child is a victim or witness: child cases come first.".into())
+        part(
+            Factor::ChildVictim,
+            CHILD_VICTIM,
+            applies(true),
+            "A child is a victim or witness: child cases come first.".into(),
+        )
     } else {
-        part(Factor::ChildVictim, 0, "No child is a victim or witness in this case.".into())
+        part(Factor::ChildVictim, 0, applies(false), "No child is a victim or witness in this case.".into())
     });
 
     let under = profile.child.under_age.value;
@@ -122,6 +177,12 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
             part(
                 Factor::YoungestChild,
                 years * PER_YEAR_YOUNGER,
+                Figures {
+                    age: Some(age),
+                    under: Some(under),
+                    section: Some(profile.child.under_age.section.clone()),
+                    ..Figures::default()
+                },
                 format!(
                     "The youngest child is {}, {} under {} ({}): the younger the child, the sooner.",
                     plural(i64::from(age), "year old", "years old"),
@@ -131,7 +192,7 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
                 ),
             )
         }
-        None => part(Factor::YoungestChild, 0, "No child's age counts.".into()),
+        None => part(Factor::YoungestChild, 0, Figures::default(), "No child's age counts.".into()),
     });
 
     parts.push(match nearest_running(clocks) {
@@ -153,15 +214,22 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
                     c.deadline
                 )
             };
-            part(Factor::NearestDeadline, nearer * PER_DAY_NEARER, reason)
+            let figures = Figures {
+                clock: Some(c.id.clone()),
+                days: Some(c.days_left),
+                on: Some(c.deadline),
+                ..Figures::default()
+            };
+            part(Factor::NearestDeadline, nearer * PER_DAY_NEARER, figures, reason)
         }
-        None => part(Factor::NearestDeadline, 0, "No statutory deadline is running.".into()),
+        None => part(Factor::NearestDeadline, 0, Figures::default(), "No statutory deadline is running.".into()),
     });
 
     let adjournments = i64::from(case.adjournments);
     parts.push(part(
         Factor::Adjournments,
         adjournments.min(MAX_ADJOURNMENTS_COUNTED) * PER_ADJOURNMENT,
+        Figures { count: Some(adjournments), ..Figures::default() },
         if adjournments == 0 {
             "Never adjourned.".into()
         } else {
@@ -173,15 +241,16 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
     ));
 
     parts.push(if case.accused_in_custody {
-        part(Factor::AccusedInCustody, IN_CUSTODY, "The accused is in custody awaiting trial.".into())
+        part(Factor::AccusedInCustody, IN_CUSTODY, applies(true), "The accused is in custody awaiting trial.".into())
     } else {
-        part(Factor::AccusedInCustody, 0, "The accused is not in custody.".into())
+        part(Factor::AccusedInCustody, 0, applies(false), "The accused is not in custody.".into())
     });
 
     let waiting = (on - case.cognizance_date).num_days().max(0);
     parts.push(part(
         Factor::DaysSinceCognizance,
         waiting.min(MAX_DAYS_WAITING_COUNTED) / 2,
+        Figures { days: Some(waiting), on: Some(case.cognizance_date), ..Figures::default() },
         format!("Cognizance was taken {} ago ({}).", plural(waiting, "day", "days"), case.cognizance_date),
     ));
 
@@ -309,6 +378,11 @@ mod tests {
         assert_eq!(ids(&r), vec![2, 1]);
         assert_eq!(r[0].1.score - r[1].1.score, 3 * PER_ADJOURNMENT + IN_CUSTODY);
         assert!(r[0].1.parts.iter().any(|p| p.reason.contains("Adjourned 3 times")));
+        // The answer carries the figures, not the sentence.
+        let part = r[0].1.parts.iter().find(|p| p.factor == Factor::Adjournments).unwrap();
+        assert_eq!(part.figures.count, Some(3));
+        let sent = serde_json::to_value(part).unwrap();
+        assert_eq!(sent, serde_json::json!({"factor": "adjournments", "points": 3 * PER_ADJOURNMENT, "count": 3}));
     }
 
     #[test]

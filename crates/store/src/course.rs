@@ -102,6 +102,8 @@ pub struct CaseFactsRow {
     pub appearances: i32,
     pub testimonies: i32,
     pub updated_at: NaiveDateTime,
+    /// Hearings of the case adjourned so far.
+    pub adjournments: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, PartialEq)]
@@ -125,6 +127,26 @@ pub fn facts_of_court(conn: &mut DbConn, court_id: i64) -> Result<Vec<CaseFactsR
         .order(case_facts::case_id)
         .select(CaseFactsRow::as_select())
         .load(conn)?)
+}
+
+/// How many of the case's hearings were adjourned.
+pub fn adjourned_hearings(conn: &mut DbConn, case_id: i64) -> Result<i64, StoreError> {
+    Ok(hearings::table
+        .filter(hearings::case_id.eq(case_id))
+        .filter(hearings::status.eq(HearingStatus::Adjourned.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Every case id, in order, from `after` on, `limit` at a time: the facts
+/// check walks all cases without holding them all.
+pub fn case_ids_after(conn: &mut DbConn, after: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(cases::table.filter(cases::id.gt(after)).order(cases::id).select(cases::id).limit(limit).load(conn)?)
+}
+
+/// The children's facts of one case.
+pub fn child_facts_of_case(conn: &mut DbConn, case_id: i64) -> Result<Vec<ChildFactsRow>, StoreError> {
+    child_facts_of(conn, &[case_id])
 }
 
 /// Replaces the case's facts and its children's.

@@ -15,11 +15,12 @@ use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
 use super::DbConn;
 use crate::StoreError;
 
-/// Per case, what its clocks and score need: how often it was adjourned,
-/// and the stop events kept on its `case_facts` row (written with each
-/// outcome and step, so the docket aggregates no hearings for them).
+/// Per case, what its clocks and score need, all kept on its `case_facts`
+/// row (written in the transaction of each outcome, step and adjournment),
+/// so the docket aggregates none of the case's hearings. A case nothing
+/// has happened to yet has no row.
 const CASE_FACTS: &str = "\
-(SELECT COUNT(*) FROM hearings a WHERE a.case_id = c.id AND a.status = 'adjourned') AS adjournments, \
+CAST(COALESCE(f.adjournments, 0) AS BIGINT) AS adjournments, \
 f.child_evidence_on, f.trial_started_on, f.trial_concluded_on, f.decided_on";
 
 const FACTS_JOIN: &str = "LEFT JOIN case_facts f ON f.case_id = c.id";

@@ -450,6 +450,7 @@ diesel::table! {
         appearances -> Integer,
         testimonies -> Integer,
         updated_at -> Timestamp,
+        adjournments -> Integer,
     }
 }
 

@@ -6,6 +6,7 @@ import * as api from "../core/api.js";
 import * as dates from "../core/dates.js";
 import { ofCourt, shownStatus } from "../core/adjournments.js";
 import { h, tx, code, datum, when, field, select, checkbox, replace, status, showError, notAvailable, formData } from "../core/ui.js";
+import { learn } from "../core/i18n.js";
 import { heading } from "../core/shell.js";
 import { hearingPicker } from "./hearing-picker.js";
 
@@ -70,11 +71,34 @@ export function refusalList(refusals) {
   return h(
     "ul",
     { class: "refusals" },
-    refusals.map((r) =>
-      // The server writes rule names, sections and details in English: isolated, they read whole inside Urdu.
-      h("li", { class: "rule", dataset: { rule: r.rule } }, code(r.rule), " — ", code(r.section), r.detail ? h("p", { class: "muted" }, datum(r.detail)) : null),
-    ),
+    refusals.map((r) => h("li", { class: "rule", dataset: { rule: r.rule, code: r.code || "" } }, refusalSentence(r), " ", code(`(${r.section})`))),
   );
+}
+
+/**
+ * A refusal in the reader's language, from its code and figures; a refusal
+ * stored before they were kept shows the server's English detail, isolated.
+ */
+export function refusalSentence(r) {
+  const p = r.params || {};
+  const known = {
+    reason_not_for_child: () => [tx("refusal.reason_not_for_child"), " ", tx(`reason.${p.reason}`)],
+    no_fixed_date: () => tx("refusal.no_fixed_date"),
+    remand_too_long: () => tx("refusal.remand_too_long", { days: p.days, max: p.max }),
+    child_present: () => [tx("refusal.child_present"), " ", tx(`requester.${p.party}`)],
+    same_reason_twice: () => [tx("refusal.same_reason_twice"), " ", tx(`requester.${p.party}`), " · ", tx(`reason.${p.reason}`)],
+    party_limit: () => [tx("refusal.party_limit", { count: p.count, max: p.max }), " ", tx(`requester.${p.party}`)],
+    case_limit: () => tx("refusal.case_limit", { count: p.count, max: p.max }),
+    past_deadline: () => [tx("refusal.past_deadline"), " ", clockTitle(p), " · ", when(p.deadline, "plain")],
+    broken_not_earliest: () => [tx("refusal.broken_not_earliest"), " ", when(p.earliest, "plain"), " · ", clockTitle(p)],
+  };
+  const say = known[r.code];
+  return say ? h("span", { class: "sentence" }, say()) : h("p", { class: "muted" }, datum(r.detail || ""));
+}
+
+function clockTitle(p) {
+  learn(`clock_title.${p.clock}`, { en: p.clock_title, ur: p.clock_title_ur || p.clock_title });
+  return tx(`clock_title.${p.clock}`);
 }
 
 function requestCard(a) {

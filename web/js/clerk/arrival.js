@@ -80,8 +80,11 @@ function sidePage(side, plan, hearing, c, room) {
   ].filter(([, v]) => v != null && v !== "");
   page.append(h("dl", {}, rows.map(([k, v]) => [h("dt", { i18n: k }), h("dd", {}, v instanceof Node ? v : h("bdi", { text: v }))])));
   if (plan.instructions?.length) {
-    // The server words the instructions in English; the fields above say the same in either language.
+    // The server words the instructions in both languages; the page shows the reader's.
     page.append(h("ol", { class: "en-only", lang: "en" }, plan.instructions.map((i) => h("li", { text: i }))));
+  }
+  if (plan.instructions_ur?.length) {
+    page.append(h("ol", { class: "ur-only", lang: "ur", dir: "rtl" }, plan.instructions_ur.map((i) => h("li", { text: i }))));
   }
   page.append(h("p", { class: "hint", i18n: `arrival.advice.${side}` }));
   return page;

@@ -23,6 +23,16 @@ export function t(key, vars) {
   return text;
 }
 
+/**
+ * Text the server sends in both languages (a rule profile's clock titles),
+ * learnt under `key` so that it switches with the page like any other.
+ */
+export function learn(key, texts) {
+  for (const l of LANGS) {
+    if (texts[l]) STRINGS[l][key] = texts[l];
+  }
+}
+
 /** Writes the current language into every marked element under `root`. */
 export function translate(root = document) {
   const scope = root.querySelectorAll ? root : document;

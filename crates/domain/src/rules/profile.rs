@@ -113,6 +113,8 @@ impl Length {
 pub struct ClockRule {
     pub id: String,
     pub title: String,
+    /// The title in Urdu, for the pages and notices read in Urdu.
+    pub title_ur: String,
     pub section: String,
     pub basis: Basis,
     pub verified: bool,
@@ -266,6 +268,7 @@ pub struct CourseRules {
 pub struct Protection {
     pub id: String,
     pub title: String,
+    pub title_ur: String,
     pub section: String,
     pub basis: Basis,
     pub verified: bool,
@@ -481,6 +484,7 @@ in_camera = { value = true, section = "s.3", basis = "statute", verified = false
 [[clocks]]
 id = "c1"
 title = "Clock"
+title_ur = "گھڑی"
 section = "s.4"
 basis = "statute"
 verified = false

@@ -1,0 +1,1 @@
+ALTER TABLE case_facts DROP COLUMN adjournments;
