@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod cases;
 pub mod courts;
 pub mod docket;
+pub mod feeds;
 pub mod hearings;
 pub mod input;
 pub mod notices;
@@ -46,6 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(outcomes::routes)
             .configure(video::routes)
             .configure(notices::routes)
+            .configure(feeds::routes)
             // before the console: an invite's `/video-sessions/{id}/recordings?token=`
             .configure(recordings::routes)
             .configure(session_console::routes)

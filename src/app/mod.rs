@@ -7,5 +7,6 @@ pub mod booking;
 pub mod course;
 pub mod figures;
 pub mod free_text;
+pub mod ics;
 pub mod notices;
 pub mod outcomes;

@@ -21,6 +21,7 @@ mod fuzz;
 mod hostile;
 mod isolation;
 mod notices;
+mod notices_crash;
 mod one_place;
 mod openapi;
 mod outcomes;
