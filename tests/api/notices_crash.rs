@@ -52,7 +52,7 @@ async fn a_server_killed_mid_sending_and_restarted_sends_each_email_notice_exact
     assert_eq!(s, StatusCode::CREATED, "{hearing}");
     let h = hearing["id"].as_i64().expect("id");
     let day = crate::helpers::next_weekday(crate::helpers::today(), chrono::Weekday::Tue);
-    for hhmm in ["11:00", "12:00", "14:00"] {
+    for hhmm in ["11:00", "12:00", "10:30"] {
         let (s, body) = app
             .post(&format!("/api/hearings/{h}/book"), Some(&court.clerk), json!({"starts_at": crate::helpers::karachi(day, hhmm), "minutes": 60}))
             .await;
