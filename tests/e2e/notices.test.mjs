@@ -21,29 +21,23 @@ after(async () => {
 test("the clerk sees a hearing's notices and resends one, in English and Urdu", async () => {
   const page = await newPage(browser, server.base);
   await login(page, "clerk", "/clerk.html");
-  // A coming hearing of the demo, its guardian given an email address, then
-  // moved to a free slot: the move queues a "moved" notice to each party.
-  const cases = (await api(page, "GET", "/api/cases?per_page=100")).body.items;
-  let target = null;
-  for (const c of cases) {
-    const hearings = (await api(page, "GET", `/api/cases/${c.id}/hearings`)).body.items;
-    const coming = hearings.find((x) => x.status === "scheduled" && new Date(x.starts_at) > new Date(Date.now() + 86_400_000));
-    const parties = (await api(page, "GET", `/api/cases/${c.id}/parties`)).body.items;
-    const guardian = parties.find((p) => p.role === "guardian");
-    if (coming && guardian) {
-      target = { c, hearing: coming, guardian };
-      break;
-    }
-  }
-  assert.ok(target, "the demo has a coming hearing with a guardian");
-  const { c, hearing, guardian } = target;
-  const set = await api(page, "PUT", `/api/parties/${guardian.id}/contact`, { email: "guardian@example.org", phone: "0300 1234567", language: "ur" });
+  // A case of the clerk's own: its accused reached by email, its hearing
+  // listed at a free slot and then moved to another, which queues a "moved"
+  // notice for each party.
+  const today = new Date().toISOString().slice(0, 10);
+  const c = (await api(page, "POST", "/api/cases", { number: `E2E-N-${Date.now() % 100000}/2026`, offence: "s.420 PPC", cognizance_date: today })).body;
+  const accused = (await api(page, "POST", `/api/cases/${c.id}/parties`, { role: "accused", name: "Notice Accused" })).body;
+  await api(page, "POST", `/api/cases/${c.id}/parties`, { role: "witness", name: "Paper Witness" });
+  const set = await api(page, "PUT", `/api/parties/${accused.id}/contact`, { email: "accused@example.org", language: "ur" });
   assert.equal(set.status, 200, JSON.stringify(set.body));
-  const minutes = Math.round((new Date(hearing.ends_at) - new Date(hearing.starts_at)) / 60_000);
-  const slots = (await api(page, "GET", `/api/hearings/slots?case_id=${c.id}&kind=${hearing.kind}&minutes=${minutes}&hearing_id=${hearing.id}`)).body.slots;
-  const free = slots.find((s) => s.starts_at !== hearing.starts_at);
-  assert.ok(free, "a free slot to move the hearing to");
-  const moved = await api(page, "POST", `/api/hearings/${hearing.id}/book`, { starts_at: free.starts_at, minutes, judge_id: free.judge_id, room_id: free.room_id });
+  const hearing = (await api(page, "POST", `/api/cases/${c.id}/hearings`, { kind: "charge" })).body;
+  const slotsOf = async () => (await api(page, "GET", `/api/hearings/slots?case_id=${c.id}&kind=charge&minutes=30&hearing_id=${hearing.id}`)).body.slots;
+  const [first] = await slotsOf();
+  assert.ok(first, JSON.stringify(await slotsOf()));
+  const booked = await api(page, "POST", `/api/hearings/${hearing.id}/book`, { starts_at: first.starts_at, minutes: 30, judge_id: first.judge_id, room_id: first.room_id });
+  assert.equal(booked.status, 200, JSON.stringify(booked.body));
+  const free = (await slotsOf()).find((x) => x.starts_at !== first.starts_at);
+  const moved = await api(page, "POST", `/api/hearings/${hearing.id}/book`, { starts_at: free.starts_at, minutes: 30, judge_id: free.judge_id, room_id: free.room_id });
   assert.equal(moved.status, 200, JSON.stringify(moved.body));
 
   await page.goto(`/clerk.html#notices/${hearing.id}`);
