@@ -385,11 +385,11 @@ async fn set_custody(
             }
             let case = db::cases::find(c, party.case_id)?;
             let prison = match prison_id {
-                Some(p) => Some(
-                    db::notices::find_prison(c, p)?
-                        .filter(|found| found.court_id == case.court_id)
-                        .ok_or_else(|| AppError::invalid("prison_id", format!("prison {p} is not on this court's list")))?,
-                ),
+                Some(p) => {
+                    Some(db::notices::find_prison(c, p)?.filter(|found| found.court_id == case.court_id).ok_or_else(
+                        || AppError::invalid("prison_id", format!("prison {p} is not on this court's list")),
+                    )?)
+                }
                 None => None,
             };
             db::notices::set_custody(c, party_id, prison_id, Utc::now().naive_utc())?;
@@ -487,12 +487,14 @@ async fn send_invite(
             let address = match (&b.to, channel) {
                 (Some(to), Channel::Sms) => e164("to", to, &court.rule_profile)?,
                 (Some(to), _) => email("to", to)?,
-                (None, Channel::Sms) => contact.as_ref().and_then(|k| k.phone.clone()).ok_or_else(|| {
-                    AppError::invalid("to", "the party has no phone number on file; give `to`")
-                })?,
-                (None, _) => contact.as_ref().and_then(|k| k.email.clone()).ok_or_else(|| {
-                    AppError::invalid("to", "the party has no email address on file; give `to`")
-                })?,
+                (None, Channel::Sms) => contact
+                    .as_ref()
+                    .and_then(|k| k.phone.clone())
+                    .ok_or_else(|| AppError::invalid("to", "the party has no phone number on file; give `to`"))?,
+                (None, _) => contact
+                    .as_ref()
+                    .and_then(|k| k.email.clone())
+                    .ok_or_else(|| AppError::invalid("to", "the party has no email address on file; give `to`"))?,
             };
             let language = language
                 .or_else(|| contact.as_ref().and_then(|k| k.language.parse().ok()))
@@ -500,8 +502,7 @@ async fn send_invite(
             let Some(starts_at) = hearing.starts_at else {
                 return Err(AppError::conflict("the hearing has no time yet"));
             };
-            let (token, _) =
-                super::video::issue_invite(&st, session_id, p.id, role, chrono::Duration::minutes(ttl))?;
+            let (token, _) = super::video::issue_invite(&st, session_id, p.id, role, chrono::Duration::minutes(ttl))?;
             let link = format!("{origin}/join.html#session={session_id}&token={token}");
             let local = crate::app::booking::CourtSetup::load(c, court.clone())?.calendar.local(starts_at);
             let text = crate::domain::notices::render_video_invite(language, &case.number, local, &link);
@@ -527,7 +528,8 @@ async fn send_invite(
             )?;
             let queued = db::notices::of_hearing(c, hearing.id)?.pop().ok_or_else(|| AppError::internal("queued"))?;
             // Which participant and by which channel; never the address or link.
-            let after = serde_json::json!({ "notice_id": queued.id, "participant_id": p.id, "channel": channel.as_str() });
+            let after =
+                serde_json::json!({ "notice_id": queued.id, "participant_id": p.id, "channel": channel.as_str() });
             audit::append(
                 c,
                 &user.actor(),

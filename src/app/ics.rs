@@ -53,7 +53,8 @@ mod tests {
 
     #[test]
     fn an_event_keeps_its_uid_times_in_utc_and_a_cancellation() {
-        let at = |h| chrono::NaiveDate::from_ymd_opt(2030, 3, 4).and_then(|d| d.and_hms_opt(h, 0, 0)).unwrap_or_default();
+        let at =
+            |h| chrono::NaiveDate::from_ymd_opt(2030, 3, 4).and_then(|d| d.and_hms_opt(h, 0, 0)).unwrap_or_default();
         let text = calendar(
             "Amaan",
             &[CalEvent {
@@ -68,9 +69,14 @@ mod tests {
             }],
             Some("CANCEL"),
         );
-        for want in
-            ["BEGIN:VCALENDAR", "METHOD:CANCEL", "UID:hearing-7-party-3@amaan", "DTSTART:20300304T050000Z", "SEQUENCE:2", "STATUS:CANCELLED"]
-        {
+        for want in [
+            "BEGIN:VCALENDAR",
+            "METHOD:CANCEL",
+            "UID:hearing-7-party-3@amaan",
+            "DTSTART:20300304T050000Z",
+            "SEQUENCE:2",
+            "STATUS:CANCELLED",
+        ] {
             assert!(text.contains(want), "{want} in {text}");
         }
     }

@@ -148,8 +148,7 @@ pub(crate) fn queue_for(
                 entrance: plan.map(|p| p.entrance.clone()),
                 waiting_area: plan.and_then(area_of),
             });
-            let mut n =
-                base(Channel::Email, prison.notice_email.clone(), Language::English, &text, QUEUED);
+            let mut n = base(Channel::Email, prison.notice_email.clone(), Language::English, &text, QUEUED);
             n.kind = NoticeKind::Production.as_str().into();
             let location = format!("{}, {}", setup.court.name, plan.map_or("", |p| p.entrance.as_str()));
             n.ics = Some(ics::calendar(&setup.court.name, &[event(&text, location)], Some(method)));

@@ -99,7 +99,11 @@ async fn a_booking_tells_each_reachable_party_its_own_sides_plan_and_a_refused_o
     let (s, listed) = app.get(&format!("/api/hearings/{h}/notices"), Some(&court.clerk)).await;
     assert_eq!(s, StatusCode::OK, "{listed}");
     let items = listed["items"].as_array().expect("items");
-    assert_eq!(items.len(), 4, "the guardian by email and SMS, the accused by email, defence counsel on paper; the child never: {listed}");
+    assert_eq!(
+        items.len(),
+        4,
+        "the guardian by email and SMS, the accused by email, defence counsel on paper; the child never: {listed}"
+    );
     assert!(items.iter().all(|n| n["kind"] == "booked"), "{listed}");
     let on_paper: Vec<&Value> = items.iter().filter(|n| n["channel"] == "paper").collect();
     assert_eq!(on_paper.len(), 1, "{listed}");
@@ -297,7 +301,10 @@ async fn a_real_smtp_server_receives_each_email_notice_once_and_a_failing_gatewa
 }
 
 fn kinds_of(items: &[Value]) -> Vec<(String, String)> {
-    items.iter().map(|n| (n["kind"].as_str().unwrap_or("").into(), n["channel"].as_str().unwrap_or("").into())).collect()
+    items
+        .iter()
+        .map(|n| (n["kind"].as_str().unwrap_or("").into(), n["channel"].as_str().unwrap_or("").into()))
+        .collect()
 }
 
 async fn notices_of(app: &TestApp, court: &Court, h: i64) -> Vec<Value> {
@@ -329,7 +336,11 @@ async fn moving_adjourning_and_cancelling_a_hearing_tell_each_party_again() {
 
     // Moved to 11:00: each party is told again, of its own side's new plan.
     let (s, moved) = app
-        .post(&format!("/api/hearings/{h}/book"), Some(&court.clerk), json!({"starts_at": karachi(day, "11:00"), "minutes": 60}))
+        .post(
+            &format!("/api/hearings/{h}/book"),
+            Some(&court.clerk),
+            json!({"starts_at": karachi(day, "11:00"), "minutes": 60}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{moved}");
     let items = notices_of(&app, &court, h).await;
@@ -369,13 +380,16 @@ async fn moving_adjourning_and_cancelling_a_hearing_tell_each_party_again() {
     // Cancelled: the case is decided, its listed hearing cancelled, and each
     // party told, in that transaction.
     let (s, body) = app
-        .post(&format!("/api/cases/{case_id}/course"), Some(&court.judge), json!({"stage": "decided", "decision": "transferred"}))
+        .post(
+            &format!("/api/cases/{case_id}/course"),
+            Some(&court.judge),
+            json!({"stage": "decided", "decision": "transferred"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let items = notices_of(&app, &court, next).await;
     assert_eq!(kinds_of(&items).iter().filter(|(k, _)| k == "cancelled").count(), 4, "{items:?}");
-    let cancelled: Vec<String> =
-        stored_notices(&app, next).into_iter().skip(4).map(|(_, _, _, body)| body).collect();
+    let cancelled: Vec<String> = stored_notices(&app, next).into_iter().skip(4).map(|(_, _, _, body)| body).collect();
     assert!(cancelled.iter().all(|b| b.contains("منسوخ") || b.contains("cancelled")), "{cancelled:?}");
 }
 
@@ -389,43 +403,75 @@ async fn an_accused_in_custody_is_produced_by_a_notice_to_his_prison_and_an_unkn
     // Bad input changes nothing: a bad address, a prison that does not
     // exist, another court's prison, a prison for someone not accused.
     let (s, theirs) = app
-        .post(&format!("/api/courts/{}/prisons", other.id), Some(&other.clerk), json!({"name": "Okara Jail", "notice_email": "okara.jail@example.org"}))
+        .post(
+            &format!("/api/courts/{}/prisons", other.id),
+            Some(&other.clerk),
+            json!({"name": "Okara Jail", "notice_email": "okara.jail@example.org"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{theirs}");
     let before = app.snapshot();
     let (s, p) = app
-        .post(&format!("/api/courts/{}/prisons", court.id), Some(&court.clerk), json!({"name": "District Jail", "notice_email": "nowhere"}))
+        .post(
+            &format!("/api/courts/{}/prisons", court.id),
+            Some(&court.clerk),
+            json!({"name": "District Jail", "notice_email": "nowhere"}),
+        )
         .await;
     assert_problem(s, &p, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(p["field"], "notice_email");
     for prison in [json!(987654), theirs["id"].clone()] {
         let (s, p) = app
-            .send(reqwest::Method::PUT, &format!("/api/parties/{accused}/custody"), Some(&court.clerk), Some(json!({"prison_id": prison})))
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/parties/{accused}/custody"),
+                Some(&court.clerk),
+                Some(json!({"prison_id": prison})),
+            )
             .await;
         assert_problem(s, &p, StatusCode::UNPROCESSABLE_ENTITY, "validation");
         assert_eq!(p["field"], "prison_id", "{p}");
     }
     let (s, _) = app
-        .send(reqwest::Method::PUT, &format!("/api/prisons/{}", theirs["id"]), Some(&court.clerk), Some(json!({"name": "Mine", "notice_email": "x@example.org"})))
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/prisons/{}", theirs["id"]),
+            Some(&court.clerk),
+            Some(json!({"name": "Mine", "notice_email": "x@example.org"})),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "another court's prison is not there");
     assert_eq!(app.snapshot(), before, "nothing was written");
 
     // The court's list: added by the admin or clerk, changed, read by staff.
     let (s, jail) = app
-        .post(&format!("/api/courts/{}/prisons", court.id), Some(&court.admin), json!({"name": "District Jail Kasur", "notice_email": "old@example.org"}))
+        .post(
+            &format!("/api/courts/{}/prisons", court.id),
+            Some(&court.admin),
+            json!({"name": "District Jail Kasur", "notice_email": "old@example.org"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{jail}");
     let jail_id = jail["id"].as_i64().expect("id");
     let (s, jail) = app
-        .send(reqwest::Method::PUT, &format!("/api/prisons/{jail_id}"), Some(&court.clerk), Some(json!({"name": "District Jail Kasur", "notice_email": "superintendent.kasur@example.org"})))
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/prisons/{jail_id}"),
+            Some(&court.clerk),
+            Some(json!({"name": "District Jail Kasur", "notice_email": "superintendent.kasur@example.org"})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{jail}");
     let (s, listed) = app.get(&format!("/api/courts/{}/prisons", court.id), Some(&court.judge)).await;
     assert_eq!(s, StatusCode::OK, "{listed}");
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "{listed}");
     let (s, held) = app
-        .send(reqwest::Method::PUT, &format!("/api/parties/{accused}/custody"), Some(&court.clerk), Some(json!({"prison_id": jail_id})))
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/parties/{accused}/custody"),
+            Some(&court.clerk),
+            Some(json!({"prison_id": jail_id})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{held}");
     let (s, _) = app.send(reqwest::Method::DELETE, &format!("/api/prisons/{jail_id}"), Some(&court.clerk), None).await;
@@ -576,7 +622,11 @@ async fn nothing_the_smtp_server_or_gateway_received_names_the_child_or_the_othe
     let h = hearing["id"].as_i64().expect("id");
     let day = next_weekday(today(), Weekday::Tue);
     let (s, moved) = app
-        .post(&format!("/api/hearings/{h}/book"), Some(&court.clerk), json!({"starts_at": karachi(day, "11:00"), "minutes": 60}))
+        .post(
+            &format!("/api/hearings/{h}/book"),
+            Some(&court.clerk),
+            json!({"starts_at": karachi(day, "11:00"), "minutes": 60}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{moved}");
 
@@ -588,24 +638,31 @@ async fn nothing_the_smtp_server_or_gateway_received_names_the_child_or_the_othe
     let pid = invite["participant"]["id"].as_i64().expect("participant");
     let before = app.snapshot();
     let (s, bad) = app
-        .post(&format!("/api/video-sessions/{sid}/invites/{pid}/send"), Some(&court.support), json!({"channel": "sms", "to": "12"}))
+        .post(
+            &format!("/api/video-sessions/{sid}/invites/{pid}/send"),
+            Some(&court.support),
+            json!({"channel": "sms", "to": "12"}),
+        )
         .await;
     assert_problem(s, &bad, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(bad["field"], "to");
     assert_eq!(app.snapshot(), before, "a bad number writes nothing");
-    let (s, sent) =
-        app.post(&format!("/api/video-sessions/{sid}/invites/{pid}/send"), Some(&court.support), json!({"channel": "sms"})).await;
+    let (s, sent) = app
+        .post(&format!("/api/video-sessions/{sid}/invites/{pid}/send"), Some(&court.support), json!({"channel": "sms"}))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{sent}");
     assert_eq!(sent["kind"], "video_invite");
     assert_eq!(sent["party_id"], guardian);
 
-    let items = wait_for(&app, &court, h, |items| {
-        items.iter().all(|n| n["channel"] == "paper" || n["status"] == "sent")
-    })
-    .await;
+    let items =
+        wait_for(&app, &court, h, |items| items.iter().all(|n| n["channel"] == "paper" || n["status"] == "sent")).await;
     let emails = items.iter().filter(|n| n["channel"] == "email").count();
     let sms = items.iter().filter(|n| n["channel"] == "sms").count();
-    assert_eq!((emails, sms), (4, 3), "booked and moved, to the guardian and the accused's side; and the invite: {items:?}");
+    assert_eq!(
+        (emails, sms),
+        (4, 3),
+        "booked and moved, to the guardian and the accused's side; and the invite: {items:?}"
+    );
 
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mail = mail_dump(maildir.path());
@@ -636,8 +693,11 @@ async fn nothing_the_smtp_server_or_gateway_received_names_the_child_or_the_othe
     for m in &mail {
         let text = m.to_string();
         assert!(!text.contains(CHILD) && !text.contains("Mehwish"), "a message names the child: {text}");
-        let (own, other) =
-            if m["to"].as_str().is_some_and(|t| t.contains("guardian")) { (&child_plan, &accused_plan) } else { (&accused_plan, &child_plan) };
+        let (own, other) = if m["to"].as_str().is_some_and(|t| t.contains("guardian")) {
+            (&child_plan, &accused_plan)
+        } else {
+            (&accused_plan, &child_plan)
+        };
         for s in secret(other) {
             assert!(!text.contains(&s), "{} got the other side's {s}: {text}", m["to"]);
         }

@@ -35,7 +35,11 @@ async fn a_server_killed_mid_sending_and_restarted_sends_each_email_notice_exact
     let (court, case_id, _, ids) = court_with_contacts(&app).await;
     for i in 0..40 {
         let (s, party) = app
-            .post(&format!("/api/cases/{case_id}/parties"), Some(&court.clerk), json!({"role": "witness", "name": format!("Witness {i}")}))
+            .post(
+                &format!("/api/cases/{case_id}/parties"),
+                Some(&court.clerk),
+                json!({"role": "witness", "name": format!("Witness {i}")}),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{party}");
         let (s, body) = app
@@ -54,7 +58,11 @@ async fn a_server_killed_mid_sending_and_restarted_sends_each_email_notice_exact
     let day = crate::helpers::next_weekday(crate::helpers::today(), chrono::Weekday::Tue);
     for hhmm in ["11:00", "12:00", "10:30"] {
         let (s, body) = app
-            .post(&format!("/api/hearings/{h}/book"), Some(&court.clerk), json!({"starts_at": crate::helpers::karachi(day, hhmm), "minutes": 60}))
+            .post(
+                &format!("/api/hearings/{h}/book"),
+                Some(&court.clerk),
+                json!({"starts_at": crate::helpers::karachi(day, hhmm), "minutes": 60}),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{body}");
     }

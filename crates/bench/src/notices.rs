@@ -79,7 +79,10 @@ struct Api {
 
 impl Api {
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
-        let req = self.agent.request(method, &format!("{}{path}", self.base)).set("Authorization", &format!("Bearer {}", self.token));
+        let req = self
+            .agent
+            .request(method, &format!("{}{path}", self.base))
+            .set("Authorization", &format!("Bearer {}", self.token));
         let resp = match body {
             Some(b) => req.send_json(b),
             None => req.call(),
@@ -208,7 +211,10 @@ pub fn run(args: &NoticesArgs, database_url: Option<String>, data_dir: &Path) ->
 
 fn measure(args: &NoticesArgs, url: &str, backend: Backend, maildir: &Path) -> anyhow::Result<()> {
     let want = args.hearings * 5;
-    println!("amaan bench notices: {backend:?}, {} hearings, {want} email notices, {} rooms", args.hearings, args.rooms);
+    println!(
+        "amaan bench notices: {backend:?}, {} hearings, {want} email notices, {} rooms",
+        args.hearings, args.rooms
+    );
     let smtp = start_smtp(maildir)?;
     let pool = db::connect_pool(url, 2)?;
     let mut conn = pool.get()?;
@@ -246,9 +252,11 @@ fn measure(args: &NoticesArgs, url: &str, backend: Backend, maildir: &Path) -> a
         )?;
         staff(&mut conn, &format!("bench-judge-{r}"), "judge", Some(court_id))?;
     }
-    for (name, child_friendly, entrance) in
-        [("Children's Room", true, "East Gate"), ("Main Hall", false, "Main Gate"), ("Holding Room", false, "Lock-up Gate")]
-    {
+    for (name, child_friendly, entrance) in [
+        ("Children's Room", true, "East Gate"),
+        ("Main Hall", false, "Main Gate"),
+        ("Holding Room", false, "Lock-up Gate"),
+    ] {
         root_api.call(
             "POST",
             &format!("/api/courts/{court_id}/waiting-areas"),
@@ -272,7 +280,11 @@ fn measure(args: &NoticesArgs, url: &str, backend: Backend, maildir: &Path) -> a
             ("witness", format!("Witness {i}a")),
             ("witness", format!("Witness {i}b")),
         ] {
-            let party = clerk.call("POST", &format!("/api/cases/{case_id}/parties"), Some(json!({"role": role, "name": name})))?;
+            let party = clerk.call(
+                "POST",
+                &format!("/api/cases/{case_id}/parties"),
+                Some(json!({"role": role, "name": name})),
+            )?;
             clerk.call(
                 "PUT",
                 &format!("/api/parties/{}/contact", party["id"]),
@@ -288,7 +300,11 @@ fn measure(args: &NoticesArgs, url: &str, backend: Backend, maildir: &Path) -> a
     let t = Instant::now();
     let plan = clerk.call("POST", "/api/plan", Some(json!({"weeks": weeks})))?;
     let placed = plan["placed"].as_array().map(Vec::len).unwrap_or(0);
-    println!("plan of {weeks} weeks: {placed} placed, {} unplaced, in {:.2} s", plan["unplaced"].as_array().map(Vec::len).unwrap_or(0), t.elapsed().as_secs_f64());
+    println!(
+        "plan of {weeks} weeks: {placed} placed, {} unplaced, in {:.2} s",
+        plan["unplaced"].as_array().map(Vec::len).unwrap_or(0),
+        t.elapsed().as_secs_f64()
+    );
 
     // The API's latency with the worker idle (nothing queued yet).
     let sample = &hearing_ids[..hearing_ids.len().min(200)];
@@ -301,7 +317,10 @@ fn measure(args: &NoticesArgs, url: &str, backend: Backend, maildir: &Path) -> a
     let booked = accepted["booked"].as_array().map(Vec::len).unwrap_or(0);
     let accepted_in = t.elapsed();
     let total = booked * 5;
-    println!("accepted: {booked} hearings booked and {total} notices queued in one transaction, {:.2} s", accepted_in.as_secs_f64());
+    println!(
+        "accepted: {booked} hearings booked and {total} notices queued in one transaction, {:.2} s",
+        accepted_in.as_secs_f64()
+    );
 
     let send_started = Instant::now();
     let deadline = send_started + StdDuration::from_secs(3600);
@@ -310,9 +329,19 @@ fn measure(args: &NoticesArgs, url: &str, backend: Backend, maildir: &Path) -> a
     let (b50, b99) = percentiles(&mut busy);
     std::thread::sleep(StdDuration::from_millis(500));
     let got = delivered(maildir);
-    println!("delivered {got} of {total} messages to aiosmtpd in {:.1} s ({:.0} messages/s)", took.as_secs_f64(), got as f64 / took.as_secs_f64());
-    println!("API GET /api/hearings/{{id}}/notices, worker idle:    p50 {i50:>7.2} ms   p99 {i99:>7.2} ms   ({} requests)", idle.len());
-    println!("API GET /api/hearings/{{id}}/notices, while sending:  p50 {b50:>7.2} ms   p99 {b99:>7.2} ms   ({} requests)", busy.len());
+    println!(
+        "delivered {got} of {total} messages to aiosmtpd in {:.1} s ({:.0} messages/s)",
+        took.as_secs_f64(),
+        got as f64 / took.as_secs_f64()
+    );
+    println!(
+        "API GET /api/hearings/{{id}}/notices, worker idle:    p50 {i50:>7.2} ms   p99 {i99:>7.2} ms   ({} requests)",
+        idle.len()
+    );
+    println!(
+        "API GET /api/hearings/{{id}}/notices, while sending:  p50 {b50:>7.2} ms   p99 {b99:>7.2} ms   ({} requests)",
+        busy.len()
+    );
     if got != total {
         bail!("{got} messages for {total} notices");
     }

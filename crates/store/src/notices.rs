@@ -157,10 +157,10 @@ pub fn claim_due(
             .eq("the sending node stopped after handing the message over, before the server's answer was recorded"),
     ))
     .execute(conn)?;
-    let due = notices::status.eq(QUEUED).and(notices::next_attempt_at.le(now)).or(notices::status
-        .eq(SENDING)
-        .and(notices::claimed_until.lt(now))
-        .and(notices::handed_at.is_null()));
+    let due = notices::status
+        .eq(QUEUED)
+        .and(notices::next_attempt_at.le(now))
+        .or(notices::status.eq(SENDING).and(notices::claimed_until.lt(now)).and(notices::handed_at.is_null()));
     let ids: Vec<i64> = match conn {
         // Raw SQL on the PostgreSQL connection itself: diesel's query
         // builder has no SKIP LOCKED over both backends.
@@ -214,7 +214,10 @@ pub fn release_claims_of(conn: &mut DbConn, node: &str, now: NaiveDateTime) -> R
 /// about to leave; only by the node that holds the claim.
 pub fn mark_handed(conn: &mut DbConn, id: i64, node: &str, at: NaiveDateTime) -> Result<bool, StoreError> {
     let n = diesel::update(
-        notices::table.filter(notices::id.eq(id)).filter(notices::claimed_by.eq(node)).filter(notices::status.eq(SENDING)),
+        notices::table
+            .filter(notices::id.eq(id))
+            .filter(notices::claimed_by.eq(node))
+            .filter(notices::status.eq(SENDING)),
     )
     .set(notices::handed_at.eq(at))
     .execute(conn)?;
@@ -355,7 +358,11 @@ pub fn add_prison(conn: &mut DbConn, new: &NewPrison) -> Result<Prison, StoreErr
 }
 
 pub fn prisons_of(conn: &mut DbConn, court_id: i64) -> Result<Vec<Prison>, StoreError> {
-    Ok(prisons::table.filter(prisons::court_id.eq(court_id)).order(prisons::name).select(Prison::as_select()).load(conn)?)
+    Ok(prisons::table
+        .filter(prisons::court_id.eq(court_id))
+        .order(prisons::name)
+        .select(Prison::as_select())
+        .load(conn)?)
 }
 
 pub fn find_prison(conn: &mut DbConn, id: i64) -> Result<Option<Prison>, StoreError> {
