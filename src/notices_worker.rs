@@ -1,20 +1,42 @@
 //! The notices worker: on every node, a thread that claims due notices from
-//! the outbox, sends each by its channel and records what became of it. A
-//! claim is a lease, so a node that dies mid-send leaves its notices to be
-//! claimed again when the lease runs out; each message carries the
-//! notice's own Message-ID (`<notice-N@amaan>`), so a mail system can tell a
-//! second delivery of one notice from a new one.
+//! the outbox, sends each by its channel and records what became of it.
+//!
+//! Sent once, across crashes. The order of writes per notice is:
+//! 1. claim (committed): `sending`, a lease, `handed_at` cleared;
+//! 2. SMTP `MAIL`, `RCPT` and `DATA`, up to the server's go-ahead;
+//! 3. `handed_at` committed, then the message's text and the final `.` that
+//!    makes the server take it are written (two socket writes, no round
+//!    trip in between);
+//! 4. the server's answer recorded (`sent` with the Message-ID, or retried).
+//!
+//! A node that dies before 3 commits leaves a message the server has not
+//! taken (a dropped connection mid-`DATA` is discarded): the notice is sent
+//! again, by this node when it restarts under the same `AMAAN_NODE_ID` or
+//! by any node when the lease runs out. A node that dies after 3 may or may
+//! not have had its message taken, and most likely did: the notice becomes
+//! `unconfirmed`, is never sent again on its own, and the clerk sees it and
+//! may resend. So the one window left is between 3's commit and the final
+//! `.` leaving (a kill there loses a message: the notice reads
+//! `unconfirmed`, not `sent`), two local socket writes long rather than a
+//! whole SMTP round trip plus a database commit; and a stable Message-ID
+//! (`<notice-N@amaan>`) lets a mail system drop a second copy a clerk's
+//! resend makes. An SMS gateway takes its message in one HTTP request, so
+//! there 3 precedes the request and a death mid-request is `unconfirmed`.
 
 use std::sync::Weak;
 use std::time::Duration;
 
 use chrono::Utc;
-use lettre::message::header::ContentType;
-use lettre::{Message, SmtpTransport, Transport};
+use lettre::message::{header::ContentType, Attachment, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use lettre::Message;
 
 use crate::config::NoticeChannels;
 use crate::db::notices::Notice;
-use crate::db::{self, DbPool};
+use crate::db::{self, DbPool, PooledConn};
 use crate::domain::notices::Channel;
 use crate::error::AppError;
 
@@ -28,7 +50,17 @@ const BATCH: i64 = 20;
 /// (the server that started it is gone).
 pub fn start(pool: DbPool, channels: NoticeChannels, alive: Weak<()>) -> anyhow::Result<()> {
     std::thread::Builder::new().name("notices".into()).spawn(move || {
-        let mut mailer: Option<SmtpTransport> = None;
+        // This node has nothing in flight yet: what it claimed in an earlier
+        // run under the same id is due now, not when its lease runs out.
+        if let Ok(mut conn) = pool.get() {
+            let released = db::write_tx(&mut conn, |c| {
+                Ok(db::notices::release_claims_of(c, &channels.node, Utc::now().naive_utc())?)
+            });
+            if let Ok(n @ 1..) = released {
+                tracing::info!(notices = n, "claims of an earlier run of this node released");
+            }
+        }
+        let mut mailer: Option<SmtpConnection> = None;
         while alive.upgrade().is_some() {
             match round(&pool, &channels, &mut mailer) {
                 Ok(0) => std::thread::sleep(IDLE),
@@ -39,12 +71,15 @@ pub fn start(pool: DbPool, channels: NoticeChannels, alive: Weak<()>) -> anyhow:
                 }
             }
         }
+        if let Some(mut m) = mailer {
+            let _ = m.quit();
+        }
     })?;
     Ok(())
 }
 
 /// Claims a batch and sends it; the number claimed.
-fn round(pool: &DbPool, channels: &NoticeChannels, mailer: &mut Option<SmtpTransport>) -> Result<usize, AppError> {
+fn round(pool: &DbPool, channels: &NoticeChannels, mailer: &mut Option<SmtpConnection>) -> Result<usize, AppError> {
     let mut conn = pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
     let now = Utc::now().naive_utc();
     let lease = chrono::Duration::seconds(LEASE_SECONDS);
@@ -58,7 +93,7 @@ fn round(pool: &DbPool, channels: &NoticeChannels, mailer: &mut Option<SmtpTrans
     let claimed =
         db::write_tx(&mut conn, |c| Ok(db::notices::claim_due(c, &channels.node, &configured, now, lease, BATCH)?))?;
     for n in &claimed {
-        let outcome = send(n, channels, mailer);
+        let outcome = send(n, channels, mailer, &mut conn);
         let at = Utc::now().naive_utc();
         db::write_tx(&mut conn, |c| {
             match &outcome {
@@ -87,43 +122,182 @@ fn round(pool: &DbPool, channels: &NoticeChannels, mailer: &mut Option<SmtpTrans
     Ok(claimed.len())
 }
 
+/// Commits that notice `n` is being handed over now (step 3 above).
+fn mark_handed(conn: &mut PooledConn, n: &Notice, node: &str) -> Result<(), String> {
+    let at = Utc::now().naive_utc();
+    match db::write_tx(conn, |c| Ok(db::notices::mark_handed(c, n.id, node, at)?)) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("the claim was lost before sending".into()),
+        Err(e) => Err(format!("recording the hand-over: {e}")),
+    }
+}
+
 /// Sends one notice: the provider's id on success, the reason on failure.
-fn send(n: &Notice, channels: &NoticeChannels, mailer: &mut Option<SmtpTransport>) -> Result<Option<String>, String> {
+fn send(
+    n: &Notice,
+    channels: &NoticeChannels,
+    mailer: &mut Option<SmtpConnection>,
+    conn: &mut PooledConn,
+) -> Result<Option<String>, String> {
     match n.channel.parse::<Channel>() {
-        Ok(Channel::Email) => send_email(n, channels, mailer),
-        Ok(Channel::Sms) => send_sms(n, channels),
+        Ok(Channel::Email) => send_email(n, channels, mailer, conn),
+        Ok(Channel::Sms) => {
+            mark_handed(conn, n, &channels.node)?;
+            send_sms(n, channels)
+        }
+        Ok(Channel::Paper) => Err("a paper notice is printed by the clerk".into()),
         Err(e) => Err(e),
     }
+}
+
+/// Where and how to reach the SMTP server, from `AMAAN_SMTP_URL`.
+struct SmtpTarget {
+    host: String,
+    port: u16,
+    /// TLS from the first byte (`smtps://`).
+    wrapper: bool,
+    /// `?tls=required`: STARTTLS or nothing; `?tls=opportunistic`: if offered.
+    starttls: Option<bool>,
+    credentials: Option<Credentials>,
+}
+
+fn smtp_target(url: &str) -> Result<SmtpTarget, String> {
+    let u = url::Url::parse(url).map_err(|e| format!("AMAAN_SMTP_URL: {e}"))?;
+    let wrapper = match u.scheme() {
+        "smtp" => false,
+        "smtps" => true,
+        other => return Err(format!("AMAAN_SMTP_URL: `{other}` is not smtp or smtps")),
+    };
+    let host = u.host_str().ok_or("AMAAN_SMTP_URL has no host")?.to_string();
+    let port = u.port().unwrap_or(if wrapper { 465 } else { 25 });
+    let starttls = match u.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned()).as_deref() {
+        Some("required") => Some(true),
+        Some("opportunistic") => Some(false),
+        None | Some("none") => None,
+        Some(other) => return Err(format!("AMAAN_SMTP_URL: tls={other} is not required, opportunistic or none")),
+    };
+    let credentials = (!u.username().is_empty()).then(|| {
+        let decode = |s: &str| percent_decode(s);
+        Credentials::new(decode(u.username()), decode(u.password().unwrap_or("")))
+    });
+    Ok(SmtpTarget { host, port, wrapper, starttls, credentials })
+}
+
+/// A URL's user or password, percent-decoded (`+` is a plus there).
+fn percent_decode(s: &str) -> String {
+    let escaped = s.replace('+', "%2B");
+    url::form_urlencoded::parse(format!("x={escaped}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+fn connect(channels: &NoticeChannels) -> Result<SmtpConnection, String> {
+    let Some(url) = &channels.smtp_url else { return Err("email is not configured (AMAAN_SMTP_URL)".into()) };
+    let t = smtp_target(url)?;
+    let tls = match (t.wrapper, t.starttls) {
+        (false, None) => None,
+        _ => Some(TlsParameters::new(t.host.clone()).map_err(|e| format!("TLS: {e}"))?),
+    };
+    let hello = ClientId::default();
+    let timeout = Some(Duration::from_secs(20));
+    let wrapper = if t.wrapper { tls.as_ref() } else { None };
+    let mut conn = SmtpConnection::connect((t.host.as_str(), t.port), timeout, &hello, wrapper, None)
+        .map_err(|e| format!("SMTP connect: {e}"))?;
+    if let (false, Some(required), Some(tls)) = (t.wrapper, t.starttls, &tls) {
+        if conn.can_starttls() {
+            conn.starttls(tls, &hello).map_err(|e| format!("STARTTLS: {e}"))?;
+        } else if required {
+            return Err("the SMTP server does not offer STARTTLS and tls=required".into());
+        }
+    }
+    if let Some(credentials) = &t.credentials {
+        conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials).map_err(|e| format!("SMTP AUTH: {e}"))?;
+    }
+    Ok(conn)
+}
+
+/// The message of an email notice: its text, and its hearing as an `.ics`.
+fn message_of(n: &Notice, channels: &NoticeChannels) -> Result<Message, String> {
+    let builder = Message::builder()
+        .from(channels.mail_from.parse().map_err(|e| format!("AMAAN_MAIL_FROM: {e}"))?)
+        .to(n.address.parse().map_err(|_| "the stored address is not an email address".to_string())?)
+        .subject(n.subject.clone())
+        .message_id(Some(message_id(n)));
+    let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(n.body.clone());
+    let built = match &n.ics {
+        Some(ics) => {
+            let calendar = ContentType::parse("text/calendar; charset=utf-8; method=REQUEST")
+                .map_err(|e| format!("content type: {e}"))?;
+            builder.multipart(
+                MultiPart::mixed()
+                    .singlepart(text)
+                    .singlepart(Attachment::new("hearing.ics".into()).body(ics.clone(), calendar)),
+            )
+        }
+        None => builder.singlepart(text),
+    };
+    built.map_err(|e| format!("building the message: {e}"))
+}
+
+fn message_id(n: &Notice) -> String {
+    format!("<notice-{}@amaan>", n.id)
 }
 
 fn send_email(
     n: &Notice,
     channels: &NoticeChannels,
-    mailer: &mut Option<SmtpTransport>,
+    mailer: &mut Option<SmtpConnection>,
+    conn: &mut PooledConn,
 ) -> Result<Option<String>, String> {
-    let Some(url) = &channels.smtp_url else { return Err("email is not configured (AMAAN_SMTP_URL)".into()) };
+    let message = message_of(n, channels)?;
+    let bytes = message.formatted();
+    if mailer.as_mut().is_some_and(|m| m.has_broken() || !m.test_connected()) {
+        *mailer = None;
+    }
     if mailer.is_none() {
-        let transport = SmtpTransport::from_url(url).map_err(|e| format!("AMAAN_SMTP_URL: {e}"))?;
-        *mailer = Some(transport.timeout(Some(Duration::from_secs(20))).build());
+        *mailer = Some(connect(channels)?);
     }
-    let message_id = format!("<notice-{}@amaan>", n.id);
-    let message = Message::builder()
-        .from(channels.mail_from.parse().map_err(|e| format!("AMAAN_MAIL_FROM: {e}"))?)
-        .to(n.address.parse().map_err(|_| "the stored address is not an email address".to_string())?)
-        .subject(n.subject.clone())
-        .message_id(Some(message_id.clone()))
-        .header(ContentType::TEXT_PLAIN)
-        .body(n.body.clone())
-        .map_err(|e| format!("building the message: {e}"))?;
-    match mailer.as_ref().map(|m| m.send(&message)) {
-        Some(Ok(_)) => Ok(Some(message_id)),
-        Some(Err(e)) => {
-            // A fresh connection next time: this one may be broken.
-            *mailer = None;
-            Err(format!("SMTP: {e}"))
+    let Some(smtp) = mailer.as_mut() else { return Err("no SMTP connection".into()) };
+    let result = transfer(smtp, &message, &bytes, || mark_handed(conn, n, &channels.node));
+    match result {
+        Ok(()) => Ok(Some(message_id(n))),
+        Err(e) => {
+            // A fresh connection next time: this one may be mid-transaction.
+            if let Some(mut m) = mailer.take() {
+                m.abort();
+            }
+            Err(e)
         }
-        None => Err("no SMTP transport".into()),
     }
+}
+
+/// One SMTP mail transaction, with `handed` run (and required to succeed)
+/// after the server's go-ahead for the text and before the text is written.
+fn transfer(
+    smtp: &mut SmtpConnection,
+    message: &Message,
+    bytes: &[u8],
+    handed: impl FnOnce() -> Result<(), String>,
+) -> Result<(), String> {
+    let envelope = message.envelope();
+    let mut options = Vec::new();
+    if !bytes.is_ascii() {
+        if !smtp.server_info().supports_feature(Extension::EightBitMime) {
+            return Err("the message is not ASCII and the server has no 8BITMIME".into());
+        }
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    smtp.command(Mail::new(envelope.from().cloned(), options)).map_err(|e| format!("SMTP MAIL: {e}"))?;
+    for to in envelope.to() {
+        smtp.command(Rcpt::new(to.clone(), vec![])).map_err(|e| format!("SMTP RCPT: {e}"))?;
+    }
+    smtp.command(Data).map_err(|e| format!("SMTP DATA: {e}"))?;
+    // The server waits for the text now. The hand-over is committed first;
+    // if it cannot be, the caller drops the connection and the server
+    // discards the transaction whose `.` never came.
+    handed()?;
+    smtp.message(bytes).map(|_| ()).map_err(|e| format!("SMTP: {e}"))
 }
 
 fn send_sms(n: &Notice, channels: &NoticeChannels) -> Result<Option<String>, String> {
@@ -136,5 +310,22 @@ fn send_sms(n: &Notice, channels: &NoticeChannels) -> Result<Option<String>, Str
         }
         Err(ureq::Error::Status(code, _)) => Err(format!("the SMS gateway answered {code}")),
         Err(e) => Err(format!("the SMS gateway: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_urls_name_the_host_port_tls_and_credentials() {
+        let t = smtp_target("smtp://court%40example.org:p+w%21@mail.example.org:587?tls=required").expect("parses");
+        assert_eq!((t.host.as_str(), t.port, t.wrapper, t.starttls), ("mail.example.org", 587, false, Some(true)));
+        assert!(t.credentials.is_some());
+        assert_eq!(percent_decode("p+w%21"), "p+w!");
+        let t = smtp_target("smtps://mail.example.org").expect("parses");
+        assert_eq!((t.port, t.wrapper, t.starttls), (465, true, None));
+        assert!(smtp_target("http://mail.example.org").is_err());
+        assert!(smtp_target("smtp://mail.example.org?tls=sometimes").is_err());
     }
 }

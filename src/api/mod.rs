@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod cases;
 pub mod courts;
 pub mod docket;
+pub mod feeds;
 pub mod hearings;
 pub mod incidents;
 pub mod input;
@@ -50,6 +51,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(oversight::routes)
             .configure(video::routes)
             .configure(notices::routes)
+            .configure(feeds::routes)
             // before the console: an invite's `/video-sessions/{id}/recordings?token=`
             .configure(recordings::routes)
             .configure(session_console::routes)

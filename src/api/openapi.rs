@@ -41,6 +41,10 @@ enum Answer {
     Media,
     /// Open data: CSV, or JSON with `format=json`.
     CsvOrJson,
+    /// A printable page.
+    Html,
+    /// An RFC 5545 calendar.
+    Calendar,
 }
 
 type SchemaFn = fn() -> RefOr<Schema>;
@@ -238,6 +242,31 @@ fn routes() -> Vec<Route> {
         route(Get, "/api/monitor/export", "The figures as open data, counts under 5 suppressed", "oversight")
             .query(q::<oversight::ExportQuery>)
             .answers(Answer::CsvOrJson),
+        route(Get, "/api/notices/{id}/print", "A paper notice as a printable page", "notices").answers(Answer::Html),
+        route(Post, "/api/notices/{id}/printed", "Record that a paper notice was printed", "notices"),
+        route(Put, "/api/parties/{id}/custody", "Where an accused is held (or released)", "notices")
+            .body(notices::CustodyInput::schema),
+        route(Get, "/api/courts/{id}/prisons", "The court's prisons", "notices"),
+        route(Post, "/api/courts/{id}/prisons", "Add a prison with its notice address", "notices")
+            .body(notices::PrisonInput::schema)
+            .answers(Answer::Json(201)),
+        route(Put, "/api/prisons/{id}", "Change a prison's name or notice address", "notices")
+            .body(notices::PrisonInput::schema),
+        route(Delete, "/api/prisons/{id}", "Remove a prison no one is held in", "notices").answers(Answer::Json(204)),
+        route(
+            Post,
+            "/api/video-sessions/{id}/invites/{participant}/send",
+            "Send a participant's video-link invite by SMS or email",
+            "notices",
+        )
+        .body(notices::SendInviteInput::schema)
+        .answers(Answer::Json(201)),
+        route(Post, "/api/me/calendar-feed", "A new secret calendar feed URL (the old one stops)", "notices")
+            .answers(Answer::Json(201)),
+        route(Delete, "/api/me/calendar-feed", "Revoke the calendar feed", "notices").answers(Answer::Json(204)),
+        route(Get, "/api/calendar-feeds/{secret}", "A staff user's hearings (RFC 5545), by its secret", "notices")
+            .open_to(Access::Anyone)
+            .answers(Answer::Calendar),
         route(Get, "/api/audit", "The audit trail", "audit").query(q::<audit::AuditQuery>),
         route(Get, "/api/audit/verify", "Prove the audit chain intact", "audit"),
     ]
@@ -332,6 +361,20 @@ fn operation(r: &Route) -> utoipa::openapi::path::Operation {
             ResponseBuilder::new()
                 .description("Prometheus text format")
                 .content("text/plain", ContentBuilder::new().build())
+                .build(),
+        ),
+        Answer::Html => responses.response(
+            "200",
+            ResponseBuilder::new()
+                .description("A printable page")
+                .content("text/html", ContentBuilder::new().build())
+                .build(),
+        ),
+        Answer::Calendar => responses.response(
+            "200",
+            ResponseBuilder::new()
+                .description("An RFC 5545 calendar")
+                .content("text/calendar", ContentBuilder::new().build())
                 .build(),
         ),
         Answer::Media => responses

@@ -27,8 +27,8 @@ use crate::state::AppState;
 use crate::video_sync;
 
 pub const INVITE_AUDIENCE: &str = "amaan-invite";
-const DEFAULT_INVITE_MINUTES: i64 = 120;
-const MAX_INVITE_MINUTES: i64 = 24 * 60;
+pub(crate) const DEFAULT_INVITE_MINUTES: i64 = 120;
+pub(crate) const MAX_INVITE_MINUTES: i64 = 24 * 60;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/hearings/{id}/video-session", web::post().to(create_session))
@@ -56,7 +56,7 @@ pub struct InviteClaims {
     pub exp: i64,
 }
 
-fn issue_invite(
+pub(crate) fn issue_invite(
     state: &AppState,
     session_id: i64,
     participant_id: i64,
@@ -166,7 +166,7 @@ async fn applied_view(
     Ok(HttpResponse::Ok().json(view))
 }
 
-fn visible_session(conn: &mut db::DbConn, user: &AuthUser, id: i64) -> Result<VideoSession, AppError> {
+pub(crate) fn visible_session(conn: &mut db::DbConn, user: &AuthUser, id: i64) -> Result<VideoSession, AppError> {
     let s = db::video::find_session(conn, id)?;
     user.ensure_visible(s.court_id, &format!("video session {id}"))?;
     Ok(s)

@@ -240,6 +240,8 @@ pub(crate) fn record_step(c: &mut DbConn, user: &AuthUser, order: &StepOrder) ->
     )?;
     if step.to == Stage::Decided {
         for h in db::course::cancel_pending_hearings(c, case.id)? {
+            // Each party is told in this transaction that the date is off.
+            super::notices::queue_for_cancelled(c, &h)?;
             let mut after = views::hearing(&h);
             after.status = crate::domain::hearing::HearingStatus::Cancelled.as_str().into();
             audit::append(

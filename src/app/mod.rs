@@ -9,6 +9,7 @@ pub mod facts;
 pub mod figures;
 pub mod free_text;
 pub mod incidents;
+pub mod ics;
 pub mod notices;
 pub mod outcomes;
 pub mod oversight;

@@ -1,20 +1,48 @@
-//! Telling the parties: when a hearing is booked, moved or adjourned, each
-//! party with a contact gets a notice of its own side's plan, queued in the
-//! same transaction as the change (a change rolled back queues nothing), and
-//! a contact is set only as an address the channels can reach.
+//! Telling the parties: when a hearing is booked, moved, adjourned or
+//! cancelled, each party gets a notice of its own side's plan, queued in
+//! the same transaction as the change (a change rolled back queues
+//! nothing): by email and SMS where it has a contact, on paper for the
+//! clerk to print where it has none, and an accused in custody through a
+//! production notice to the prison holding him. Each email carries the one
+//! hearing as an `.ics`. A contact is set only as an address the channels
+//! can reach.
 
 use chrono::{NaiveDateTime, Utc};
 
 use super::booking::CourtSetup;
-use crate::db::notices::{Contact, NewNotice, QUEUED};
-use crate::db::{self, DbConn};
-use crate::domain::notices::{self as rules, Channel, Language, NoticeKind, SideNotice};
+use super::ics::{self, CalEvent};
+use crate::db::notices::{Contact, NewNotice, QUEUED, TO_PRINT};
+use crate::db::{self, hearings::Hearing, DbConn};
+use crate::domain::notices::{self as rules, Channel, Language, NoticeKind, ProductionNotice, Rendered, SideNotice};
 use crate::domain::roles::{PartyRole, Side};
-use crate::domain::schedule::model::Booking;
+use crate::domain::schedule::model::{Booking, SidePlan};
 use crate::error::AppError;
 
-/// Queues one notice per channel of each directly reachable party of the
-/// booked hearing's case, each with its own side's plan only.
+/// What a notice speaks of: one hearing at one time with each side's plan.
+pub(crate) struct Listing<'a> {
+    pub hearing_id: i64,
+    pub case_id: i64,
+    /// UTC.
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub video_link: bool,
+    pub sides: &'a [SidePlan],
+}
+
+impl<'a> From<&'a Booking> for Listing<'a> {
+    fn from(b: &'a Booking) -> Self {
+        Listing {
+            hearing_id: b.hearing_id,
+            case_id: b.case_id,
+            starts_at: b.starts_at,
+            ends_at: b.ends_at,
+            video_link: b.video_link,
+            sides: &b.sides,
+        }
+    }
+}
+
+/// Queues the notices of a booking (listed, moved or adjourned).
 pub(crate) fn queue_for_booking(
     c: &mut DbConn,
     setup: &CourtSetup,
@@ -22,50 +50,140 @@ pub(crate) fn queue_for_booking(
     booking: &Booking,
     kind: NoticeKind,
 ) -> Result<usize, AppError> {
-    let parties = db::parties::of_case(c, booking.case_id)?;
+    queue_for(c, setup, case_number, &Listing::from(booking), kind)
+}
+
+/// Queues the cancellation notices of a hearing that had a time, in the
+/// transaction that cancels it.
+pub(crate) fn queue_for_cancelled(c: &mut DbConn, hearing: &Hearing) -> Result<usize, AppError> {
+    let (Some(starts_at), Some(ends_at)) = (hearing.starts_at, hearing.ends_at) else { return Ok(0) };
+    let case = db::cases::find(c, hearing.case_id)?;
+    let court = db::courts::find(c, case.court_id)?;
+    let setup = CourtSetup::load(c, court)?;
+    let sides: Vec<SidePlan> =
+        db::schedule::side_plans(c, hearing.id)?.iter().filter_map(db::schedule::SidePlanRow::plan).collect();
+    let listing = Listing {
+        hearing_id: hearing.id,
+        case_id: case.id,
+        starts_at,
+        ends_at,
+        video_link: db::schedule::is_video_link(hearing),
+        sides: &sides,
+    };
+    queue_for(c, &setup, &case.number, &listing, NoticeKind::Cancelled)
+}
+
+/// The language a party without a contact reads its paper notice in: the
+/// court's, by its profile.
+fn court_language(rule_profile: &str) -> Language {
+    match rule_profile {
+        "pk" => Language::Urdu,
+        _ => Language::English,
+    }
+}
+
+/// One notice per channel of each party of the hearing's case, each with
+/// its own side's plan only.
+pub(crate) fn queue_for(
+    c: &mut DbConn,
+    setup: &CourtSetup,
+    case_number: &str,
+    listing: &Listing<'_>,
+    kind: NoticeKind,
+) -> Result<usize, AppError> {
+    let parties = db::parties::of_case(c, listing.case_id)?;
     let ids: Vec<i64> = parties.iter().map(|p| p.id).collect();
     let contacts = db::notices::contacts_of(c, &ids)?;
+    let held = db::notices::custody_of(c, &ids)?;
     let now = Utc::now().naive_utc();
+    let local = |t: NaiveDateTime| setup.calendar.local(t);
+    let plan_of = |side: Side| listing.sides.iter().find(|s| s.side == side);
+    let area_of = |p: &SidePlan| setup.building.area(p.waiting_area_id).map(|a| a.name.clone());
     let mut queued = Vec::new();
     for party in &parties {
         let Ok(role) = party.role.parse::<PartyRole>() else { continue };
-        let Some(contact) = contacts.iter().find(|k| k.party_id == party.id) else { continue };
+        let Ok(side) = party.side.parse::<Side>() else { continue };
         if !rules::reached_directly(role) {
             continue;
         }
-        let Ok(side) = party.side.parse::<Side>() else { continue };
-        let language = contact.language.parse::<Language>().unwrap_or(Language::English);
-        let plan = booking.sides.iter().find(|s| s.side == side);
-        let notice = SideNotice {
+        let plan = plan_of(side);
+        let sequence = u32::try_from(db::notices::count_for(c, listing.hearing_id, party.id)?).unwrap_or(0);
+        let event = |text: &Rendered, location: String| CalEvent {
+            uid: format!("hearing-{}-party-{}@amaan", listing.hearing_id, party.id),
+            sequence,
+            summary: text.subject.clone(),
+            description: text.body.clone(),
+            location: Some(location),
+            starts_at: listing.starts_at,
+            ends_at: listing.ends_at,
+            cancelled: kind == NoticeKind::Cancelled,
+        };
+        let method = if kind == NoticeKind::Cancelled { "CANCEL" } else { "REQUEST" };
+        let base = |channel: Channel, address: String, language: Language, text: &Rendered, status: &str| NewNotice {
+            court_id: setup.court.id,
+            hearing_id: listing.hearing_id,
+            party_id: party.id,
+            kind: kind.as_str().into(),
+            channel: channel.as_str().into(),
+            address,
+            language: language.as_str().into(),
+            subject: text.subject.clone(),
+            body: text.body.clone(),
+            status: status.into(),
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+            ics: None,
+        };
+        // An accused in custody is reached through the prison holding him.
+        if let Some((_, prison)) = held.iter().find(|(id, _)| *id == party.id) {
+            let text = rules::render_production(&ProductionNotice {
+                cancelled: kind == NoticeKind::Cancelled,
+                prison: prison.name.clone(),
+                accused: party.name.clone(),
+                court_name: setup.court.name.clone(),
+                case_number: case_number.to_string(),
+                starts_at: local(listing.starts_at),
+                arrive_at: plan.map(|p| local(p.arrives_at)),
+                entrance: plan.map(|p| p.entrance.clone()),
+                waiting_area: plan.and_then(area_of),
+            });
+            let mut n = base(Channel::Email, prison.notice_email.clone(), Language::English, &text, QUEUED);
+            n.kind = NoticeKind::Production.as_str().into();
+            let location = format!("{}, {}", setup.court.name, plan.map_or("", |p| p.entrance.as_str()));
+            n.ics = Some(ics::calendar(&setup.court.name, &[event(&text, location)], Some(method)));
+            queued.push(n);
+            continue;
+        }
+        let contact = contacts.iter().find(|k| k.party_id == party.id);
+        let language = contact
+            .and_then(|k| k.language.parse::<Language>().ok())
+            .unwrap_or_else(|| court_language(&setup.court.rule_profile));
+        let text = rules::render(&SideNotice {
             kind,
             language,
             recipient: role,
             side,
             court_name: setup.court.name.clone(),
             case_number: case_number.to_string(),
-            starts_at: setup.calendar.local(booking.starts_at),
-            arrive_at: plan.map(|p| setup.calendar.local(p.arrives_at)),
+            starts_at: local(listing.starts_at),
+            arrive_at: plan.map(|p| local(p.arrives_at)),
             entrance: plan.map(|p| p.entrance.clone()),
-            waiting_area: plan.and_then(|p| setup.building.area(p.waiting_area_id)).map(|a| a.name.clone()),
-            on_video_link: booking.video_link,
+            waiting_area: plan.and_then(area_of),
+            on_video_link: listing.video_link,
+        });
+        let Some(contact) = contact else {
+            // No phone, no email: the clerk prints it.
+            queued.push(base(Channel::Paper, String::new(), language, &text, TO_PRINT));
+            continue;
         };
-        let text = rules::render(&notice);
         for (channel, address) in channels(contact) {
-            queued.push(NewNotice {
-                court_id: setup.court.id,
-                hearing_id: booking.hearing_id,
-                party_id: party.id,
-                kind: kind.as_str().into(),
-                channel: channel.as_str().into(),
-                address,
-                language: language.as_str().into(),
-                subject: text.subject.clone(),
-                body: text.body.clone(),
-                status: QUEUED.into(),
-                attempts: 0,
-                next_attempt_at: now,
-                created_at: now,
-            });
+            let mut n = base(channel, address, language, &text, QUEUED);
+            if channel == Channel::Email {
+                let location = format!("{}, {}", setup.court.name, plan.map_or("", |p| p.entrance.as_str()));
+                n.ics = Some(ics::calendar(&setup.court.name, &[event(&text, location)], Some(method)));
+            }
+            queued.push(n);
         }
     }
     Ok(db::notices::queue(c, &queued)?)

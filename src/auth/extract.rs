@@ -158,6 +158,7 @@ role_set!(SupportOfficers, "a support officer", [SupportOfficer]);
 role_set!(Staff, "court staff", [Admin, Clerk, Judge, SupportOfficer]);
 role_set!(CaseStaff, "a clerk, judge or support officer", [Clerk, Judge, SupportOfficer]);
 role_set!(DocketReaders, "a judge or clerk", [Judge, Clerk]);
+role_set!(CourtKeepers, "an administrator or clerk", [Admin, Clerk]);
 role_set!(AuditReaders, "an administrator or judge", [Admin, Judge]);
 role_set!(EscalationReaders, "a judge or the court administrator", [Judge, Admin]);
 role_set!(SessionRunners, "a support officer or judge", [SupportOfficer, Judge]);

@@ -23,6 +23,14 @@ const NO_FREE_TEXT: &[&str] = &[
     "POST /api/hearings/{id}/video-session (minutes)",
     "DELETE /api/video-sessions/{id}/invites/{participant}",
     "PATCH /api/video-sessions/{id}/settings (flags and enums)",
+    "PUT /api/parties/{id}/contact (a phone number and an address, each parsed)",
+    "PUT /api/parties/{id}/custody (prison_id)",
+    "POST /api/notices/{id}/resend",
+    "POST /api/notices/{id}/printed",
+    "DELETE /api/prisons/{id}",
+    "POST /api/video-sessions/{id}/invites/{participant}/send (channel, a parsed phone or address, language)",
+    "POST /api/me/calendar-feed",
+    "DELETE /api/me/calendar-feed",
 ];
 
 #[tokio::test]
@@ -251,6 +259,14 @@ async fn every_free_text_field_of_every_write_route_refuses_a_registered_childs_
             format!("/api/video-sessions/{sid}/invites"),
             json!({"role": "prosecutor", "display_name": format!("Adv. {name}")}),
             "display_name",
+        ),
+        (
+            "clerk",
+            "POST /api/courts/{id}/prisons",
+            Method::POST,
+            format!("/api/courts/{c}/prisons"),
+            json!({"name": format!("{name} Jail"), "notice_email": "jail@example.org"}),
+            "name",
         ),
         (
             "support",

@@ -22,6 +22,7 @@ mod hostile;
 mod isolation;
 mod lean;
 mod notices;
+mod notices_crash;
 mod one_place;
 mod openapi;
 mod outcomes;

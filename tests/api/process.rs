@@ -33,6 +33,17 @@ pub async fn start_logging_to(
     port: u16,
     log: Option<&std::path::Path>,
 ) -> Server {
+    start_with(data_dir, db, port, log, &[]).await
+}
+
+/// Starts the server with extra environment (`AMAAN_SMTP_URL`, ...).
+pub async fn start_with(
+    data_dir: &std::path::Path,
+    db: &str,
+    port: u16,
+    log: Option<&std::path::Path>,
+    env: &[(&str, &str)],
+) -> Server {
     let (out, err) = match log {
         Some(path) => {
             let f = std::fs::File::create(path).expect("log file");
@@ -41,6 +52,7 @@ pub async fn start_logging_to(
         None => (Stdio::null(), Stdio::null()),
     };
     let mut cmd = amaan(data_dir, db);
+    cmd.envs(env.iter().copied());
     if log.is_some() {
         cmd.env("AMAAN_LOG", "debug");
     }

@@ -8,6 +8,7 @@
 mod docket;
 mod janus;
 mod janus_peer;
+mod notices;
 mod plan;
 mod testimony;
 mod video;
@@ -49,6 +50,9 @@ enum BenchCommand {
     Video(video::VideoArgs),
     /// 1,000 WebRTC participants join and leave; the server's memory before and after.
     VideoSoak(video_soak::SoakArgs),
+    /// One accepted plan's 10,000 email notices delivered to a local aiosmtpd;
+    /// the time it takes and the API's p99 meanwhile.
+    Notices(notices::NoticesArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,5 +76,6 @@ fn run(command: BenchCommand, database_url: Option<String>, data_dir: &Path) -> 
         BenchCommand::Testimony(args) => testimony::run(&args),
         BenchCommand::Video(args) => video::run(&args, database_url, data_dir),
         BenchCommand::VideoSoak(args) => video_soak::run(&args, database_url, data_dir),
+        BenchCommand::Notices(args) => notices::run(&args, database_url, data_dir),
     }
 }

@@ -21,6 +21,8 @@ string_enum! {
         Changed => "changed",
         Adjourned => "adjourned",
         Cancelled => "cancelled",
+        Production => "production",
+        VideoInvite => "video_invite",
     }
 }
 
@@ -29,6 +31,7 @@ string_enum! {
     Channel {
         Email => "email",
         Sms => "sms",
+        Paper => "paper",
     }
 }
 
@@ -97,7 +100,11 @@ pub fn render(n: &SideNotice) -> Rendered {
     match n.language {
         Language::English => {
             let (headline, subject) = match n.kind {
-                NoticeKind::Booked => (format!("{} is listed for {start}", capitalise(whose)), "Hearing listed"),
+                // Production and invites have their own texts; listed is the
+                // nearest should one reach here.
+                NoticeKind::Booked | NoticeKind::Production | NoticeKind::VideoInvite => {
+                    (format!("{} is listed for {start}", capitalise(whose)), "Hearing listed")
+                }
                 NoticeKind::Changed => (format!("{} has moved to {start}", capitalise(whose)), "Hearing moved"),
                 NoticeKind::Adjourned => {
                     (format!("{} is adjourned to {start}", capitalise(whose)), "Hearing adjourned")
@@ -124,7 +131,9 @@ pub fn render(n: &SideNotice) -> Rendered {
         }
         Language::Urdu => {
             let headline = match n.kind {
-                NoticeKind::Booked => format!("{whose} {start} کو مقرر ہے"),
+                NoticeKind::Booked | NoticeKind::Production | NoticeKind::VideoInvite => {
+                    format!("{whose} {start} کو مقرر ہے")
+                }
                 NoticeKind::Changed => format!("{whose} اب {start} کو ہوگی"),
                 NoticeKind::Adjourned => format!("{whose} {start} تک ملتوی ہو گئی ہے"),
                 NoticeKind::Cancelled => format!("{start} کی {whose} منسوخ ہو گئی ہے"),
@@ -145,6 +154,67 @@ pub fn render(n: &SideNotice) -> Rendered {
             }
             Rendered { subject: format!("سماعت: مقدمہ {}", n.case_number), body }
         }
+    }
+}
+
+/// A production notice to the prison holding an accused: whom to bring,
+/// when, and by the accused side's own gate to its own area; nothing of the
+/// child's side. Prisons are written to in English, the language of the
+/// warrants they receive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductionNotice {
+    pub cancelled: bool,
+    pub prison: String,
+    pub accused: String,
+    pub court_name: String,
+    pub case_number: String,
+    pub starts_at: NaiveDateTime,
+    pub arrive_at: Option<NaiveDateTime>,
+    pub entrance: Option<String>,
+    pub waiting_area: Option<String>,
+}
+
+pub fn render_production(n: &ProductionNotice) -> Rendered {
+    let start = when(n.starts_at);
+    if n.cancelled {
+        return Rendered {
+            subject: format!("Production no longer required: case {}", n.case_number),
+            body: format!(
+                "To the Superintendent, {}: the hearing of case {} before {} on {start} is cancelled; {} need not be produced.",
+                n.prison, n.case_number, n.court_name, n.accused
+            ),
+        };
+    }
+    let mut body = format!(
+        "To the Superintendent, {}: produce the accused {} before {} in case {} on {start}.",
+        n.prison, n.accused, n.court_name, n.case_number
+    );
+    if let (Some(arrive), Some(entrance), Some(area)) = (n.arrive_at, &n.entrance, &n.waiting_area) {
+        body.push_str(&format!(
+            " The escort arrives by {} at the {entrance} and waits with him in the {area} until called.",
+            arrive.format("%H:%M")
+        ));
+    }
+    body.push_str(" Keep to these times: they keep him apart from the child's side.");
+    Rendered { subject: format!("Production warrant: case {}", n.case_number), body }
+}
+
+/// A participant's invitation to join a hearing by video link.
+pub fn render_video_invite(language: Language, case_number: &str, starts_at: NaiveDateTime, link: &str) -> Rendered {
+    let start = when(starts_at);
+    match language {
+        Language::English => Rendered {
+            subject: format!("Video link: case {case_number}"),
+            body: format!(
+                "You are invited to join the hearing of case {case_number} on {start} by video link. Open this link a few minutes before: {link}"
+            ),
+        },
+        Language::Urdu => Rendered {
+            subject: format!("ویڈیو لنک: مقدمہ {case_number}"),
+            body: format!(
+                "آپ کو مقدمہ {case_number} کی {start} کی سماعت میں ویڈیو لنک سے شامل ہونے کی دعوت ہے۔ چند منٹ پہلے یہ لنک کھولیں: {link}"
+            ),
+        },
     }
 }
 
@@ -225,6 +295,32 @@ mod tests {
             "{}",
             r.body
         );
+    }
+
+    #[test]
+    fn a_production_notice_names_the_accused_and_only_the_accused_sides_gate() {
+        let n = ProductionNotice {
+            cancelled: false,
+            prison: "District Jail Kasur".into(),
+            accused: "Imran Khan".into(),
+            court_name: "Special Court Kasur".into(),
+            case_number: "CSA-1/2030".into(),
+            starts_at: at(10, 0),
+            arrive_at: Some(at(9, 30)),
+            entrance: Some("Lock-up Gate".into()),
+            waiting_area: Some("Holding Room".into()),
+        };
+        let r = render_production(&n);
+        assert!(r.body.contains("produce the accused Imran Khan") && r.body.contains("09:30"), "{}", r.body);
+        assert!(r.body.contains("Lock-up Gate") && r.body.contains("Holding Room"), "{}", r.body);
+        let cancelled = render_production(&ProductionNotice { cancelled: true, ..n });
+        assert!(cancelled.body.contains("need not be produced") && !cancelled.body.contains("Lock-up Gate"));
+    }
+
+    #[test]
+    fn a_video_invite_carries_its_link_in_the_partys_language() {
+        let r = render_video_invite(Language::Urdu, "CSA-1/2030", at(10, 0), "https://court.example/join#t");
+        assert!(r.body.contains("https://court.example/join#t") && r.body.contains("ویڈیو لنک"), "{}", r.body);
     }
 
     #[test]

@@ -66,6 +66,13 @@ pub struct Notice {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// When the message's last byte was about to leave: after it, a node
+    /// that died cannot know whether the message went.
+    #[serde(skip)]
+    pub handed_at: Option<NaiveDateTime>,
+    /// The one hearing as an RFC 5545 calendar, attached to an email.
+    #[serde(skip)]
+    pub ics: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -84,12 +91,20 @@ pub struct NewNotice {
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub ics: Option<String>,
 }
 
 pub const QUEUED: &str = "queued";
 pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
+/// The node died after handing the message over and before the server's
+/// answer was recorded: it was most likely delivered, so it is not sent
+/// again on its own; the clerk sees it and may resend.
+pub const UNCONFIRMED: &str = "unconfirmed";
+/// A party with no phone or email: the clerk prints the notice.
+pub const TO_PRINT: &str = "to_print";
+pub const PRINTED: &str = "printed";
 
 pub fn queue(conn: &mut DbConn, new: &[NewNotice]) -> Result<usize, StoreError> {
     // One row at a time: a multi-row insert is not portable over both
@@ -127,17 +142,32 @@ pub fn claim_due(
     if channels.is_empty() {
         return Ok(Vec::new());
     }
+    // A claim that ran out after its message was handed over is not sent
+    // again: it may have been delivered. It is left for the clerk to see.
+    diesel::update(
+        notices::table
+            .filter(notices::status.eq(SENDING))
+            .filter(notices::claimed_until.lt(now))
+            .filter(notices::handed_at.is_not_null()),
+    )
+    .set((
+        notices::status.eq(UNCONFIRMED),
+        notices::claimed_until.eq(None::<NaiveDateTime>),
+        notices::last_error
+            .eq("the sending node stopped after handing the message over, before the server's answer was recorded"),
+    ))
+    .execute(conn)?;
     let due = notices::status
         .eq(QUEUED)
         .and(notices::next_attempt_at.le(now))
-        .or(notices::status.eq(SENDING).and(notices::claimed_until.lt(now)));
+        .or(notices::status.eq(SENDING).and(notices::claimed_until.lt(now)).and(notices::handed_at.is_null()));
     let ids: Vec<i64> = match conn {
         // Raw SQL on the PostgreSQL connection itself: diesel's query
         // builder has no SKIP LOCKED over both backends.
         DbConn::Pg(pg) => {
             let rows: Vec<IdRow> = diesel::sql_query(
                 "SELECT id FROM notices WHERE ((status = 'queued' AND next_attempt_at <= $1) \
-                 OR (status = 'sending' AND claimed_until < $1)) AND channel = ANY($3) \
+                 OR (status = 'sending' AND claimed_until < $1 AND handed_at IS NULL)) AND channel = ANY($3) \
                  ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
             )
             .bind::<diesel::sql_types::Timestamp, _>(now)
@@ -148,9 +178,13 @@ pub fn claim_due(
         }
         // SQLite has one writer at a time, and the caller's write
         // transaction is it: no other claim can interleave.
-        DbConn::Sqlite(_) => {
-            notices::table.filter(due).order(notices::id).limit(limit).select(notices::id).load(conn)?
-        }
+        DbConn::Sqlite(_) => notices::table
+            .filter(due)
+            .filter(notices::channel.eq_any(channels))
+            .order(notices::id)
+            .limit(limit)
+            .select(notices::id)
+            .load(conn)?,
     };
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -161,9 +195,41 @@ pub fn claim_due(
             notices::claimed_by.eq(node),
             notices::claimed_until.eq(now + lease),
             notices::attempts.eq(notices::attempts + 1),
+            notices::handed_at.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
     Ok(notices::table.filter(notices::id.eq_any(&ids)).order(notices::id).select(Notice::as_select()).load(conn)?)
+}
+
+/// A node starting afresh has nothing in flight: its earlier claims (a
+/// previous run under the same node id, killed) are due at once rather
+/// than when their lease runs out.
+pub fn release_claims_of(conn: &mut DbConn, node: &str, now: NaiveDateTime) -> Result<usize, StoreError> {
+    Ok(diesel::update(notices::table.filter(notices::status.eq(SENDING)).filter(notices::claimed_by.eq(node)))
+        .set(notices::claimed_until.eq(now - Duration::seconds(1)))
+        .execute(conn)?)
+}
+
+/// Records, in its own committed write, that the message's last byte is
+/// about to leave; only by the node that holds the claim.
+pub fn mark_handed(conn: &mut DbConn, id: i64, node: &str, at: NaiveDateTime) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        notices::table
+            .filter(notices::id.eq(id))
+            .filter(notices::claimed_by.eq(node))
+            .filter(notices::status.eq(SENDING)),
+    )
+    .set(notices::handed_at.eq(at))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The clerk has printed a paper notice.
+pub fn mark_printed(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> Result<Notice, StoreError> {
+    diesel::update(notices::table.filter(notices::id.eq(id)))
+        .set((notices::status.eq(PRINTED), notices::sent_at.eq(at)))
+        .execute(conn)?;
+    find(conn, id)
 }
 
 #[derive(QueryableByName)]
@@ -212,6 +278,7 @@ pub fn mark_failed(
                 notices::status.eq(status),
                 notices::next_attempt_at.eq(t),
                 notices::claimed_until.eq(None::<NaiveDateTime>),
+                notices::handed_at.eq(None::<NaiveDateTime>),
                 notices::last_error.eq(error),
             ))
             .execute(conn)?,
@@ -219,6 +286,7 @@ pub fn mark_failed(
             .set((
                 notices::status.eq(status),
                 notices::claimed_until.eq(None::<NaiveDateTime>),
+                notices::handed_at.eq(None::<NaiveDateTime>),
                 notices::last_error.eq(error),
             ))
             .execute(conn)?,
@@ -235,6 +303,7 @@ pub fn requeue(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<Notice,
             notices::attempts.eq(0),
             notices::claimed_by.eq(None::<String>),
             notices::claimed_until.eq(None::<NaiveDateTime>),
+            notices::handed_at.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
     find(conn, id)
@@ -244,4 +313,128 @@ pub fn requeue(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<Notice,
 pub fn party(conn: &mut DbConn, id: i64) -> Result<crate::parties::Party, StoreError> {
     use super::schema::parties;
     Ok(parties::table.find(id).select(crate::parties::Party::as_select()).first(conn)?)
+}
+
+/// How many notices a party was sent of a hearing before: the calendar
+/// event's SEQUENCE, so a moved hearing replaces the earlier event.
+pub fn count_for(conn: &mut DbConn, hearing_id: i64, party_id: i64) -> Result<i64, StoreError> {
+    Ok(notices::table
+        .filter(notices::hearing_id.eq(hearing_id))
+        .filter(notices::party_id.eq(party_id))
+        .count()
+        .get_result(conn)?)
+}
+
+// ----------------------------------------------------------------- prisons
+
+use super::schema::{calendar_feeds, custody, prisons};
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = prisons)]
+pub struct Prison {
+    pub id: i64,
+    pub court_id: i64,
+    pub name: String,
+    pub notice_email: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = prisons)]
+pub struct NewPrison {
+    pub court_id: i64,
+    pub name: String,
+    pub notice_email: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn add_prison(conn: &mut DbConn, new: &NewPrison) -> Result<Prison, StoreError> {
+    diesel::insert_into(prisons::table).values(new).execute(conn)?;
+    Ok(prisons::table
+        .filter(prisons::court_id.eq(new.court_id))
+        .filter(prisons::name.eq(&new.name))
+        .select(Prison::as_select())
+        .first(conn)?)
+}
+
+pub fn prisons_of(conn: &mut DbConn, court_id: i64) -> Result<Vec<Prison>, StoreError> {
+    Ok(prisons::table
+        .filter(prisons::court_id.eq(court_id))
+        .order(prisons::name)
+        .select(Prison::as_select())
+        .load(conn)?)
+}
+
+pub fn find_prison(conn: &mut DbConn, id: i64) -> Result<Option<Prison>, StoreError> {
+    Ok(prisons::table.find(id).select(Prison::as_select()).first(conn).optional()?)
+}
+
+pub fn update_prison(conn: &mut DbConn, id: i64, name: &str, notice_email: &str) -> Result<Prison, StoreError> {
+    diesel::update(prisons::table.find(id))
+        .set((prisons::name.eq(name), prisons::notice_email.eq(notice_email)))
+        .execute(conn)?;
+    Ok(prisons::table.find(id).select(Prison::as_select()).first(conn)?)
+}
+
+/// Removes a prison no one is held in; false when someone is.
+pub fn remove_prison(conn: &mut DbConn, id: i64) -> Result<bool, StoreError> {
+    let held: i64 = custody::table.filter(custody::prison_id.eq(id)).count().get_result(conn)?;
+    if held > 0 {
+        return Ok(false);
+    }
+    diesel::delete(prisons::table.find(id)).execute(conn)?;
+    Ok(true)
+}
+
+/// Holds a party in a prison (replacing where it was held), or releases it.
+pub fn set_custody(
+    conn: &mut DbConn,
+    party_id: i64,
+    prison_id: Option<i64>,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::delete(custody::table.find(party_id)).execute(conn)?;
+    if let Some(p) = prison_id {
+        diesel::insert_into(custody::table)
+            .values((custody::party_id.eq(party_id), custody::prison_id.eq(p), custody::updated_at.eq(at)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The prisons holding any of these parties, as (party id, prison).
+pub fn custody_of(conn: &mut DbConn, party_ids: &[i64]) -> Result<Vec<(i64, Prison)>, StoreError> {
+    Ok(custody::table
+        .inner_join(prisons::table)
+        .filter(custody::party_id.eq_any(party_ids))
+        .select((custody::party_id, Prison::as_select()))
+        .load(conn)?)
+}
+
+// ---------------------------------------------------------- calendar feeds
+
+/// Sets a user's feed secret (by its hash), replacing the one before.
+pub fn set_feed(conn: &mut DbConn, user_id: i64, token_hash: &str, at: NaiveDateTime) -> Result<(), StoreError> {
+    diesel::delete(calendar_feeds::table.find(user_id)).execute(conn)?;
+    diesel::insert_into(calendar_feeds::table)
+        .values((
+            calendar_feeds::user_id.eq(user_id),
+            calendar_feeds::token_hash.eq(token_hash),
+            calendar_feeds::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn revoke_feed(conn: &mut DbConn, user_id: i64) -> Result<bool, StoreError> {
+    Ok(diesel::delete(calendar_feeds::table.find(user_id)).execute(conn)? == 1)
+}
+
+/// The user whose feed this secret's hash opens.
+pub fn feed_owner(conn: &mut DbConn, token_hash: &str) -> Result<Option<i64>, StoreError> {
+    Ok(calendar_feeds::table
+        .filter(calendar_feeds::token_hash.eq(token_hash))
+        .select(calendar_feeds::user_id)
+        .first(conn)
+        .optional()?)
 }

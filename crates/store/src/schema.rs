@@ -370,11 +370,43 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        handed_at -> Nullable<Timestamp>,
+        ics -> Nullable<Text>,
     }
 }
 
 diesel::joinable!(party_contacts -> parties (party_id));
 diesel::allow_tables_to_appear_in_same_query!(party_contacts, parties);
+
+// Prisons, custody and calendar feeds (migration 2026-12-02-600000_notices_delivery).
+diesel::table! {
+    prisons (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        name -> Text,
+        notice_email -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custody (party_id) {
+        party_id -> BigInt,
+        prison_id -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(custody -> prisons (prison_id));
+diesel::allow_tables_to_appear_in_same_query!(custody, prisons, parties);
 
 // Outcomes and the case's course (migrations 2026-12-02-100000_outcomes,
 // 2026-12-02-110000_case_course).

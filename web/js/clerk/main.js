@@ -6,6 +6,7 @@ import * as calendar from "./calendar.js";
 import * as slots from "./slots.js";
 import * as arrival from "./arrival.js";
 import * as adjournments from "./adjournments.js";
+import * as notices from "./notices.js";
 import * as board from "../judge/board.js";
 
 staffPage({
@@ -17,6 +18,7 @@ staffPage({
     { id: "slots", key: "clerk.slots", mount: slots.mount },
     { id: "arrival", key: "clerk.arrival", mount: arrival.mount },
     { id: "adjournments", key: "clerk.adjournments", mount: adjournments.mount },
+    { id: "notices", key: "clerk.notices", mount: notices.mount },
     { id: "board", key: "judge.board", mount: board.mount },
   ],
 });
