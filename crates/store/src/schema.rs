@@ -118,6 +118,16 @@ diesel::table! {
         reason -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        chain_id -> BigInt,
+        chain_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_chains (chain_id) {
+        chain_id -> BigInt,
+        seq -> BigInt,
+        hash -> Text,
     }
 }
 
@@ -463,3 +473,22 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(hearing_outcomes, child_appearances, case_steps, case_facts, child_facts);
+
+diesel::table! {
+    master_key (id) {
+        id -> Integer,
+        key_id -> Text,
+        rotating_to -> Nullable<Text>,
+        instance -> Text,
+    }
+}
+
+diesel::table! {
+    data_keys (name) {
+        name -> Text,
+        key_id -> Text,
+        wrapped -> Text,
+        next_key_id -> Nullable<Text>,
+        next_wrapped -> Nullable<Text>,
+    }
+}
