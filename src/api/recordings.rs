@@ -236,7 +236,7 @@ enum Opened {
     /// Sealed at rest (every recording since evidence was encrypted).
     Sealed(SealedReader),
     /// Written before recordings were sealed.
-    Plain(actix_files::NamedFile),
+    Plain(Box<actix_files::NamedFile>),
 }
 
 /// Opens the file, records the view, then serves it: a file that cannot be
@@ -262,7 +262,7 @@ async fn serve(req: &HttpRequest, state: &AppState, r: Recording, view: View) ->
             })?;
         Opened::Sealed(reader)
     } else {
-        Opened::Plain(actix_files::NamedFile::open_async(&r.file_path).await.map_err(|_| missing())?)
+        Opened::Plain(Box::new(actix_files::NamedFile::open_async(&r.file_path).await.map_err(|_| missing())?))
     };
     let (id, sha256, session_id) = (r.id, r.sha256.clone(), r.session_id);
     db::run(&state.pool, move |conn| {

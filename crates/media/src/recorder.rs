@@ -5,7 +5,7 @@
 //! master key; the hash is of the plaintext, the evidence as recorded.
 
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
 
 use amaan_vault::{MasterKey, SealedReader, SealedWriter};
@@ -235,7 +235,7 @@ impl Seek for Sink {
 
 /// The SHA-256 and length of the evidence: the plaintext, read back through
 /// the seal, so that a court can check any copy it is given against it.
-fn hash_file(path: &PathBuf, key: &MasterKey) -> Result<(String, u64), String> {
+fn hash_file(path: &Path, key: &MasterKey) -> Result<(String, u64), String> {
     let mut file = SealedReader::open(path, key).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
