@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{self, Settings};
 use crate::db::{self, audit};
 use crate::domain::roles::StaffRole;
+use crate::keys;
 use crate::startup::Application;
 
 #[derive(Parser, Debug)]
@@ -31,6 +32,10 @@ pub struct Common {
     /// A file holding the JWT signing secret (at least 32 bytes).
     #[arg(long, env = "AMAAN_JWT_SECRET_FILE", global = true)]
     pub jwt_secret_file: Option<PathBuf>,
+    /// A file holding the master key (64 hex digits), outside the data
+    /// directory; else `AMAAN_MASTER_KEY`. See `amaan keys`.
+    #[arg(long, env = "AMAAN_MASTER_KEY_FILE", global = true)]
+    pub master_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -50,6 +55,38 @@ pub enum Command {
     /// The facts kept per case for the docket.
     #[command(subcommand)]
     Facts(FactsCommand),
+    /// The master key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Write a consistent backup, sealed under the master key, while the
+    /// server runs: the database, its recordings, the checkpoint log.
+    Backup {
+        /// The backup file (written as `<out>.partial`, renamed when whole).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Restore a backup into an empty database and an empty data directory.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Print a new master key (64 hex digits) to put in a file of its own.
+    Generate,
+    /// Re-wrap every data key under a new master key; the old one stays
+    /// configured as usual. Interrupted, run it again with the same keys.
+    Rotate {
+        /// The file holding the new master key.
+        #[arg(long)]
+        new_key_file: PathBuf,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -101,8 +138,19 @@ pub enum UserCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Prove the hash chain intact, or name the first bad event.
-    Verify,
+    /// Prove every chain intact and matching the latest signed checkpoint,
+    /// or name what broke.
+    Verify {
+        /// The checkpoint log (default `AMAAN_CHECKPOINT_LOG` or
+        /// `<data-dir>/audit-checkpoints.jsonl`).
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Sign every chain's head into the checkpoint log now.
+    Checkpoint {
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -137,11 +185,17 @@ fn default_web_dir() -> PathBuf {
     }
 }
 
-fn settings(common: &Common, serve: &ServeArgs, database_url: String) -> anyhow::Result<Settings> {
+fn settings(
+    common: &Common,
+    serve: &ServeArgs,
+    database_url: String,
+    master_key: amaan_vault::MasterKey,
+) -> anyhow::Result<Settings> {
     Ok(Settings {
         bind: serve.bind.clone(),
         database_url,
         data_dir: common.data_dir.clone(),
+        master_key,
         jwt_secret: config::load_jwt_secret(common.jwt_secret_file.as_deref(), &common.data_dir)?,
         token_ttl_minutes: serve.token_ttl_minutes.clamp(1, 24 * 60),
         pool_size: 16,
@@ -180,7 +234,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }));
     match command {
         Command::Serve(args) => {
-            let s = settings(&common, &args, database_url(&common))?;
+            // The key before anything else, so that without one nothing is touched.
+            let key = keys::load(common.master_key_file.as_deref())?;
+            let s = settings(&common, &args, database_url(&common), key)?;
             println!("Amaan on http://{} (database: {})", s.bind, describe(&s.database_url));
             serve(s)?;
         }
@@ -189,8 +245,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .database_url
                 .clone()
                 .unwrap_or_else(|| common.data_dir.join("demo.db").to_string_lossy().into_owned());
-            let accounts = crate::demo::create(&url)?;
-            let s = settings(&common, &args, url)?;
+            let key = keys::load_for_demo(common.master_key_file.as_deref(), &common.data_dir)?;
+            let accounts = crate::demo::create(&url, &key)?;
+            let s = settings(&common, &args, url, key)?;
             println!("\nAmaan demo on http://{}/  (database: {})\n", s.bind, describe(&s.database_url));
             println!("Sign in at http://{}/ with one of these; each role lands on its own page:\n", s.bind);
             println!("  {:<16} {:<10} {:<16} {:<15} does", "role", "username", "password", "lands on");
@@ -205,16 +262,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(s)?;
         }
         Command::Migrate => {
-            db::migrate_url(&database_url(&common))?;
+            db::open(&database_url(&common), 1, &keys::load(common.master_key_file.as_deref())?)?;
             println!("migrations applied");
         }
         Command::User(UserCommand::Add { username, role, court, display_name, password_stdin: _ }) => {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
-            let url = database_url(&common);
-            db::migrate_url(&url)?;
-            let pool = db::connect_pool(&url, 1)?;
+            let key = keys::load(common.master_key_file.as_deref())?;
+            let (pool, _) = db::open(&database_url(&common), 1, &key)?;
             let mut conn = pool.get()?;
             let new = crate::api::users::new_user(&username, display_name.as_deref(), &password, role, court)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -234,18 +290,90 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("added {} ({}) with id {}", user.username, user.role, user.id);
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Keys(KeysCommand::Generate) => {
+            println!("{}", amaan_vault::MasterKey::generate().to_text());
+        }
+        Command::Keys(KeysCommand::Rotate { new_key_file }) => {
+            let old = keys::load(common.master_key_file.as_deref())?;
+            let new = keys::load(Some(&new_key_file))?;
             let pool = db::connect_pool(&database_url(&common), 1)?;
             let mut conn = pool.get()?;
+            let done = keys::rotate(&mut conn, &old, &new)?;
+            println!(
+                "rotated to master key {}: {} data keys re-wrapped, {} recordings re-wrapped, {} old wrappings \
+                 retired. Configure the new key and destroy the old one.",
+                new.id(),
+                done.data_keys,
+                done.files_rewrapped,
+                done.files_retired
+            );
+        }
+        Command::Backup { out, checkpoints } => {
+            let key = keys::load(common.master_key_file.as_deref())?;
+            let log = checkpoints.unwrap_or_else(|| crate::checkpoints::log_path(&common.data_dir));
+            let m = crate::backup::backup(&database_url(&common), &common.data_dir, &log, &key, &out)?;
+            println!(
+                "backup of the {} database with {} recordings written to {}",
+                m.backend,
+                m.recordings,
+                out.display()
+            );
+        }
+        Command::Restore { from, checkpoints } => {
+            let key = keys::load(common.master_key_file.as_deref())?;
+            let log = checkpoints.unwrap_or_else(|| crate::checkpoints::log_path(&common.data_dir));
+            let m = crate::backup::restore(&database_url(&common), &common.data_dir, &log, &key, &from)?;
+            println!(
+                "restored the backup of {} ({} recordings) into {}; run `amaan audit verify` on it",
+                m.created_at,
+                m.recordings,
+                describe(&database_url(&common))
+            );
+        }
+        Command::Audit(AuditCommand::Checkpoint { checkpoints }) => {
+            let key = keys::load(common.master_key_file.as_deref())?;
+            let (pool, keyring) = db::open(&database_url(&common), 1, &key)?;
+            let log = checkpoints.unwrap_or_else(|| crate::checkpoints::log_path(&common.data_dir));
+            let taken = db::checkpoint::take(&mut *pool.get()?, &keyring.checkpoint_signing)?;
+            db::checkpoint::append(&log, &taken).map_err(|e| anyhow::anyhow!("writing {}: {e}", log.display()))?;
+            println!("checkpoint of {} chains signed into {}", taken.chains.len(), log.display());
+        }
+        Command::Audit(AuditCommand::Verify { checkpoints }) => {
+            let key = keys::load(common.master_key_file.as_deref())?;
+            let (pool, keyring) = db::open(&database_url(&common), 1, &key)?;
+            let mut conn = pool.get()?;
             let report = audit::verify(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut broken = false;
             if report.intact {
-                println!("audit trail intact: {} events", report.events);
+                println!("audit chains intact: {} events", report.events);
             } else {
+                broken = true;
                 println!(
                     "audit trail BROKEN at event {}: {}",
                     report.first_bad_seq.unwrap_or_default(),
                     report.problem.unwrap_or_default()
                 );
+            }
+            let log = checkpoints.unwrap_or_else(|| crate::checkpoints::log_path(&common.data_dir));
+            if log.exists() {
+                let against = db::checkpoint::verify_against(&mut conn, &keyring.checkpoint_signing, &log)?;
+                for finding in &against.findings {
+                    println!("checkpoint: {finding}");
+                }
+                if against.intact() {
+                    println!(
+                        "matches the latest of {} signed checkpoints ({}) in {}",
+                        against.checkpoints,
+                        against.latest_at.unwrap_or_default(),
+                        log.display()
+                    );
+                } else {
+                    broken = true;
+                }
+            } else {
+                println!("no checkpoint log at {}: the chains were checked by their keyed hashes only", log.display());
+            }
+            if broken {
                 return Ok(ExitCode::from(2));
             }
         }

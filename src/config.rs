@@ -29,6 +29,9 @@ pub struct Settings {
     pub database_url: String,
     pub data_dir: PathBuf,
     pub jwt_secret: Secret,
+    /// Wraps every data key (recordings, the audit chain's key); held
+    /// outside the database and the data directory (`crate::keys`).
+    pub master_key: amaan_vault::MasterKey,
     /// How long a staff login lasts.
     pub token_ttl_minutes: i64,
     /// Connections in the pool.
@@ -135,7 +138,7 @@ pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 #[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new().create(true).write(true).truncate(true).mode(0o600).open(path)?;
@@ -145,7 +148,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::write(path, bytes)?;
     Ok(())
 }

@@ -88,7 +88,7 @@ fn look_at_sqlite(path: &str) -> Found {
 /// missing, empty or an earlier demo; a PostgreSQL database must hold
 /// nothing (demo never deletes there). Anything else is refused before a byte changes: the URL may be the
 /// one `serve` reads, and a court's cases and audit trail are not a demo's.
-pub fn create(url: &str) -> anyhow::Result<Vec<DemoAccount>> {
+pub fn create(url: &str, master_key: &crate::vault::MasterKey) -> anyhow::Result<Vec<DemoAccount>> {
     let shared_password = demo_password()?;
     if db::Backend::of(url) == db::Backend::Sqlite {
         let path = db::sqlite_path(url);
@@ -106,9 +106,8 @@ pub fn create(url: &str) -> anyhow::Result<Vec<DemoAccount>> {
             ),
         }
     }
-    let pool = db::connect_pool(url, 1)?;
+    let (pool, _) = db::open(url, 1, master_key)?;
     let mut conn = pool.get()?;
-    db::migrate(&mut conn)?;
     let events = db::demo_marker::audit_events(&mut conn).map_err(|e| anyhow::anyhow!("reading the database: {e}"))?;
     if events > 0 {
         bail!(

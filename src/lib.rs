@@ -5,15 +5,19 @@
 
 pub use amaan_domain as domain;
 pub use amaan_media as media;
+pub use amaan_vault as vault;
 
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod backup;
+pub mod checkpoints;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod keys;
 pub mod notices_worker;
 pub mod startup;
 pub mod state;

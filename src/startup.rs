@@ -31,12 +31,9 @@ impl Application {
     /// Connects, migrates and binds. Binding to port 0 picks a free port,
     /// which the tests use.
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        // The key first: a wrong one is refused before anything is written.
+        let (pool, keyring) = db::open(&settings.database_url, settings.pool_size, &settings.master_key)?;
         crate::config::private_dir(&settings.data_dir)?;
-        let pool = db::connect_pool(&settings.database_url, settings.pool_size)?;
-        {
-            let mut conn = pool.get()?;
-            db::migrate(&mut conn)?;
-        }
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -48,7 +45,7 @@ impl Application {
         };
         let state = AppState::new(pool, settings);
         let metrics_data = web::Data::new(Metrics::new()?);
-        let server = server(listener, state.clone(), metrics_data.clone())?;
+        let server = server(listener, state.clone(), metrics_data.clone(), keyring)?;
         let metrics = match metrics_listener {
             Some(l) => Some((l.local_addr()?.port(), metrics_server(l, state.clone(), metrics_data)?)),
             None => None,
@@ -131,9 +128,16 @@ async fn static_cache(
     Ok(res)
 }
 
-fn server(listener: TcpListener, state: AppState, metrics: web::Data<Metrics>) -> anyhow::Result<Server> {
+fn server(
+    listener: TcpListener,
+    state: AppState,
+    metrics: web::Data<Metrics>,
+    keyring: db::keyring::Keyring,
+) -> anyhow::Result<Server> {
     let metrics_here = state.settings.metrics_bind.is_none();
-    let media = web::Data::new(Media::new(MediaConfig::from_env(&state.settings.bind, &state.settings.data_dir))?);
+    let mut media_config = MediaConfig::from_env(&state.settings.bind, &state.settings.data_dir);
+    media_config.recording_key = Some(state.settings.master_key.clone());
+    let media = web::Data::new(Media::new(media_config)?);
     crate::video_sync::start_for(&media.clone().into_inner(), state.pool.clone())?;
     // The notices worker runs while this server does: it holds a weak
     // reference to a token the server's factory owns.
@@ -141,6 +145,12 @@ fn server(listener: TcpListener, state: AppState, metrics: web::Data<Metrics>) -
     crate::notices_worker::start(
         state.pool.clone(),
         state.settings.notices.clone(),
+        std::sync::Arc::downgrade(&alive),
+    )?;
+    crate::checkpoints::start(
+        state.pool.clone(),
+        keyring.checkpoint_signing,
+        crate::checkpoints::log_path(&state.settings.data_dir),
         std::sync::Arc::downgrade(&alive),
     )?;
     let web_dir = state.settings.web_dir.clone();

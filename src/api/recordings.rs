@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use actix_web::http::header::{HeaderName, HeaderValue, ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use actix_web::{guard, web, FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 
@@ -23,6 +23,7 @@ use crate::domain::video::VideoRole;
 use crate::domain::visibility;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::vault::{SealedReader, VaultError};
 
 /// Register before `session_console::routes`: the invite's list shares its
 /// path with the console's list of hashes and is told apart by its `token`.
@@ -230,17 +231,39 @@ struct View {
     who: serde_json::Value,
 }
 
+/// What a recording's file turned out to be once opened.
+enum Opened {
+    /// Sealed at rest (every recording since evidence was encrypted).
+    Sealed(SealedReader),
+    /// Written before recordings were sealed.
+    Plain(Box<actix_files::NamedFile>),
+}
+
 /// Opens the file, records the view, then serves it: a file that cannot be
-/// opened is not recorded as seen.
+/// opened is not recorded as seen. A sealed file is decrypted chunk by
+/// chunk as it is sent, never whole, and a `Range` is served from the
+/// chunks that hold it, so a player can seek.
 async fn serve(req: &HttpRequest, state: &AppState, r: Recording, view: View) -> Result<HttpResponse, AppError> {
-    let content_type = match std::path::Path::new(&r.file_path).extension().and_then(|e| e.to_str()) {
+    let plain_name = r.file_path.strip_suffix(".sealed").unwrap_or(&r.file_path).to_string();
+    let content_type = match std::path::Path::new(&plain_name).extension().and_then(|e| e.to_str()) {
         Some("ogg") => "audio/ogg",
         Some("h264") => "video/h264",
         _ => "video/x-ivf",
     };
-    let file = actix_files::NamedFile::open_async(&r.file_path)
-        .await
-        .map_err(|_| AppError::not_found(format!("the file of recording {}", r.id)))?;
+    let missing = || AppError::not_found(format!("the file of recording {}", r.id));
+    let opened = if r.file_path.ends_with(".sealed") {
+        let (path, key, id) = (r.file_path.clone(), state.settings.master_key.clone(), r.id);
+        let reader = web::block(move || SealedReader::open(std::path::Path::new(&path), &key))
+            .await
+            .map_err(|e| AppError::internal(format!("opening recording {id}: {e}")))?
+            .map_err(|e| match e {
+                VaultError::Io(_) => missing(),
+                other => AppError::internal(format!("recording {id} does not open: {other}")),
+            })?;
+        Opened::Sealed(reader)
+    } else {
+        Opened::Plain(Box::new(actix_files::NamedFile::open_async(&r.file_path).await.map_err(|_| missing())?))
+    };
     let (id, sha256, session_id) = (r.id, r.sha256.clone(), r.session_id);
     db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
@@ -256,10 +279,64 @@ async fn serve(req: &HttpRequest, state: &AppState, r: Recording, view: View) ->
         })
     })
     .await?;
-    let mut resp = file.into_response(req);
+    let mut resp = match opened {
+        Opened::Plain(file) => file.into_response(req),
+        Opened::Sealed(reader) => sealed_response(req, reader),
+    };
     resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&r.sha256) {
         resp.headers_mut().insert(HeaderName::from_static("x-content-sha256"), v);
     }
     Ok(resp)
+}
+
+/// The plaintext of a sealed recording, whole or the one range asked for.
+fn sealed_response(req: &HttpRequest, reader: SealedReader) -> HttpResponse {
+    let len = reader.len();
+    let asked = req.headers().get(RANGE).and_then(|v| v.to_str().ok()).filter(|_| len > 0);
+    let (mut resp, start, end) = match asked.map(|h| actix_files::HttpRange::parse(h, len)) {
+        None => (HttpResponse::Ok(), 0, len),
+        Some(Ok(ranges)) if ranges.len() == 1 => {
+            let (start, end) = (ranges[0].start, ranges[0].start + ranges[0].length);
+            let mut partial = HttpResponse::PartialContent();
+            partial.insert_header((CONTENT_RANGE, format!("bytes {start}-{}/{len}", end - 1)));
+            (partial, start, end)
+        }
+        // Several ranges at once: the whole file, which HTTP allows.
+        Some(Ok(_)) => (HttpResponse::Ok(), 0, len),
+        Some(Err(_)) => {
+            return HttpResponse::RangeNotSatisfiable()
+                .insert_header((CONTENT_RANGE, format!("bytes */{len}")))
+                .finish();
+        }
+    };
+    let chunks = futures_util::stream::unfold((Some(reader), start), move |(reader, at)| async move {
+        let mut reader = reader?;
+        if at >= end {
+            return None;
+        }
+        let read = web::block(move || {
+            let size = reader.chunk_size();
+            let index = at / size;
+            let chunk = reader.chunk(index);
+            (reader, chunk.map(|c| (c, index * size)))
+        })
+        .await;
+        match read {
+            Ok((reader, Ok((chunk, chunk_start)))) => {
+                let from = (at - chunk_start) as usize;
+                let to = ((end - chunk_start) as usize).min(chunk.len());
+                let next = chunk_start + to as u64;
+                Some((Ok(web::Bytes::copy_from_slice(&chunk[from..to])), (Some(reader), next)))
+            }
+            // A chunk that does not authenticate ends the answer short: the
+            // client sees a broken transfer, never altered bytes.
+            Ok((_, Err(e))) => {
+                tracing::error!(error = %e, "a sealed recording failed to decrypt while being served");
+                Some((Err(actix_web::error::ErrorInternalServerError("the recording does not decrypt")), (None, end)))
+            }
+            Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e.to_string())), (None, end))),
+        }
+    });
+    resp.insert_header((ACCEPT_RANGES, "bytes")).no_chunking(end - start).streaming(chunks)
 }

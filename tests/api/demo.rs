@@ -132,7 +132,7 @@ async fn the_demo_books_its_hearings_through_the_booking_path_and_breaks_no_rule
     use diesel::prelude::*;
     let dir = tempfile::tempdir().expect("dir");
     let url = fresh_database_url(dir.path(), "demo_rules");
-    amaan::demo::create(&url).expect("the demo seeds");
+    amaan::demo::create(&url, &crate::helpers::master_key()).expect("the demo seeds");
     let pool = db::connect_pool(&url, 1).expect("pool");
     let mut c = pool.get().expect("conn");
     let court = db::courts::find(&mut c, 1).expect("the demo court");

@@ -83,6 +83,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         database_url: dir.join("db").join("amaan.db").to_string_lossy().into_owned(),
         data_dir: dir.join("data"),
         jwt_secret: Secret::new(b"test-secret-test-secret-test-secret-0123".to_vec()),
+        master_key: crate::helpers::master_key(),
         token_ttl_minutes: 60,
         pool_size: 2,
         web_dir: dir.join("no-pages"),

@@ -17,6 +17,14 @@ use serde_json::{json, Value};
 
 pub const PASSWORD: &str = "test-password-123";
 
+/// The master key every test server runs under (a server refuses to start
+/// without one); tests of a missing or wrong key start the binary themselves.
+pub const MASTER_KEY: &str = "6d61737465722d6b65792d666f722d7465737473206f6e6c792d2d2d2d2d2d21";
+
+pub fn master_key() -> amaan::vault::MasterKey {
+    amaan::vault::MasterKey::from_text(MASTER_KEY.as_bytes()).expect("the test master key")
+}
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// Today in Karachi, where every test court sits: the day every date a
@@ -137,6 +145,7 @@ fn start_server(
         database_url: database_url.to_string(),
         data_dir: data_dir.to_path_buf(),
         jwt_secret: secret.clone(),
+        master_key: master_key(),
         token_ttl_minutes: 60,
         pool_size: 8,
         web_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),

@@ -7,8 +7,11 @@
 mod helpers;
 
 mod adjournments;
+mod at_rest;
 mod audit;
+mod audit_chains;
 mod auth;
+mod backups;
 mod bad_input;
 mod calendar;
 mod courts;

@@ -18,7 +18,11 @@ pub fn free_port() -> u16 {
 
 pub fn amaan(data_dir: &std::path::Path, db: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_amaan"));
-    cmd.env("DATABASE_URL", db).env("AMAAN_DATA_DIR", data_dir).env("AMAAN_LOG", "warn");
+    cmd.env("DATABASE_URL", db)
+        .env("AMAAN_DATA_DIR", data_dir)
+        .env("AMAAN_LOG", "warn")
+        .env("AMAAN_MASTER_KEY", crate::helpers::MASTER_KEY)
+        .env_remove("AMAAN_MASTER_KEY_FILE");
     cmd
 }
 

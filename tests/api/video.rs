@@ -428,6 +428,12 @@ async fn the_one_way_mirror_holds_through_live_break_questions_and_a_reconnect()
     let bytes = resp.bytes().await.expect("bytes");
     assert!(bytes.starts_with(b"DKIF"));
     assert_eq!(hex::encode(Sha256::digest(&bytes)), child_video["sha256"].as_str().unwrap_or_default());
+    // At rest the child's evidence is sealed; served, it is the evidence
+    // recorded, whole and by range.
+    for r in items.iter().filter(|r| r["participant_role"] == "child_witness") {
+        let (id, href) = (r["id"].as_i64().expect("id"), r["href"].as_str().expect("href"));
+        crate::at_rest::assert_sealed_and_served(&app, &court.judge, id, href).await;
+    }
     let resp = app.client.get(format!("{}{href}", app.address)).bearer_auth(&court.support).send().await.expect("file");
     assert_eq!(resp.status(), StatusCode::FORBIDDEN, "only the judge may play the recording");
     let (status, _) = app.get(&format!("/api/hearings/{}/recordings", session.hearing_id), Some(&court.support)).await;

@@ -42,10 +42,11 @@ async fn invite(app: &TestApp, court: &Court, s: &Session, role: &str) -> (i64, 
 }
 
 /// A recording of the child's video as the forwarding server leaves it: a
-/// file in the data directory and its row with the SHA-256.
+/// file in the data directory, sealed under the master key, and its row
+/// with the SHA-256 of the evidence.
 fn recorded(app: &TestApp, s: &Session, content: &[u8]) -> (i64, String) {
-    let path = app.data_dir.path().join(format!("rec-{}-{}.ivf", s.id, content.len()));
-    std::fs::write(&path, content).expect("the recording is written");
+    let path = app.data_dir.path().join(format!("rec-{}-{}.ivf.sealed", s.id, content.len()));
+    crate::at_rest::seal(&path, content);
     let sha256 = hex::encode(Sha256::digest(content));
     let mut conn = app.conn();
     let r = db::video::add_recording(

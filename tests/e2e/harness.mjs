@@ -72,6 +72,8 @@ export async function startServer() {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
       rmSync(dataDir, { recursive: true, force: true });
+      // The demo's master key, which it keeps beside its data directory.
+      rmSync(`${dataDir}.demo-master-key`, { force: true });
     },
   };
 }

@@ -69,6 +69,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         database_url: database_url.clone(),
         data_dir: dir.path().to_path_buf(),
         jwt_secret: Secret::new(b"load-test-secret-load-test-secret-0123".to_vec()),
+        master_key: amaan::vault::MasterKey::generate(),
         token_ttl_minutes: 60,
         pool_size: 16,
         web_dir: dir.path().to_path_buf(),

@@ -400,6 +400,7 @@ fn start_server(url: &str, secret: Secret) -> anyhow::Result<u16> {
         database_url: url.to_string(),
         data_dir: std::env::temp_dir(),
         jwt_secret: secret,
+        master_key: amaan::vault::MasterKey::generate(),
         token_ttl_minutes: 120,
         pool_size: 8,
         web_dir: std::env::temp_dir().join("amaan-bench-no-pages"),

@@ -131,6 +131,7 @@ fn start_server(url: &str, secret: Secret, channels: NoticeChannels) -> anyhow::
         public_origin: None,
         metrics_bind: None,
         metrics_token: None,
+        master_key: amaan::vault::MasterKey::generate(),
     };
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

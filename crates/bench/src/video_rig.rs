@@ -133,7 +133,9 @@ impl Rig {
             }
             _ => (dir.join("amaan.db").to_string_lossy().into_owned(), None),
         };
-        amaan::demo::create(&url).context("seeding the scratch database")?;
+        // A key of the scratch database's own, handed to the server it starts.
+        let master_key = amaan::vault::MasterKey::generate();
+        amaan::demo::create(&url, &master_key).context("seeding the scratch database")?;
         let pool = db::connect_pool(&url, 2)?;
         let secret = load_jwt_secret(None, &dir)?;
         let port = free_port()?;
@@ -144,6 +146,8 @@ impl Rig {
             .env("AMAAN_SFU_THREADS", sfu_threads.to_string())
             .env("AMAAN_LOG", "error")
             .env_remove("AMAAN_JWT_SECRET_FILE")
+            .env_remove("AMAAN_MASTER_KEY_FILE")
+            .env("AMAAN_MASTER_KEY", master_key.to_text())
             .env_remove("AMAAN_ICE_SERVERS")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

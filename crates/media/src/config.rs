@@ -27,6 +27,9 @@ pub struct MediaConfig {
     /// Public addresses to announce instead of the host's own (1:1 NAT).
     pub public_ips: Vec<String>,
     pub recordings_dir: PathBuf,
+    /// The master key each recording's data key is wrapped by. Without one
+    /// nothing is recorded: evidence is never written in plaintext.
+    pub recording_key: Option<amaan_vault::MasterKey>,
     /// Forwarding threads (`AMAAN_SFU_THREADS`, default 2); each holds whole sessions.
     pub threads: usize,
 }
@@ -62,6 +65,7 @@ impl MediaConfig {
             loopback_only: binds_loopback(bind),
             public_ips: list("AMAAN_PUBLIC_IPS"),
             recordings_dir: data_dir.join("recordings"),
+            recording_key: None,
             threads: var("AMAAN_SFU_THREADS").and_then(|v| v.parse().ok()).unwrap_or(2),
         }
     }
@@ -74,6 +78,7 @@ impl MediaConfig {
             loopback_only: true,
             public_ips: Vec::new(),
             recordings_dir,
+            recording_key: None,
             threads: 2,
         }
     }

@@ -1,11 +1,14 @@
 //! Writes one forwarded track to a file (Opus → Ogg, VP8/VP9 → IVF) on a
 //! thread of its own, so disk writes never stall forwarding, and hashes the
-//! file when it is closed.
+//! evidence when it is closed. The file is sealed (`amaan_vault`): encrypted
+//! in chunks as it is written under a data key of its own, wrapped by the
+//! master key; the hash is of the plaintext, the evidence as recorded.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Read};
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
+
+use amaan_vault::{MasterKey, SealedReader, SealedWriter};
 
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
@@ -74,9 +77,9 @@ pub struct Subject {
 }
 
 impl Recording {
-    /// Opens a new file (never overwriting one: the evidence is taken once)
-    /// and starts its writer thread.
-    pub fn start(dir: &Path, subject: Subject, container: Container) -> Result<Recording, String> {
+    /// Opens a new sealed file (never overwriting one: the evidence is taken
+    /// once) and starts its writer thread.
+    pub fn start(dir: &Path, key: &MasterKey, subject: Subject, container: Container) -> Result<Recording, String> {
         let dir = dir.join(format!("session-{}", subject.session_id));
         // The child's evidence: directories readable by this user only.
         let mut builder = std::fs::DirBuilder::new();
@@ -85,18 +88,17 @@ impl Recording {
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         let path = dir.join(format!(
-            "p{}-{}-{}-t{}.{}",
+            "p{}-{}-{}-t{}.{}.sealed",
             subject.participant_id,
             subject.role,
             container.kind(),
             subject.track,
             container.extension()
         ));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| format!("creating {}: {e}", path.display()))?;
+        let sealed = SealedWriter::create(&path, key).map_err(|e| format!("creating {}: {e}", path.display()))?;
+        let sink = Sink(Arc::new(Mutex::new(Some(sealed))));
+        let file = sink.clone();
+        let key = key.clone();
         let writer: Box<dyn Writer + Send> = match container {
             Container::Ogg => Box::new(OggWriter::new(BufWriter::new(file), 48_000, 2).map_err(|e| e.to_string())?),
             Container::Ivf { vp9 } => {
@@ -122,8 +124,10 @@ impl Recording {
         std::thread::Builder::new()
             .name(format!("rec-s{}-t{}", subject.session_id, subject.track))
             .spawn(move || {
-                let result = write_all(writer, rx, container).and_then(|()| hash_file(&path)).map(|(sha256, bytes)| {
-                    FinishedRecording {
+                let result = write_all(writer, rx, container)
+                    .and_then(|()| sink.finish())
+                    .and_then(|()| hash_file(&path, &key))
+                    .map(|(sha256, bytes)| FinishedRecording {
                         session_id: subject.session_id,
                         participant_id: subject.participant_id,
                         role: subject.role,
@@ -131,8 +135,7 @@ impl Recording {
                         path,
                         sha256,
                         bytes,
-                    }
-                });
+                    });
                 let _ = done_tx.send(result);
             })
             .map_err(|e| format!("starting the recorder: {e}"))?;
@@ -194,8 +197,46 @@ fn write_all(
         .map_err(|e| e.to_string())
 }
 
-fn hash_file(path: &PathBuf) -> Result<(String, u64), String> {
-    let mut file = File::open(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+/// The sealed file as the format writers see it: they own it through a
+/// boxed `Writer`, so the recorder keeps a second handle to seal the last
+/// chunk once they have closed.
+#[derive(Clone)]
+struct Sink(Arc<Mutex<Option<SealedWriter>>>);
+
+impl Sink {
+    fn with<T>(&self, f: impl FnOnce(&mut SealedWriter) -> std::io::Result<T>) -> std::io::Result<T> {
+        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.as_mut() {
+            Some(w) => f(w),
+            None => Err(std::io::Error::other("the recording is already sealed")),
+        }
+    }
+
+    fn finish(&self) -> Result<(), String> {
+        let writer = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        writer.ok_or("the recording was sealed twice")?.finish().map_err(|e| format!("sealing the recording: {e}"))
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.with(|w| w.write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.with(|w| w.flush())
+    }
+}
+
+impl Seek for Sink {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        self.with(|w| w.seek(to))
+    }
+}
+
+/// The SHA-256 and length of the evidence: the plaintext, read back through
+/// the seal, so that a court can check any copy it is given against it.
+fn hash_file(path: &Path, key: &MasterKey) -> Result<(String, u64), String> {
+    let mut file = SealedReader::open(path, key).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut bytes = 0u64;
@@ -215,6 +256,22 @@ mod tests {
     use super::*;
     use webrtc::rtp::header::Header;
 
+    /// One key for the whole test binary: each test reads what it wrote.
+    fn key() -> MasterKey {
+        static KEY: std::sync::OnceLock<MasterKey> = std::sync::OnceLock::new();
+        KEY.get_or_init(MasterKey::generate).clone()
+    }
+
+    fn plaintext(path: &Path) -> Vec<u8> {
+        let raw = std::fs::read(path).unwrap_or_default();
+        assert!(raw.starts_with(amaan_vault::MAGIC), "the file on disk is sealed");
+        let mut out = Vec::new();
+        SealedReader::open(path, &key())
+            .and_then(|mut r| Ok(r.read_to_end(&mut out)?))
+            .unwrap_or_else(|e| panic!("{e}"));
+        out
+    }
+
     fn opus(seq: u16, ts: u32) -> Packet {
         Packet {
             header: Header {
@@ -233,19 +290,20 @@ mod tests {
     async fn a_recording_is_written_once_and_hashed() {
         let dir = tempfile::tempdir().map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
         let subject = Subject { session_id: 1, participant_id: 2, role: VideoRole::ChildWitness, track: 3 };
-        let rec = Recording::start(dir.path(), subject.clone(), Container::Ogg).unwrap_or_else(|e| panic!("{e}"));
+        let rec =
+            Recording::start(dir.path(), &key(), subject.clone(), Container::Ogg).unwrap_or_else(|e| panic!("{e}"));
         for i in 0..50u16 {
             rec.write(&opus(i, 960 * u32::from(i) + 1));
         }
         // A packet from the past (a hostile client) is dropped, not a panic.
         rec.write(&opus(51, 0));
         let done = rec.finish().await.unwrap_or_else(|e| panic!("{e}"));
-        let bytes = std::fs::read(&done.path).unwrap_or_default();
+        let bytes = plaintext(&done.path);
         assert!(bytes.starts_with(b"OggS"));
         assert_eq!(done.bytes, bytes.len() as u64);
         assert_eq!(done.sha256, hex::encode(Sha256::digest(&bytes)));
         // The same track cannot be recorded over.
-        assert!(Recording::start(dir.path(), subject, Container::Ogg).is_err());
+        assert!(Recording::start(dir.path(), &key(), subject, Container::Ogg).is_err());
     }
 
     #[tokio::test]
@@ -253,7 +311,7 @@ mod tests {
         assert_eq!(Container::for_mime("video/H264"), Some(Container::H264));
         let dir = tempfile::tempdir().map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
         let subject = Subject { session_id: 1, participant_id: 2, role: VideoRole::ChildWitness, track: 5 };
-        let rec = Recording::start(dir.path(), subject, Container::H264).unwrap_or_else(|e| panic!("{e}"));
+        let rec = Recording::start(dir.path(), &key(), subject, Container::H264).unwrap_or_else(|e| panic!("{e}"));
         let mut p = opus(1, 1);
         p.header.payload_type = 102;
         // A single-NAL packet: an SPS (type 7), then an IDR slice (type 5).
@@ -264,8 +322,8 @@ mod tests {
         p.header.marker = true;
         rec.write(&p);
         let done = rec.finish().await.unwrap_or_else(|e| panic!("{e}"));
-        assert!(done.path.to_string_lossy().ends_with(".h264"));
-        let bytes = std::fs::read(&done.path).unwrap_or_default();
+        assert!(done.path.to_string_lossy().ends_with(".h264.sealed"));
+        let bytes = plaintext(&done.path);
         assert!(bytes.starts_with(&[0, 0, 0, 1, 0x67]), "an Annex B start code, then the SPS: {bytes:02x?}");
         assert!(bytes.windows(5).any(|w| w == [0, 0, 0, 1, 0x65]), "the key frame follows");
     }
@@ -274,8 +332,8 @@ mod tests {
     async fn garbage_video_does_not_stop_the_recorder() {
         let dir = tempfile::tempdir().map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
         let subject = Subject { session_id: 1, participant_id: 2, role: VideoRole::ChildWitness, track: 4 };
-        let rec =
-            Recording::start(dir.path(), subject, Container::Ivf { vp9: false }).unwrap_or_else(|e| panic!("{e}"));
+        let rec = Recording::start(dir.path(), &key(), subject, Container::Ivf { vp9: false })
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut p = opus(1, 1);
         p.payload = vec![0x90].into();
         rec.write(&p);
@@ -283,7 +341,7 @@ mod tests {
         p.header.marker = true;
         rec.write(&p);
         let done = rec.finish().await.unwrap_or_else(|e| panic!("{e}"));
-        let bytes = std::fs::read(&done.path).unwrap_or_default();
+        let bytes = plaintext(&done.path);
         assert!(bytes.starts_with(b"DKIF"));
         assert!(bytes.len() > 32, "the key frame was written");
     }

@@ -615,7 +615,11 @@ impl Inner {
         };
         let subject =
             Subject { session_id, participant_id: published.participant_id, role: published.role, track: published.id };
-        match Recording::start(&self.config.recordings_dir, subject, container) {
+        let Some(key) = &self.config.recording_key else {
+            tracing::error!("no master key: the testimony is not recorded, as it would be in plaintext");
+            return;
+        };
+        match Recording::start(&self.config.recordings_dir, key, subject, container) {
             Ok(recording) => published.update_sinks(|sinks| {
                 sinks.push(Arc::new(Sink {
                     target: Target::Recorder(Mutex::new(Some(recording))),

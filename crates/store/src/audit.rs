@@ -1,17 +1,32 @@
 //! The hash-chained audit trail. Every write appends an event in the same
-//! transaction as the change it records; each event holds the SHA-256 of
-//! the one before, so an edited or deleted row breaks the chain.
+//! transaction as the change it records. Each court's events form a chain
+//! of their own (and the events of no court the system's, chain 0), so a
+//! court's trail is checked and kept on its own; each event holds the hash
+//! of the one before it in its chain, and its own hash is an HMAC under a
+//! key that only the master key unwraps, so that someone who can write to
+//! the database cannot recompute the chain after changing it. The chains'
+//! heads are signed into checkpoints outside the database
+//! (`checkpoint.rs`), which catch a cut tail or a swapped database.
 
 use chrono::{DurationRound, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::schema::{audit_events, audit_head};
+use super::schema::{audit_chains, audit_events, audit_head};
 use super::DbConn;
 use crate::StoreError;
 
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The chain of events that name no court.
+pub const SYSTEM_CHAIN: i64 = 0;
+/// Events written before chains were keyed and kept per court.
+pub const LEGACY_CHAIN: i64 = -1;
+
+/// The chain an event of this court belongs to.
+pub fn chain_of(court_id: Option<i64>) -> i64 {
+    court_id.unwrap_or(SYSTEM_CHAIN)
+}
 
 /// Who did it. `id` is None for an anonymous actor (a failed login for an
 /// unknown name, the command line).
@@ -86,10 +101,34 @@ pub struct AuditEvent {
     pub reason: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    pub chain_id: i64,
+    /// The event's place in its chain, from 1.
+    pub chain_seq: i64,
 }
 
-/// The hash of an event: SHA-256 over a JSON array of every field but the
-/// hash itself, so that no two different events share an encoding.
+/// The keyed hash of an event: HMAC-SHA256 over a JSON array of every field
+/// but the hash itself, so that no two different events share an encoding.
+pub fn keyed_hash(key: &[u8; 32], e: &AuditEvent) -> String {
+    let canonical = serde_json::json!([
+        e.chain_id,
+        e.chain_seq,
+        e.seq,
+        e.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        e.actor_id,
+        e.actor_role,
+        e.action,
+        e.entity,
+        e.entity_id,
+        e.court_id,
+        e.before_state,
+        e.after_state,
+        e.reason,
+        e.prev_hash,
+    ]);
+    hex::encode(amaan_vault::hmac_sha256(key, canonical.to_string().as_bytes()))
+}
+
+/// The unkeyed hash of an event of the legacy chain, as it was written.
 pub fn event_hash(e: &AuditEvent) -> String {
     let canonical = serde_json::json!([
         e.seq,
@@ -108,6 +147,18 @@ pub fn event_hash(e: &AuditEvent) -> String {
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
+/// The key of the chain's HMAC for this process, from the keyring. A
+/// process-wide value rather than an argument of every `append` (written in
+/// every use case): it is the same for every database opened under one
+/// master key, because the keyring derives it from the master key when it
+/// first makes it, and a rotation re-wraps it without changing it.
+static CHAIN_KEY: std::sync::RwLock<Option<[u8; 32]>> = std::sync::RwLock::new(None);
+
+pub fn use_chain_key(key: &amaan_vault::DataKey) {
+    let mut slot = CHAIN_KEY.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    *slot = Some(*key.expose());
+}
+
 /// Takes the chain's head row for writing; see `db::write_tx`.
 pub fn lock_head(conn: &mut DbConn) -> Result<(), StoreError> {
     let touched = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
@@ -119,16 +170,40 @@ pub fn lock_head(conn: &mut DbConn) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Appends one event. Call inside `db::write_tx`, after the change.
+fn chain_key() -> Result<[u8; 32], StoreError> {
+    let slot = CHAIN_KEY.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    slot.ok_or_else(|| {
+        StoreError::internal("the audit chain's key is not loaded: open the database with its master key")
+    })
+}
+
+/// Appends one event to its court's chain. Call inside `db::write_tx`,
+/// after the change: its lock is what orders the events of a chain.
 pub fn append(conn: &mut DbConn, actor: &Actor, change: Change) -> Result<AuditEvent, StoreError> {
-    let (seq, prev_hash): (i64, String) =
-        audit_head::table.filter(audit_head::id.eq(1)).select((audit_head::seq, audit_head::hash)).first(conn)?;
+    let key = chain_key()?;
+    let chain = chain_of(change.court_id);
+    let head =
+        audit_chains::table.find(chain).select((audit_chains::seq, audit_chains::hash)).first(conn).optional()?;
+    let (chain_seq, prev_hash): (i64, String) = match head {
+        Some(head) => head,
+        None => {
+            diesel::insert_into(audit_chains::table)
+                .values((
+                    audit_chains::chain_id.eq(chain),
+                    audit_chains::seq.eq(0),
+                    audit_chains::hash.eq(GENESIS_HASH),
+                ))
+                .execute(conn)?;
+            (0, GENESIS_HASH.to_string())
+        }
+    };
+    let last: Option<i64> = audit_events::table.select(diesel::dsl::max(audit_events::seq)).first(conn)?;
     let at = Utc::now()
         .naive_utc()
         .duration_trunc(TimeDelta::microseconds(1))
         .map_err(|e| StoreError::internal(format!("clock: {e}")))?;
     let mut event = AuditEvent {
-        seq: seq + 1,
+        seq: last.unwrap_or(0) + 1,
         at,
         actor_id: actor.id,
         actor_role: actor.role.clone(),
@@ -141,11 +216,13 @@ pub fn append(conn: &mut DbConn, actor: &Actor, change: Change) -> Result<AuditE
         reason: change.reason,
         prev_hash,
         hash: String::new(),
+        chain_id: chain,
+        chain_seq: chain_seq + 1,
     };
-    event.hash = event_hash(&event);
+    event.hash = keyed_hash(&key, &event);
     diesel::insert_into(audit_events::table).values(&event).execute(conn)?;
-    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-        .set((audit_head::seq.eq(event.seq), audit_head::hash.eq(&event.hash)))
+    diesel::update(audit_chains::table.find(chain))
+        .set((audit_chains::seq.eq(event.chain_seq), audit_chains::hash.eq(&event.hash)))
         .execute(conn)?;
     Ok(event)
 }
@@ -177,54 +254,103 @@ impl Verification {
     }
 }
 
-/// The walk along the chain in order, one event at a time, so that the
-/// chain is checked in batches and never held whole in memory.
+/// The walk along one chain in order, one event at a time, so that a chain
+/// is checked in batches and never held whole in memory. The legacy chain
+/// is ordered by `seq` and hashed without a key; every other by its own
+/// `chain_seq`, under the chain key.
 struct Walk {
+    chain: i64,
+    key: Option<[u8; 32]>,
     prev: String,
-    expected_seq: i64,
+    expected: i64,
     seen: i64,
+    last_seq: i64,
 }
 
 impl Walk {
-    fn new() -> Walk {
-        Walk { prev: GENESIS_HASH.to_string(), expected_seq: 1, seen: 0 }
+    fn new(chain: i64, key: Option<[u8; 32]>) -> Walk {
+        Walk { chain, key, prev: GENESIS_HASH.to_string(), expected: 1, seen: 0, last_seq: 0 }
+    }
+
+    fn legacy(&self) -> bool {
+        self.key.is_none()
+    }
+
+    fn position(&self, e: &AuditEvent) -> i64 {
+        if self.legacy() {
+            e.seq
+        } else {
+            e.chain_seq
+        }
+    }
+
+    fn name(&self) -> String {
+        match self.chain {
+            LEGACY_CHAIN => "the chain".into(),
+            SYSTEM_CHAIN => "the system's chain".into(),
+            court => format!("court {court}'s chain"),
+        }
     }
 
     /// The first event that does not fit, as (seq, problem).
     fn step(&mut self, e: &AuditEvent) -> Result<(), (i64, String)> {
         self.seen += 1;
-        let problem = if e.seq != self.expected_seq {
-            Some(format!("event {} is missing", self.expected_seq))
+        let position = self.position(e);
+        let hash = match &self.key {
+            Some(key) => keyed_hash(key, e),
+            None => event_hash(e),
+        };
+        let problem = if position != self.expected {
+            Some(if self.legacy() {
+                (self.expected, format!("event {} is missing", self.expected))
+            } else {
+                (
+                    e.seq,
+                    format!(
+                        "{} is missing its event #{} (the next one there is event {}, #{position})",
+                        self.name(),
+                        self.expected,
+                        e.seq
+                    ),
+                )
+            })
         } else if e.prev_hash != self.prev {
-            Some(format!("event {} does not point at the hash of the event before it", e.seq))
-        } else if event_hash(e) != e.hash {
-            Some(format!("event {} was altered after it was written", e.seq))
+            Some((e.seq, format!("event {} does not point at the hash of the event before it", e.seq)))
+        } else if hash != e.hash {
+            Some((e.seq, format!("event {} was altered after it was written", e.seq)))
         } else {
             None
         };
-        if let Some(problem) = problem {
-            return Err((e.seq.min(self.expected_seq), problem));
+        if let Some(found) = problem {
+            return Err(found);
         }
         self.prev = e.hash.clone();
-        self.expected_seq += 1;
+        self.expected += 1;
+        self.last_seq = e.seq;
         Ok(())
     }
 
     fn finish(&self, head: (i64, &str)) -> Result<(), (i64, String)> {
         let (head_seq, head_hash) = head;
-        if head_seq != self.expected_seq - 1 || head_hash != self.prev {
+        if head_seq != self.expected - 1 || head_hash != self.prev {
+            let at = if self.legacy() { self.expected } else { self.last_seq + 1 };
             return Err((
-                self.expected_seq,
-                format!("the chain ends at event {} but the head says {head_seq}", self.expected_seq - 1),
+                at,
+                format!(
+                    "{} is missing its last events: it ends at event #{} but its head says #{head_seq}",
+                    self.name(),
+                    self.expected - 1
+                ),
             ));
         }
         Ok(())
     }
 }
 
-/// Walks the chain in order and names the first event that does not fit.
+/// Walks a legacy (unkeyed) chain in order and names the first event that
+/// does not fit.
 pub fn verify_events(events: &[AuditEvent], head: (i64, &str)) -> Verification {
-    let mut walk = Walk::new();
+    let mut walk = Walk::new(LEGACY_CHAIN, None);
     let n = events.len() as i64;
     for e in events {
         if let Err((seq, problem)) = walk.step(e) {
@@ -240,108 +366,101 @@ pub fn verify_events(events: &[AuditEvent], head: (i64, &str)) -> Verification {
 /// Events read per query while verifying.
 const VERIFY_BATCH: i64 = 2_000;
 
-fn head(conn: &mut DbConn) -> Result<(i64, String), StoreError> {
-    Ok(audit_head::table.filter(audit_head::id.eq(1)).select((audit_head::seq, audit_head::hash)).first(conn)?)
+/// The head of one chain: its last event's place and hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ChainHead {
+    pub chain: i64,
+    pub seq: i64,
+    pub hash: String,
 }
 
-/// The whole chain, walked in batches of `VERIFY_BATCH` events: time in
-/// proportion to the trail, memory to one batch.
-pub fn verify(conn: &mut DbConn) -> Result<Verification, StoreError> {
-    let (head_seq, head_hash) = head(conn)?;
-    let mut walk = Walk::new();
+/// Every chain's head, the legacy chain's first.
+pub fn heads(conn: &mut DbConn) -> Result<Vec<ChainHead>, StoreError> {
+    let (seq, hash): (i64, String) =
+        audit_head::table.filter(audit_head::id.eq(1)).select((audit_head::seq, audit_head::hash)).first(conn)?;
+    let mut out = vec![ChainHead { chain: LEGACY_CHAIN, seq, hash }];
+    let rows: Vec<(i64, i64, String)> = audit_chains::table
+        .order(audit_chains::chain_id.asc())
+        .select((audit_chains::chain_id, audit_chains::seq, audit_chains::hash))
+        .load(conn)?;
+    out.extend(rows.into_iter().map(|(chain, seq, hash)| ChainHead { chain, seq, hash }));
+    Ok(out)
+}
+
+fn head_of(conn: &mut DbConn, chain: i64) -> Result<(i64, String), StoreError> {
+    if chain == LEGACY_CHAIN {
+        return Ok(audit_head::table
+            .filter(audit_head::id.eq(1))
+            .select((audit_head::seq, audit_head::hash))
+            .first(conn)?);
+    }
+    Ok(audit_chains::table
+        .find(chain)
+        .select((audit_chains::seq, audit_chains::hash))
+        .first(conn)
+        .optional()?
+        .unwrap_or((0, GENESIS_HASH.to_string())))
+}
+
+/// One chain, walked in batches of `VERIFY_BATCH` events: time in
+/// proportion to the chain, memory to one batch.
+pub fn verify_chain(conn: &mut DbConn, chain: i64) -> Result<Verification, StoreError> {
+    let key = if chain == LEGACY_CHAIN { None } else { Some(chain_key()?) };
+    let court = if chain > SYSTEM_CHAIN { Some(chain) } else { None };
+    let (head_seq, head_hash) = head_of(conn, chain)?;
+    let mut walk = Walk::new(chain, key);
     let mut after = 0;
     loop {
-        let batch: Vec<AuditEvent> = audit_events::table
-            .filter(audit_events::seq.gt(after))
-            .order(audit_events::seq.asc())
-            .limit(VERIFY_BATCH)
-            .select(AuditEvent::as_select())
-            .load(conn)?;
+        let query = audit_events::table.filter(audit_events::chain_id.eq(chain)).select(AuditEvent::as_select());
+        let batch: Vec<AuditEvent> = if chain == LEGACY_CHAIN {
+            query.filter(audit_events::seq.gt(after)).order(audit_events::seq.asc()).limit(VERIFY_BATCH).load(conn)?
+        } else {
+            query
+                .filter(audit_events::chain_seq.gt(after))
+                .order(audit_events::chain_seq.asc())
+                .limit(VERIFY_BATCH)
+                .load(conn)?
+        };
         for e in &batch {
             if let Err((seq, problem)) = walk.step(e) {
-                return Ok(Verification::broken(walk.seen, seq, problem, None));
+                return Ok(Verification::broken(walk.seen, seq, problem, court));
             }
         }
         match batch.last() {
-            Some(last) => after = last.seq,
+            Some(last) => after = walk.position(last),
             None => break,
         }
     }
     Ok(match walk.finish((head_seq, &head_hash)) {
-        Ok(()) => Verification::intact(walk.seen, None),
-        Err((seq, problem)) => Verification::broken(walk.seen, seq, problem, None),
+        Ok(()) => Verification::intact(walk.seen, court),
+        Err((seq, problem)) => Verification::broken(walk.seen, seq, problem, court),
     })
 }
 
-/// One court's events, in batches: each is unaltered and sits in the chain
-/// where it was written (its link back to the event before it, whichever
-/// court that event is of, and the next event's link to it). Time in
-/// proportion to the court's events, not the trail's. An event of another
-/// court deleted between two of this court's is the system administrator's
-/// whole-chain check to find.
-pub fn verify_court(conn: &mut DbConn, court_id: i64) -> Result<Verification, StoreError> {
-    let (head_seq, head_hash) = head(conn)?;
-    let court = Some(court_id);
-    let mut seen = 0;
-    let mut after = 0;
-    loop {
-        let batch: Vec<AuditEvent> = audit_events::table
-            .filter(audit_events::court_id.eq(court_id))
-            .filter(audit_events::seq.gt(after))
-            .order(audit_events::seq.asc())
-            .limit(VERIFY_BATCH)
-            .select(AuditEvent::as_select())
-            .load(conn)?;
-        let Some(last) = batch.last() else { break };
-        after = last.seq;
-        let neighbours: Vec<i64> = batch.iter().flat_map(|e| [e.seq - 1, e.seq + 1]).collect();
-        let mut links: std::collections::HashMap<i64, (String, String)> = std::collections::HashMap::new();
-        for chunk in neighbours.chunks(1_000) {
-            let rows: Vec<(i64, String, String)> = audit_events::table
-                .filter(audit_events::seq.eq_any(chunk))
-                .select((audit_events::seq, audit_events::prev_hash, audit_events::hash))
-                .load(conn)?;
-            for (seq, prev, hash) in rows {
-                links.insert(seq, (prev, hash));
-            }
-        }
-        for e in &batch {
-            seen += 1;
-            let before = if e.seq == 1 {
-                Some(GENESIS_HASH.to_string())
-            } else {
-                links.get(&(e.seq - 1)).map(|(_, hash)| hash.clone())
-            };
-            let problem = match before {
-                None => Some((e.seq - 1, format!("event {} is missing", e.seq - 1))),
-                Some(h) if h != e.prev_hash => {
-                    Some((e.seq, format!("event {} does not point at the hash of the event before it", e.seq)))
-                }
-                Some(_) if event_hash(e) != e.hash => {
-                    Some((e.seq, format!("event {} was altered after it was written", e.seq)))
-                }
-                Some(_) if e.seq == head_seq && head_hash != e.hash => {
-                    Some((e.seq, format!("event {} is not the one the head names", e.seq)))
-                }
-                Some(_) if e.seq < head_seq => match links.get(&(e.seq + 1)) {
-                    None => Some((e.seq + 1, format!("event {} is missing", e.seq + 1))),
-                    Some((prev, _)) if *prev != e.hash => Some((
-                        e.seq + 1,
-                        format!("event {} does not point at the hash of the event before it", e.seq + 1),
-                    )),
-                    Some(_) => None,
-                },
-                Some(_) if e.seq > head_seq => {
-                    Some((e.seq, format!("the chain ends at event {head_seq} but event {} exists", e.seq)))
-                }
-                Some(_) => None,
-            };
-            if let Some((seq, problem)) = problem {
-                return Ok(Verification::broken(seen, seq, problem, court));
-            }
+/// Every chain a head or an event names: the legacy chain, the system's and
+/// each court's. The first broken one is reported.
+pub fn verify(conn: &mut DbConn) -> Result<Verification, StoreError> {
+    let mut chains: Vec<i64> = heads(conn)?.into_iter().map(|h| h.chain).collect();
+    let named: Vec<i64> = audit_events::table.select(audit_events::chain_id).distinct().load(conn)?;
+    chains.extend(named);
+    chains.sort_unstable();
+    chains.dedup();
+    let mut events = 0;
+    for chain in chains {
+        let v = verify_chain(conn, chain)?;
+        events += v.events;
+        if !v.intact {
+            return Ok(Verification { events, court_id: None, ..v });
         }
     }
-    Ok(Verification::intact(seen, court))
+    Ok(Verification::intact(events, None))
+}
+
+/// One court's chain: its events alone, every one of them, and nothing of
+/// any other court's.
+pub fn verify_court(conn: &mut DbConn, court_id: i64) -> Result<Verification, StoreError> {
+    let v = verify_chain(conn, court_id)?;
+    Ok(Verification { court_id: Some(court_id), ..v })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -406,6 +525,8 @@ mod tests {
             reason: None,
             prev_hash: prev.into(),
             hash: String::new(),
+            chain_id: LEGACY_CHAIN,
+            chain_seq: seq,
         };
         e.hash = event_hash(&e);
         e
@@ -473,7 +594,7 @@ mod properties {
                     seq, at: chrono::DateTime::from_timestamp(1_700_000_000 + seq, 0).map(|t| t.naive_utc()).unwrap_or_default(),
                     actor_id: Some(seq), actor_role: "clerk".into(), action: "create".into(), entity: "case".into(),
                     entity_id: Some(seq.to_string()), court_id: Some(1), before_state: None, after_state: Some("{}".into()),
-                    reason: None, prev_hash: prev, hash: String::new(),
+                    reason: None, prev_hash: prev, hash: String::new(), chain_id: LEGACY_CHAIN, chain_seq: seq,
                 };
                 e.hash = event_hash(&e);
                 events.push(e);

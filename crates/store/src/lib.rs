@@ -7,6 +7,7 @@ pub mod adjournments;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
+pub mod checkpoint;
 pub mod course;
 pub mod courts;
 pub mod demo_marker;
@@ -14,6 +15,7 @@ pub mod docket;
 pub mod hearings;
 pub mod incidents;
 pub mod monitors;
+pub mod keyring;
 pub mod notices;
 pub mod outcomes;
 pub mod parties;
@@ -52,6 +54,7 @@ pub const TABLES: &[&str] = &[
     "hearings",
     "audit_head",
     "audit_events",
+    "audit_chains",
     "adjournments",
     // scheduling
     "court_holidays",
@@ -76,6 +79,9 @@ pub const TABLES: &[&str] = &[
     // oversight
     "monitor_scopes",
     "incidents",
+    // evidence at rest
+    "master_key",
+    "data_keys",
 ];
 
 /// Which backend a URL selects.
@@ -201,6 +207,19 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
         tracing::debug!("migrations up to date");
     }
     Ok(())
+}
+
+/// A pool on a database that belongs to `master`: a wrong key is refused
+/// before the migrations run (so nothing is written), a new database adopts
+/// the key, and the keyring's data keys are unwrapped for this process.
+pub fn open(url: &str, max_size: u32, master: &amaan_vault::MasterKey) -> anyhow::Result<(DbPool, keyring::Keyring)> {
+    let pool = connect_pool(url, max_size)?;
+    let mut conn = pool.get()?;
+    keyring::refuse_wrong_key(&mut conn, master)?;
+    migrate(&mut conn)?;
+    let keys = keyring::open(&mut conn, master)?;
+    drop(conn);
+    Ok((pool, keys))
 }
 
 pub fn migrate_url(url: &str) -> anyhow::Result<()> {

@@ -120,6 +120,16 @@ diesel::table! {
         reason -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        chain_id -> BigInt,
+        chain_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_chains (chain_id) {
+        chain_id -> BigInt,
+        seq -> BigInt,
+        hash -> Text,
     }
 }
 
@@ -510,6 +520,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    master_key (id) {
+        id -> Integer,
+        key_id -> Text,
+        rotating_to -> Nullable<Text>,
+        instance -> Text,
+    }
+}
+
+diesel::table! {
     incidents (id) {
         id -> BigInt,
         court_id -> BigInt,
@@ -522,5 +541,15 @@ diesel::table! {
         details -> Nullable<Text>,
         recorded_by -> BigInt,
         recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    data_keys (name) {
+        name -> Text,
+        key_id -> Text,
+        wrapped -> Text,
+        next_key_id -> Nullable<Text>,
+        next_wrapped -> Nullable<Text>,
     }
 }

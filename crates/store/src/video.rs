@@ -341,3 +341,17 @@ pub fn questions(conn: &mut DbConn, session_id: i64) -> Result<Vec<Question>, St
         .select(Question::as_select())
         .load(conn)?)
 }
+
+/// Every recording's file, for the tools that walk them all (a key
+/// rotation, a backup).
+pub fn all_recording_files(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
+    Ok(video_recordings::table.order(video_recordings::id.asc()).select(video_recordings::file_path).load(conn)?)
+}
+
+/// Points the recordings kept at `old` to `new` (a restore into another
+/// data directory). Not audited: the row's evidence (its hash) is unchanged.
+pub fn move_recording_file(conn: &mut DbConn, old: &str, new: &str) -> Result<usize, StoreError> {
+    Ok(diesel::update(video_recordings::table.filter(video_recordings::file_path.eq(old)))
+        .set(video_recordings::file_path.eq(new))
+        .execute(conn)?)
+}
