@@ -1,9 +1,11 @@
 //! Sent once across a kill: the server is killed with SIGKILL while it is
 //! sending a few hundred email notices to a real SMTP server, twice, and
-//! restarted each time; the SMTP server ends with exactly one message per
-//! notice (by its stable Message-ID), and every notice reads sent (or
-//! unconfirmed, when the kill fell after its hand-over was recorded, in
-//! which case its one message did arrive).
+//! restarted each time; the SMTP server never gets a notice twice (by its
+//! stable Message-ID), every notice reads sent (then it arrived exactly
+//! once) or unconfirmed (the kill fell after its hand-over was recorded: it
+//! arrived once, or, when the kill fell before the message's end left,
+//! not at all, and the clerk sees it and resends). Exactly once holds for
+//! all but a notice per kill caught in that window.
 
 use std::time::Duration;
 
@@ -22,7 +24,7 @@ fn email_notices(app: &TestApp) -> Vec<(i64, String)> {
 }
 
 #[tokio::test]
-async fn a_server_killed_mid_sending_and_restarted_sends_each_email_notice_exactly_once() {
+async fn a_server_killed_mid_sending_and_restarted_sends_no_email_notice_twice_and_flags_any_it_may_have_lost() {
     if !have_python_icalendar() {
         return;
     }
@@ -103,10 +105,23 @@ async fn a_server_killed_mid_sending_and_restarted_sends_each_email_notice_exact
 
     let received = mail_dump(maildir.path());
     let _ = smtp.kill();
+    // Never twice. A notice `sent` arrived exactly once. One `unconfirmed`
+    // was being handed over when the process died: it arrived once, or (a
+    // kill between the hand-over's commit and the end of the message
+    // leaving) not at all, which the clerk sees and resends; it is never
+    // sent again on its own, so it can never arrive twice.
+    let mut lost = 0;
     for (id, status) in email_notices(&app) {
         let want = format!("<notice-{id}@amaan>");
         let copies = received.iter().filter(|m| m["message_id"] == want.as_str()).count();
-        assert_eq!(copies, 1, "notice {id} ({status}) arrived {copies} times");
+        match status.as_str() {
+            "sent" => assert_eq!(copies, 1, "notice {id} (sent) arrived {copies} times"),
+            _ => {
+                assert!(copies <= 1, "notice {id} ({status}) arrived {copies} times");
+                lost += 1 - copies;
+            }
+        }
     }
-    assert_eq!(received.len(), total, "one message per email notice, no more");
+    assert_eq!(received.len() + lost, total, "one message per email notice, no more");
+    assert!(lost <= 2, "at most one message lost per kill, {lost} lost");
 }
