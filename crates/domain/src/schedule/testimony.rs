@@ -144,6 +144,20 @@ fn youngest_first(c: &ChildToHear) -> (std::cmp::Reverse<NaiveDate>, i64) {
     (std::cmp::Reverse(c.born), c.child)
 }
 
+/// The children grouped by guardian (in guardian order), each family
+/// youngest first.
+fn by_family<'a>(children: impl Iterator<Item = &'a ChildToHear>) -> Vec<Vec<&'a ChildToHear>> {
+    let mut by_guardian: BTreeMap<i64, Vec<&ChildToHear>> = BTreeMap::new();
+    for c in children {
+        by_guardian.entry(c.guardian).or_default().push(c);
+    }
+    let mut families: Vec<Vec<&ChildToHear>> = by_guardian.into_values().collect();
+    for f in &mut families {
+        f.sort_by_key(|c| youngest_first(c));
+    }
+    families
+}
+
 /// Plans every child's sitting. The same input always gives the same plan.
 ///
 /// Families are taken nearest clock first, then the family with the
@@ -164,14 +178,7 @@ pub fn plan(input: &TestimonyInput) -> TestimonyPlan {
     close_video_rooms_off_their_days(&mut occ, input, &video_rooms);
     let window = Window { from_day: input.from_day, from_minute: 0, until_day: input.until_day };
 
-    let mut families: BTreeMap<i64, Vec<&ChildToHear>> = BTreeMap::new();
-    for c in &input.children {
-        families.entry(c.guardian).or_default().push(c);
-    }
-    let mut families: Vec<Vec<&ChildToHear>> = families.into_values().collect();
-    for f in &mut families {
-        f.sort_by_key(|c| youngest_first(c));
-    }
+    let mut families = by_family(input.children.iter());
     families.sort_by_key(|f| {
         let clock = f.iter().filter_map(|c| c.deadline).min();
         (clock.is_none(), clock, f.first().map(|c| youngest_first(c)))
@@ -201,14 +208,7 @@ pub fn plan(input: &TestimonyInput) -> TestimonyPlan {
     }
 
     // Late children: siblings still together where the building allows.
-    let mut late_families: BTreeMap<i64, Vec<&ChildToHear>> = BTreeMap::new();
-    for c in late {
-        late_families.entry(c.guardian).or_default().push(c);
-    }
-    let mut late_families: Vec<Vec<&ChildToHear>> = late_families.into_values().collect();
-    for f in &mut late_families {
-        f.sort_by_key(|c| youngest_first(c));
-    }
+    let mut late_families = by_family(late.into_iter());
     late_families.sort_by_key(|f| f.first().map(|c| youngest_first(c)));
     for family in &late_families {
         if let Some(placed) = family_on_one_day(family, &ctx, &occ, window, &video_rooms) {
