@@ -246,7 +246,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| common.data_dir.join("demo.db").to_string_lossy().into_owned());
             let key = keys::load_for_demo(common.master_key_file.as_deref(), &common.data_dir)?;
-            let accounts = crate::demo::create(&url, &key)?;
+            let accounts = crate::demo::create(&url, &key, &common.data_dir)?;
             let s = settings(&common, &args, url, key)?;
             println!("\nAmaan demo on http://{}/  (database: {})\n", s.bind, describe(&s.database_url));
             println!("Sign in at http://{}/ with one of these; each role lands on its own page:\n", s.bind);

@@ -1,6 +1,8 @@
 //! `amaan demo`: a fresh database with one court, its staff and about
 //! twenty cases, so the pages have something true-to-life to show.
 
+use std::path::Path;
+
 use anyhow::bail;
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
 use rand::Rng;
@@ -12,6 +14,8 @@ use crate::domain::calendar::local_date;
 use crate::domain::privacy;
 use crate::domain::roles::{PartyRole, StaffRole};
 use crate::error::AppError;
+
+mod video;
 
 /// How far ahead the demo lists its hearings.
 const DEMO_DAYS: usize = 28;
@@ -88,13 +92,14 @@ fn look_at_sqlite(path: &str) -> Found {
 /// missing, empty or an earlier demo; a PostgreSQL database must hold
 /// nothing (demo never deletes there). Anything else is refused before a byte changes: the URL may be the
 /// one `serve` reads, and a court's cases and audit trail are not a demo's.
-pub fn create(url: &str, master_key: &crate::vault::MasterKey) -> anyhow::Result<Vec<DemoAccount>> {
+pub fn create(url: &str, master_key: &crate::vault::MasterKey, data_dir: &Path) -> anyhow::Result<Vec<DemoAccount>> {
     let shared_password = demo_password()?;
     if db::Backend::of(url) == db::Backend::Sqlite {
         let path = db::sqlite_path(url);
         match look_at_sqlite(path) {
             Found::Nothing => {}
             Found::Demo => {
+                forget_recordings(url);
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{path}{suffix}"));
                 }
@@ -116,7 +121,9 @@ pub fn create(url: &str, master_key: &crate::vault::MasterKey) -> anyhow::Result
             crate::cli::describe(url)
         );
     }
-    seed(&mut conn, shared_password.as_deref()).map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))
+    let recordings_dir = crate::media::MediaConfig::recordings_dir(data_dir);
+    let media = video::DemoMedia { recordings_dir: &recordings_dir, key: master_key };
+    seed(&mut conn, shared_password.as_deref(), &media).map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))
 }
 
 struct DemoCase {
@@ -270,7 +277,7 @@ const CASES: &[DemoCase] = &[
     },
 ];
 
-fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAccount>, AppError> {
+fn seed(conn: &mut DbConn, shared_password: Option<&str>, media: &video::DemoMedia<'_>) -> Result<Vec<DemoAccount>, AppError> {
     let sys = Actor::system();
     let now = Utc::now();
     let tz = "Asia/Karachi";
@@ -322,6 +329,7 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
         let mut accounts = Vec::new();
         let mut judges = Vec::new();
         let mut clerk_id = None;
+        let mut officer = None;
         for (username, display, role, court_id) in [
             ("admin", "System Administrator", StaffRole::Admin, None),
             ("clerk", "Rukhsana Perveen (Clerk)", StaffRole::Clerk, Some(court.id)),
@@ -344,6 +352,9 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
             if role == StaffRole::Clerk {
                 clerk_id = Some(user.id);
             }
+            if role == StaffRole::SupportOfficer {
+                officer = Some(AuthUser { id: user.id, username: username.into(), role, court_id: Some(court.id) });
+            }
             if role == StaffRole::Monitor {
                 db::monitors::add_scope(
                     c,
@@ -358,6 +369,7 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
             accounts.push(DemoAccount { role: role.as_str().into(), username: username.into(), password: pw });
         }
         let clerk_id = clerk_id.ok_or_else(|| AppError::internal("the demo has no clerk"))?;
+        let officer = officer.ok_or_else(|| AppError::internal("the demo has no support officer"))?;
         let mut to_book = Vec::new();
         for (i, dc) in CASES.iter().enumerate() {
             let case = db::cases::create(
@@ -446,7 +458,7 @@ fn seed(conn: &mut DbConn, shared_password: Option<&str>) -> Result<Vec<DemoAcco
             };
             booking::book_in_tx(c, &clerk, &order)?;
         }
-        history(c, &court, &judges, &rooms, today)?;
+        history(c, &court, &judges, &rooms, today, &officer, media)?;
         adjournments(c, &clerk, &judges, &to_book, today)?;
         Ok(accounts)
     })
@@ -463,6 +475,8 @@ fn history(
     judges: &[i64],
     rooms: &[db::courts::Room],
     today: NaiveDate,
+    officer: &AuthUser,
+    media: &video::DemoMedia<'_>,
 ) -> Result<(), AppError> {
     use crate::app::{course, outcomes};
     use crate::domain::course::{Decision, Stage};
@@ -531,9 +545,11 @@ fn history(
     )?;
     let h = past(c, 4, d21, (11, 30), true)?;
     record(c, 4, not_held(h, "accused_not_produced", Some(true)))?;
-    // The fourth case's child heard in full: its clock stopped.
+    // The fourth case's child heard in full over the video link: the
+    // session's recordings sealed and hashed, the evidence marked from the
+    // console, and so the child's clock stopped.
     let h = past(c, 3, working_day_before(today, 14), (10, 0), true)?;
-    record(c, 3, held(h, &[Proceeding::ExaminationInChief, Proceeding::CrossExamination], Some(ChildEvidence::Full)))?;
+    video::testimony_heard_over_the_link(c, officer, h, media)?;
     // The ninth case's child was unwell.
     let h = past(c, 8, working_day_before(today, 9), (10, 0), true)?;
     record(c, 8, not_held(h, "child_unwell", None))?;
@@ -655,4 +671,15 @@ fn next_working_day(from: NaiveDate) -> NaiveDate {
         d += Duration::days(1);
     }
     d
+}
+
+/// Deletes the recordings an earlier demo database lists, before that
+/// database is made afresh: they are the demo's own (silence), and a
+/// court's recordings are never in a demo's database.
+fn forget_recordings(url: &str) {
+    let Ok(pool) = db::connect_pool(url, 1) else { return };
+    let Ok(mut conn) = pool.get() else { return };
+    for file in db::video::all_recording_files(&mut conn).unwrap_or_default() {
+        let _ = std::fs::remove_file(file);
+    }
 }

@@ -13,7 +13,7 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 
 use crate::db::audit::{self, Actor, Change};
 use crate::db::video::{NewRecording, VideoSession};
@@ -90,33 +90,39 @@ async fn store_recordings(
     if finished.is_empty() {
         return Ok(());
     }
-    let (session_id, hearing_id, court_id) = (s.id, s.hearing_id, s.court_id);
+    let s = s.clone();
     blocking(pool, move |conn| {
-        db::write_tx(conn, |c| {
-            for f in &finished {
-                let r = db::video::add_recording(
-                    c,
-                    &NewRecording {
-                        session_id,
-                        hearing_id,
-                        participant_role: f.role.as_str().into(),
-                        kind: f.kind.into(),
-                        file_path: f.path.to_string_lossy().into_owned(),
-                        sha256: f.sha256.clone(),
-                        bytes: i64::try_from(f.bytes).unwrap_or(i64::MAX),
-                        created_at: Utc::now().naive_utc(),
-                    },
-                )?;
-                audit::append(
-                    c,
-                    &actor,
-                    Change::new("record", "video_recording", r.id).court(Some(court_id)).after(&r),
-                )?;
-            }
-            Ok(())
-        })
+        db::write_tx(conn, |c| write_recordings(c, &s, &finished, &actor, Utc::now().naive_utc()))
     })
     .await
+}
+
+/// The rows and audit events of a session's closed recordings, inside the
+/// caller's transaction (the demo's seeding takes the same path).
+pub(crate) fn write_recordings(
+    c: &mut DbConn,
+    s: &VideoSession,
+    finished: &[FinishedRecording],
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    for f in finished {
+        let r = db::video::add_recording(
+            c,
+            &NewRecording {
+                session_id: s.id,
+                hearing_id: s.hearing_id,
+                participant_role: f.role.as_str().into(),
+                kind: f.kind.into(),
+                file_path: f.path.to_string_lossy().into_owned(),
+                sha256: f.sha256.clone(),
+                bytes: i64::try_from(f.bytes).unwrap_or(i64::MAX),
+                created_at: now,
+            },
+        )?;
+        audit::append(c, actor, Change::new("record", "video_recording", r.id).court(Some(s.court_id)).after(&r))?;
+    }
+    Ok(())
 }
 
 /// The ground-rule timers (CrimPR 3.9(7)) as the support officer and the

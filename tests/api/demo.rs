@@ -132,7 +132,8 @@ async fn the_demo_books_its_hearings_through_the_booking_path_and_breaks_no_rule
     use diesel::prelude::*;
     let dir = tempfile::tempdir().expect("dir");
     let url = fresh_database_url(dir.path(), "demo_rules");
-    amaan::demo::create(&url, &crate::helpers::master_key()).expect("the demo seeds");
+    let key = crate::helpers::master_key();
+    amaan::demo::create(&url, &key, dir.path()).expect("the demo seeds");
     let pool = db::connect_pool(&url, 1).expect("pool");
     let mut c = pool.get().expect("conn");
     let court = db::courts::find(&mut c, 1).expect("the demo court");
@@ -177,6 +178,50 @@ async fn the_demo_books_its_hearings_through_the_booking_path_and_breaks_no_rule
         .get_result(&mut c)
         .expect("adjourned hearings");
     assert_eq!(moved, 1, "the granted adjournment moved its hearing");
+    // A child heard over the video link: the session ended, its recordings
+    // sealed on disk (no Ogg header to read), opening with the demo's key to
+    // the evidence whose hash the audit trail holds, and the child's
+    // evidence marked in full from that session.
+    let ended: Vec<(i64, i64)> = db::schema::video_sessions::table
+        .filter(db::schema::video_sessions::state.eq("ended"))
+        .select((db::schema::video_sessions::id, db::schema::video_sessions::hearing_id))
+        .load(&mut c)
+        .expect("sessions");
+    assert_eq!(ended.len(), 1, "the demo has one finished video session: {ended:?}");
+    let (session, hearing) = ended[0];
+    let recordings = db::video::recordings_of_session(&mut c, session).expect("recordings");
+    let roles: Vec<&str> = recordings.iter().map(|r| r.participant_role.as_str()).collect();
+    assert_eq!(roles, vec!["child_witness", "judge"], "the child's and the judge's audio were recorded");
+    for r in &recordings {
+        let on_disk = std::fs::read(&r.file_path).expect("the sealed recording is on disk");
+        assert!(!on_disk.windows(4).any(|w| w == b"OggS"), "{} is sealed, not a readable Ogg file", r.file_path);
+        let mut reader = amaan::vault::SealedReader::open(std::path::Path::new(&r.file_path), &key).expect("opens");
+        let mut plain = Vec::new();
+        let len = reader.len();
+        reader
+            .range(0, len, |bytes| {
+                plain.extend_from_slice(bytes);
+                Ok(())
+            })
+            .expect("reads");
+        assert!(plain.starts_with(b"OggS"), "opened, {} is an Ogg file", r.file_path);
+        assert_eq!(hex::encode(Sha256::digest(&plain)), r.sha256, "the audited hash is the evidence's");
+        assert_eq!(plain.len() as i64, r.bytes);
+    }
+    let outcome = db::outcomes::current(&mut c, hearing).expect("outcome").expect("the session's hearing has an outcome");
+    assert_eq!((outcome.kind.as_str(), outcome.child_evidence.as_str()), ("held", "full"), "{outcome:?}");
+    let trail: String = db::schema::audit_events::table
+        .filter(db::schema::audit_events::entity.eq("hearing_outcome"))
+        .filter(db::schema::audit_events::entity_id.eq(outcome.id.to_string()))
+        .select(db::schema::audit_events::after_state)
+        .first::<Option<String>>(&mut c)
+        .expect("the outcome's audit event")
+        .expect("with what was recorded");
+    let trail: serde_json::Value = serde_json::from_str(&trail).expect("json");
+    assert_eq!(trail["video_session"], session, "{trail}");
+    for r in &recordings {
+        assert!(trail["recordings"].to_string().contains(&r.sha256), "the evidence names recording {}: {trail}", r.id);
+    }
     let verify = db::audit::verify(&mut c).expect("verify");
     assert!(verify.intact, "{verify:?}");
     drop(c);

@@ -135,7 +135,7 @@ impl Rig {
         };
         // A key of the scratch database's own, handed to the server it starts.
         let master_key = amaan::vault::MasterKey::generate();
-        amaan::demo::create(&url, &master_key).context("seeding the scratch database")?;
+        amaan::demo::create(&url, &master_key, &dir).context("seeding the scratch database")?;
         let pool = db::connect_pool(&url, 2)?;
         let secret = load_jwt_secret(None, &dir)?;
         let port = free_port()?;

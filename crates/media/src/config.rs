@@ -64,10 +64,15 @@ impl MediaConfig {
             ice_servers,
             loopback_only: binds_loopback(bind),
             public_ips: list("AMAAN_PUBLIC_IPS"),
-            recordings_dir: data_dir.join("recordings"),
+            recordings_dir: MediaConfig::recordings_dir(data_dir),
             recording_key: None,
             threads: var("AMAAN_SFU_THREADS").and_then(|v| v.parse().ok()).unwrap_or(2),
         }
+    }
+
+    /// Where a server with this data directory keeps its recordings.
+    pub fn recordings_dir(data_dir: &std::path::Path) -> PathBuf {
+        data_dir.join("recordings")
     }
 
     /// For tests and the benchmark: loopback only, no STUN.

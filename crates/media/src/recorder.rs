@@ -87,15 +87,7 @@ impl Recording {
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-        let path = dir.join(format!(
-            "p{}-{}-{}-t{}.{}.sealed",
-            subject.participant_id,
-            subject.role,
-            container.kind(),
-            subject.track,
-            container.extension()
-        ));
-        let sealed = SealedWriter::create(&path, key).map_err(|e| format!("creating {}: {e}", path.display()))?;
+        let (path, sealed) = create_unique(&dir, &subject, container, key)?;
         let sink = Sink(Arc::new(Mutex::new(Some(sealed))));
         let file = sink.clone();
         let key = key.clone();
@@ -153,6 +145,66 @@ impl Recording {
         self.tx.take();
         self.done.await.map_err(|_| "the recorder stopped without a result".to_string())?
     }
+
+    /// `finish` for a synchronous caller (the demo's seeding, which runs
+    /// inside a database transaction). It polls rather than using tokio's
+    /// `blocking_recv`, which panics when the caller happens to be on a
+    /// runtime's thread (a test).
+    pub fn finish_blocking(mut self) -> Result<FinishedRecording, String> {
+        use tokio::sync::oneshot::error::TryRecvError;
+        self.tx.take();
+        loop {
+            match self.done.try_recv() {
+                Ok(result) => return result,
+                Err(TryRecvError::Empty) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                Err(TryRecvError::Closed) => return Err("the recorder stopped without a result".into()),
+            }
+        }
+    }
+}
+
+/// A new sealed file for `subject`. Session ids start again in a new
+/// database (a demo made afresh beside an older one's recordings), so a
+/// name already taken gets a suffix: the file that is there is evidence,
+/// never overwritten, and the new one is still recorded.
+fn create_unique(
+    dir: &Path,
+    subject: &Subject,
+    container: Container,
+    key: &MasterKey,
+) -> Result<(std::path::PathBuf, SealedWriter), String> {
+    let stem = format!("p{}-{}-{}-t{}", subject.participant_id, subject.role, container.kind(), subject.track);
+    for n in 0..1000u32 {
+        let suffix = if n == 0 { String::new() } else { format!("-{n}") };
+        let path = dir.join(format!("{stem}{suffix}.{}.sealed", container.extension()));
+        match SealedWriter::create(&path, key) {
+            Ok(sealed) => return Ok((path, sealed)),
+            Err(amaan_vault::VaultError::Io(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("creating {}: {e}", path.display())),
+        }
+    }
+    Err(format!("creating a recording in {}: a thousand files of that name are there already", dir.display()))
+}
+
+/// Opus's 20 ms silence frame (TOC 0xF8: CELT, full band, 20 ms, one frame).
+const OPUS_SILENCE: [u8; 3] = [0xF8, 0xFF, 0xFE];
+
+/// `seconds` of Opus silence as the RTP packets a browser would send: what
+/// the demo's recordings are made of, a real Ogg Opus file that a player
+/// opens and seeks in, with no voice in it.
+pub fn opus_silence(seconds: u32) -> impl Iterator<Item = Packet> {
+    (0..seconds * 50).map(|i| Packet {
+        header: webrtc::rtp::header::Header {
+            version: 2,
+            payload_type: 111,
+            sequence_number: (i % 65_536) as u16,
+            timestamp: i.wrapping_mul(960),
+            ssrc: 0x0a3a_a11,
+            marker: i == 0,
+            ..Default::default()
+        },
+        payload: bytes::Bytes::from_static(&OPUS_SILENCE),
+    })
 }
 
 /// How long the writing thread waits after a packet wakes it, so that it
@@ -302,8 +354,29 @@ mod tests {
         assert!(bytes.starts_with(b"OggS"));
         assert_eq!(done.bytes, bytes.len() as u64);
         assert_eq!(done.sha256, hex::encode(Sha256::digest(&bytes)));
-        // The same track cannot be recorded over.
-        assert!(Recording::start(dir.path(), &key(), subject, Container::Ogg).is_err());
+        // The same track again (session ids start afresh in a new database)
+        // goes to a file of its own; the evidence already there is untouched.
+        let again = Recording::start(dir.path(), &key(), subject, Container::Ogg).unwrap_or_else(|e| panic!("{e}"));
+        let second = again.finish_blocking().unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(second.path, done.path);
+        assert_eq!(hex::encode(Sha256::digest(plaintext(&done.path))), done.sha256, "the first file is as it was");
+    }
+
+    #[test]
+    fn silence_makes_a_seekable_ogg_opus_file_of_its_length() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let subject = Subject { session_id: 9, participant_id: 1, role: VideoRole::Judge, track: 1 };
+        let rec = Recording::start(dir.path(), &key(), subject, Container::Ogg).unwrap_or_else(|e| panic!("{e}"));
+        for p in opus_silence(3) {
+            rec.write(&p);
+        }
+        let done = rec.finish_blocking().unwrap_or_else(|e| panic!("{e}"));
+        let bytes = plaintext(&done.path);
+        assert!(bytes.starts_with(b"OggS") && bytes.windows(8).any(|w| w == b"OpusHead"), "an Ogg Opus file");
+        // The last page's granule position is the length in 48 kHz samples.
+        let last = bytes.windows(4).rposition(|w| w == b"OggS").unwrap_or(0);
+        let granule = u64::from_le_bytes(bytes[last + 6..last + 14].try_into().unwrap_or([0; 8]));
+        assert!((3 * 48_000 - 960..=3 * 48_000).contains(&granule), "three seconds of samples: {granule}");
     }
 
     #[tokio::test]
