@@ -474,31 +474,14 @@ struct ChildCaseItem {
     case: CaseLine,
     children: Vec<ChildView>,
     /// Days to the nearest live deadline; negative once broken; absent when
-    /// no clock runs.
+    /// no clock runs. With `next_hearing`, what the page's line ("nothing
+    /// listed, 12 days left") is made of, in the reader's language.
     days_to_deadline: Option<i64>,
-    /// The line a clerk scans: "nothing listed, 12 days left".
-    status_line: String,
     next_hearing: Option<NextHearing>,
     clocks: Vec<ClockStatus>,
     adjournments: i64,
     score: i64,
     breakdown: Vec<ScorePart>,
-}
-
-fn status_line(days: Option<i64>, next: Option<&NextHearing>) -> String {
-    let listing = match next {
-        Some(n) => format!("listed {}", n.local_start),
-        None => "nothing listed".to_string(),
-    };
-    let deadline = match days {
-        None => "no deadline running".to_string(),
-        Some(0) => "the deadline is today".to_string(),
-        Some(1) => "1 day left".to_string(),
-        Some(d) if d > 0 => format!("{d} days left"),
-        Some(-1) => "deadline broken 1 day ago".to_string(),
-        Some(d) => format!("deadline broken {} days ago", -d),
-    };
-    format!("{listing}, {deadline}")
 }
 
 /// Orders by days to the nearest deadline (broken first, then fewest days
@@ -549,7 +532,6 @@ async fn child_cases(
                     case: case_line(&row.case),
                     children: a.children,
                     days_to_deadline: days,
-                    status_line: status_line(days, next.as_ref()),
                     next_hearing: next,
                     clocks: a.clocks,
                     adjournments: row.case.adjournments,
@@ -692,14 +674,6 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn the_status_line_says_what_a_clerk_must_act_on() {
-        assert_eq!(status_line(Some(12), None), "nothing listed, 12 days left");
-        assert_eq!(status_line(Some(-3), None), "nothing listed, deadline broken 3 days ago");
-        let next = NextHearing { starts_at: Utc::now(), local_start: "2026-12-01 10:00".into() };
-        assert_eq!(status_line(None, Some(&next)), "listed 2026-12-01 10:00, no deadline running");
     }
 
     #[test]

@@ -232,12 +232,12 @@ async fn child_cases_lists_every_open_child_case_by_deadline_even_with_nothing_l
     assert_eq!(s, StatusCode::OK, "{body}");
     let items = &body["items"];
     assert_eq!(numbers(items, &["case", "number"]), vec!["BROKEN", "UNLISTED", "LISTED"], "{body}");
-    let unlisted_line = items[1]["status_line"].as_str().unwrap();
-    assert!(unlisted_line.starts_with("nothing listed, ") && unlisted_line.ends_with("days left"), "{unlisted_line}");
-    assert!(items[1]["next_hearing"].is_null());
-    assert!(items[2]["status_line"].as_str().unwrap().starts_with("listed "), "{}", items[2]);
+    // Figures, not prose: the page says "nothing listed, N days left" in
+    // the reader's language.
+    assert!(items[1]["next_hearing"].is_null() && items[1]["days_to_deadline"].as_i64().unwrap() > 0, "{}", items[1]);
+    assert!(items[2]["next_hearing"]["starts_at"].is_string(), "{}", items[2]);
     assert!(items[0]["days_to_deadline"].as_i64().unwrap() < 0);
-    assert!(items[0]["status_line"].as_str().unwrap().contains("broken"));
+    assert!(items.as_array().unwrap().iter().all(|i| i.get("status_line").is_none()), "{body}");
 
     // The broken three-month clock goes up to the Chief Justice: the judge
     // and the court's administrator see it, by pseudonym only.

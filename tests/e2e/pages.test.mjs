@@ -335,6 +335,13 @@ test("a judge reads the docket, overrides a refused adjournment with written rea
     const shown = (await page.locator("#child-cases li h2 bdi.ltr").allInnerTexts()).sort();
     assert.ok(want.length > 0, "the demo leaves some child cases unlisted");
     assert.deepEqual(shown, want);
+    // The line under each case is the page's sentence from the server's figure.
+    for (const c of all.body.items.filter((c) => !c.next_hearing)) {
+      const line = await page.locator(`#child-cases li[data-case="${c.case.id}"] p.status`).innerText();
+      const d = c.days_to_deadline;
+      const expected = d == null ? "no deadline is running" : d === 0 ? "is today" : d < 0 ? `passed ${-d} days ago` : `is in ${d} days`;
+      assert.ok(line.startsWith("Nothing listed") && line.includes(expected), `${c.case.number}: ${line}`);
+    }
   }
   await screenshot(page, "judge-child-cases-en");
   await noSeriousViolations(page, "judge child cases");

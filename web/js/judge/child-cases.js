@@ -25,10 +25,20 @@ export function mount(el, ctx) {
           " · ",
           (c.children || []).map((ch) => h("span", { class: "badge child" }, h("span", { text: ch.pseudonym }), ch.age != null ? [" · ", tx("age.years", { n: ch.age })] : null)),
           c.case?.cognizance_date ? [" · ", tx("case.cognizance"), ": ", when(c.case.cognizance_date, "plain")] : null,
+          h("p", { class: "status" }, deadlineLine(c.days_to_deadline)),
           h("div", {}, clocks(c.clocks)),
           c.breakdown ? breakdown(c.breakdown) : null,
         ),
       ),
     );
   });
+}
+
+// What the clerk must act on, from the figure the server sends: the
+// sentence is the page's, in the reader's language.
+function deadlineLine(days) {
+  if (days == null) return tx("judge.nothing_listed_no_deadline");
+  if (days === 0) return tx("judge.nothing_listed_today");
+  if (days < 0) return tx("judge.nothing_listed_broken", { n: -days });
+  return tx("judge.nothing_listed_deadline", { n: days });
 }
