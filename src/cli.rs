@@ -201,7 +201,7 @@ fn settings(
         pool_size: 16,
         web_dir: serve.web_dir.clone().unwrap_or_else(default_web_dir),
         login_attempts_per_minute: serve.login_rate,
-        notices: config::NoticeChannels::from_env(),
+        notices: config::NoticeChannels::from_env()?,
         public_origin: serve.public_origin.as_deref().map(|o| o.trim_end_matches('/').to_string()),
         metrics_bind: serve.metrics_bind.clone(),
         metrics_token: serve

@@ -61,9 +61,10 @@ pub struct NoticeChannels {
     /// (STARTTLS) or `smtps://host:port`, with `user:password@` if needed.
     pub smtp_url: Option<String>,
     pub mail_from: String,
-    /// An HTTP gateway that takes `POST {"to", "text", "reference"}` and
-    /// answers 2xx (with an `id` when it gives one).
+    /// An HTTP gateway that takes one POST per message and answers 2xx;
+    /// its body, credentials and answer are described by `sms`.
     pub sms_url: Option<String>,
+    pub sms: SmsGateway,
     /// The first retry waits this long, each next one twice as long.
     pub retry_base: std::time::Duration,
     pub max_attempts: i32,
@@ -72,17 +73,63 @@ pub struct NoticeChannels {
 }
 
 impl NoticeChannels {
-    /// From `AMAAN_SMTP_URL`, `AMAAN_MAIL_FROM`, `AMAAN_SMS_URL`, `AMAAN_NODE_ID`.
-    pub fn from_env() -> NoticeChannels {
+    /// From `AMAAN_SMTP_URL`, `AMAAN_MAIL_FROM`, `AMAAN_SMS_URL` (and the
+    /// `AMAAN_SMS_*` of `SmsGateway::from_env`), `AMAAN_NODE_ID`.
+    pub fn from_env() -> anyhow::Result<NoticeChannels> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        NoticeChannels {
+        Ok(NoticeChannels {
             smtp_url: var("AMAAN_SMTP_URL"),
             mail_from: var("AMAAN_MAIL_FROM").unwrap_or_else(|| "Amaan <notices@amaan.invalid>".into()),
             sms_url: var("AMAAN_SMS_URL"),
+            sms: SmsGateway::from_env()?,
             retry_base: std::time::Duration::from_secs(30),
             max_attempts: 5,
             node: var("AMAAN_NODE_ID").unwrap_or_else(|| format!("node-{}", std::process::id())),
-        }
+        })
+    }
+}
+
+/// How the SMS gateway is spoken to. Providers differ in body, credentials
+/// and answer; these say which, so that a court changes provider by
+/// configuration (the README shows Twilio's shape).
+#[derive(Debug, Clone, Default)]
+pub struct SmsGateway {
+    /// Sent as the `Authorization` header of every request
+    /// (`AMAAN_SMS_AUTHORIZATION_FILE`: a file holding e.g. `Basic …`).
+    pub authorization: Option<Secret>,
+    /// `json` (the default) or `form` (`AMAAN_SMS_FORMAT`).
+    pub format: crate::sms_gateway::BodyFormat,
+    /// The body with `{to}`, `{text}` and `{reference}` in it, each filled
+    /// in escaped for the format (`AMAAN_SMS_TEMPLATE`); the default is
+    /// `{"to": {to}, "text": {text}, "reference": {reference}}` as JSON and
+    /// `to={to}&text={text}&reference={reference}` as a form.
+    pub template: Option<String>,
+    /// Where the provider's message id is in its JSON answer, as a JSON
+    /// pointer (`AMAAN_SMS_ID_POINTER`, default `/id`).
+    pub id_pointer: Option<String>,
+    /// The token the gateway's delivery reports must carry, as `Bearer` or
+    /// as a Basic password (`AMAAN_SMS_REPORT_TOKEN_FILE`); without it the
+    /// reports route refuses everything.
+    pub report_token: Option<Secret>,
+}
+
+impl SmsGateway {
+    pub fn from_env() -> anyhow::Result<SmsGateway> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let secret = |k: &str| -> anyhow::Result<Option<Secret>> {
+            var(k).map(|path| load_token(Path::new(&path), k)).transpose()
+        };
+        Ok(SmsGateway {
+            authorization: secret("AMAAN_SMS_AUTHORIZATION_FILE")?,
+            format: match var("AMAAN_SMS_FORMAT").as_deref() {
+                None | Some("json") => crate::sms_gateway::BodyFormat::Json,
+                Some("form") => crate::sms_gateway::BodyFormat::Form,
+                Some(other) => anyhow::bail!("AMAAN_SMS_FORMAT: `{other}` is not json or form"),
+            },
+            template: var("AMAAN_SMS_TEMPLATE"),
+            id_pointer: var("AMAAN_SMS_ID_POINTER"),
+            report_token: secret("AMAAN_SMS_REPORT_TOKEN_FILE")?,
+        })
     }
 }
 

@@ -19,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod keys;
 pub mod notices_worker;
+pub mod sms_gateway;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -39,6 +39,7 @@ use crate::db::notices::Notice;
 use crate::db::{self, DbPool, PooledConn};
 use crate::domain::notices::Channel;
 use crate::error::AppError;
+use crate::sms_gateway;
 
 /// How often the outbox is looked at when it was empty.
 const IDLE: Duration = Duration::from_millis(300);
@@ -302,12 +303,18 @@ fn transfer(
 
 fn send_sms(n: &Notice, channels: &NoticeChannels) -> Result<Option<String>, String> {
     let Some(url) = &channels.sms_url else { return Err("SMS is not configured (AMAAN_SMS_URL)".into()) };
-    let body = serde_json::json!({ "to": n.address, "text": n.body, "reference": format!("notice-{}", n.id) });
-    match ureq::post(url).timeout(Duration::from_secs(20)).send_json(body) {
-        Ok(resp) => {
-            let id = resp.into_json::<serde_json::Value>().ok().and_then(|v| v["id"].as_str().map(String::from));
-            Ok(id)
-        }
+    let gw = &channels.sms;
+    let body = sms_gateway::body(gw.format, gw.template.as_deref(), &n.address, &n.body, &format!("notice-{}", n.id));
+    let mut request =
+        ureq::post(url).timeout(Duration::from_secs(20)).set("Content-Type", gw.format.content_type());
+    if let Some(auth) = &gw.authorization {
+        request = request.set("Authorization", &String::from_utf8_lossy(auth.expose()));
+    }
+    match request.send_string(&body) {
+        Ok(resp) => Ok(resp
+            .into_json::<serde_json::Value>()
+            .ok()
+            .and_then(|v| sms_gateway::provider_id(&v, gw.id_pointer.as_deref()))),
         Err(ureq::Error::Status(code, _)) => Err(format!("the SMS gateway answered {code}")),
         Err(e) => Err(format!("the SMS gateway: {e}")),
     }

@@ -14,6 +14,7 @@ use crate::db::{self, audit, audit::Change, notices::Contact, DbConn};
 use crate::domain::notices::Language;
 use crate::domain::roles::PartyRole;
 use crate::error::AppError;
+use crate::sms_gateway;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/parties/{id}/custody", web::put().to(set_custody))
         .route("/hearings/{id}/notices", web::get().to(of_hearing))
         .route("/notices/{id}/resend", web::post().to(resend))
+        .route("/notices/delivery-reports", web::post().to(delivery_report))
         .route("/notices/{id}/print", web::get().to(print))
         .route("/notices/{id}/printed", web::post().to(printed))
         .route("/courts/{id}/prisons", web::get().to(list_prisons))
@@ -175,6 +177,37 @@ async fn resend(
     })
     .await?;
     Ok(HttpResponse::Ok().json(notice))
+}
+
+/// `POST /api/notices/delivery-reports`: the SMS gateway says what became
+/// of a message it took (JSON `{"id", "status"}`, or Twilio's form). Let in
+/// by the gateway's own token (`AMAAN_SMS_REPORT_TOKEN_FILE`), never a
+/// staff login; the answer names the notice and its status, nothing of
+/// its text or address.
+async fn delivery_report(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let token = state.settings.notices.sms.report_token.as_ref().ok_or_else(|| {
+        AppError::Unauthenticated("this server takes no delivery reports (no AMAAN_SMS_REPORT_TOKEN_FILE)".into())
+    })?;
+    let header = req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if !sms_gateway::authorized(header, token.expose()) {
+        return Err(AppError::Unauthenticated("a delivery report carries the gateway's token".into()));
+    }
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_ascii_lowercase();
+    let report = sms_gateway::parse_report(&content_type, &body).map_err(|e| AppError::invalid("status", e))?;
+    let answer = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |c| crate::app::notices::record_delivery(c, &report))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 // ------------------------------------------------------------------- paper

@@ -28,6 +28,8 @@ enum Access {
     Staff,
     /// An invite token in `?token=`, not a staff login.
     Invite,
+    /// The SMS gateway's own token, as `Bearer` or a Basic password.
+    Gateway,
 }
 
 /// What a successful call answers.
@@ -227,6 +229,9 @@ fn routes() -> Vec<Route> {
         route(Get, "/api/parties/{id}/contact", "A party's contact", "notices"),
         route(Get, "/api/hearings/{id}/notices", "What each party of a hearing was sent", "notices"),
         route(Post, "/api/notices/{id}/resend", "Send a notice again", "notices"),
+        route(Post, "/api/notices/delivery-reports", "An SMS gateway's delivery report (its own token)", "notices")
+            .open_to(Access::Gateway)
+            .body(delivery_report_schema),
         route(Post, "/api/cases/{id}/incidents", "Record a breach of the special measures", "oversight")
             .body(incidents::IncidentInput::schema)
             .answers(Answer::Json(201)),
@@ -270,6 +275,31 @@ fn routes() -> Vec<Route> {
         route(Get, "/api/audit", "The audit trail", "audit").query(q::<audit::AuditQuery>),
         route(Get, "/api/audit/verify", "Prove the audit chain intact", "audit"),
     ]
+}
+
+/// `{"id", "status"}` (Twilio's form `MessageSid`/`MessageStatus` is taken too).
+fn delivery_report_schema() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .property("id", ObjectBuilder::new().schema_type(SchemaType::new(Type::String)).min_length(Some(1)))
+        .property(
+            "status",
+            ObjectBuilder::new().schema_type(SchemaType::new(Type::String)).enum_values(Some([
+                "delivered",
+                "undelivered",
+                "failed",
+                "rejected",
+                "expired",
+                "queued",
+                "accepted",
+                "sending",
+                "sent",
+                "scheduled",
+                "buffered",
+            ])),
+        )
+        .required("id")
+        .required("status")
+        .into()
 }
 
 fn problem_schema() -> RefOr<Schema> {
@@ -440,6 +470,7 @@ fn operation(r: &Route) -> utoipa::openapi::path::Operation {
                     .build(),
             )
         }
+        Access::Gateway => op = op.security(SecurityRequirement::new("gateway", Vec::<String>::new())),
         Access::Anyone => {}
     }
     op.build()
@@ -481,6 +512,10 @@ pub fn document() -> OpenApi {
                     SecurityScheme::Http(
                         HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
                     ),
+                )
+                .security_scheme(
+                    "gateway",
+                    SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
                 )
                 .build(),
         ))

@@ -267,3 +267,28 @@ mod tests {
         assert_eq!(kind_of_booking("booking", None), NoticeKind::Booked);
     }
 }
+
+/// What a delivery report changed: the notice and its status now.
+#[derive(Debug, serde::Serialize)]
+pub struct DeliveryAnswer {
+    pub notice_id: i64,
+    pub status: String,
+}
+
+/// Records an SMS gateway's delivery report on the notice whose message it
+/// is. A report still on its way changes nothing; a report on a message
+/// the server never sent is refused as not found.
+pub fn record_delivery(
+    c: &mut DbConn,
+    report: &crate::sms_gateway::DeliveryReport,
+) -> Result<DeliveryAnswer, AppError> {
+    use crate::sms_gateway::Delivery;
+    let not_found = || AppError::not_found(format!("an SMS with the gateway's id {}", report.provider_id));
+    let notice = match &report.delivery {
+        Delivery::Pending => db::notices::report_delivery_peek(c, &report.provider_id)?,
+        Delivery::Delivered => db::notices::report_delivery(c, &report.provider_id, None)?,
+        Delivery::Undelivered(why) => db::notices::report_delivery(c, &report.provider_id, Some(why))?,
+    }
+    .ok_or_else(not_found)?;
+    Ok(DeliveryAnswer { notice_id: notice.id, status: notice.status })
+}

@@ -168,6 +168,7 @@ pub fn no_channels() -> amaan::config::NoticeChannels {
         smtp_url: None,
         mail_from: "Amaan <notices@amaan.invalid>".into(),
         sms_url: None,
+        sms: Default::default(),
         retry_base: std::time::Duration::from_millis(50),
         max_attempts: 3,
         node: "test-node".into(),

@@ -36,5 +36,6 @@ mod route_isolation;
 mod schedule;
 mod security;
 mod session_console;
+mod sms_gateway;
 mod video;
 mod video_recordings;

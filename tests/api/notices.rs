@@ -76,7 +76,7 @@ pub(crate) async fn book(app: &TestApp, court: &Court, case_id: i64, room: &Valu
     .await
 }
 
-fn stored_notices(app: &TestApp, hearing: i64) -> Vec<(i64, String, String, String)> {
+pub(crate) fn stored_notices(app: &TestApp, hearing: i64) -> Vec<(i64, String, String, String)> {
     use amaan::db::schema::notices::dsl as n;
     let mut conn = app.conn();
     n::notices
@@ -212,7 +212,7 @@ pub(crate) fn messages_in(dir: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
-async fn wait_for(app: &TestApp, court: &Court, h: i64, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+pub(crate) async fn wait_for(app: &TestApp, court: &Court, h: i64, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let mut items = Vec::new();
     for _ in 0..300 {
         let (_, listed) = app.get(&format!("/api/hearings/{h}/notices"), Some(&court.clerk)).await;

@@ -74,7 +74,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         pool_size: 16,
         web_dir: dir.path().to_path_buf(),
         login_attempts_per_minute: 1_000_000,
-        notices: amaan::config::NoticeChannels::from_env(),
+        notices: amaan::config::NoticeChannels::from_env()?,
         public_origin: None,
         metrics_bind: None,
         metrics_token: None,

@@ -405,7 +405,7 @@ fn start_server(url: &str, secret: Secret) -> anyhow::Result<u16> {
         pool_size: 8,
         web_dir: std::env::temp_dir().join("amaan-bench-no-pages"),
         login_attempts_per_minute: 60,
-        notices: amaan::config::NoticeChannels::from_env(),
+        notices: amaan::config::NoticeChannels::from_env()?,
         public_origin: None,
         metrics_bind: None,
         metrics_token: None,

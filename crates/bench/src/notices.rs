@@ -226,6 +226,7 @@ fn measure(args: &NoticesArgs, url: &str, backend: Backend, maildir: &Path) -> a
         smtp_url: Some(format!("smtp://127.0.0.1:{}", smtp.port)),
         mail_from: "Amaan <notices@amaan.invalid>".into(),
         sms_url: None,
+        sms: Default::default(),
         retry_base: StdDuration::from_secs(1),
         max_attempts: 5,
         node: "bench".into(),

@@ -103,6 +103,8 @@ pub const FAILED: &str = "failed";
 /// again on its own; the clerk sees it and may resend.
 pub const UNCONFIRMED: &str = "unconfirmed";
 /// A party with no phone or email: the clerk prints the notice.
+/// The SMS gateway reported the message on the phone.
+pub const DELIVERED: &str = "delivered";
 pub const TO_PRINT: &str = "to_print";
 pub const PRINTED: &str = "printed";
 
@@ -307,6 +309,43 @@ pub fn requeue(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<Notice,
         ))
         .execute(conn)?;
     find(conn, id)
+}
+
+/// An SMS gateway's report on the message it gave `provider_id`: the
+/// notice becomes `delivered`, or `failed` with `undelivered` as the
+/// reason. Only a notice whose message the gateway holds (sent,
+/// unconfirmed, or reported before) changes; one a clerk has queued again
+/// since is left to its new message. None when no SMS has that id.
+pub fn report_delivery(
+    conn: &mut DbConn,
+    provider_id: &str,
+    undelivered: Option<&str>,
+) -> Result<Option<Notice>, StoreError> {
+    let Some(n) = report_delivery_peek(conn, provider_id)? else {
+        return Ok(None);
+    };
+    if ![SENT, UNCONFIRMED, DELIVERED, FAILED].contains(&n.status.as_str()) || (n.status == FAILED && n.sent_at.is_none()) {
+        return Ok(Some(n));
+    }
+    let (status, error) = match undelivered {
+        None => (DELIVERED, None),
+        Some(why) => (FAILED, Some(format!("the SMS gateway reports the message {why}"))),
+    };
+    diesel::update(notices::table.find(n.id))
+        .set((notices::status.eq(status), notices::last_error.eq(error)))
+        .execute(conn)?;
+    Ok(Some(find(conn, n.id)?))
+}
+
+/// The SMS the gateway gave `provider_id`, as it is.
+pub fn report_delivery_peek(conn: &mut DbConn, provider_id: &str) -> Result<Option<Notice>, StoreError> {
+    Ok(notices::table
+        .filter(notices::channel.eq("sms"))
+        .filter(notices::provider_id.eq(provider_id))
+        .order(notices::id.desc())
+        .select(Notice::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// A party by id (for its contact).
