@@ -556,30 +556,9 @@ pub(crate) fn have_python_icalendar() -> bool {
     ok
 }
 
-/// A whole HTTP request off the stream, for the stand-in gateway.
+/// A whole HTTP request's body off the stream, for the stand-in gateway.
 fn read_request(stream: &mut std::net::TcpStream) -> String {
-    use std::io::Read;
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut got = Vec::new();
-    let mut buf = [0u8; 8192];
-    while let Ok(n) = stream.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        got.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&got).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let length = text[..end]
-                .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(0);
-            if got.len() >= end + 4 + length {
-                return String::from_utf8_lossy(&got[end + 4..]).to_string();
-            }
-        }
-    }
-    String::from_utf8_lossy(&got).to_string()
+    crate::sms_gateway::read_whole(stream).1
 }
 
 #[tokio::test]

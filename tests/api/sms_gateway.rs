@@ -20,7 +20,7 @@ const REPORT_TOKEN: &str = "report-token-for-the-gateway-0123";
 const ACCOUNT_AUTH: &str = "Basic QUMxMjM6c2VjcmV0LWF1dGgtdG9rZW4=";
 
 /// A whole request off the stream: its head and its body.
-fn read_whole(stream: &mut std::net::TcpStream) -> (String, String) {
+pub(crate) fn read_whole(stream: &mut std::net::TcpStream) -> (String, String) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut got = Vec::new();
     let mut buf = [0u8; 8192];
