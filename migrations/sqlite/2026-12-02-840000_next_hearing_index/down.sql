@@ -1,0 +1,1 @@
+DROP INDEX hearings_next_scheduled;
