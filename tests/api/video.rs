@@ -183,7 +183,7 @@ impl Client {
         let pc = Arc::new(rtc_api().new_peer_connection(config).await.expect("peer"));
         let counts: Counts = Arc::default();
         let seen = Arc::clone(&counts);
-        pc.on_track(Box::new(move |remote, _, _| {
+        pc.on_track(Box::new(move |remote, receiver, _| {
             let seen = Arc::clone(&seen);
             Box::pin(async move {
                 let key = (remote.stream_id(), remote.id(), remote.kind().to_string());
@@ -192,6 +192,9 @@ impl Client {
                         *seen.lock().expect("counts").entry(key.clone()).or_insert(0) += 1;
                     }
                 });
+                // As a browser does: the server's sender reports are read,
+                // so this peer's receiver reports echo them (the round trip).
+                tokio::spawn(async move { while receiver.read_rtcp().await.is_ok() {} });
             })
         }));
         let audio = track(MIME_TYPE_OPUS, "audio");
