@@ -202,6 +202,7 @@ fn settings(
         web_dir: serve.web_dir.clone().unwrap_or_else(default_web_dir),
         login_attempts_per_minute: serve.login_rate,
         notices: config::NoticeChannels::from_env()?,
+        node: config::NodeSettings::from_env()?,
         public_origin: serve.public_origin.as_deref().map(|o| o.trim_end_matches('/').to_string()),
         metrics_bind: serve.metrics_bind.clone(),
         metrics_token: serve

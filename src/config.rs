@@ -51,6 +51,56 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// Where notices go out.
     pub notices: NoticeChannels,
+    /// Who this node is among several on one database, and its TURN server.
+    pub node: NodeSettings,
+}
+
+/// The node id of a node that was given none: fine alone, refused on a
+/// PostgreSQL database another node already uses (`startup`).
+pub const DEFAULT_NODE_ID: &str = "local";
+
+/// This node among several sharing one database.
+#[derive(Debug, Clone)]
+pub struct NodeSettings {
+    /// `AMAAN_NODE_ID`: stored with each session this node hosts.
+    pub id: String,
+    /// `AMAAN_PUBLIC_URL` (`https://node-a.amaan.example.org`): where a
+    /// participant reaches this node; invites to its sessions name it.
+    /// Unset: the address the node binds to, unless that is a wildcard.
+    pub public_url: Option<String>,
+    /// `AMAAN_TURN_URLS` with `AMAAN_TURN_SECRET_FILE`: per-invite TURN
+    /// credentials (coturn's `use-auth-secret`).
+    pub turn: Option<crate::media::config::TurnRest>,
+}
+
+impl NodeSettings {
+    /// One node, no TURN: the tests' and a district's setting.
+    pub fn single() -> NodeSettings {
+        NodeSettings { id: DEFAULT_NODE_ID.into(), public_url: None, turn: None }
+    }
+
+    pub fn from_env() -> anyhow::Result<NodeSettings> {
+        let var = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let urls: Vec<String> = var("AMAAN_TURN_URLS")
+            .map(|v| v.split(',').map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect())
+            .unwrap_or_default();
+        let turn = match (urls.is_empty(), var("AMAAN_TURN_SECRET_FILE")) {
+            (true, None) => None,
+            (false, Some(file)) => Some(crate::media::config::TurnRest {
+                urls,
+                secret: load_token(Path::new(&file), "the TURN secret")?.0,
+            }),
+            (true, Some(_)) => anyhow::bail!("AMAAN_TURN_SECRET_FILE is set but AMAAN_TURN_URLS names no TURN server"),
+            (false, None) => {
+                anyhow::bail!("AMAAN_TURN_URLS is set without AMAAN_TURN_SECRET_FILE (coturn's static-auth-secret)")
+            }
+        };
+        Ok(NodeSettings {
+            id: var("AMAAN_NODE_ID").unwrap_or_else(|| DEFAULT_NODE_ID.into()),
+            public_url: var("AMAAN_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
+            turn,
+        })
+    }
 }
 
 /// The channels notices leave by. A channel left out keeps its notices

@@ -37,6 +37,8 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let public_url = public_url(settings.node.public_url.as_deref(), listener.local_addr()?);
+        register_node(&pool, &settings, public_url)?;
         let metrics_listener = match &settings.metrics_bind {
             Some(addr) => {
                 Some(TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("cannot listen for metrics on {addr}: {e}"))?)
@@ -68,6 +70,45 @@ impl Application {
             None => self.server.await,
         }
     }
+}
+
+/// Where participants reach this node: the configured public URL, else
+/// the address it is bound to unless that is a wildcard (0.0.0.0, ::),
+/// which names no host.
+fn public_url(configured: Option<&str>, bound: std::net::SocketAddr) -> Option<String> {
+    match configured {
+        Some(url) => Some(url.to_string()),
+        None if bound.ip().is_unspecified() => None,
+        None => Some(format!("http://{bound}")),
+    }
+}
+
+/// Why a node may not start with this id, if it may not: on PostgreSQL
+/// several nodes may share the database, and sessions are routed by the
+/// node id they store, so a node left with the default id beside another
+/// registered node would take (or lose) the other's participants.
+pub fn node_id_refused(postgres: bool, id: &str, others: &[String]) -> Option<String> {
+    if !postgres || id != crate::config::DEFAULT_NODE_ID || others.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "this database is served by node(s) {} as well: give this node its own AMAAN_NODE_ID (it has the default `{id}`)",
+        others.join(", ")
+    ))
+}
+
+fn register_node(pool: &db::DbPool, settings: &Settings, public_url: Option<String>) -> anyhow::Result<()> {
+    let mut conn = pool.get()?;
+    let postgres = matches!(db::Backend::of(&settings.database_url), db::Backend::Postgres);
+    let id = settings.node.id.clone();
+    let others: Vec<String> = db::nodes::others(&mut conn, &id)?.into_iter().map(|n| n.id).collect();
+    if let Some(why) = node_id_refused(postgres, &id, &others) {
+        anyhow::bail!(why);
+    }
+    let node = db::nodes::Node { id, public_url, started_at: chrono::Utc::now().naive_utc() };
+    db::write_tx(&mut conn, |c| Ok(db::nodes::register(c, &node)?))
+        .map_err(|e| anyhow::anyhow!("registering this node: {e}"))?;
+    Ok(())
 }
 
 /// Only `/metrics`, on an address of its own.
@@ -137,6 +178,8 @@ fn server(
     let metrics_here = state.settings.metrics_bind.is_none();
     let mut media_config = MediaConfig::from_env(&state.settings.bind, &state.settings.data_dir);
     media_config.recording_key = Some(state.settings.master_key.clone());
+    media_config.node_id = state.settings.node.id.clone();
+    media_config.turn = state.settings.node.turn.clone();
     let media = web::Data::new(Media::new(media_config)?);
     crate::video_sync::start_for(&media.clone().into_inner(), state.pool.clone())?;
     // The notices worker runs while this server does: it holds a weak
@@ -195,4 +238,27 @@ fn server(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_node_id_is_refused_on_a_shared_postgres_only() {
+        let others = vec!["node-b".to_string()];
+        assert!(node_id_refused(true, "local", &others).is_some());
+        assert!(node_id_refused(true, "local", &[]).is_none(), "the first node may keep the default");
+        assert!(node_id_refused(true, "node-a", &others).is_none());
+        assert!(node_id_refused(false, "local", &others).is_none(), "SQLite is one node's");
+    }
+
+    #[test]
+    fn a_node_bound_to_a_wildcard_has_no_public_address_unless_told() {
+        let any: std::net::SocketAddr = "0.0.0.0:8080".parse().unwrap_or_else(|_| unreachable!());
+        let one: std::net::SocketAddr = "127.0.0.1:8080".parse().unwrap_or_else(|_| unreachable!());
+        assert_eq!(public_url(None, any), None);
+        assert_eq!(public_url(None, one).as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(public_url(Some("https://a.example.org"), any).as_deref(), Some("https://a.example.org"));
+    }
 }

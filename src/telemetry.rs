@@ -7,7 +7,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 use tracing::Instrument;
 
 pub fn init_tracing() {
@@ -27,6 +29,8 @@ pub struct Metrics {
     latency: HistogramVec,
     /// The forwarder's own counters, read at each scrape.
     video: IntGaugeVec,
+    /// Each connected participant's link (`crates/media/src/health.rs`).
+    link: GaugeVec,
 }
 
 impl Metrics {
@@ -50,8 +54,18 @@ impl Metrics {
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        // Participants by session, id and role: never a name.
+        let link = GaugeVec::new(
+            Opts::new(
+                "amaan_video_link",
+                "Each connected participant's link from its RTCP receiver reports: loss_percent, jitter_ms, rtt_ms, \
+                 and quality (0 good, 1 poor, 2 bad; thresholds in the README)",
+            ),
+            &["session", "participant", "role", "measure"],
+        )?;
         registry.register(Box::new(video.clone()))?;
-        Ok(Metrics { registry, requests, latency, video })
+        registry.register(Box::new(link.clone()))?;
+        Ok(Metrics { registry, requests, latency, video, link })
     }
 }
 
@@ -118,6 +132,27 @@ pub async fn metrics(
             ("packets_late", as_i64(f.packets_late)),
         ] {
             m.video.with_label_values(&[what]).set(value);
+        }
+        // Only who is connected now: a participant who left drops out.
+        m.link.reset();
+        for h in media.forwarder.health() {
+            let (session, participant) = (h.session_id.to_string(), h.participant_id.to_string());
+            let quality = match crate::domain::video::link_quality(&h.measure) {
+                crate::domain::video::LinkQuality::Good => 0.0,
+                crate::domain::video::LinkQuality::Poor => 1.0,
+                crate::domain::video::LinkQuality::Bad => 2.0,
+            };
+            let mut measures = vec![
+                ("loss_percent", h.measure.loss_percent),
+                ("jitter_ms", h.measure.jitter_ms),
+                ("quality", quality),
+            ];
+            measures.extend(h.measure.rtt_ms.map(|rtt| ("rtt_ms", rtt)));
+            for (measure, value) in measures {
+                m.link
+                    .with_label_values(&[session.as_str(), participant.as_str(), h.role.as_str(), measure])
+                    .set(value);
+            }
         }
     }
     let mut buf = Vec::new();

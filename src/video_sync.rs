@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::{NaiveDateTime, Utc};
 
 use crate::db::audit::{self, Actor, Change};
-use crate::db::video::{NewRecording, VideoSession};
+use crate::db::video::{NewSegment, VideoSession};
 use crate::db::{self, DbConn, DbPool};
 use crate::domain::video::{self as session_rules, SessionState, VideoRole};
 use crate::error::AppError;
@@ -90,6 +90,10 @@ async fn store_recordings(
     if finished.is_empty() {
         return Ok(());
     }
+    // In the order they were made, so a sitting's segments are listed in
+    // order by id as well as by time.
+    let mut finished = finished;
+    finished.sort_by_key(|f| (f.participant_id, f.kind, f.started_at));
     let s = s.clone();
     blocking(pool, move |conn| {
         db::write_tx(conn, |c| write_recordings(c, &s, &finished, &actor, Utc::now().naive_utc()))
@@ -107,9 +111,9 @@ pub(crate) fn write_recordings(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     for f in finished {
-        let r = db::video::add_recording(
+        let r = db::video::add_segment(
             c,
-            &NewRecording {
+            &NewSegment {
                 session_id: s.id,
                 hearing_id: s.hearing_id,
                 participant_role: f.role.as_str().into(),
@@ -118,6 +122,9 @@ pub(crate) fn write_recordings(
                 sha256: f.sha256.clone(),
                 bytes: i64::try_from(f.bytes).unwrap_or(i64::MAX),
                 created_at: now,
+                participant_id: Some(f.participant_id),
+                started_at: Some(f.started_at.naive_utc()),
+                ended_at: Some(f.ended_at.naive_utc()),
             },
         )?;
         audit::append(c, actor, Change::new("record", "video_recording", r.id).court(Some(s.court_id)).after(&r))?;
@@ -136,7 +143,17 @@ pub async fn timers_msg(pool: &DbPool, s: &VideoSession) -> Result<ServerMsg, Ap
 
 async fn push_timers(media: &Media, pool: &DbPool, s: &VideoSession) {
     match timers_msg(pool, s).await {
-        Ok(msg) => {
+        Ok(mut msg) => {
+            // The child's link, bad now: a break or audio only may help.
+            if let ServerMsg::Timers { timers } = &mut msg {
+                let bad_links = media
+                    .forwarder
+                    .health()
+                    .into_iter()
+                    .filter(|h| h.session_id == s.id)
+                    .filter_map(|h| session_rules::link_reminder(h.role, session_rules::link_quality(&h.measure)));
+                timers.reminders.extend(bad_links);
+            }
             for role in [VideoRole::SupportOfficer, VideoRole::Judge] {
                 media.hub.send_to_role(s.id, role, &msg);
             }
@@ -148,7 +165,9 @@ async fn push_timers(media: &Media, pool: &DbPool, s: &VideoSession) {
 /// One look at the database: re-applies what changed elsewhere and, every
 /// few looks, pushes the timers.
 async fn tick(media: &Media, pool: &DbPool, n: u32) -> Result<(), AppError> {
-    media.applied.forget_unless(|id| media.hub.connected(id) > 0).await;
+    // A session stays watched while its room holds recordings, so that its
+    // end (made after everyone left) still stores them.
+    media.applied.forget_unless(|id| media.hub.connected(id) > 0 || media.forwarder.hosts(id)).await;
     let known = media.applied.known().await;
     if known.is_empty() {
         return Ok(());

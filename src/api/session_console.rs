@@ -13,7 +13,7 @@ use crate::auth::extract::{CaseStaff, SessionRunners};
 use crate::auth::Authorized;
 use crate::db;
 use crate::domain::outcome::ChildEvidence;
-use crate::domain::video::VideoRole;
+use crate::domain::video::{segments, Span, VideoRole};
 use crate::domain::visibility::{self, Channel};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -100,13 +100,27 @@ async fn recording_hashes(
     let items = db::run(&state.pool, move |c| {
         let s = db::video::find_session(c, session_id)?;
         viewer.ensure_visible(s.court_id, &format!("video session {session_id}"))?;
-        Ok(db::video::recordings_of_hearing(c, s.hearing_id)?
-            .into_iter()
-            .filter(|r| r.session_id == session_id)
-            .map(|r| {
+        let rows = db::video::recordings_of_session(c, session_id)?;
+        // A reconnect splits a participant's track into segments of one
+        // sitting: each is numbered, hashed, and shows the gap before it.
+        let spans: Vec<Span<(Option<i64>, String, String)>> = rows
+            .iter()
+            .map(|r| Span {
+                track: (r.participant_id, r.participant_role.clone(), r.kind.clone()),
+                started_at: r.started_at,
+                ended_at: r.ended_at,
+            })
+            .collect();
+        Ok(rows
+            .iter()
+            .zip(segments(&spans))
+            .map(|(r, seg)| {
                 serde_json::json!({
                     "id": r.id, "participant_role": r.participant_role, "kind": r.kind,
                     "sha256": r.sha256, "bytes": r.bytes, "created_at": r.created_at.and_utc(),
+                    "participant_id": r.participant_id,
+                    "started_at": r.started_at.map(|t| t.and_utc()), "ended_at": r.ended_at.map(|t| t.and_utc()),
+                    "segment": seg.number, "gap_seconds": seg.gap_seconds,
                 })
             })
             .collect::<Vec<_>>())

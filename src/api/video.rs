@@ -19,7 +19,7 @@ use crate::db::{self, audit, audit::Change};
 use crate::domain::roles::{PartyRole, Side, StaffRole};
 use crate::domain::video::{self as session_rules, Questioner, SessionState, VideoRole};
 use crate::error::AppError;
-use crate::media::hub::{Names, Outgoing};
+use crate::media::hub::{Names, Outgoing, Presence};
 use crate::media::protocol::QuestionEntry;
 use crate::media::protocol::{ClientMsg, ServerMsg, MAX_FRAME_BYTES, MAX_QUESTION_CHARS};
 use crate::media::{Joiner, Media, MediaEvent, PeerId};
@@ -112,6 +112,18 @@ struct ParticipantView {
     party_id: Option<i64>,
     counsel_id: Option<i64>,
     revoked: bool,
+    /// `here`, `reconnecting` (the link dropped and the page is retrying),
+    /// or null (not connected), on the node that hosts the media.
+    presence: Option<Presence>,
+    /// The participant's link once it has reported: good, poor or bad.
+    link: Option<LinkView>,
+}
+
+#[derive(Debug, Serialize)]
+struct LinkView {
+    quality: session_rules::LinkQuality,
+    #[serde(flatten)]
+    measure: session_rules::LinkMeasure,
 }
 
 fn participant_view(p: &Participant) -> ParticipantView {
@@ -122,14 +134,62 @@ fn participant_view(p: &Participant) -> ParticipantView {
         party_id: p.party_id,
         counsel_id: p.counsel_id,
         revoked: p.revoked,
+        presence: None,
+        link: None,
     }
 }
 
-fn session_view(conn: &mut db::DbConn, s: &VideoSession, connected: usize) -> Result<SessionView, AppError> {
+/// Who is connected to a session on this node, for its view.
+struct Attendance {
+    connected: usize,
+    presence: std::collections::HashMap<i64, Presence>,
+    links: std::collections::HashMap<i64, (VideoRole, session_rules::LinkMeasure)>,
+}
+
+impl Attendance {
+    fn of(media: &Media, session_id: i64) -> Attendance {
+        let links = media
+            .forwarder
+            .health()
+            .into_iter()
+            .filter(|h| h.session_id == session_id)
+            .map(|h| (h.participant_id, (h.role, h.measure)))
+            .collect();
+        Attendance { connected: media.hub.connected(session_id), presence: media.hub.presence(session_id), links }
+    }
+
+    fn nobody() -> Attendance {
+        Attendance { connected: 0, presence: std::collections::HashMap::new(), links: std::collections::HashMap::new() }
+    }
+
+    fn link(&self, participant_id: i64) -> Option<LinkView> {
+        self.links.get(&participant_id).map(|(_, m)| LinkView { quality: session_rules::link_quality(m), measure: *m })
+    }
+
+    /// A reminder for each child whose link is bad now.
+    fn reminders(&self) -> Vec<String> {
+        self.links
+            .values()
+            .filter_map(|(role, m)| session_rules::link_reminder(*role, session_rules::link_quality(m)))
+            .collect()
+    }
+}
+
+fn session_view(conn: &mut db::DbConn, s: &VideoSession, here: &Attendance) -> Result<SessionView, AppError> {
     let log = db::video::state_log(conn, s.id)?;
     let timers =
         session_rules::timers(&log, Utc::now().naive_utc(), s.break_interval_minutes, s.max_questioning_minutes);
-    let participants = db::video::participants(conn, s.id)?.iter().map(participant_view).collect();
+    let connected = here.connected;
+    let participants = db::video::participants(conn, s.id)?
+        .iter()
+        .map(|p| ParticipantView {
+            presence: here.presence.get(&p.id).copied(),
+            link: here.link(p.id),
+            ..participant_view(p)
+        })
+        .collect();
+    let mut timers = timers;
+    timers.reminders.extend(here.reminders());
     Ok(SessionView {
         id: s.id,
         hearing_id: s.hearing_id,
@@ -161,8 +221,8 @@ async fn applied_view(
 ) -> Result<HttpResponse, AppError> {
     let media = media(req)?;
     video_sync::sync(&media, &state.pool, &s, actor).await?;
-    let connected = media.hub.connected(s.id);
-    let view = db::run(&state.pool, move |c| session_view(c, &s, connected)).await?;
+    let here = Attendance::of(&media, s.id);
+    let view = db::run(&state.pool, move |c| session_view(c, &s, &here)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -221,6 +281,10 @@ async fn create_session(
             if let Some(open) = db::video::open_sessions_of_hearing(c, hearing_id)?.first() {
                 return Err(AppError::conflict(format!("the hearing already has an open video session ({})", open.id)));
             }
+            // The court's profile sets the default order and the timers;
+            // the officer may set other timers for this child.
+            let court = db::courts::find(c, case.court_id)?;
+            let defaults = session_rules::session_defaults(crate::app::course::profile_of(&court)?);
             let now = Utc::now().naive_utc();
             let s = db::video::create_session(
                 c,
@@ -228,11 +292,11 @@ async fn create_session(
                     hearing_id,
                     court_id: case.court_id,
                     state: SessionState::Lobby.as_str().into(),
-                    break_interval_minutes: break_interval,
-                    max_questioning_minutes: max_questioning,
-                    questions_through_judge: false,
+                    break_interval_minutes: break_interval.or(Some(defaults.break_interval_minutes)),
+                    max_questioning_minutes: max_questioning.or(Some(defaults.max_questioning_minutes)),
+                    questions_through_judge: defaults.questions_through_judge,
                     accused_may_see_child: false,
-                    questioner: Some(Questioner::Prosecutor.as_str().into()),
+                    questioner: defaults.questioner.map(|q| q.as_str().into()),
                     node_id,
                     created_by: Some(user.id),
                     created_at: now,
@@ -245,7 +309,7 @@ async fn create_session(
                 &user.actor(),
                 Change::new("create", "video_session", s.id).court(Some(s.court_id)).after(&s),
             )?;
-            session_view(c, &s, 0)
+            session_view(c, &s, &Attendance::nobody())
         })
     })
     .await?;
@@ -259,11 +323,12 @@ async fn get_session(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let connected = media(&req)?.hub.connected(id);
+    let media = media(&req)?;
+    let here = Attendance::of(&media, id);
     let viewer = user.user.clone();
     let view = db::run(&state.pool, move |c| {
         let s = visible_session(c, &viewer, id)?;
-        session_view(c, &s, connected)
+        session_view(c, &s, &here)
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -287,8 +352,8 @@ async fn session_of_hearing(
             .ok_or_else(|| AppError::not_found(format!("a video session of hearing {hearing_id}")))
     })
     .await?;
-    let connected = media.hub.connected(s.id);
-    let view = db::run(&state.pool, move |c| session_view(c, &s, connected)).await?;
+    let here = Attendance::of(&media, s.id);
+    let view = db::run(&state.pool, move |c| session_view(c, &s, &here)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -315,6 +380,21 @@ struct InviteView {
     expires_at: chrono::DateTime<Utc>,
     /// The path to open the signalling socket with, relative to the server.
     ws_path: String,
+    /// The socket's full address on the node that hosts the session's
+    /// media (its public URL), so the participant reaches that node through
+    /// any load balancer; null when the node has no public address set.
+    ws_url: Option<String>,
+}
+
+/// `https://node-a.example.org` and a path: `wss://node-a.example.org/path`.
+fn socket_url(public_url: &str, path: &str) -> String {
+    let base = public_url.trim_end_matches('/');
+    let base = match base.split_once("://") {
+        Some(("https", rest)) => format!("wss://{rest}"),
+        Some(("http", rest)) => format!("ws://{rest}"),
+        _ => base.to_string(),
+    };
+    format!("{base}{path}")
 }
 
 /// Who an invite is for, as stored: the name everyone may see, and the
@@ -440,7 +520,7 @@ async fn invite(
     }
     let user = officer.user.clone();
     let role = b.role;
-    let participant = db::run(&state.pool, move |conn| {
+    let (participant, host_url) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |c| {
             let s = visible_session(c, &user, session_id)?;
             user.ensure_court(s.court_id)?;
@@ -471,18 +551,21 @@ async fn invite(
                 &user.actor(),
                 Change::new("invite", "video_participant", p.id).court(Some(s.court_id)).after(&after),
             )?;
-            Ok(p)
+            let host_url = db::nodes::find(c, &s.node_id)?.and_then(|n| n.public_url);
+            Ok((p, host_url))
         })
     })
     .await?;
     let (token, expires_at) = issue_invite(&state, session_id, participant.id, role, Duration::minutes(ttl))?;
     let ws_path = format!("/ws/video-sessions/{session_id}?token={token}");
+    let ws_url = host_url.map(|u| socket_url(&u, &ws_path));
     // Never compressed, as a login's token is not (BREACH).
     Ok(HttpResponse::Created().insert_header(actix_web::http::header::ContentEncoding::Identity).json(InviteView {
         participant: participant_view(&participant),
         token,
         expires_at,
         ws_path,
+        ws_url,
     }))
 }
 
@@ -752,6 +835,9 @@ fn origin_allowed(req: &HttpRequest, public_origin: Option<&str>) -> bool {
     }
 }
 
+/// The close code a page sends when it drops its socket to reconnect.
+const RECONNECTING_CLOSE_CODE: u16 = 4000;
+
 struct Connection {
     state: web::Data<AppState>,
     media: web::Data<Media>,
@@ -776,10 +862,15 @@ impl Connection {
         let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel::<Outgoing>();
         let (media_tx, mut media_rx) = tokio::sync::mpsc::unbounded_channel::<MediaEvent>();
         let mut close_reason: Option<String> = None;
+        // The link dropped (no hang-up): the console shows "reconnecting".
+        let mut dropped = false;
         loop {
             tokio::select! {
                 incoming = stream.recv() => {
-                    let Some(Ok(message)) = incoming else { break };
+                    let Some(Ok(message)) = incoming else {
+                        dropped = true;
+                        break;
+                    };
                     match message {
                         actix_ws::Message::Text(text) => {
                             let reply = match serde_json::from_str::<ClientMsg>(&text) {
@@ -795,7 +886,11 @@ impl Connection {
                         }
                         actix_ws::Message::Ping(bytes) if ws.pong(&bytes).await.is_err() => break,
                         actix_ws::Message::Ping(_) => {}
-                        actix_ws::Message::Close(_) => break,
+                        actix_ws::Message::Close(reason) => {
+                            // The page closes with 4000 when it reconnects by itself.
+                            dropped = reason.is_some_and(|r| u16::from(r.code) == RECONNECTING_CLOSE_CODE);
+                            break;
+                        }
                         actix_ws::Message::Binary(_) => {
                             send(&mut ws, &ServerMsg::error("bad_message", "send JSON text frames")).await;
                         }
@@ -828,7 +923,7 @@ impl Connection {
                 },
             }
         }
-        self.cleanup().await;
+        self.cleanup(dropped && close_reason.is_none()).await;
         let reason = close_reason.map(|description| actix_ws::CloseReason {
             code: actix_ws::CloseCode::Normal,
             description: Some(description),
@@ -836,12 +931,15 @@ impl Connection {
         let _ = ws.close(reason).await;
     }
 
-    async fn cleanup(&mut self) {
+    async fn cleanup(&mut self, dropped: bool) {
         if let Some(peer) = self.peer.take() {
             self.media.forwarder.leave(peer).await;
         }
         if let Some(conn_id) = self.conn_id.take() {
             if self.media.hub.disconnect(self.session_id, self.participant_id, conn_id) {
+                if dropped {
+                    self.media.hub.mark_dropped(self.session_id, self.participant_id);
+                }
                 self.media.hub.send_participants(self.session_id);
             }
         }
@@ -920,7 +1018,7 @@ impl Connection {
                 participant_id: self.participant_id,
                 role: self.role,
                 state,
-                ice_servers: self.media.config.ice_servers.clone(),
+                ice_servers: self.ice_servers(),
             },
             ServerMsg::State { state },
         ];
@@ -937,6 +1035,16 @@ impl Connection {
             }
         }
         out
+    }
+
+    /// The STUN/TURN servers for this invite: its own TURN credentials
+    /// expire with the invite and name it (`<expiry>:s<session>p<participant>`).
+    fn ice_servers(&self) -> Vec<crate::media::config::IceServer> {
+        let expires = token::verify::<InviteClaims>(&self.state.settings.jwt_secret, &self.token, INVITE_AUDIENCE)
+            .map(|c| c.exp)
+            .unwrap_or_else(|_| Utc::now().timestamp());
+        let invite = format!("s{}p{}", self.session_id, self.participant_id);
+        self.media.config.ice_servers_for(&invite, expires)
     }
 
     /// POCSO s.33(2): counsel's questions go to the judge, who puts them.
@@ -1016,4 +1124,19 @@ async fn stored_questions(state: &AppState, session_id: i64) -> Result<Vec<Quest
 
 fn not_joined() -> ServerMsg {
     ServerMsg::error("not_joined", "send `join` first")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::socket_url;
+
+    #[test]
+    fn an_invite_names_the_hosting_nodes_socket_by_its_public_url() {
+        let path = "/ws/video-sessions/7?token=t";
+        assert_eq!(
+            socket_url("https://node-a.example.org/", path),
+            "wss://node-a.example.org/ws/video-sessions/7?token=t"
+        );
+        assert_eq!(socket_url("http://127.0.0.1:8080", path), "ws://127.0.0.1:8080/ws/video-sessions/7?token=t");
+    }
 }

@@ -104,9 +104,13 @@ pub fn testimony_heard_over_the_link(
         for packet in opus_silence(SECONDS) {
             rec.write(&packet);
         }
-        finished.push(rec.finish_blocking().map_err(AppError::internal)?);
+        let mut f = rec.finish_blocking().map_err(AppError::internal)?;
+        // The segment's span is the sitting's, not the seeding's.
+        f.started_at = chrono::DateTime::from_naive_utc_and_offset(starts, Utc);
+        f.ended_at = f.started_at + Duration::seconds(i64::from(SECONDS));
+        finished.push(f);
     }
-    crate::video_sync::write_recordings(c, &s, &finished, &officer.actor(), Utc::now().naive_utc())?;
+    crate::video_sync::write_recordings(c, &s, &finished, &officer.actor(), starts + Duration::minutes(75))?;
     record_session_evidence(
         c,
         officer,

@@ -92,6 +92,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         metrics_bind: None,
         metrics_token: None,
         notices: crate::helpers::no_channels(),
+        node: amaan::config::NodeSettings::single(),
     }
 }
 

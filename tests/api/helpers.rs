@@ -139,7 +139,22 @@ fn start_server(
     data_dir: &std::path::Path,
     secret: &Secret,
     channels: amaan::config::NoticeChannels,
+    node: amaan::config::NodeSettings,
 ) -> (u16, DbPool) {
+    let app = build_server(database_url, data_dir, secret, channels, node).expect("the app builds");
+    let port = app.port();
+    let pool = app.state.pool.clone();
+    tokio::spawn(app.run_until_stopped());
+    (port, pool)
+}
+
+fn build_server(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    secret: &Secret,
+    channels: amaan::config::NoticeChannels,
+    node: amaan::config::NodeSettings,
+) -> anyhow::Result<Application> {
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
         database_url: database_url.to_string(),
@@ -151,15 +166,12 @@ fn start_server(
         web_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),
         login_attempts_per_minute: 30,
         notices: channels,
+        node,
         public_origin: None,
         metrics_bind: None,
         metrics_token: None,
     };
-    let app = Application::build(settings).expect("the app builds");
-    let port = app.port();
-    let pool = app.state.pool.clone();
-    tokio::spawn(app.run_until_stopped());
-    (port, pool)
+    Application::build(settings)
 }
 
 /// Notices go nowhere unless a test gives channels: they stay queued.
@@ -181,10 +193,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app with its notices sent through `channels`.
 pub async fn spawn_app_with(channels: amaan::config::NoticeChannels) -> TestApp {
+    spawn_app_on(channels, amaan::config::NodeSettings::single()).await
+}
+
+/// The app as a node with these settings (its own TURN server, say).
+pub async fn spawn_app_on(channels: amaan::config::NoticeChannels, node: amaan::config::NodeSettings) -> TestApp {
     let (database_url, db) = fresh_database();
     let data_dir = tempfile::tempdir().expect("data dir");
     let secret = Secret::new(b"test-secret-test-secret-test-secret-0123".to_vec());
-    let (port, pool) = start_server(&database_url, data_dir.path(), &secret, channels);
+    let (port, pool) = start_server(&database_url, data_dir.path(), &secret, channels, node);
     let mut app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -211,8 +228,20 @@ impl TestApp {
     /// directory, sharing nothing else with the first (as two hosts behind
     /// a load balancer). Its own `data_dir` field is an unused placeholder;
     /// keep the first node alive while this one is used.
+    /// Whether a node with these settings would start on this database
+    /// (it is built, not run).
+    pub fn try_node(&self, node: amaan::config::NodeSettings) -> Result<(), String> {
+        build_server(&self.database_url, self.data_dir.path(), &self.secret, no_channels(), node)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     pub async fn spawn_node(&self) -> TestApp {
-        let (port, pool) = start_server(&self.database_url, self.data_dir.path(), &self.secret, no_channels());
+        // Each node its own id, as a deployment of several must give them.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let node = amaan::config::NodeSettings { id: format!("node-{n}"), ..amaan::config::NodeSettings::single() };
+        let (port, pool) = start_server(&self.database_url, self.data_dir.path(), &self.secret, no_channels(), node);
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
             port,

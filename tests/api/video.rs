@@ -21,8 +21,10 @@ use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::APIBuilder;
 use webrtc::ice::mdns::MulticastDnsMode;
 use webrtc::ice::network_type::NetworkType;
+use webrtc::ice_transport::ice_server::RTCIceServer;
 use webrtc::interceptor::registry::Registry;
 use webrtc::peer_connection::configuration::RTCConfiguration;
+use webrtc::peer_connection::policy::ice_transport_policy::RTCIceTransportPolicy;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtp::header::Header;
@@ -116,9 +118,59 @@ impl Client {
     /// Opens the socket, joins, and negotiates; returns once the server
     /// has answered the client's offer.
     async fn join(app: &TestApp, session_id: i64, token: &str, participant_id: i64, private_line: bool) -> Client {
+        Client::join_with(app, session_id, token, participant_id, private_line, false).await
+    }
+
+    /// As `join`, with only relayed candidates, through the TURN servers
+    /// (and credentials) the `welcome` gives this invite.
+    async fn join_relayed(app: &TestApp, session_id: i64, token: &str, participant_id: i64) -> Client {
+        Client::open(app, session_id, token, participant_id, false, false, true).await
+    }
+
+    /// As `join`; with `tamper`, the first server offer is first answered
+    /// with its last media section cut off, then properly.
+    async fn join_with(
+        app: &TestApp,
+        session_id: i64,
+        token: &str,
+        participant_id: i64,
+        private_line: bool,
+        tamper: bool,
+    ) -> Client {
+        Client::open(app, session_id, token, participant_id, private_line, tamper, false).await
+    }
+
+    async fn open(
+        app: &TestApp,
+        session_id: i64,
+        token: &str,
+        participant_id: i64,
+        private_line: bool,
+        tamper: bool,
+        relayed: bool,
+    ) -> Client {
         let url = format!("ws://127.0.0.1:{}/ws/video-sessions/{session_id}?token={token}", app.port);
         let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("the socket opens");
         let (mut sink, mut stream) = ws.split();
+        let texts: Arc<Mutex<Vec<String>>> = Arc::default();
+        let mut config = RTCConfiguration::default();
+        if relayed {
+            sink.send(Message::Text(json!({"type": "join"}).to_string().into())).await.expect("join sent");
+            let welcome = loop {
+                let frame = tokio::time::timeout(Duration::from_secs(10), stream.next()).await;
+                let text = match frame {
+                    Ok(Some(Ok(Message::Text(text)))) => text,
+                    other => panic!("no welcome: {other:?}"),
+                };
+                texts.lock().expect("texts").push(text.to_string());
+                let msg: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                if msg["type"] == "welcome" {
+                    break msg;
+                }
+            };
+            config.ice_servers = ice_servers_of(&welcome["ice_servers"]);
+            config.ice_transport_policy = RTCIceTransportPolicy::Relay;
+        }
         let (out, mut out_rx) = mpsc::unbounded_channel::<String>();
         let writer = tokio::spawn(async move {
             while let Some(text) = out_rx.recv().await {
@@ -128,10 +180,10 @@ impl Client {
             }
             let _ = sink.close().await;
         });
-        let pc = Arc::new(rtc_api().new_peer_connection(RTCConfiguration::default()).await.expect("peer"));
+        let pc = Arc::new(rtc_api().new_peer_connection(config).await.expect("peer"));
         let counts: Counts = Arc::default();
         let seen = Arc::clone(&counts);
-        pc.on_track(Box::new(move |remote, _, _| {
+        pc.on_track(Box::new(move |remote, receiver, _| {
             let seen = Arc::clone(&seen);
             Box::pin(async move {
                 let key = (remote.stream_id(), remote.id(), remote.kind().to_string());
@@ -140,6 +192,9 @@ impl Client {
                         *seen.lock().expect("counts").entry(key.clone()).or_insert(0) += 1;
                     }
                 });
+                // As a browser does: the server's sender reports are read,
+                // so this peer's receiver reports echo them (the round trip).
+                tokio::spawn(async move { while receiver.read_rtcp().await.is_ok() {} });
             })
         }));
         let audio = track(MIME_TYPE_OPUS, "audio");
@@ -154,9 +209,9 @@ impl Client {
             pc.add_track(private as Arc<dyn TrackLocal + Send + Sync>).await.expect("private");
             channels = json!({"2": "private"});
         }
-        let texts: Arc<Mutex<Vec<String>>> = Arc::default();
         let (answered_tx, mut answered) = mpsc::unbounded_channel::<()>();
         let reader = {
+            let mut tamper = tamper;
             let pc = Arc::clone(&pc);
             let texts = Arc::clone(&texts);
             let out = out.clone();
@@ -180,6 +235,11 @@ impl Client {
                                 .expect("server offer applies");
                             let answer = pc.create_answer(None).await.expect("answer");
                             let sdp = local_sdp(&pc, answer).await;
+                            if std::mem::take(&mut tamper) {
+                                let cut = sdp.rfind("m=").map_or(sdp.as_str(), |at| &sdp[..at]).to_string();
+                                let _ = out.send(json!({"type": "answer", "sdp": cut}).to_string());
+                                tokio::time::sleep(Duration::from_millis(300)).await;
+                            }
                             let _ = out.send(json!({"type": "answer", "sdp": sdp}).to_string());
                         }
                         _ => {}
@@ -187,7 +247,9 @@ impl Client {
                 }
             })
         };
-        out.send(json!({"type": "join"}).to_string()).expect("join sent");
+        if !relayed {
+            out.send(json!({"type": "join"}).to_string()).expect("join sent");
+        }
         let offer = pc.create_offer(None).await.expect("offer");
         let sdp = local_sdp(&pc, offer).await;
         out.send(json!({"type": "offer", "sdp": sdp, "channels": channels}).to_string()).expect("offer sent");
@@ -213,12 +275,33 @@ impl Client {
         self.counts.lock().expect("counts").keys().filter(|(s, _, k)| *s == stream && k == kind).count()
     }
 
+    /// Packets per track of one kind from `from`, by track id.
+    fn per_track(&self, from: &Client, kind: &str) -> HashMap<String, u64> {
+        let stream = format!("p{}", from.participant_id);
+        self.counts
+            .lock()
+            .expect("counts")
+            .iter()
+            .filter(|((s, _, k), _)| *s == stream && k == kind)
+            .map(|((_, t, _), n)| (t.clone(), *n))
+            .collect()
+    }
+
     fn all_text(&self) -> String {
         self.texts.lock().expect("texts").join("\n")
     }
 
     fn send(&self, msg: Value) {
         let _ = self.out.send(msg.to_string());
+    }
+
+    /// The link drops: the socket and the peer connection end without a
+    /// word to the server (no `leave`).
+    async fn drop_link(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        let _ = self.pc.close().await;
     }
 
     async fn hang_up(self) {
@@ -229,6 +312,19 @@ impl Client {
             t.abort();
         }
     }
+}
+
+/// `welcome.ice_servers` as a peer connection takes them.
+fn ice_servers_of(list: &Value) -> Vec<RTCIceServer> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| RTCIceServer {
+            urls: s["urls"].as_array().into_iter().flatten().filter_map(|u| u.as_str().map(String::from)).collect(),
+            username: s["username"].as_str().unwrap_or_default().to_string(),
+            credential: s["credential"].as_str().unwrap_or_default().to_string(),
+        })
+        .collect()
 }
 
 async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
@@ -577,6 +673,16 @@ async fn a_break_called_through_another_node_stops_the_childs_media_on_the_hosti
     let (judge_id, judge_token) = invite(&node_a, &court, &session, "judge", "Judge Rahman").await;
     let (pros_id, pros_token) = invite(&node_a, &court, &session, "prosecutor", "Prosecutor Malik").await;
     let (officer_id, officer_token) = invite(&node_a, &court, &session, "support_officer", "Officer Bano").await;
+    // Two nodes, two ids; an invite made through B names the node that
+    // hosts the media (A), and B's socket sends no one into A's session.
+    let (_, on_b) = node_b.get(&format!("/api/video-sessions/{}", session.id), Some(&court.support)).await;
+    assert_eq!(on_b["node_id"], "local", "the session is hosted by node A: {on_b}");
+    let through_b = node_b.invite(&court, session.id, "observer", "Court Observer").await;
+    let ws_url = through_b["ws_url"].as_str().unwrap_or_default();
+    let on_a = format!("ws://127.0.0.1:{}/ws/video-sessions/{}?token=", node_a.port, session.id);
+    assert!(ws_url.starts_with(&on_a), "the invite names node A's address: {through_b}");
+    let observer_token = through_b["token"].as_str().unwrap_or_default();
+    assert_eq!(upgrade_status(&node_b, session.id, observer_token).await, 409, "node B hosts no media of it");
     let child = Client::join(&node_a, session.id, &child_token, child_id, false).await;
     let judge = Client::join(&node_a, session.id, &judge_token, judge_id, false).await;
     let pros = Client::join(&node_a, session.id, &pros_token, pros_id, false).await;
@@ -655,6 +761,377 @@ async fn a_break_called_through_another_node_stops_the_childs_media_on_the_hosti
     );
 
     for c in [child, judge, pros, officer] {
+        c.hang_up().await;
+    }
+}
+
+/// A session starts with the court's profile: in a POCSO court questions
+/// go through the judge from the start (s.33(2)), and the profile's break
+/// interval and sitting limit are the session's timers unless the officer
+/// sets others.
+#[tokio::test]
+async fn a_session_starts_with_the_order_and_the_timers_of_the_courts_profile() {
+    let app = spawn_app().await;
+    for (profile, through_judge) in [("in", true), ("pk", false)] {
+        let court = app.court_of(&format!("Profile Court {profile}"), profile).await;
+        let case_id = app.child_case(&court, &format!("PRF-{profile}"), "Ayesha Childname").await;
+        let (status, hearing) = app
+            .post(
+                &format!("/api/cases/{case_id}/hearings"),
+                Some(&court.clerk),
+                json!({"kind": "evidence", "child_testifies": true, "mode": "video_link"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{hearing}");
+        let (status, s) =
+            app.post(&format!("/api/hearings/{}/video-session", hearing["id"]), Some(&court.support), json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{s}");
+        let rules = amaan::domain::rules::profile(profile).expect("profile");
+        assert_eq!(s["questions_through_judge"], through_judge, "{profile}: {s}");
+        assert_eq!(s["questioner"].is_null(), through_judge, "{profile}: {s}");
+        assert_eq!(s["break_interval_minutes"], rules.sitting.break_every_minutes.value, "{profile}: {s}");
+        assert_eq!(s["max_questioning_minutes"], rules.sitting.max_sitting_minutes.value, "{profile}: {s}");
+        let left = i64::from(rules.sitting.max_sitting_minutes.value) * 60;
+        assert_eq!(s["timers"]["questioning_seconds_left"].as_i64(), Some(left), "the limit reaches the timers: {s}");
+    }
+}
+
+/// After its first offer a client only answers: another offer of its own
+/// and an answer that does not answer the server's offer are refused, and
+/// a second connection on the same invite closes the first before it can
+/// publish, so the child's track is never sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_the_first_offer_only_the_server_offers_and_a_second_connection_replaces_the_first() {
+    let app = spawn_app().await;
+    let court = app.court("Offer Court").await;
+    let session = video_session(&app, &court).await;
+    let (child_id, child_token) = invite(&app, &court, &session, "child_witness", "Child A").await;
+    let (judge_id, judge_token) = invite(&app, &court, &session, "judge", "Judge Rahman").await;
+    let judge = Client::join(&app, session.id, &judge_token, judge_id, false).await;
+    let child = Client::join_with(&app, session.id, &child_token, child_id, false, true).await;
+    set_state(&app, &court.support, &session, "live").await;
+    eventually("the judge sees the child", || judge.count(&child, "video") > 20).await;
+    eventually("the child's cut answer was refused", || child.all_text().contains("does not match the server's offer"))
+        .await;
+    eventually("the child, answering properly after, sees the judge", || child.count(&judge, "video") > 20).await;
+
+    // Each participant's link from its receiver reports: on loopback, good,
+    // with a round trip measured; on the console's view and in /metrics.
+    let path = format!("/api/video-sessions/{}", session.id);
+    let mut link = Value::Null;
+    for _ in 0..100 {
+        let (_, s) = app.get(&path, Some(&court.support)).await;
+        let judges = s["participants"].as_array().and_then(|ps| ps.iter().find(|p| p["id"] == judge_id).cloned());
+        link = judges.map(|p| p["link"].clone()).unwrap_or_default();
+        if link["rtt_ms"].is_number() {
+            assert_eq!(
+                s["participants"]
+                    .as_array()
+                    .and_then(|ps| ps.iter().find(|p| p["id"] == judge_id))
+                    .map(|p| p["presence"].clone()),
+                Some(json!("here"))
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(link["quality"], "good", "the judge's link on loopback: {link}");
+    assert!(link["rtt_ms"].as_f64().is_some_and(|rtt| (0.0..300.0).contains(&rtt)), "{link}");
+    assert!(link["loss_percent"].as_f64().is_some_and(|l| l < 2.0), "{link}");
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.expect("metrics");
+    let metrics = metrics.text().await.unwrap_or_default();
+    assert!(
+        metrics.lines().any(|l| l.starts_with("amaan_video_link{")
+            && l.contains(&format!("participant=\"{judge_id}\""))
+            && l.contains("measure=\"rtt_ms\"")),
+        "the judge's round trip is in /metrics"
+    );
+    assert!(!metrics.contains("Ayesha"), "a child's name reached the metrics");
+
+    let sdp = judge.pc.local_description().await.expect("the judge's description").sdp;
+    judge.send(json!({"type": "offer", "sdp": sdp}));
+    eventually("a second client offer is refused", || judge.all_text().contains("only the server offers")).await;
+    judge.send(json!({"type": "answer", "sdp": sdp}));
+    eventually("an answer to no offer is refused", || judge.all_text().contains("no server offer to answer")).await;
+    let still = judge.count(&child, "video");
+    eventually("the refusals changed nothing", || judge.count(&child, "video") > still + 20).await;
+
+    // The same invite again (a second tab): the first connection is closed
+    // and its track stops; only the second one's reaches the judge.
+    let first_tracks: Vec<String> = judge.per_track(&child, "video").into_keys().collect();
+    assert_eq!(first_tracks.len(), 1, "one video track of the child");
+    let second = Client::join(&app, session.id, &child_token, child_id, false).await;
+    eventually("the judge receives the second connection's video", || {
+        judge.per_track(&second, "video").iter().any(|(t, n)| !first_tracks.contains(t) && *n > 20)
+    })
+    .await;
+    let first_track = first_tracks[0].clone();
+    stays_still("the first connection's video once replaced, though it still sends", || {
+        judge.per_track(&child, "video").get(&first_track).copied().unwrap_or(0)
+    })
+    .await;
+    assert_eq!(
+        judge.per_track(&second, "video").len(),
+        2,
+        "the judge was offered the first and the second connection's track, never a third"
+    );
+    for c in [child, second, judge] {
+        c.hang_up().await;
+    }
+}
+
+fn time(v: &Value) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{v} is no time: {e}"))
+}
+
+/// A child whose socket and ICE drop mid-testimony rejoins: the testimony
+/// is one sitting in hashed segments, listed in order with the gap; the
+/// child side still receives nothing of the accused; a room that outlived
+/// its participants takes the order made meanwhile; and the session ended
+/// after everyone left still stores its recordings and their trail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_child_who_drops_mid_testimony_rejoins_into_one_sitting_of_hashed_segments() {
+    let app = spawn_app().await;
+    let court = app.court("Reconnect Court").await;
+    let session = video_session(&app, &court).await;
+    let (child_id, child_token) = invite(&app, &court, &session, "child_witness", "Child A").await;
+    let (judge_id, judge_token) = invite(&app, &court, &session, "judge", "Judge Rahman").await;
+    let (pros_id, pros_token) = invite(&app, &court, &session, "prosecutor", "Prosecutor Malik").await;
+    let (acc_id, acc_token) = invite(&app, &court, &session, "accused", ACCUSED_NAME).await;
+    let child = Client::join(&app, session.id, &child_token, child_id, false).await;
+    let judge = Client::join(&app, session.id, &judge_token, judge_id, false).await;
+    let pros = Client::join(&app, session.id, &pros_token, pros_id, false).await;
+    let accused = Client::join(&app, session.id, &acc_token, acc_id, false).await;
+    set_state(&app, &court.support, &session, "live").await;
+    eventually("the judge sees the child", || judge.count(&child, "video") > 30).await;
+
+    // The child's link drops: no `leave`, the socket and the peer just end.
+    child.drop_link().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let child = Client::join(&app, session.id, &child_token, child_id, false).await;
+    let before = judge.count(&child, "video");
+    eventually("the judge sees the child again", || judge.count(&child, "video") > before + 30).await;
+    eventually("the rejoined child sees the judge", || child.count(&judge, "video") > 20).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(child.count(&accused, "audio") + child.count(&accused, "video"), 0, "the child received the accused");
+    assert_eq!(child.tracks_from(&accused, "audio") + child.tracks_from(&accused, "video"), 0);
+    assert!(!child.all_text().contains(ACCUSED_NAME), "the rejoined child was told the accused's name");
+
+    // Everyone leaves; the judge's order changes while nobody is there.
+    for c in [child, judge, pros, accused] {
+        c.hang_up().await;
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (status, body) = app
+        .patch(
+            &format!("/api/video-sessions/{}/settings", session.id),
+            Some(&court.judge),
+            json!({"questions_through_judge": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let child = Client::join(&app, session.id, &child_token, child_id, false).await;
+    let pros = Client::join(&app, session.id, &pros_token, pros_id, false).await;
+    let judge = Client::join(&app, session.id, &judge_token, judge_id, false).await;
+    eventually("the child sees the judge after everyone came back", || child.count(&judge, "video") > 20).await;
+    assert_eq!(
+        child.count(&pros, "audio") + child.count(&pros, "video"),
+        0,
+        "the room kept its old order: the prosecutor reached the child though questions go through the judge"
+    );
+    let recorded = judge.count(&child, "video");
+    eventually("the third segment is recorded", || judge.count(&child, "video") > recorded + 30).await;
+    for c in [child, pros, judge] {
+        c.hang_up().await;
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    // Ended with nobody connected: the recordings still reach the store.
+    set_state(&app, &court.support, &session, "ended").await;
+    let (status, body) = app.get(&format!("/api/video-sessions/{}/recordings", session.id), Some(&court.support)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let items = body["items"].as_array().cloned().unwrap_or_default();
+    let mut child_video: Vec<&Value> =
+        items.iter().filter(|r| r["participant_role"] == "child_witness" && r["kind"] == "video").collect();
+    child_video.sort_by_key(|r| r["segment"].as_i64());
+    assert_eq!(child_video.len(), 3, "the child's video in three segments: {body}");
+    for (i, seg) in child_video.iter().enumerate() {
+        assert_eq!(seg["segment"].as_u64(), Some(i as u64 + 1), "{body}");
+        assert_eq!(seg["sha256"].as_str().map(str::len), Some(64), "each segment is hashed: {body}");
+        assert!(time(&seg["started_at"]) <= time(&seg["ended_at"]), "{seg}");
+        if i == 0 {
+            assert!(seg["gap_seconds"].is_null(), "{seg}");
+        } else {
+            assert!(seg["gap_seconds"].as_i64().is_some(), "the gap before segment {} is shown: {seg}", i + 1);
+            assert!(time(&child_video[i - 1]["ended_at"]) <= time(&seg["started_at"]), "in order: {body}");
+        }
+    }
+    assert!(child_video[1]["gap_seconds"].as_i64() >= Some(1), "the dropped link's gap: {body}");
+    let (status, audit) = app.get("/api/audit?entity=video_recording&per_page=100", Some(&court.judge)).await;
+    assert_eq!(status, StatusCode::OK, "{audit}");
+    for seg in &child_video {
+        let hash = seg["sha256"].as_str().unwrap_or("?");
+        assert!(audit.to_string().contains(hash), "segment {} is in the audit trail", seg["segment"]);
+    }
+}
+
+/// Sessions are routed by the node id they store, so on PostgreSQL (which
+/// several nodes share) a node left with the default id beside another
+/// registered node is refused at start; SQLite is one node's database.
+#[tokio::test]
+async fn a_node_with_the_default_id_is_refused_where_another_node_serves_postgres() {
+    let node_a = spawn_app().await;
+    let _node_b = node_a.spawn_node().await;
+    let default = node_a.try_node(amaan::config::NodeSettings::single());
+    if crate::helpers::is_postgres() {
+        let why = default.expect_err("a second node with the default id starts on PostgreSQL");
+        assert!(why.contains("AMAAN_NODE_ID") && why.contains("node-"), "{why}");
+    } else {
+        default.expect("on SQLite the default id starts");
+    }
+    let own = amaan::config::NodeSettings { id: "node-c".into(), ..amaan::config::NodeSettings::single() };
+    node_a.try_node(own).expect("a node with its own id starts beside the others");
+}
+
+/// coturn on loopback with the REST scheme's shared secret, its log in `dir`.
+struct Coturn {
+    child: std::process::Child,
+    port: u16,
+    log: std::path::PathBuf,
+}
+
+impl Coturn {
+    fn start(dir: &std::path::Path, secret: &str) -> Option<Coturn> {
+        let port = crate::process::free_port();
+        let log = dir.join("turn.log");
+        let child = std::process::Command::new("turnserver")
+            .args(["-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--no-tls", "--no-dtls", "--no-cli"])
+            .args(["--use-auth-secret", "--realm=amaan", "--allow-loopback-peers", "--simple-log", "--verbose"])
+            .arg(format!("--listening-port={port}"))
+            .arg(format!("--static-auth-secret={secret}"))
+            .arg(format!("--log-file={}", log.display()))
+            .arg(format!("--pidfile={}", dir.join("turn.pid").display()))
+            .arg(format!("--userdb={}", dir.join("turndb").display()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        Some(Coturn { child, port, log })
+    }
+
+    fn log(&self) -> String {
+        // coturn adds the date to the log file's name.
+        let dir = self.log.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let mut text = String::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if entry.file_name().to_string_lossy().starts_with("turn")
+                && entry.path().extension().is_some_and(|e| e == "log")
+            {
+                text.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+            }
+        }
+        text
+    }
+}
+
+impl Drop for Coturn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How many relayed candidates a relay-only peer gathers with `server`.
+async fn relay_candidates(server: RTCIceServer) -> usize {
+    let config = RTCConfiguration {
+        ice_servers: vec![server],
+        ice_transport_policy: RTCIceTransportPolicy::Relay,
+        ..RTCConfiguration::default()
+    };
+    let pc = rtc_api().new_peer_connection(config).await.expect("peer");
+    pc.add_track(track(MIME_TYPE_OPUS, "audio") as Arc<dyn TrackLocal + Send + Sync>).await.expect("track");
+    let offer = pc.create_offer(None).await.expect("offer");
+    let sdp = local_sdp(&pc, offer).await;
+    let _ = pc.close().await;
+    sdp.lines().filter(|l| l.contains("typ relay")).count()
+}
+
+/// Each invite's TURN credentials (coturn's REST scheme): a relay-only
+/// child and judge exchange media through a real coturn, while coturn
+/// refuses a credential past its expiry, one whose password belongs to
+/// another invite or session, and one signed with another secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn relayed_peers_reach_each_other_through_coturn_with_their_own_invites_credentials() {
+    let dir = tempfile::tempdir().expect("dir");
+    let secret = "coturn-shared-secret-for-this-test";
+    let Some(turn) = Coturn::start(dir.path(), secret) else {
+        panic!("coturn's turnserver is not installed (Debian package coturn; .ci/run installs it)");
+    };
+    let turn_url = format!("turn:127.0.0.1:{}?transport=udp", turn.port);
+    let node = amaan::config::NodeSettings {
+        turn: Some(amaan::media::config::TurnRest { urls: vec![turn_url.clone()], secret: secret.as_bytes().to_vec() }),
+        ..amaan::config::NodeSettings::single()
+    };
+    let app = crate::helpers::spawn_app_on(crate::helpers::no_channels(), node).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let court = app.court("Relay Court").await;
+    let session = video_session(&app, &court).await;
+    let (child_id, child_token) = invite(&app, &court, &session, "child_witness", "Child A").await;
+    let (judge_id, judge_token) = invite(&app, &court, &session, "judge", "Judge Rahman").await;
+    let child = Client::join_relayed(&app, session.id, &child_token, child_id).await;
+    let judge = Client::join_relayed(&app, session.id, &judge_token, judge_id).await;
+
+    // Each invite its own credentials, named after it, expiring with it.
+    let welcome_of = |c: &Client| -> Value {
+        let texts = c.texts.lock().expect("texts").clone();
+        texts
+            .iter()
+            .filter_map(|t| serde_json::from_str::<Value>(t).ok())
+            .find(|m| m["type"] == "welcome")
+            .unwrap_or_default()
+    };
+    let (child_ice, judge_ice) = (welcome_of(&child)["ice_servers"].clone(), welcome_of(&judge)["ice_servers"].clone());
+    let child_user = child_ice[0]["username"].as_str().unwrap_or_default().to_string();
+    assert!(child_user.ends_with(&format!(":s{}p{child_id}", session.id)), "{child_ice}");
+    assert_ne!(child_ice[0]["credential"], judge_ice[0]["credential"], "one credential for everyone");
+    let expiry: i64 = child_user.split(':').next().and_then(|e| e.parse().ok()).unwrap_or(0);
+    assert!(expiry > chrono::Utc::now().timestamp(), "{child_user}");
+
+    set_state(&app, &court.support, &session, "live").await;
+    eventually("the judge sees the relayed child", || judge.count(&child, "video") > 30).await;
+    eventually("the relayed child sees the judge", || child.count(&judge, "video") > 30).await;
+    let local = child.pc.local_description().await.expect("description").sdp;
+    assert!(local.contains("typ relay") && !local.contains("typ host"), "the child offered only relayed candidates");
+    let log = turn.log();
+    assert!(log.contains(&format!("user <{child_user}>")), "coturn saw the child's own username: {log}");
+    assert!(log.contains("ALLOCATE processed, success"), "coturn allocated a relay: {log}");
+
+    // What coturn refuses.
+    let server = |username: &str, credential: &str| RTCIceServer {
+        urls: vec![turn_url.clone()],
+        username: username.to_string(),
+        credential: credential.to_string(),
+    };
+    let password = |user: &str| amaan::media::config::turn_password(secret.as_bytes(), user);
+    assert!(relay_candidates(server(&child_user, &password(&child_user))).await > 0, "the invite's own credential");
+    let past = chrono::Utc::now().timestamp() - 60;
+    let expired = format!("{past}:s{}p{child_id}", session.id);
+    assert_eq!(relay_candidates(server(&expired, &password(&expired))).await, 0, "an expired credential relayed");
+    let other_session = format!("{expiry}:s{}p{child_id}", session.id + 1);
+    assert_eq!(
+        relay_candidates(server(&child_user, &password(&other_session))).await,
+        0,
+        "another session's password relayed under this invite's name"
+    );
+    let judges = judge_ice[0]["credential"].as_str().unwrap_or_default();
+    assert_eq!(relay_candidates(server(&child_user, judges)).await, 0, "another invite's password relayed");
+    let foreign = amaan::media::config::turn_password(b"another deployment's secret", &child_user);
+    assert_eq!(relay_candidates(server(&child_user, &foreign)).await, 0, "a credential of another secret relayed");
+    assert!(turn.log().contains("401"), "coturn answered the refused ones with 401: {}", turn.log());
+
+    for c in [child, judge] {
         c.hang_up().await;
     }
 }

@@ -217,3 +217,96 @@ test("the support officer's console shows the invites, who is here and the sessi
     await page.context().close();
   }
 });
+
+/** A TCP relay for one page's signalling socket that the test can cut: the
+ *  page's link to the server drops (an abrupt close, as a network change
+ *  makes), and while `blocked` no new connection gets through. */
+async function cuttableRelay(serverPort) {
+  const { createServer, connect } = await import("node:net");
+  const sockets = new Set();
+  const relay = { port: 0, blocked: false, cuts: 0 };
+  const srv = createServer((client) => {
+    if (relay.blocked) return client.destroy();
+    const upstream = connect(serverPort, "127.0.0.1");
+    sockets.add(client).add(upstream);
+    let first = true;
+    client.on("data", (chunk) => {
+      // The server checks the page's Origin against the Host it was asked
+      // for: name the server's own port, as a proxy in front of it would.
+      if (first) chunk = Buffer.from(chunk.toString("latin1").replace(/^Host: .*$/im, `Host: 127.0.0.1:${serverPort}`), "latin1");
+      first = false;
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
+    for (const s of [client, upstream]) s.on("error", () => {}).on("close", () => { client.destroy(); upstream.destroy(); sockets.delete(s); });
+  });
+  await new Promise((ok) => srv.listen(0, "127.0.0.1", ok));
+  relay.port = srv.address().port;
+  relay.cut = () => {
+    relay.cuts += 1;
+    for (const s of sockets) s.resetAndDestroy ? s.resetAndDestroy() : s.destroy();
+  };
+  relay.close = () => new Promise((ok) => { relay.cut(); srv.close(ok); });
+  return relay;
+}
+
+test("a participant's page reconnects by itself after its connection is cut, and the console shows it reconnecting", async (t) => {
+  if (!videoServed) {
+    t.skip("SKIPPED: this server has no video sessions yet (the video branch is not merged)");
+    return;
+  }
+  const support = await signIn("support");
+  const s = await session(support);
+  const child = await invite(support, s.id, "child_witness", null);
+  const judge = await invite(support, s.id, "judge", "Justice Amna Siddiqui");
+  const relay = await cuttableRelay(Number(new URL(server.base).port));
+  const judgePage = await join(judge.url);
+  const childPage = await join(`${child.url}&ws=${encodeURIComponent(`ws://127.0.0.1:${relay.port}`)}`);
+  const started = await call(support, "POST", `/api/video-sessions/${s.id}/state`, { state: "live" });
+  assert.equal(started.status, 200, JSON.stringify(started.body));
+  const playing = (pid) => {
+    const v = document.querySelector(`#stage video[data-stream="p${pid}"]`);
+    return v && v.readyState >= 2 && v.videoWidth > 0 && !v.paused;
+  };
+  await judgePage.waitForFunction(playing, child.pid, { timeout: 30_000 });
+
+  // The console, open on this hearing, shows the child here.
+  const consolePage = await newPage(browser, server.base);
+  await login(consolePage, "support", "/support.html");
+  await consolePage.locator(`#session-list a[data-hearing="${s.hearing_id}"]`).first().click();
+  const presence = (p) => `#participant-list li[data-participant="${child.pid}"] [data-presence=${p}]`;
+  await consolePage.waitForSelector(presence("here"), { timeout: 20_000 });
+  // And the health of each link, from the browsers' receiver reports.
+  await consolePage.waitForSelector(`#participant-list li[data-participant="${child.pid}"] [data-link=good]`, { timeout: 20_000 });
+
+  // The link drops and stays down a few seconds: the page says it is
+  // reconnecting (no click), and so does the console.
+  relay.blocked = true;
+  relay.cut();
+  await childPage.waitForFunction(() => window.amaan.sessionState === "reconnecting", null, { timeout: 15_000 });
+  await consolePage.waitForSelector(presence("reconnecting"), { timeout: 20_000 });
+  await screenshot(consolePage, "support-console-reconnecting-en");
+
+  // The network comes back: the page is in again by itself, in the
+  // session's state, and the judge sees the child again.
+  relay.blocked = false;
+  await childPage.waitForFunction(() => window.amaan.sessionState === "live" && window.amaan.pc?.connectionState === "connected", null, { timeout: 40_000 });
+  await consolePage.waitForSelector(presence("here"), { timeout: 20_000 });
+  const t0 = await judgePage.$eval(`#stage video[data-stream="p${child.pid}"]`, (v) => v.currentTime).catch(() => 0);
+  await judgePage.waitForFunction(
+    ([pid, before]) => {
+      const v = document.querySelector(`#stage video[data-stream="p${pid}"]`);
+      return v && v.readyState >= 2 && !v.paused && v.currentTime > before;
+    },
+    [child.pid, t0],
+    { timeout: 30_000 },
+  );
+  assert.ok(relay.cuts >= 1);
+
+  for (const p of [judgePage, childPage, consolePage]) {
+    assert.deepEqual(p.problems.filter((x) => !/WebSocket/.test(x)), [], p.problems.join("\n"));
+    await p.context().close();
+  }
+  await relay.close();
+  await call(support, "POST", `/api/video-sessions/${s.id}/state`, { state: "ended" });
+});

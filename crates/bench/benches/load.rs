@@ -75,6 +75,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         web_dir: dir.path().to_path_buf(),
         login_attempts_per_minute: 1_000_000,
         notices: amaan::config::NoticeChannels::from_env()?,
+        node: amaan::config::NodeSettings::single(),
         public_origin: None,
         metrics_bind: None,
         metrics_token: None,

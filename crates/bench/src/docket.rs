@@ -406,6 +406,7 @@ fn start_server(url: &str, secret: Secret) -> anyhow::Result<u16> {
         web_dir: std::env::temp_dir().join("amaan-bench-no-pages"),
         login_attempts_per_minute: 60,
         notices: amaan::config::NoticeChannels::from_env()?,
+        node: amaan::config::NodeSettings::single(),
         public_origin: None,
         metrics_bind: None,
         metrics_token: None,

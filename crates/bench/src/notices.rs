@@ -128,6 +128,7 @@ fn start_server(url: &str, secret: Secret, channels: NoticeChannels) -> anyhow::
         web_dir: std::env::temp_dir().join("amaan-bench-no-pages"),
         login_attempts_per_minute: 60,
         notices: channels,
+        node: amaan::config::NodeSettings::single(),
         public_origin: None,
         metrics_bind: None,
         metrics_token: None,

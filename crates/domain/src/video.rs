@@ -67,6 +67,109 @@ impl Questioner {
     }
 }
 
+/// What a new session starts with, from the court's rule profile: the
+/// judge's default order and the ground-rule timers. A court whose profile
+/// puts questions through the judge (POCSO s.33(2)) starts that way, so no
+/// counsel is ever heard by the child before the judge orders otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionDefaults {
+    pub questions_through_judge: bool,
+    /// None while counsel question through the judge.
+    pub questioner: Option<Questioner>,
+    pub break_interval_minutes: i32,
+    pub max_questioning_minutes: i32,
+}
+
+pub fn session_defaults(profile: &crate::rules::RuleProfile) -> SessionDefaults {
+    let through_judge = profile.protection("questions_through_judge").is_some();
+    let minutes = |m: u32| i32::try_from(m).unwrap_or(i32::MAX);
+    SessionDefaults {
+        questions_through_judge: through_judge,
+        questioner: if through_judge { None } else { Some(Questioner::Prosecutor) },
+        break_interval_minutes: minutes(profile.sitting.break_every_minutes.value),
+        max_questioning_minutes: minutes(profile.sitting.max_sitting_minutes.value),
+    }
+}
+
+/// One recorded file as the sitting's listing needs it: whose track
+/// (participant and kind) and the span it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span<K> {
+    pub track: K,
+    pub started_at: Option<NaiveDateTime>,
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+/// Where a file stands in its track's sitting: its number (from 1) and the
+/// gap since the previous segment ended (a reconnect), if it follows one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    pub number: usize,
+    pub gap_seconds: Option<i64>,
+}
+
+/// Numbers each track's files in order and measures the gaps between them.
+/// `spans` are in the order they were made (the recording ids' order).
+pub fn segments<K: PartialEq>(spans: &[Span<K>]) -> Vec<Segment> {
+    spans
+        .iter()
+        .enumerate()
+        .map(|(i, span)| {
+            let earlier: Vec<&Span<K>> = spans[..i].iter().filter(|s| s.track == span.track).collect();
+            let gap_seconds = match (earlier.last().and_then(|s| s.ended_at), span.started_at) {
+                (Some(end), Some(start)) => Some((start - end).num_seconds().max(0)),
+                _ => None,
+            };
+            Segment { number: earlier.len() + 1, gap_seconds }
+        })
+        .collect()
+}
+
+/// A participant's link as the server measures it from the participant's
+/// RTCP receiver reports: packets lost (percent), interarrival jitter and
+/// round-trip time (milliseconds; none before the first sender report is
+/// answered).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct LinkMeasure {
+    pub loss_percent: f64,
+    pub jitter_ms: f64,
+    pub rtt_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkQuality {
+    Good,
+    Poor,
+    Bad,
+}
+
+/// Thresholds (README, "Connection health"): good below all of the first,
+/// bad at or above any of the second, poor between.
+pub const POOR_FROM: LinkMeasure = LinkMeasure { loss_percent: 2.0, jitter_ms: 30.0, rtt_ms: Some(300.0) };
+pub const BAD_FROM: LinkMeasure = LinkMeasure { loss_percent: 10.0, jitter_ms: 100.0, rtt_ms: Some(800.0) };
+
+pub fn link_quality(m: &LinkMeasure) -> LinkQuality {
+    let at_or_above = |t: &LinkMeasure| {
+        m.loss_percent >= t.loss_percent
+            || m.jitter_ms >= t.jitter_ms
+            || matches!((m.rtt_ms, t.rtt_ms), (Some(rtt), Some(limit)) if rtt >= limit)
+    };
+    if at_or_above(&BAD_FROM) {
+        LinkQuality::Bad
+    } else if at_or_above(&POOR_FROM) {
+        LinkQuality::Poor
+    } else {
+        LinkQuality::Good
+    }
+}
+
+/// What the support officer is reminded of when the child's link is bad.
+pub fn link_reminder(role: VideoRole, quality: LinkQuality) -> Option<String> {
+    (role == VideoRole::ChildWitness && quality == LinkQuality::Bad)
+        .then(|| "the child's link is bad: consider a break, or audio only until it recovers".to_string())
+}
+
 /// lobby → live → break → live → … → ended. Ended is final: the child's
 /// evidence is taken in one sitting and recorded once.
 pub fn check_transition(from: SessionState, to: SessionState) -> Result<(), String> {
@@ -184,6 +287,61 @@ mod tests {
 
     fn at(h: u32, m: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(2026, 11, 23).and_then(|d| d.and_hms_opt(h, m, 0)).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_link_is_good_poor_or_bad_by_the_worst_of_loss_jitter_and_round_trip() {
+        let m = |loss: f64, jitter: f64, rtt: Option<f64>| LinkMeasure {
+            loss_percent: loss,
+            jitter_ms: jitter,
+            rtt_ms: rtt,
+        };
+        assert_eq!(link_quality(&m(0.0, 5.0, Some(40.0))), LinkQuality::Good);
+        assert_eq!(link_quality(&m(0.0, 5.0, None)), LinkQuality::Good, "no round trip measured yet");
+        assert_eq!(link_quality(&m(3.0, 5.0, Some(40.0))), LinkQuality::Poor);
+        assert_eq!(link_quality(&m(0.0, 45.0, Some(40.0))), LinkQuality::Poor);
+        assert_eq!(link_quality(&m(0.0, 5.0, Some(350.0))), LinkQuality::Poor);
+        assert_eq!(link_quality(&m(12.0, 5.0, Some(40.0))), LinkQuality::Bad);
+        assert_eq!(link_quality(&m(0.0, 5.0, Some(900.0))), LinkQuality::Bad);
+        assert!(link_reminder(VideoRole::ChildWitness, LinkQuality::Bad).is_some());
+        assert!(link_reminder(VideoRole::ChildWitness, LinkQuality::Poor).is_none());
+        assert!(link_reminder(VideoRole::Judge, LinkQuality::Bad).is_none(), "the reminder is about the child");
+    }
+
+    #[test]
+    fn a_reconnect_splits_a_sitting_into_numbered_segments_with_the_gap() {
+        let span = |track: &str, from: (u32, u32), to: (u32, u32)| Span {
+            track: track.to_string(),
+            started_at: Some(at(from.0, from.1)),
+            ended_at: Some(at(to.0, to.1)),
+        };
+        let spans = vec![
+            span("child video", (10, 0), (10, 20)),
+            span("judge audio", (10, 0), (10, 40)),
+            span("child video", (10, 22), (10, 40)),
+        ];
+        let got = segments(&spans);
+        assert_eq!(got[0], Segment { number: 1, gap_seconds: None });
+        assert_eq!(got[1], Segment { number: 1, gap_seconds: None });
+        assert_eq!(got[2], Segment { number: 2, gap_seconds: Some(120) });
+    }
+
+    #[test]
+    fn a_pocso_court_puts_questions_through_the_judge_from_the_start() {
+        let pocso = crate::rules::profile("in").map(session_defaults).ok();
+        assert_eq!(pocso.map(|d| (d.questions_through_judge, d.questioner)), Some((true, None)));
+        for id in ["pk", "uk"] {
+            let d = crate::rules::profile(id).map(session_defaults).ok();
+            assert_eq!(d.map(|d| d.questions_through_judge), Some(false), "{id}");
+        }
+    }
+
+    #[test]
+    fn the_profiles_break_interval_and_sitting_limit_become_the_timers() {
+        let Ok(uk) = crate::rules::profile("uk") else { panic!("the uk profile loads") };
+        let d = session_defaults(uk);
+        assert_eq!(d.break_interval_minutes as u32, uk.sitting.break_every_minutes.value);
+        assert_eq!(d.max_questioning_minutes as u32, uk.sitting.max_sitting_minutes.value);
     }
 
     #[test]

@@ -122,6 +122,15 @@ pub fn forward(
     if sender.is_child_side() {
         return from_child_side(sender, receiver, state, order);
     }
+    // The support officer may sit with the child: on a break the officer's
+    // camera and microphone would carry the child's room to the court.
+    if sender == SupportOfficer && state == SessionState::Break {
+        return decide(
+            Media::NOTHING,
+            "on a break the support officer is on the child's side and reaches nobody in court",
+            BREAKS,
+        );
+    }
     within_court(sender, receiver)
 }
 
@@ -360,6 +369,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn on_a_break_the_support_officer_reaches_nobody_on_the_court_side() {
+        for receiver in VideoRole::ALL.iter().filter(|r| !r.is_child_side()) {
+            for order in orders() {
+                for channel in Channel::ALL {
+                    let d = forward(SupportOfficer, channel, *receiver, SessionState::Break, &order);
+                    assert!(d.media.is_nothing(), "support officer -> {receiver} on a break: {d:?}");
+                }
+            }
+        }
+        // Back live, the court hears the officer again.
+        assert_eq!(forward(SupportOfficer, Channel::Main, Judge, live(), &Order::default()).media, Media::ALL);
     }
 
     #[test]

@@ -16,6 +16,40 @@ pub struct IceServer {
     pub credential: String,
 }
 
+/// TURN by the coturn REST scheme (`use-auth-secret`): the server and
+/// coturn share a secret; each invite gets a username `<expiry>:<invite>`
+/// and the password base64(HMAC-SHA1(secret, username)), which coturn
+/// checks without asking us and refuses once the expiry has passed.
+#[derive(Clone)]
+pub struct TurnRest {
+    /// `turn:host:port?transport=udp`, `turns:host:443?transport=tcp`, …
+    pub urls: Vec<String>,
+    pub secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for TurnRest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TurnRest").field("urls", &self.urls).field("secret", &"****").finish()
+    }
+}
+
+impl TurnRest {
+    /// One invite's credentials, valid until `expires` (Unix seconds).
+    pub fn credentials(&self, invite: &str, expires: i64) -> IceServer {
+        let username = format!("{expires}:{invite}");
+        IceServer { urls: self.urls.clone(), credential: turn_password(&self.secret, &username), username }
+    }
+}
+
+/// coturn's REST password: base64(HMAC-SHA1(secret, username)).
+pub fn turn_password(secret: &[u8], username: &str) -> String {
+    use base64::Engine;
+    use hmac::Mac;
+    let Ok(mut mac) = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret) else { return String::new() };
+    mac.update(username.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
 #[derive(Debug, Clone)]
 pub struct MediaConfig {
     /// This node's name, stored with each session it hosts.
@@ -32,6 +66,18 @@ pub struct MediaConfig {
     pub recording_key: Option<amaan_vault::MasterKey>,
     /// Forwarding threads (`AMAAN_SFU_THREADS`, default 2); each holds whole sessions.
     pub threads: usize,
+    /// Per-invite TURN credentials, when a TURN server is configured so.
+    pub turn: Option<TurnRest>,
+}
+
+impl MediaConfig {
+    /// What one invite's page is told to use: the shared STUN/TURN servers
+    /// and, with `turn`, the invite's own TURN credentials.
+    pub fn ice_servers_for(&self, invite: &str, expires: i64) -> Vec<IceServer> {
+        let mut out = self.ice_servers.clone();
+        out.extend(self.turn.as_ref().map(|t| t.credentials(invite, expires)));
+        out
+    }
 }
 
 impl MediaConfig {
@@ -67,6 +113,7 @@ impl MediaConfig {
             recordings_dir: MediaConfig::recordings_dir(data_dir),
             recording_key: None,
             threads: var("AMAAN_SFU_THREADS").and_then(|v| v.parse().ok()).unwrap_or(2),
+            turn: None,
         }
     }
 
@@ -85,6 +132,7 @@ impl MediaConfig {
             recordings_dir,
             recording_key: None,
             threads: 2,
+            turn: None,
         }
     }
 }
@@ -99,6 +147,19 @@ fn binds_loopback(bind: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn turn_passwords_follow_coturns_rest_scheme() {
+        // As `echo -n 1433133983:ninefingers | openssl dgst -binary -sha1 -hmac north | base64` gives.
+        let p = turn_password(b"north", "1433133983:ninefingers");
+        assert_eq!(p, "l7se8UOMssIZQ57EuMmGnElliTw=");
+        assert_ne!(p, turn_password(b"south", "1433133983:ninefingers"));
+        let turn = TurnRest { urls: vec!["turn:127.0.0.1:3478".into()], secret: b"north".to_vec() };
+        let s = turn.credentials("p42", 1_433_133_983);
+        assert_eq!(s.username, "1433133983:p42");
+        assert_eq!(s.credential, turn_password(b"north", "1433133983:p42"));
+        assert!(!format!("{turn:?}").contains("north"), "the secret stays out of logs");
+    }
 
     #[test]
     fn a_server_bound_to_loopback_gathers_loopback_candidates_only() {

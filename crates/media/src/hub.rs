@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
+use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::protocol::{ParticipantEntry, ServerMsg};
@@ -55,10 +57,25 @@ struct Conn {
     tx: UnboundedSender<Outgoing>,
 }
 
+/// How long a participant whose link dropped is shown as reconnecting
+/// (the page retries by itself with backoff up to 15 s apart).
+pub const RECONNECT_GRACE: Duration = Duration::from_secs(120);
+
+/// Whether a participant is here, as the support officer's console shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Here,
+    /// The link dropped (not a hang-up) and the page is retrying.
+    Reconnecting,
+}
+
 #[derive(Debug, Default)]
 pub struct Hub {
     sessions: Mutex<HashMap<i64, HashMap<i64, Conn>>>,
     next_conn: AtomicU64,
+    /// Participants whose link dropped, and when.
+    dropped: Mutex<HashMap<(i64, i64), Instant>>,
 }
 
 impl Hub {
@@ -81,6 +98,7 @@ impl Hub {
         tx: UnboundedSender<Outgoing>,
     ) -> u64 {
         let conn_id = self.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
+        self.with_dropped(|d| d.remove(&(session_id, participant_id)));
         let old =
             self.with(|s| s.entry(session_id).or_default().insert(participant_id, Conn { conn_id, role, names, tx }));
         if let Some(old) = old {
@@ -106,12 +124,38 @@ impl Hub {
         })
     }
 
+    fn with_dropped<T>(&self, f: impl FnOnce(&mut HashMap<(i64, i64), Instant>) -> T) -> T {
+        let mut guard = match self.dropped.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    /// The participant's link dropped without a hang-up: shown as
+    /// reconnecting until it comes back or the grace runs out.
+    pub fn mark_dropped(&self, session_id: i64, participant_id: i64) {
+        self.with_dropped(|d| d.insert((session_id, participant_id), Instant::now()));
+    }
+
+    /// Who of a session is here or reconnecting now.
+    pub fn presence(&self, session_id: i64) -> HashMap<i64, Presence> {
+        let mut out: HashMap<i64, Presence> = self.with_dropped(|d| {
+            d.retain(|_, at| at.elapsed() < RECONNECT_GRACE);
+            d.keys().filter(|(s, _)| *s == session_id).map(|(_, p)| (*p, Presence::Reconnecting)).collect()
+        });
+        let here: Vec<i64> = self.with(|s| s.get(&session_id).map(|c| c.keys().copied().collect()).unwrap_or_default());
+        out.extend(here.into_iter().map(|p| (p, Presence::Here)));
+        out
+    }
+
     pub fn is_current(&self, session_id: i64, participant_id: i64, conn_id: u64) -> bool {
         self.with(|s| s.get(&session_id).and_then(|c| c.get(&participant_id)).is_some_and(|c| c.conn_id == conn_id))
     }
 
     /// Tells a removed participant's connection to close.
     pub fn kick(&self, session_id: i64, participant_id: i64, why: &str) {
+        self.with_dropped(|d| d.remove(&(session_id, participant_id)));
         let conn = self.with(|s| s.get_mut(&session_id).and_then(|c| c.remove(&participant_id)));
         if let Some(c) = conn {
             let _ = c.tx.send(Outgoing::Msg(ServerMsg::error("removed", why)));
@@ -161,6 +205,7 @@ impl Hub {
 
     /// Closes every connection of a session (it has ended).
     pub fn close_session(&self, session_id: i64, why: &str) {
+        self.with_dropped(|d| d.retain(|(s, _), _| *s != session_id));
         let conns = self.with(|s| s.remove(&session_id)).unwrap_or_default();
         for c in conns.values() {
             let _ = c.tx.send(Outgoing::Close(why.into()));
@@ -235,5 +280,20 @@ mod tests {
         assert!(hub.is_current(1, 10, second));
         assert!(hub.disconnect(1, 10, second));
         assert_eq!(hub.connected(1), 0);
+    }
+
+    #[test]
+    fn a_dropped_link_shows_as_reconnecting_until_the_participant_is_back() {
+        let hub = Hub::default();
+        let (a, _a_rx) = unbounded_channel();
+        let (b, _b_rx) = unbounded_channel();
+        let first = hub.connect(1, 10, VideoRole::ChildWitness, Names::same("Child A"), a);
+        assert_eq!(hub.presence(1).get(&10), Some(&Presence::Here));
+        assert!(hub.disconnect(1, 10, first));
+        hub.mark_dropped(1, 10);
+        assert_eq!(hub.presence(1).get(&10), Some(&Presence::Reconnecting));
+        assert_eq!(hub.presence(2).get(&10), None, "another session's participant");
+        hub.connect(1, 10, VideoRole::ChildWitness, Names::same("Child A"), b);
+        assert_eq!(hub.presence(1).get(&10), Some(&Presence::Here));
     }
 }

@@ -8,10 +8,12 @@
 
 pub mod applied;
 pub mod config;
+pub mod health;
 pub mod hub;
 pub mod lateness;
 pub mod protocol;
 pub mod recorder;
+pub mod sections;
 pub mod sfu;
 pub mod shards;
 
@@ -73,6 +75,10 @@ pub struct FinishedRecording {
     pub path: PathBuf,
     pub sha256: String,
     pub bytes: u64,
+    /// The span this file covers: one segment of the participant's sitting
+    /// (a reconnect closes one segment and opens the next).
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub ended_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Counters for `/metrics` (`amaan_video_forwarder`).
@@ -85,6 +91,15 @@ pub struct ForwardingStats {
     /// Received packets not forwarded because they came too late (see
     /// `lateness`); they are still recorded.
     pub packets_late: u64,
+}
+
+/// One connected participant's link, for the console and `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PeerHealth {
+    pub session_id: i64,
+    pub participant_id: i64,
+    pub role: VideoRole,
+    pub measure: amaan_domain::video::LinkMeasure,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +139,11 @@ pub trait Forwarder: Send + Sync + 'static {
     /// session has ended, the recordings are closed and returned.
     fn apply(&self, session_id: i64, state: SessionState, order: Order) -> BoxFuture<'_, Vec<FinishedRecording>>;
     fn stats(&self) -> ForwardingStats;
+    /// Whether this node still holds media of the session: participants, or
+    /// recordings closed by a reconnect that wait for the session's end.
+    fn hosts(&self, session_id: i64) -> bool;
+    /// Every connected participant's link that has reported so far.
+    fn health(&self) -> Vec<PeerHealth>;
 }
 
 /// Everything video on this node, registered once as app data.

@@ -113,13 +113,14 @@ impl Recording {
         let (tx, rx) = mpsc::channel::<Packet>();
         let (done_tx, done) = oneshot::channel();
         let kind = container.kind();
+        let started_at = chrono::Utc::now();
         std::thread::Builder::new()
             .name(format!("rec-s{}-t{}", subject.session_id, subject.track))
             .spawn(move || {
-                let result = write_all(writer, rx, container)
-                    .and_then(|()| sink.finish())
-                    .and_then(|()| hash_file(&path, &key))
-                    .map(|(sha256, bytes)| FinishedRecording {
+                let written = write_all(writer, rx, container);
+                let ended_at = chrono::Utc::now();
+                let result = written.and_then(|()| sink.finish()).and_then(|()| hash_file(&path, &key)).map(
+                    |(sha256, bytes)| FinishedRecording {
                         session_id: subject.session_id,
                         participant_id: subject.participant_id,
                         role: subject.role,
@@ -127,7 +128,10 @@ impl Recording {
                         path,
                         sha256,
                         bytes,
-                    });
+                        started_at,
+                        ended_at,
+                    },
+                );
                 let _ = done_tx.send(result);
             })
             .map_err(|e| format!("starting the recorder: {e}"))?;

@@ -29,6 +29,7 @@ use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use webrtc::rtcp::receiver_report::ReceiverReport;
 use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTPCodecType};
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
@@ -37,11 +38,14 @@ use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
 use webrtc::track::track_local::{TrackLocal, TrackLocalWriter};
 use webrtc::track::track_remote::TrackRemote;
 
+use super::health::{ntp_middle, rtt_ms, LinkHealth};
 use super::lateness::{Lateness, Verdict};
 use super::recorder::{Container, Recording, Subject};
+use super::sections::{self, Section};
 use super::shards::Shards;
 use super::{
-    FinishedRecording, Forwarder, ForwardingStats, IceCandidate, Joiner, MediaConfig, MediaError, MediaEvent, PeerId,
+    FinishedRecording, Forwarder, ForwardingStats, IceCandidate, Joiner, MediaConfig, MediaError, MediaEvent,
+    PeerHealth, PeerId,
 };
 use amaan_domain::video::{SessionState, VideoRole};
 use amaan_domain::visibility::{self, Channel, Order};
@@ -91,6 +95,8 @@ struct Negotiation {
     ready: bool,
     in_flight: bool,
     pending: bool,
+    /// The sections of the server offer waiting for its answer.
+    offered: Vec<Section>,
 }
 
 struct Peer {
@@ -103,6 +109,8 @@ struct Peer {
     channels: Mutex<HashMap<String, Channel>>,
     negotiation: tokio::sync::Mutex<Negotiation>,
     closed: AtomicBool,
+    /// This participant's link, from its receiver reports.
+    health: Mutex<LinkHealth>,
 }
 
 /// A track a participant sends us.
@@ -297,6 +305,23 @@ impl Inner {
     }
 
     async fn join(self: &Arc<Self>, joiner: Joiner, events: UnboundedSender<MediaEvent>) -> Result<PeerId, MediaError> {
+        // A second peer connection on the same invite replaces the first,
+        // which is closed (and its tracks retired) before the new one can
+        // publish: one participant never has two live publications.
+        let mut earlier: Vec<PeerId> = Vec::new();
+        if let Some(room) = self.room(joiner.session_id) {
+            let r = room.inner.lock().await;
+            earlier.extend(r.peers.values().filter(|p| p.participant_id == joiner.participant_id).map(|p| p.id));
+        }
+        for id in earlier {
+            tracing::info!(
+                session = joiner.session_id,
+                participant = joiner.participant_id,
+                peer = id,
+                "peer replaced by a new connection"
+            );
+            self.leave(id).await;
+        }
         let pc = Arc::new(self.api.new_peer_connection(self.rtc_config()).await.map_err(internal)?);
         let peer = Arc::new(Peer {
             id: self.next_id(),
@@ -308,6 +333,7 @@ impl Inner {
             channels: Mutex::new(HashMap::new()),
             negotiation: tokio::sync::Mutex::new(Negotiation::default()),
             closed: AtomicBool::new(false),
+            health: Mutex::new(LinkHealth::default()),
         });
         // Handlers hold weak references: the connection must not keep its
         // own owner alive.
@@ -337,7 +363,18 @@ impl Inner {
             Box::pin(async {})
         }));
         let room = self.room_or_create(&joiner);
-        room.inner.lock().await.peers.insert(peer.id, Arc::clone(&peer));
+        {
+            let mut r = room.inner.lock().await;
+            // A room that outlived its last participant (it keeps the
+            // recordings a reconnect closed) may have missed changes made
+            // while nobody was here: the first to come back brings the
+            // state and order the database holds now.
+            if r.peers.is_empty() {
+                r.state = joiner.state;
+                r.order = joiner.order;
+            }
+            r.peers.insert(peer.id, Arc::clone(&peer));
+        }
         lock(&self.peers).insert(peer.id, Arc::clone(&peer));
         tracing::info!(session = joiner.session_id, participant = joiner.participant_id, role = %joiner.role, peer = peer.id, "peer joined");
         Ok(peer.id)
@@ -351,9 +388,16 @@ impl Inner {
     ) -> Result<String, MediaError> {
         let peer = self.peer(peer_id)?;
         let mut n = peer.negotiation.lock().await;
+        // docs/signalling.md: after the first offer only the server offers,
+        // so the tracks a receiver gets are added by the policy alone.
         if n.in_flight {
             return Err(MediaError::BadDescription(
                 "the server's offer is waiting for your answer; answer it first".into(),
+            ));
+        }
+        if n.ready {
+            return Err(MediaError::BadDescription(
+                "after the first offer only the server offers; answer its offers".into(),
             ));
         }
         lock(&peer.channels).extend(channels);
@@ -384,6 +428,9 @@ impl Inner {
         let mut n = peer.negotiation.lock().await;
         if !n.in_flight {
             return Err(MediaError::BadDescription("there is no server offer to answer".into()));
+        }
+        if let Some(why) = sections::mismatch(&n.offered, &sdp) {
+            return Err(MediaError::BadDescription(format!("the answer does not match the server's offer: {why}")));
         }
         let answer = RTCSessionDescription::answer(sdp).map_err(|e| MediaError::BadDescription(e.to_string()))?;
         peer.pc.set_remote_description(answer).await.map_err(|e| MediaError::BadDescription(e.to_string()))?;
@@ -419,6 +466,7 @@ impl Inner {
         match set_local_and_gather(&peer.pc, offer).await {
             Ok(sdp) => {
                 n.in_flight = true;
+                n.offered = sections::sections(&sdp);
                 let _ = peer.events.send(MediaEvent::Offer { sdp });
             }
             Err(e) => tracing::warn!(peer = peer.id, error = %e, "could not set a local offer"),
@@ -584,8 +632,19 @@ impl Inner {
         // requests for a key frame on to the sender.
         let rtcp_sender = Arc::clone(&sender);
         let source = Arc::downgrade(published);
+        let receiver = Arc::downgrade(peer);
+        let clock_rate = published.codec.clock_rate;
         tokio::spawn(async move {
             while let Ok((packets, _)) = rtcp_sender.read_rtcp().await {
+                let now = ntp_middle(std::time::SystemTime::now());
+                for rr in packets.iter().filter_map(|p| p.as_any().downcast_ref::<ReceiverReport>()) {
+                    let Some(receiver) = receiver.upgrade() else { break };
+                    let mut health = lock(&receiver.health);
+                    for r in &rr.reports {
+                        let rtt = rtt_ms(now, r.last_sender_report, r.delay);
+                        health.observe(r.fraction_lost, r.jitter, clock_rate, rtt);
+                    }
+                }
                 let wants_keyframe = packets.iter().any(|p| {
                     p.as_any().downcast_ref::<PictureLossIndication>().is_some()
                         || p.as_any().downcast_ref::<FullIntraRequest>().is_some()
@@ -803,5 +862,20 @@ impl Forwarder for WebrtcSfu {
 
     fn stats(&self) -> ForwardingStats {
         self.inner.stats()
+    }
+
+    fn hosts(&self, session_id: i64) -> bool {
+        self.inner.room(session_id).is_some()
+    }
+
+    fn health(&self) -> Vec<PeerHealth> {
+        let peers: Vec<Arc<Peer>> = lock(&self.inner.peers).values().cloned().collect();
+        peers
+            .iter()
+            .filter_map(|p| {
+                let measure = lock(&p.health).measure()?;
+                Some(PeerHealth { session_id: p.session_id, participant_id: p.participant_id, role: p.role, measure })
+            })
+            .collect()
     }
 }

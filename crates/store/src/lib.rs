@@ -16,6 +16,7 @@ pub mod hearings;
 pub mod incidents;
 pub mod keyring;
 pub mod monitors;
+pub mod nodes;
 pub mod notices;
 pub mod outcomes;
 pub mod parties;
@@ -82,6 +83,8 @@ pub const TABLES: &[&str] = &[
     // evidence at rest
     "master_key",
     "data_keys",
+    // the nodes serving this database
+    "nodes",
 ];
 
 /// Which backend a URL selects.

@@ -190,6 +190,9 @@ diesel::table! {
         sha256 -> Text,
         bytes -> BigInt,
         created_at -> Timestamp,
+        participant_id -> Nullable<BigInt>,
+        started_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
     }
 }
 
@@ -215,6 +218,14 @@ diesel::joinable!(video_participants -> video_sessions (session_id));
 diesel::joinable!(video_state_changes -> video_sessions (session_id));
 diesel::joinable!(video_recordings -> video_sessions (session_id));
 diesel::joinable!(video_questions -> video_sessions (session_id));
+
+diesel::table! {
+    nodes (id) {
+        id -> Text,
+        public_url -> Nullable<Text>,
+        started_at -> Timestamp,
+    }
+}
 
 diesel::allow_tables_to_appear_in_same_query!(
     courts,

@@ -129,6 +129,28 @@ pub struct Recording {
     pub sha256: String,
     pub bytes: i64,
     pub created_at: NaiveDateTime,
+    /// Set on recordings made since segments were kept (see `NewSegment`).
+    pub participant_id: Option<i64>,
+    pub started_at: Option<NaiveDateTime>,
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+/// A recording with the participant and the span it covers: one segment of
+/// a sitting that a reconnect may have split.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = video_recordings)]
+pub struct NewSegment {
+    pub session_id: i64,
+    pub hearing_id: i64,
+    pub participant_role: String,
+    pub kind: String,
+    pub file_path: String,
+    pub sha256: String,
+    pub bytes: i64,
+    pub created_at: NaiveDateTime,
+    pub participant_id: Option<i64>,
+    pub started_at: Option<NaiveDateTime>,
+    pub ended_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -251,6 +273,13 @@ pub fn revoke_participant(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Res
 }
 
 pub fn add_recording(conn: &mut DbConn, r: &NewRecording) -> Result<Recording, StoreError> {
+    Ok(diesel::insert_into(video_recordings::table)
+        .values(r)
+        .returning(video_recordings::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn add_segment(conn: &mut DbConn, r: &NewSegment) -> Result<Recording, StoreError> {
     Ok(diesel::insert_into(video_recordings::table)
         .values(r)
         .returning(video_recordings::all_columns)

@@ -26,7 +26,21 @@ function invite() {
   } catch {
     claims = {};
   }
-  return { token, session: Number(p.get("session") || claims.sid || 0), role: claims.role || "", expires: claims.exp ? claims.exp * 1000 : null };
+  return { token, session: Number(p.get("session") || claims.sid || 0), role: claims.role || "", expires: claims.exp ? claims.exp * 1000 : null, node: socketBase(p.get("ws")) };
+}
+
+/** The hosting node's socket origin from the link (`ws=wss://node-a…`), or
+ *  this page's own host. Only a bare ws:/wss: origin is taken. */
+function socketBase(given) {
+  const own = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}`;
+  if (!given) return own;
+  try {
+    const u = new URL(given);
+    const bare = (u.protocol === "wss:" || u.protocol === "ws:") && u.pathname === "/" && !u.search && !u.hash && !u.username;
+    return bare ? u.origin.replace(/^http/, "ws") : own;
+  } catch {
+    return own;
+  }
 }
 
 const state = {
@@ -38,6 +52,7 @@ const state = {
   sessionState: "lobby",
   participants: [],
   remote: new Map(), // stream id → MediaStream
+  retry: { attempt: 0, timer: null }, // reconnecting by itself, with backoff
 };
 
 // For the end-to-end tests and for a support officer's remote look: what
@@ -127,10 +142,35 @@ function send(msg) {
   if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(msg));
 }
 
+/** The close code that tells the server this page is reconnecting (its
+ *  console then shows "reconnecting", not "left"). */
+const RECONNECTING = 4000;
+
+/** The link dropped (socket closed, media failed): start again by itself
+ *  with a new socket and a new peer connection (fresh ICE), 1 s, 2 s, 4 s …
+ *  up to 15 s apart, without a click. */
+function reconnect(msg) {
+  if (state.retry.timer || state.sessionState === "ended") return;
+  const old = state.ws;
+  state.ws = null;
+  if (old && old.readyState <= WebSocket.OPEN) old.close(RECONNECTING, "reconnecting");
+  if (state.pc) state.pc.close();
+  state.pc = null;
+  state.remote.clear();
+  state.sessionState = "reconnecting";
+  draw();
+  const delay = Math.min(15000, 1000 * 2 ** state.retry.attempt) + Math.floor(Math.random() * 300);
+  state.retry.attempt += 1;
+  state.retry.timer = setTimeout(() => {
+    state.retry.timer = null;
+    connect(msg);
+  }, delay);
+}
+
 function connect(msg) {
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const url = `${proto}//${location.host}/ws/video-sessions/${state.invite.session}?token=${encodeURIComponent(state.invite.token)}`;
+  const url = `${state.invite.node}/ws/video-sessions/${state.invite.session}?token=${encodeURIComponent(state.invite.token)}`;
   let opened = false;
+  const retrying = state.retry.attempt > 0;
   const ws = new WebSocket(url);
   state.ws = ws;
   ws.addEventListener("open", () => {
@@ -148,25 +188,31 @@ function connect(msg) {
     inbox = inbox.then(() => handle(m, msg)).catch((err) => showError(document.getElementById("session-msg") || msg, err));
   });
   ws.addEventListener("close", (e) => {
-    if (!opened) {
+    if (state.ws !== ws) return; // a socket this page already gave up
+    if (!opened && !retrying) {
       showError(msg, new Error(t("join.unavailable")));
       msg.dataset.unavailable = "video";
       return;
     }
-    if (state.sessionState !== "ended") {
-      state.sessionState = e.reason && /ended/.test(e.reason) ? "ended" : "disconnected";
+    if (state.sessionState === "ended") return;
+    // Ended, replaced by another tab, or withdrawn: not a dropped link.
+    if (e.reason && /ended|replaced|withdrawn/.test(e.reason)) {
+      state.sessionState = /ended/.test(e.reason) ? "ended" : "disconnected";
       draw();
+      return;
     }
+    reconnect(msg);
   });
 }
 
 async function handle(m, msg) {
   switch (m.type) {
     case "welcome":
+      state.retry.attempt = 0;
       state.role = m.role;
       state.sessionState = m.state;
       document.body.classList.toggle("child-view", isChild());
-      await startPeer(m.ice_servers || []);
+      await startPeer(m.ice_servers || [], msg);
       draw();
       break;
     case "answer":
@@ -194,6 +240,10 @@ async function handle(m, msg) {
       questionSent();
       break;
     case "error":
+      if (m.code === "media_disconnected") {
+        reconnect(msg);
+        break;
+      }
       showError(document.getElementById("session-msg") || msg, new Error(m.detail || m.code));
       break;
     default:
@@ -201,9 +251,17 @@ async function handle(m, msg) {
   }
 }
 
-async function startPeer(iceServers) {
+async function startPeer(iceServers, msg) {
   const pc = new RTCPeerConnection({ iceServers });
   state.pc = pc;
+  let stalled = null;
+  pc.addEventListener("connectionstatechange", () => {
+    if (state.pc !== pc) return;
+    clearTimeout(stalled);
+    // "disconnected" often heals by itself within seconds; "failed" does not.
+    if (pc.connectionState === "failed") reconnect(msg);
+    if (pc.connectionState === "disconnected") stalled = setTimeout(() => state.pc === pc && reconnect(msg), 5000);
+  });
   if (state.stream) {
     for (const track of state.stream.getTracks()) pc.addTrack(track, state.stream);
   } else {

@@ -233,7 +233,7 @@ function participants(s) {
     h(
       "ul",
       { id: "participant-list" },
-      list.map((p) => h("li", { dataset: { role: p.role, participant: p.id } }, h("strong", { i18n: `vrole.${p.role}` }), p.display_name ? [" · ", h("span", { text: p.display_name })] : null, p.connected === true ? [" · ", tx("support.online")] : null)),
+      list.map((p) => h("li", { dataset: { role: p.role, participant: p.id } }, h("strong", { i18n: `vrole.${p.role}` }), p.display_name ? [" · ", h("span", { text: p.display_name })] : null, p.presence ? [" · ", h("span", { class: `presence ${p.presence}`, dataset: { presence: p.presence }, i18n: p.presence === "here" ? "support.online" : "support.reconnecting" })] : null, p.link ? [" · ", h("span", { class: `link ${p.link.quality}`, dataset: { link: p.link.quality }, i18n: `support.link_${p.link.quality}` })] : null)),
     ),
   );
 }
@@ -367,7 +367,9 @@ async function evidencePanel(box, s, hearingId, msg) {
 /** The link handed to a participant: the token rides in the fragment, which
  *  browsers never send to a server or put in a Referer. */
 export function joinUrl(invite) {
-  return new URL(`/join.html#session=${invite.session_id}&token=${encodeURIComponent(invite.token)}`, location.origin).href;
+  // With several nodes, the socket goes to the node that hosts the media.
+  const node = invite.ws_url ? `&ws=${encodeURIComponent(new URL(invite.ws_url).origin.replace(/^http/, "ws"))}` : "";
+  return new URL(`/join.html#session=${invite.session_id}&token=${encodeURIComponent(invite.token)}${node}`, location.origin).href;
 }
 
 async function copy(text, input) {
