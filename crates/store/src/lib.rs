@@ -15,6 +15,7 @@ pub mod docket;
 pub mod hearings;
 pub mod incidents;
 pub mod keyring;
+pub mod linked;
 pub mod monitors;
 pub mod notices;
 pub mod outcomes;
@@ -82,6 +83,11 @@ pub const TABLES: &[&str] = &[
     // evidence at rest
     "master_key",
     "data_keys",
+    // mass-victim cases
+    "buildings",
+    "court_buildings",
+    "case_links",
+    "case_associates",
 ];
 
 /// Which backend a URL selects.
