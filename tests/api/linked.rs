@@ -87,7 +87,7 @@ async fn cases_link_within_one_building_and_never_across_two() {
     let (s, p) = app
         .post(&format!("/api/cases/{one}/links"), Some(&a.clerk), json!({"case_id": two, "reason": "because"}))
         .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+    assert_problem(s, &p, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(app.snapshot(), before, "a refused link wrote something");
 
     // the group is the three cases, seen from any of them
@@ -269,7 +269,7 @@ async fn a_testimony_plan_refuses_bad_input_and_roles_without_the_docket() {
         assert!(p.to_string().contains(field), "{body} → {p}");
     }
     let (s, p) = app.post(&path, Some(&a.clerk), json!({"minutes": "ninety"})).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+    assert_problem(s, &p, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     let (s, p) = app.post(&path, Some(&a.support), json!({})).await;
     assert_problem(s, &p, StatusCode::FORBIDDEN, "forbidden");
     // another court's clerk outside the building does not see the group

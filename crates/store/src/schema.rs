@@ -594,4 +594,4 @@ diesel::table! {
 }
 
 diesel::joinable!(court_buildings -> buildings (building_id));
-diesel::allow_tables_to_appear_in_same_query!(buildings, court_buildings, case_links, case_associates, cases, courts);
+diesel::allow_tables_to_appear_in_same_query!(buildings, court_buildings, case_links, case_associates);
