@@ -49,7 +49,7 @@ async function show(out, msg, caseId, ask) {
     replace(
       out,
       summary(group, plan),
-      sittingsTable(plan),
+      sittingsTable(plan, group),
       lateList(plan),
       whatIf(plan),
       h("div", { class: "actions no-print" }, print),
@@ -83,15 +83,24 @@ function summary(group, plan) {
   );
 }
 
-function sittingsTable(plan) {
+/** Families numbered 1, 2, … in the order of their first sitting. */
+function familyNumbers(plan) {
+  const n = new Map();
+  for (const s of plan.sittings) if (!n.has(s.family)) n.set(s.family, n.size + 1);
+  return n;
+}
+
+function sittingsTable(plan, group) {
+  const fam = familyNumbers(plan);
+  const numbers = new Map(group.cases.map((c) => [c.id, c.number]));
   const rows = plan.sittings.map((s) =>
     h(
       "tr",
       { class: s.days_late > 0 ? "late" : null, dataset: { child: s.child.id } },
       h("td", {}, h("bdi", { text: childName(s.child) })),
       h("td", { text: s.child.age ?? "" }),
-      h("td", { text: s.family }),
-      h("td", { text: s.read_in.join(", ") }),
+      h("td", { text: fam.get(s.family) }),
+      h("td", {}, s.read_in.map((id, i) => [i ? ", " : "", code(numbers.get(id) || String(id))])),
       h("td", {}, when(s.booking.starts_at)),
       h("td", {}, h("bdi", { text: s.booking.room })),
       h("td", {}, s.days_late > 0 ? tx("group.days_late", { n: s.days_late }) : tx("group.in_time")),
@@ -125,7 +134,7 @@ function lateList(plan) {
 
 function whatIf(plan) {
   const rows = plan.what_if.map((w) =>
-    h("tr", { dataset: { extra: w.extra } }, h("td", { i18n: `group.extra.${w.extra}` }), h("td", {}, code(w.detail)), h("td", { text: w.in_time }), h("td", { text: w.gained >= 0 ? `+${w.gained}` : w.gained })),
+    h("tr", { dataset: { extra: w.extra } }, h("td", { i18n: `group.extra.${w.extra}` }), h("td", {}, code(w.detail)), h("td", { text: w.in_time }), h("td", {}, code(w.gained >= 0 ? `+${w.gained}` : String(w.gained)))),
   );
   return h(
     "section",
@@ -155,9 +164,13 @@ function chart(plan) {
   const bars = [{ key: "group.as_it_stands", n: plan.in_time }, ...plan.what_if.map((w) => ({ key: `group.extra.${w.extra}`, n: w.in_time }))];
   const max = Math.max(plan.children, 1);
   const rowH = 26;
-  const labelW = 190;
+  const labelW = 250;
   const barW = 260;
-  const el = svg("svg", { id: "group-chart", role: "img", viewBox: `0 0 ${labelW + barW + 60} ${bars.length * rowH + 10}`, width: "100%" });
+  const width = labelW + barW + 60;
+  const height = bars.length * rowH + 10;
+  const el = svg("svg", { id: "group-chart", role: "img", viewBox: `0 0 ${width} ${height}`, direction: "ltr", style: `width: 100%; max-width: ${width}px; height: auto` });
+  // The bars grow left to right in both languages; each label keeps its own script's shaping.
+  el.setAttribute("dir", "ltr");
   el.setAttribute("aria-label", `${plan.in_time} / ${plan.children}`);
   bars.forEach((b, i) => {
     const y = 5 + i * rowH;
@@ -188,7 +201,7 @@ function families(plan, group) {
       h(
         "section",
         { class: "panel family-page arrival-side", dataset: { family } },
-        h("h2", { i18n: "group.family_schedule" }),
+        h("h2", {}, tx("group.family_schedule"), " · ", h("span", { text: familyNumbers(plan).get(family) })),
         sittings.map((s) => {
           const child = s.booking.sides.find((x) => x.side === "child");
           return h(
