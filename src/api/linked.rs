@@ -97,7 +97,8 @@ async fn place_court(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "court_id": court_id, "building_id": building_id, "courts": courts })))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "court_id": court_id, "building_id": building_id, "courts": courts })))
 }
 
 // ------------------------------------------------------------------- links
@@ -275,19 +276,13 @@ fn same_name(a: &str, b: &str) -> bool {
 
 /// An associate must not be anyone on the child side of any case of the
 /// group: the child side cannot be kept from itself.
-fn check_not_child_side(
-    c: &mut DbConn,
-    group: &[i64],
-    name: &str,
-    party_id: Option<i64>,
-) -> Result<(), AppError> {
+fn check_not_child_side(c: &mut DbConn, group: &[i64], name: &str, party_id: Option<i64>) -> Result<(), AppError> {
     let parties = db::parties::of_cases(c, group)?;
     let child_side = |p: &db::parties::Party| p.side == Side::Child.as_str();
     if let Some(pid) = party_id {
-        let party = parties
-            .iter()
-            .find(|p| p.id == pid)
-            .ok_or_else(|| AppError::invalid("party_id", format!("party {pid} is not a party of these linked cases")))?;
+        let party = parties.iter().find(|p| p.id == pid).ok_or_else(|| {
+            AppError::invalid("party_id", format!("party {pid} is not a party of these linked cases"))
+        })?;
         let person = party.person();
         if parties.iter().any(|p| p.person() == person && child_side(p)) {
             return Err(AppError::invalid(
@@ -344,7 +339,11 @@ async fn add_associate(
                     created_at: Utc::now().naive_utc(),
                 },
             )?;
-            audit::append(c, &viewer.actor(), Change::new("create", "associate", a.id).court(Some(case.court_id)).after(&a))?;
+            audit::append(
+                c,
+                &viewer.actor(),
+                Change::new("create", "associate", a.id).court(Some(case.court_id)).after(&a),
+            )?;
             Ok(a)
         })
     })

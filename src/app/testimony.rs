@@ -69,18 +69,21 @@ fn load_group(c: &mut DbConn, case_id: i64) -> Result<Group, AppError> {
 /// case when that case has exactly one (so its children are siblings);
 /// otherwise the child comes as a family of its own.
 fn family_of(group: &Group, child: &Party) -> i64 {
-    let guardians: Vec<&Party> = group
-        .parties
-        .iter()
-        .filter(|p| p.case_id == child.case_id && p.role == PartyRole::Guardian.as_str())
-        .collect();
+    let guardians: Vec<&Party> =
+        group.parties.iter().filter(|p| p.case_id == child.case_id && p.role == PartyRole::Guardian.as_str()).collect();
     match guardians.as_slice() {
         [one] => one.person(),
         _ => -child.person(),
     }
 }
 
-fn child_view(viewer: &AuthUser, own_court: Option<i64>, case: Option<&Case>, p: &Party, today: NaiveDate) -> PartyView {
+fn child_view(
+    viewer: &AuthUser,
+    own_court: Option<i64>,
+    case: Option<&Case>,
+    p: &Party,
+    today: NaiveDate,
+) -> PartyView {
     // A child of a case of another court in the building is shown by
     // pseudonym to everyone here.
     let may_see = case.is_some_and(|k| own_court == Some(k.court_id) || viewer.is_system_admin());
@@ -106,7 +109,8 @@ pub(crate) fn group_view(c: &mut DbConn, viewer: &AuthUser, case_id: i64) -> Res
     let ids: Vec<i64> = group.cases.iter().map(|k| k.id).collect();
     let associates = linked::associates_of(c, &ids)?;
     let mut accused: BTreeSet<i64> = BTreeSet::new();
-    for p in group.parties.iter().filter(|p| p.side == Side::Accused.as_str() && p.role == PartyRole::Accused.as_str()) {
+    for p in group.parties.iter().filter(|p| p.side == Side::Accused.as_str() && p.role == PartyRole::Accused.as_str())
+    {
         accused.insert(p.person());
     }
     Ok(serde_json::json!({
@@ -205,7 +209,8 @@ pub(crate) fn plan_group(
             e.insert(store::judges_of(c, case.court_id)?);
         }
         let court_rules = rules_for(&db::courts::find(c, case.court_id)?)?;
-        let spec = store::RequestSpec { minutes: base_minutes, child_testifies: true, video_link: true, ..Default::default() };
+        let spec =
+            store::RequestSpec { minutes: base_minutes, child_testifies: true, video_link: true, ..Default::default() };
         let req = store::request_for(c, case, None, &spec, &judges_of[&case.court_id], &court_rules)?;
         let accused: Vec<i64> = req.persons.iter().filter(|(_, s)| *s == Side::Accused).map(|(p, _)| *p).collect();
         per_case.insert(case.id, (req.deadline, req.deadline_section, req.counsel, accused, req.judges));

@@ -95,11 +95,13 @@ async fn cases_link_within_one_building_and_never_across_two() {
     assert_eq!(s, StatusCode::OK, "{g}");
     assert_eq!(g["group"], json!([one, two, three]));
 
-    let (s, _) = app.send(reqwest::Method::DELETE, &format!("/api/cases/{two}/links/{one}"), Some(&a.clerk), None).await;
+    let (s, _) =
+        app.send(reqwest::Method::DELETE, &format!("/api/cases/{two}/links/{one}"), Some(&a.clerk), None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, g) = app.get(&format!("/api/cases/{two}/links"), Some(&a.clerk)).await;
     assert_eq!(g["group"], json!([two]));
-    let (s, p) = app.send(reqwest::Method::DELETE, &format!("/api/cases/{two}/links/{one}"), Some(&a.clerk), None).await;
+    let (s, p) =
+        app.send(reqwest::Method::DELETE, &format!("/api/cases/{two}/links/{one}"), Some(&a.clerk), None).await;
     assert_problem(s, &p, StatusCode::NOT_FOUND, "not-found");
 }
 
@@ -125,8 +127,7 @@ async fn an_associate_with_a_child_side_identity_is_refused() {
     assert_problem(s, &p, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert!(!p.to_string().contains("Ayesha"), "the refusal repeats the child's name: {p}");
     // the guardian
-    let (s, p) =
-        app.post(&path, Some(&court.clerk), json!({"name": "Guardian Person", "relation": "neighbour"})).await;
+    let (s, p) = app.post(&path, Some(&court.clerk), json!({"name": "Guardian Person", "relation": "neighbour"})).await;
     assert_problem(s, &p, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     // the child's party named by id
     let (s, p) = app
@@ -137,9 +138,8 @@ async fn an_associate_with_a_child_side_identity_is_refused() {
     assert_problem(s, &p, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(app.snapshot(), before, "a refused associate wrote something");
 
-    let (s, a) = app
-        .post(&path, Some(&court.clerk), json!({"name": "Rashid Khan", "relation": "brother of the accused"}))
-        .await;
+    let (s, a) =
+        app.post(&path, Some(&court.clerk), json!({"name": "Rashid Khan", "relation": "brother of the accused"})).await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     let (s, list) = app.get(&path, Some(&court.judge)).await;
     assert_eq!(s, StatusCode::OK, "{list}");
@@ -170,7 +170,9 @@ async fn kasur_group(app: &TestApp) -> (Court, Court, i64, i64) {
     }
     // siblings in case one, with one guardian
     party(app, &a, one, json!({"role": "guardian", "name": "Shazia Parveen"})).await;
-    let elder = party(app, &a, one, json!({"role": "child_witness", "name": "Hina Parveen", "date_of_birth": "2012-03-01"})).await;
+    let elder =
+        party(app, &a, one, json!({"role": "child_witness", "name": "Hina Parveen", "date_of_birth": "2012-03-01"}))
+            .await;
     party(app, &a, one, json!({"role": "child_witness", "name": "Sana Parveen", "date_of_birth": "2015-07-09"})).await;
     party(app, &a, one, json!({"role": "accused", "name": "Accused One"})).await;
     // the elder sister is a witness in case two as well: one person
@@ -185,8 +187,13 @@ async fn kasur_group(app: &TestApp) -> (Court, Court, i64, i64) {
     // another court's child
     party(app, &b, three, json!({"role": "child_witness", "name": "Bilal Ahmed", "date_of_birth": "2011-01-20"})).await;
     party(app, &b, three, json!({"role": "accused", "name": "Accused Three"})).await;
-    let (s, x) =
-        app.post(&format!("/api/cases/{one}/associates"), Some(&a.clerk), json!({"name": "Rashid Khan", "relation": "brother of Accused One"})).await;
+    let (s, x) = app
+        .post(
+            &format!("/api/cases/{one}/associates"),
+            Some(&a.clerk),
+            json!({"name": "Rashid Khan", "relation": "brother of Accused One"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{x}");
     (a, b, one, three)
 }
@@ -222,7 +229,8 @@ async fn a_linked_groups_children_are_each_planned_once_with_what_if_answers() {
     assert!(sana["booking"]["starts_at"].as_str() < hina["booking"]["starts_at"].as_str());
     assert_eq!(hina["family"], sana["family"]);
     // the other court's child: a pseudonym and an age to this clerk
-    let other = sittings.iter().find(|s| s["case_id"] != json!(one) && s["child"]["name"] != "Hina Parveen").expect("a third");
+    let other =
+        sittings.iter().find(|s| s["case_id"] != json!(one) && s["child"]["name"] != "Hina Parveen").expect("a third");
     assert_eq!(other["child"]["identity_withheld"], true, "{other}");
     assert!(!plan.to_string().contains("Bilal"), "another court's child named: {plan}");
     assert!(other["child"]["age"].as_i64().is_some());
@@ -296,7 +304,11 @@ async fn hearing(app: &TestApp, court: &Court, case_id: i64, kind: &str) -> i64 
 
 async fn plain_room(app: &TestApp, court: &Court, name: &str) -> i64 {
     let (s, r) = app
-        .post(&format!("/api/courts/{}/rooms", court.id), Some(&court.admin), json!({"name": name, "video_link": false}))
+        .post(
+            &format!("/api/courts/{}/rooms", court.id),
+            Some(&court.admin),
+            json!({"name": name, "video_link": false}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     r["id"].as_i64().expect("room id")
@@ -331,10 +343,9 @@ async fn courts_of_one_building_share_its_gates_and_waiting_areas() {
     let other = hearing(&app, &b, adult, "bail").await;
     let child = hearing(&app, &a, child_case, "mention").await;
     // court B has no waiting area of its own: its accused waits in the building's
-    let at = |hm: &str, judge: i64, room: i64| {
-        json!({"starts_at": crate::helpers::karachi(day, hm), "minutes": 60, "judge_id": judge, "room_id": room})
-    };
-    let (s, body) = app.post(&format!("/api/hearings/{other}/book"), Some(&b.clerk), at("09:00", b.judge_id, room_b)).await;
+    let at = |hm: &str, judge: i64, room: i64| json!({"starts_at": crate::helpers::karachi(day, hm), "minutes": 60, "judge_id": judge, "room_id": room});
+    let (s, body) =
+        app.post(&format!("/api/hearings/{other}/book"), Some(&b.clerk), at("09:00", b.judge_id, room_b)).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     // court B's accused leaves through the one gate until 10:25: court A's
     // child may not arrive at 10:00 for 10:30

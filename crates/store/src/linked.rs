@@ -57,11 +57,7 @@ pub fn place_court(conn: &mut DbConn, court_id: i64, building_id: i64) -> Result
 
 /// The building a court is in, if it was put in one.
 pub fn building_of_court(conn: &mut DbConn, court_id: i64) -> Result<Option<i64>, StoreError> {
-    Ok(court_buildings::table
-        .find(court_id)
-        .select(court_buildings::building_id)
-        .first(conn)
-        .optional()?)
+    Ok(court_buildings::table.find(court_id).select(court_buildings::building_id).first(conn).optional()?)
 }
 
 /// Every court of a building, by id.
@@ -127,7 +123,9 @@ pub fn add_link(
         .returning(case_links::all_columns)
         .get_result(conn)
         .map_err(|e| match e {
-            e if super::is_unique_violation(&e) => StoreError::conflict(format!("cases {lo} and {hi} are already linked")),
+            e if super::is_unique_violation(&e) => {
+                StoreError::conflict(format!("cases {lo} and {hi} are already linked"))
+            }
             e => e.into(),
         })
 }
