@@ -65,12 +65,6 @@ impl Shape {
         }
     }
 
-    /// Small and tight enough for an exact solver: more child evidence than
-    /// fits before the clocks.
-    pub fn small(seed: u64) -> Shape {
-        Shape::exact(30, seed)
-    }
-
     /// A tight instance of `hearings` hearings for the exact solver: a
     /// room and a judge for every fifteen hearings (two at least), three
     /// working days, so that more child evidence is asked than fits.
