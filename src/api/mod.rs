@@ -12,6 +12,7 @@ pub mod feeds;
 pub mod hearings;
 pub mod incidents;
 pub mod input;
+pub mod linked;
 pub mod notices;
 pub mod openapi;
 pub mod outcomes;
@@ -40,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(docket::routes)
             .configure(users::routes)
             .configure(cases::routes)
+            .configure(linked::routes)
             // before hearings: `/hearings/slots` is not `/hearings/{id}`
             .configure(schedule::routes)
             .configure(hearings::routes)

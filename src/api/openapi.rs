@@ -17,7 +17,7 @@ use utoipa::openapi::{
 use utoipa::{IntoParams, PartialSchema};
 
 use super::{
-    adjournments, audit, auth, calendar, cases, courts, docket, hearings, incidents, input, notices, oversight,
+    adjournments, audit, auth, calendar, cases, courts, docket, hearings, incidents, input, linked, notices, oversight,
     schedule, session_console, users, video,
 };
 
@@ -155,6 +155,29 @@ fn routes() -> Vec<Route> {
             "The case's parties (pseudonyms where the caller may not see names)",
             "cases",
         ),
+        route(Post, "/api/buildings", "Create a building that courts may share", "linked cases")
+            .body(linked::BuildingInput::schema)
+            .answers(Answer::Json(201)),
+        route(Get, "/api/buildings", "Buildings", "linked cases"),
+        route(Put, "/api/courts/{id}/building", "Put a court in a building", "linked cases")
+            .body(linked::PlaceInput::schema),
+        route(Post, "/api/cases/{id}/links", "Link a case of the same building", "linked cases")
+            .body(linked::LinkInput::schema)
+            .answers(Answer::Json(201)),
+        route(Get, "/api/cases/{id}/links", "The case's links and its linked group", "linked cases"),
+        route(Delete, "/api/cases/{id}/links/{other}", "Unlink two cases", "linked cases").answers(Answer::Json(204)),
+        route(Post, "/api/cases/{id}/associates", "Name a person the child side must never meet", "linked cases")
+            .body(linked::AssociateInput::schema)
+            .answers(Answer::Json(201)),
+        route(Get, "/api/cases/{id}/associates", "The case's named associates", "linked cases"),
+        route(Get, "/api/case-groups/{id}", "The linked group of a case: cases, children, associates", "linked cases"),
+        route(
+            Post,
+            "/api/case-groups/{id}/testimony-plan",
+            "Plan each child's single sitting, with late children and what-if answers",
+            "linked cases",
+        )
+        .body(linked::TestimonyPlanInput::schema),
         route(Post, "/api/cases/{id}/counsel", "Add counsel to a case", "scheduling")
             .body(schedule::CounselInput::schema)
             .answers(Answer::Json(201)),

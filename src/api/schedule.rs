@@ -609,12 +609,20 @@ async fn violations(
             let setup = CourtSetup::load(c, court)?;
             let from = setup.calendar.day_start_utc(q.from);
             let to = setup.calendar.day_start_utc(q.to + Duration::days(1));
+            // Every court of the building: its gates and waiting areas are
+            // shared, so another court's accused can meet this court's child.
             let bookings = store::bookings_between(c, court_id, from, to, None, &setup.rules)?;
-            let mut found = validator::validate(&bookings, &setup.calendar, &setup.building, &setup.rules);
+            let building = store::whole_building_of(c, court_id)?;
+            let own: std::collections::HashSet<i64> =
+                db::hearings::ids_of_court(c, court_id, bookings.iter().map(|b| b.hearing_id))?;
+            let mut found: Vec<_> = validator::validate(&bookings, &setup.calendar, &building, &setup.rules)
+                .into_iter()
+                .filter(|v| v.hearings.iter().any(|h| own.contains(h)))
+                .collect();
+            let bookings: Vec<Booking> = bookings.into_iter().filter(|b| own.contains(&b.hearing_id)).collect();
             // One person in two places is a clash across courts: each person's
             // other sittings are checked too, and only clashes that involve
             // this court's hearings are reported.
-            let own: std::collections::HashSet<i64> = bookings.iter().map(|b| b.hearing_id).collect();
             let mut persons: Vec<i64> = bookings.iter().flat_map(|b| b.persons.iter().map(|(p, _)| *p)).collect();
             persons.sort_unstable();
             persons.dedup();
@@ -625,6 +633,16 @@ async fn violations(
                     v.hearings.iter().any(|h| own.contains(h)) && v.hearings.iter().any(|h| !own.contains(h))
                 }));
             }
+            // A clash with a court of the same building is found by both checks.
+            let mut seen = Vec::new();
+            found.retain(|v| {
+                let mut key = v.hearings.clone();
+                key.sort_unstable();
+                let key = (v.rule, key);
+                let new = !seen.contains(&key);
+                seen.push(key);
+                new
+            });
             Ok(serde_json::json!({ "bookings": bookings.len(), "violations": found }))
         })
         .await?;

@@ -13,3 +13,4 @@ pub mod incidents;
 pub mod notices;
 pub mod outcomes;
 pub mod oversight;
+pub mod testimony;

@@ -23,6 +23,7 @@ mod free_text;
 mod fuzz;
 mod hostile;
 mod isolation;
+mod linked;
 mod lean;
 mod notices;
 mod notices_crash;

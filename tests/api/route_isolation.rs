@@ -181,6 +181,24 @@ async fn staff_of_one_court_reach_nothing_of_another_on_any_route() {
         ("judge", Method::POST, format!("/api/cases/{bcase}/course"), Some(json!({"stage": "evidence"}))),
         ("judge", Method::GET, format!("/api/courts/{bc}/figures"), None),
         ("clerk", Method::GET, format!("/api/courts/{bc}/outcome-codes"), None),
+        ("admin", Method::PUT, format!("/api/courts/{bc}/building"), Some(json!({"building_id": 1}))),
+        (
+            "clerk",
+            Method::POST,
+            format!("/api/cases/{bcase}/links"),
+            Some(json!({"case_id": 1, "reason": "same_occurrence"})),
+        ),
+        ("clerk", Method::GET, format!("/api/cases/{bcase}/links"), None),
+        ("clerk", Method::DELETE, format!("/api/cases/{bcase}/links/1"), None),
+        (
+            "clerk",
+            Method::POST,
+            format!("/api/cases/{bcase}/associates"),
+            Some(json!({"name": "Someone", "relation": "brother of the accused"})),
+        ),
+        ("clerk", Method::GET, format!("/api/cases/{bcase}/associates"), None),
+        ("judge", Method::GET, format!("/api/case-groups/{bcase}"), None),
+        ("clerk", Method::POST, format!("/api/case-groups/{bcase}/testimony-plan"), Some(json!({}))),
     ];
     if let Some(plan_id) = b.plan_id {
         routes.push(("clerk", Method::POST, "/api/plan/accept".into(), Some(json!({"plan_id": plan_id}))));

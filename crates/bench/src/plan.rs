@@ -43,6 +43,9 @@ pub struct Shape {
     /// Child-friendly areas that open on the general gate (so the planner
     /// must stagger or choose); the rest have a gate of their own.
     pub shared_gate_child_areas: usize,
+    /// An instance for the exact solver: half-hour starts, 90-minute child
+    /// sittings, every child's clock in the first two working days.
+    pub tight: bool,
     pub seed: u64,
 }
 
@@ -57,22 +60,26 @@ impl Shape {
             child_share: 0.30,
             counsel: 400,
             shared_gate_child_areas: 2,
+            tight: false,
             seed,
         }
     }
 
-    /// Small and tight enough for an exact solver: more child evidence than
-    /// fits before the clocks.
-    pub fn small(seed: u64) -> Shape {
+    /// A tight instance of `hearings` hearings for the exact solver: a
+    /// room and a judge for every fifteen hearings (two at least), three
+    /// working days, so that more child evidence is asked than fits.
+    pub fn exact(hearings: usize, seed: u64) -> Shape {
+        let rooms = (hearings / 15).max(2);
         Shape {
-            hearings: 30,
-            rooms: 2,
-            video_rooms: 1,
-            judges: 2,
+            hearings,
+            rooms,
+            video_rooms: (rooms / 2).max(1),
+            judges: rooms,
             working_days: 3,
             child_share: 0.5,
-            counsel: 15,
+            counsel: (hearings / 2).max(15),
             shared_gate_child_areas: 0,
+            tight: true,
             seed,
         }
     }
@@ -150,7 +157,7 @@ pub fn generate(shape: &Shape) -> Instance {
     }
     let building = Building { rooms, areas };
     let mut rules = ScheduleRules::default();
-    if shape.hearings < 100 {
+    if shape.tight {
         // the exact model uses half-hour starts; give the greedy the same grid
         rules.slot_step_minutes = 30;
     }
@@ -182,7 +189,7 @@ pub fn generate(shape: &Shape) -> Instance {
                 break;
             }
             let (minutes, days) = if *child_testifies {
-                (if shape.hearings < 100 { 90 } else { *minutes }, CHILD_EVIDENCE_DAYS)
+                (if shape.tight { 90 } else { *minutes }, CHILD_EVIDENCE_DAYS)
             } else {
                 (*minutes, TRIAL_DAYS)
             };
@@ -205,7 +212,7 @@ pub fn generate(shape: &Shape) -> Instance {
             });
         }
     }
-    if shape.hearings < 100 {
+    if shape.tight {
         // the small instances are tight: every child's clock runs out in the
         // first two working days
         for r in requests.iter_mut().filter(|r| r.child_victim) {
@@ -397,6 +404,9 @@ pub struct PlanArgs {
     pub exact: bool,
     #[arg(long, default_value_t = 5)]
     pub small_instances: usize,
+    /// The sizes of the exact comparison's instances, each `small_instances` times.
+    #[arg(long, value_delimiter = ',', default_value = "30,60,80,100")]
+    pub exact_hearings: Vec<usize>,
     /// Where to write the small instances (a temporary directory if absent).
     #[arg(long)]
     pub out_dir: Option<PathBuf>,
@@ -404,14 +414,20 @@ pub struct PlanArgs {
 
 /// `amaan bench plan`: fails when the validator finds any violation.
 pub fn run_cli(args: &PlanArgs) -> anyhow::Result<()> {
-    if main(args.seed, args.exact, args.small_instances, args.out_dir.clone())? {
+    if main(args.seed, args.exact, args.small_instances, &args.exact_hearings, args.out_dir.clone())? {
         Ok(())
     } else {
         Err(anyhow::anyhow!("the validator found violations in a plan"))
     }
 }
 
-pub fn main(seed: u64, exact: bool, small_instances: usize, out_dir: Option<PathBuf>) -> anyhow::Result<bool> {
+pub fn main(
+    seed: u64,
+    exact: bool,
+    small_instances: usize,
+    sizes: &[usize],
+    out_dir: Option<PathBuf>,
+) -> anyhow::Result<bool> {
     let started = Instant::now();
     let inst = generate(&Shape::large(seed));
     let gen_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -427,16 +443,18 @@ pub fn main(seed: u64, exact: bool, small_instances: usize, out_dir: Option<Path
         None => std::env::temp_dir().join(format!("amaan-bench-plan-{}", std::process::id())),
     };
     std::fs::create_dir_all(&dir)?;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/plan_exact.py");
+    // The script is the workspace's (scripts/), two levels above this crate.
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/plan_exact.py");
     let mut ratios = Vec::new();
     println!("exact comparison (HiGHS via {}):", script.display());
     println!("  seed  hearings  greedy on-time  optimum on-time  ratio   greedy ms  solver");
-    for i in 0..small_instances {
+    let runs = sizes.iter().flat_map(|n| (0..small_instances).map(move |i| (*n, i)));
+    for (n, i) in runs {
         let s = seed + 1000 + i as u64;
-        let small = generate(&Shape::small(s));
+        let small = generate(&Shape::exact(n, s));
         let sf = run(&small);
         ok &= sf.violations == 0;
-        let path = dir.join(format!("small-{s}.json"));
+        let path = dir.join(format!("small-{n}-{s}.json"));
         export(&small, &sf, &path)?;
         let out = std::process::Command::new("python3").arg(&script).arg(&path).output()?;
         let text = String::from_utf8_lossy(&out.stdout);

@@ -94,3 +94,24 @@ pub fn set_status(conn: &mut DbConn, id: i64, status: &str) -> Result<Hearing, S
         .returning(hearings::all_columns)
         .get_result(conn)?)
 }
+
+/// Which of these hearings are of cases of `court_id`.
+pub fn ids_of_court(
+    conn: &mut DbConn,
+    court_id: i64,
+    ids: impl Iterator<Item = i64>,
+) -> Result<std::collections::HashSet<i64>, StoreError> {
+    use super::schema::cases;
+    let ids: Vec<i64> = ids.collect();
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        let found: Vec<i64> = hearings::table
+            .inner_join(cases::table)
+            .filter(cases::court_id.eq(court_id))
+            .filter(hearings::id.eq_any(chunk))
+            .select(hearings::id)
+            .load(conn)?;
+        out.extend(found);
+    }
+    Ok(out)
+}

@@ -15,6 +15,7 @@ pub mod docket;
 pub mod hearings;
 pub mod incidents;
 pub mod keyring;
+pub mod linked;
 pub mod monitors;
 pub mod nodes;
 pub mod notices;
@@ -85,6 +86,11 @@ pub const TABLES: &[&str] = &[
     "data_keys",
     // the nodes serving this database
     "nodes",
+    // mass-victim cases
+    "buildings",
+    "court_buildings",
+    "case_links",
+    "case_associates",
 ];
 
 /// Which backend a URL selects.

@@ -280,14 +280,31 @@ pub fn calendar_of(conn: &mut DbConn, court: &Court) -> Result<CourtCalendar, St
     Ok(CourtCalendar { time_zone, opens: court.opens_at, closes: court.closes_at, working_days, holidays })
 }
 
+/// What a court's hearings are placed in: its own court rooms, and the
+/// waiting areas of every court in its building (the gates and corridors
+/// are the building's, so the never-meet plan shares them).
 pub fn building_of(conn: &mut DbConn, court_id: i64) -> Result<Building, StoreError> {
+    let courts = super::linked::building_courts(conn, court_id)?;
+    let mut b = rooms_and_areas(conn, &[court_id], &courts)?;
+    b.areas.sort_by_key(|a| a.id);
+    Ok(b)
+}
+
+/// Every court room and waiting area of a court's building: what the
+/// validator and the testimony planner of linked cases look at.
+pub fn whole_building_of(conn: &mut DbConn, court_id: i64) -> Result<Building, StoreError> {
+    let courts = super::linked::building_courts(conn, court_id)?;
+    rooms_and_areas(conn, &courts, &courts)
+}
+
+fn rooms_and_areas(conn: &mut DbConn, room_courts: &[i64], area_courts: &[i64]) -> Result<Building, StoreError> {
     let rooms: Vec<(i64, String, bool)> = court_rooms::table
-        .filter(court_rooms::court_id.eq(court_id))
+        .filter(court_rooms::court_id.eq_any(room_courts))
         .order(court_rooms::id)
         .select((court_rooms::id, court_rooms::name, court_rooms::video_link))
         .load(conn)?;
     let areas: Vec<(i64, String, bool, String)> = waiting_areas::table
-        .filter(waiting_areas::court_id.eq(court_id))
+        .filter(waiting_areas::court_id.eq_any(area_courts))
         .order(waiting_areas::id)
         .select((waiting_areas::id, waiting_areas::name, waiting_areas::child_friendly, waiting_areas::entrance))
         .load(conn)?;
@@ -478,7 +495,8 @@ pub fn booking_row(conn: &mut DbConn, hearing_id: i64) -> Result<Option<BookingR
     Ok(hearing_bookings::table.find(hearing_id).select(BookingRow::as_select()).first(conn).optional()?)
 }
 
-/// The court's scheduled hearings overlapping [from, to), as bookings with
+/// The scheduled hearings of the court's building (every court that shares
+/// its gates and waiting areas) overlapping [from, to), as bookings with
 /// their side plans and counsel; `except` leaves one hearing out (the one
 /// being re-booked).
 pub fn bookings_between(
@@ -489,9 +507,10 @@ pub fn bookings_between(
     except: Option<i64>,
     rules: &ScheduleRules,
 ) -> Result<Vec<Booking>, StoreError> {
+    let courts = super::linked::building_courts(conn, court_id)?;
     let mut q = hearings::table
         .inner_join(cases::table)
-        .filter(cases::court_id.eq(court_id))
+        .filter(cases::court_id.eq_any(courts))
         .filter(hearings::status.eq(HearingStatus::Scheduled.as_str()))
         .filter(hearings::starts_at.lt(to))
         .filter(hearings::ends_at.gt(from))

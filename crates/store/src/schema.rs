@@ -564,3 +564,45 @@ diesel::table! {
         next_wrapped -> Nullable<Text>,
     }
 }
+
+// Mass-victim cases (migration 2026-12-02-820000_linked_cases).
+diesel::table! {
+    buildings (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    court_buildings (court_id) {
+        court_id -> BigInt,
+        building_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    case_links (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        linked_case_id -> BigInt,
+        reason -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_associates (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        name -> Text,
+        relation -> Text,
+        party_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(court_buildings -> buildings (building_id));
+diesel::allow_tables_to_appear_in_same_query!(buildings, court_buildings, case_links, case_associates);

@@ -7,6 +7,7 @@ import * as slots from "./slots.js";
 import * as arrival from "./arrival.js";
 import * as adjournments from "./adjournments.js";
 import * as notices from "./notices.js";
+import * as group from "./group.js";
 import * as board from "../judge/board.js";
 
 staffPage({
@@ -19,6 +20,7 @@ staffPage({
     { id: "arrival", key: "clerk.arrival", mount: arrival.mount },
     { id: "adjournments", key: "clerk.adjournments", mount: adjournments.mount },
     { id: "notices", key: "clerk.notices", mount: notices.mount },
+    { id: "group", key: "clerk.group", mount: group.mount },
     { id: "board", key: "judge.board", mount: board.mount },
   ],
 });

@@ -202,6 +202,15 @@ pub struct SittingRules {
     /// A child who has testified in the case is called again only with a
     /// recorded reason.
     pub child_not_recalled: Rule<bool>,
+    /// A child's evidence, taken once in one of several linked cases (one
+    /// occurrence, consolidated or tried together), is read in each of
+    /// them; without it the child gives it in each case, in one appearance.
+    #[serde(default)]
+    pub linked_evidence_read_in_each: Option<Rule<bool>>,
+    /// The latest the child-friendly hours may be stretched to when a court
+    /// adds capacity for many children; without it, the hours as they are.
+    #[serde(default)]
+    pub child_hours_latest: Option<Rule<NaiveTime>>,
 }
 
 /// Why a listed hearing was not held, as the court records it.

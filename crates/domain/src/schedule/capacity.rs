@@ -140,6 +140,21 @@ mod tests {
         seen.dedup();
         assert_eq!(seen.len(), 280);
         assert_eq!(validator::validate(&base.bookings(), &input.calendar, &input.building, &input.rules), vec![]);
+        // 40 named associates of the accused: on the accused side of every
+        // sitting, by its gate and to its waiting area, never a child's
+        let associates: Vec<i64> = (0..40).map(|i| 30_000 + i).collect();
+        let child_side: std::collections::BTreeSet<i64> =
+            input.children.iter().flat_map(|c| [c.child, c.guardian]).collect();
+        assert!(associates.iter().all(|a| !child_side.contains(a)));
+        let arrivals = testimony::associate_arrivals(&base, &associates);
+        assert_eq!(arrivals.len(), 40 * 280);
+        for a in &arrivals {
+            assert_eq!(a.plan.side, crate::roles::Side::Accused);
+            let area = input.building.area(a.plan.waiting_area_id);
+            assert_eq!(area.map(|x| x.child_friendly), Some(false), "{a:?}");
+            let sitting = base.sittings.iter().find(|s| s.child == a.child);
+            assert_eq!(sitting.and_then(|s| s.booking.side(crate::roles::Side::Accused)), Some(&a.plan));
+        }
         // the plan says how many are in time, and the rest are late by days
         assert_eq!(base.in_time() + base.late().len(), 280);
         assert!(base.in_time() < 280, "the instance is meant to be short of capacity");

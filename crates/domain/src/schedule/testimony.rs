@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::constraints::Constraint;
 use super::grid::{Occupancy, Track};
 use super::limits::ScheduleRules;
-use super::model::{Booking, Building, CourtCalendar, HearingRequest};
+use super::model::{Booking, Building, CourtCalendar, HearingRequest, SidePlan};
 use super::slots::{self, Context, Placement, Window};
 use crate::roles::Side;
 
@@ -112,6 +112,31 @@ impl TestimonyPlan {
     pub fn bookings(&self) -> Vec<Booking> {
         self.sittings.iter().map(|s| s.booking.clone()).collect()
     }
+}
+
+/// Where and when a named associate of the accused comes to one sitting:
+/// with the accused side, by its gate, to its waiting area, at its times.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssociateArrival {
+    pub associate: i64,
+    pub child: i64,
+    pub plan: SidePlan,
+}
+
+/// Every associate's arrival at every sitting of the linked cases: the
+/// accused side's plan, which the never-meet plan keeps apart from every
+/// child-side group of the building. An associate is never called, so
+/// holds no one's time; if one comes, this is where and when.
+pub fn associate_arrivals(plan: &TestimonyPlan, associates: &[i64]) -> Vec<AssociateArrival> {
+    let mut out = Vec::with_capacity(plan.sittings.len() * associates.len());
+    for s in &plan.sittings {
+        if let Some(accused) = s.booking.side(Side::Accused) {
+            for a in associates {
+                out.push(AssociateArrival { associate: *a, child: s.child, plan: accused.clone() });
+            }
+        }
+    }
+    out
 }
 
 /// The hearing one child's sitting asks for. Sittings of one case follow
