@@ -130,6 +130,12 @@ pub enum UserCommand {
         court: Option<i64>,
         #[arg(long)]
         display_name: Option<String>,
+        /// A monitor's scope: the province whose courts it reads (required for `--role monitor`).
+        #[arg(long)]
+        province: Option<String>,
+        /// A monitor's scope narrowed to one district of `--province`.
+        #[arg(long, requires = "province")]
+        district: Option<String>,
         /// Read the password from standard input (required: passwords never go on a command line).
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -266,7 +272,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db::open(&database_url(&common), 1, &keys::load(common.master_key_file.as_deref())?)?;
             println!("migrations applied");
         }
-        Command::User(UserCommand::Add { username, role, court, display_name, password_stdin: _ }) => {
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            court,
+            display_name,
+            province,
+            district,
+            password_stdin: _,
+        }) => {
+            let scope = monitor_scope(role, province.as_deref(), district.as_deref())?;
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
@@ -281,11 +296,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 let user = db::users::create(c, &new)?;
                 let view = db::users::UserView::from(&user);
-                audit::append(
-                    c,
-                    &audit::Actor::system(),
-                    audit::Change::new("create", "user", user.id).court(user.court_id).after(&view),
-                )?;
+                let mut change = audit::Change::new("create", "user", user.id).court(user.court_id).after(&view);
+                if let Some((province, district)) = scope {
+                    let s = db::monitors::add_scope(
+                        c,
+                        &db::monitors::NewMonitorScope {
+                            user_id: user.id,
+                            province,
+                            district,
+                            created_at: new.created_at,
+                        },
+                    )?;
+                    change = change.reason(Some(match &s.district {
+                        Some(d) => format!("monitors the courts of {d} district, {}", s.province),
+                        None => format!("monitors the courts of {}", s.province),
+                    }));
+                }
+                audit::append(c, &audit::Actor::system(), change)?;
                 Ok(user)
             })
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -393,6 +420,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A monitor reads a province, or one district of it; no other role has a scope.
+fn monitor_scope(
+    role: StaffRole,
+    province: Option<&str>,
+    district: Option<&str>,
+) -> anyhow::Result<Option<(String, Option<String>)>> {
+    let named = |field: &str, v: &str| crate::api::input::name(field, v, 100).map_err(|e| anyhow::anyhow!("{e}"));
+    match (role, province) {
+        (StaffRole::Monitor, Some(p)) => {
+            Ok(Some((named("province", p)?, district.map(|d| named("district", d)).transpose()?)))
+        }
+        (StaffRole::Monitor, None) => {
+            anyhow::bail!(
+                "a monitor reads the courts of a province: give --province P (and --district D for one district)"
+            )
+        }
+        (_, Some(_)) => anyhow::bail!("only a monitor has a scope (--province, --district)"),
+        (_, None) => Ok(None),
+    }
 }
 
 /// Where a staff role lands after signing in, and what it does there.

@@ -277,7 +277,11 @@ const CASES: &[DemoCase] = &[
     },
 ];
 
-fn seed(conn: &mut DbConn, shared_password: Option<&str>, media: &video::DemoMedia<'_>) -> Result<Vec<DemoAccount>, AppError> {
+fn seed(
+    conn: &mut DbConn,
+    shared_password: Option<&str>,
+    media: &video::DemoMedia<'_>,
+) -> Result<Vec<DemoAccount>, AppError> {
     let sys = Actor::system();
     let now = Utc::now();
     let tz = "Asia/Karachi";

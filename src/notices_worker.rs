@@ -305,8 +305,7 @@ fn send_sms(n: &Notice, channels: &NoticeChannels) -> Result<Option<String>, Str
     let Some(url) = &channels.sms_url else { return Err("SMS is not configured (AMAAN_SMS_URL)".into()) };
     let gw = &channels.sms;
     let body = sms_gateway::body(gw.format, gw.template.as_deref(), &n.address, &n.body, &format!("notice-{}", n.id));
-    let mut request =
-        ureq::post(url).timeout(Duration::from_secs(20)).set("Content-Type", gw.format.content_type());
+    let mut request = ureq::post(url).timeout(Duration::from_secs(20)).set("Content-Type", gw.format.content_type());
     if let Some(auth) = &gw.authorization {
         request = request.set("Authorization", &String::from_utf8_lossy(auth.expose()));
     }

@@ -112,7 +112,8 @@ pub fn parse_report(content_type: &str, body: &[u8]) -> Result<DeliveryReport, S
         }
         (id.ok_or("the report names no message (`MessageSid` or `id`)")?, status.ok_or("the report has no status")?)
     } else {
-        let j: Json = serde_json::from_slice(body).map_err(|e| format!("the report is not `{{\"id\", \"status\"}}`: {e}"))?;
+        let j: Json =
+            serde_json::from_slice(body).map_err(|e| format!("the report is not `{{\"id\", \"status\"}}`: {e}"))?;
         let id = match j.id {
             serde_json::Value::String(s) => s,
             serde_json::Value::Number(n) => n.to_string(),
@@ -178,7 +179,10 @@ mod tests {
     #[test]
     fn a_providers_template_is_filled_and_other_braces_kept() {
         let t = "To={to}&From=AMAAN&Body={text}&x={unknown}";
-        assert_eq!(body(BodyFormat::Form, Some(t), "+92 300", "hi", "r"), "To=%2B92+300&From=AMAAN&Body=hi&x={unknown}");
+        assert_eq!(
+            body(BodyFormat::Form, Some(t), "+92 300", "hi", "r"),
+            "To=%2B92+300&From=AMAAN&Body=hi&x={unknown}"
+        );
         let t = r#"{"messages":[{"to":{to},"body":{text}}]}"#;
         let v: serde_json::Value = serde_json::from_str(&body(BodyFormat::Json, Some(t), "1", "x", "r")).expect("JSON");
         assert_eq!(v["messages"][0]["body"], "x");
@@ -200,7 +204,10 @@ mod tests {
         let r = parse_report("application/x-www-form-urlencoded", b"MessageSid=SM9&MessageStatus=undelivered&To=%2B92")
             .expect("report");
         assert_eq!(r.delivery, Delivery::Undelivered("undelivered".into()));
-        assert_eq!(parse_report("application/json", br#"{"id": 5, "status": "sent"}"#).map(|r| r.delivery), Ok(Delivery::Pending));
+        assert_eq!(
+            parse_report("application/json", br#"{"id": 5, "status": "sent"}"#).map(|r| r.delivery),
+            Ok(Delivery::Pending)
+        );
         assert!(parse_report("application/json", br#"{"id": "x", "status": "lost-in-space"}"#).is_err());
         assert!(parse_report("application/json", br#"{"status": "delivered"}"#).is_err());
         assert!(parse_report("application/json", br#"{"id": "", "status": "delivered"}"#).is_err());

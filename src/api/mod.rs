@@ -8,6 +8,8 @@ pub mod calendar;
 pub mod cases;
 pub mod courts;
 pub mod docket;
+pub mod escalations;
+pub mod feedback;
 pub mod feeds;
 pub mod hearings;
 pub mod incidents;
@@ -51,6 +53,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(outcomes::routes)
             .configure(incidents::routes)
             .configure(oversight::routes)
+            .configure(escalations::routes)
+            .configure(feedback::routes)
             .configure(video::routes)
             .configure(notices::routes)
             .configure(feeds::routes)

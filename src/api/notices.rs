@@ -203,10 +203,9 @@ async fn delivery_report(
         .unwrap_or("application/json")
         .to_ascii_lowercase();
     let report = sms_gateway::parse_report(&content_type, &body).map_err(|e| AppError::invalid("status", e))?;
-    let answer = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |c| crate::app::notices::record_delivery(c, &report))
-    })
-    .await?;
+    let answer =
+        db::run(&state.pool, move |conn| db::write_tx(conn, |c| crate::app::notices::record_delivery(c, &report)))
+            .await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 

@@ -17,8 +17,8 @@ use utoipa::openapi::{
 use utoipa::{IntoParams, PartialSchema};
 
 use super::{
-    adjournments, audit, auth, calendar, cases, courts, docket, hearings, incidents, input, linked, notices, oversight,
-    schedule, session_console, users, video,
+    adjournments, audit, auth, calendar, cases, courts, docket, escalations, feedback, hearings, incidents, input,
+    linked, notices, oversight, schedule, session_console, users, video,
 };
 
 /// Who may call a route.
@@ -270,6 +270,48 @@ fn routes() -> Vec<Route> {
         route(Get, "/api/monitor/export", "The figures as open data, counts under 5 suppressed", "oversight")
             .query(q::<oversight::ExportQuery>)
             .answers(Answer::CsvOrJson),
+        route(
+            Post,
+            "/api/cases/{id}/escalation-reports",
+            "Generate the report of a broken clock the profile escalates",
+            "oversight",
+        )
+        .body(escalations::GenerateInput::schema)
+        .answers(Answer::Json(201)),
+        route(Get, "/api/courts/{id}/escalation-reports", "The court's escalation reports", "oversight"),
+        route(Get, "/api/escalation-reports/{id}", "One escalation report", "oversight"),
+        route(Get, "/api/escalation-reports/{id}/print", "An escalation report as a printable page", "oversight")
+            .answers(Answer::Html),
+        route(
+            Post,
+            "/api/escalation-reports/{id}/sent",
+            "Record that the report was sent (when, by whom)",
+            "oversight",
+        ),
+        route(Get, "/api/monitor/escalation-reports", "Escalation reports of the monitor's courts", "oversight")
+            .query(q::<escalations::MonitorQuery>),
+        route(Get, "/api/monitor/escalation-reports/{id}", "One escalation report, for the monitor", "oversight"),
+        route(
+            Get,
+            "/api/monitor/escalation-reports/{id}/print",
+            "An escalation report as a printable page, for the monitor",
+            "oversight",
+        )
+        .answers(Answer::Html),
+        route(Post, "/api/feedback/open", "What a family's feedback link is about (no account)", "feedback")
+            .open_to(Access::Anyone)
+            .body(feedback::OpenInput::schema),
+        route(Post, "/api/feedback", "A family's answers, once per link (no account)", "feedback")
+            .open_to(Access::Anyone)
+            .body(feedback::FeedbackInput::schema)
+            .answers(Answer::Json(201)),
+        route(Post, "/api/hearings/{id}/feedback-links", "A feedback link to fill in with a family", "feedback")
+            .body(feedback::LinkInput::schema)
+            .answers(Answer::Json(201)),
+        route(Get, "/api/monitor/feedback", "Each family's answers, for the monitor", "feedback")
+            .query(q::<feedback::MonitorFeedbackQuery>),
+        route(Get, "/api/courts/{id}/feedback", "The court's families' answers as counts of five or more", "feedback")
+            .query(q::<feedback::PeriodQuery>),
         route(Get, "/api/notices/{id}/print", "A paper notice as a printable page", "notices").answers(Answer::Html),
         route(Post, "/api/notices/{id}/printed", "Record that a paper notice was printed", "notices"),
         route(Put, "/api/parties/{id}/custody", "Where an accused is held (or released)", "notices")

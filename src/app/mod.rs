@@ -5,7 +5,9 @@
 pub mod adjournments;
 pub mod booking;
 pub mod course;
+pub mod escalations;
 pub mod facts;
+pub mod feedback;
 pub mod figures;
 pub mod free_text;
 pub mod ics;

@@ -159,7 +159,7 @@ pub(crate) fn queue_for(
         let language = contact
             .and_then(|k| k.language.parse::<Language>().ok())
             .unwrap_or_else(|| court_language(&setup.court.rule_profile));
-        let text = rules::render(&SideNotice {
+        let mut text = rules::render(&SideNotice {
             kind,
             language,
             recipient: role,
@@ -172,6 +172,13 @@ pub(crate) fn queue_for(
             waiting_area: plan.and_then(area_of),
             on_video_link: listing.video_link,
         });
+        if rules::asks_feedback(role, side, kind) {
+            // One link for this notice's channels; the worker makes the
+            // path a full address with the public origin.
+            let token =
+                super::feedback::make_link(c, setup.court.id, listing.case_id, listing.hearing_id, party.id, None)?;
+            text.body.push_str(&rules::feedback_line(language, &format!("{}{token}", super::feedback::PAGE)));
+        }
         let Some(contact) = contact else {
             // No phone, no email: the clerk prints it.
             queued.push(base(Channel::Paper, String::new(), language, &text, TO_PRINT));

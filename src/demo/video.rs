@@ -98,9 +98,11 @@ pub fn testimony_heard_over_the_link(
     }
     let s = db::video::find_session(c, s.id)?;
     let mut finished = Vec::new();
-    for (role, participant_id) in joined.iter().filter(|(r, _)| matches!(r, VideoRole::ChildWitness | VideoRole::Judge)) {
+    for (role, participant_id) in joined.iter().filter(|(r, _)| matches!(r, VideoRole::ChildWitness | VideoRole::Judge))
+    {
         let subject = Subject { session_id: s.id, participant_id: *participant_id, role: *role, track: 1 };
-        let rec = Recording::start(media.recordings_dir, media.key, subject, Container::Ogg).map_err(AppError::internal)?;
+        let rec =
+            Recording::start(media.recordings_dir, media.key, subject, Container::Ogg).map_err(AppError::internal)?;
         for packet in opus_silence(SECONDS) {
             rec.write(&packet);
         }

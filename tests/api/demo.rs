@@ -208,7 +208,8 @@ async fn the_demo_books_its_hearings_through_the_booking_path_and_breaks_no_rule
         assert_eq!(hex::encode(Sha256::digest(&plain)), r.sha256, "the audited hash is the evidence's");
         assert_eq!(plain.len() as i64, r.bytes);
     }
-    let outcome = db::outcomes::current(&mut c, hearing).expect("outcome").expect("the session's hearing has an outcome");
+    let outcome =
+        db::outcomes::current(&mut c, hearing).expect("outcome").expect("the session's hearing has an outcome");
     assert_eq!((outcome.kind.as_str(), outcome.child_evidence.as_str()), ("held", "full"), "{outcome:?}");
     let trail: String = db::schema::audit_events::table
         .filter(db::schema::audit_events::entity.eq("hearing_outcome"))

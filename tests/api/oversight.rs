@@ -9,17 +9,28 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, today, Court, TestApp, PASSWORD};
 
-const CHILD: &str = "Zainab Qamar";
-const CHILD_DOB: &str = "2016-05-04";
-const GUARDIAN_PHONE: &str = "+923001234567";
-const GUARDIAN_EMAIL: &str = "guardian.qamar@example.org";
+pub(crate) const CHILD: &str = "Zainab Qamar";
+pub(crate) const CHILD_DOB: &str = "2016-05-04";
+pub(crate) const GUARDIAN_PHONE: &str = "+923001234567";
+pub(crate) const GUARDIAN_EMAIL: &str = "guardian.qamar@example.org";
 const DETAILS: &str = "Counsel for the accused fell ill in chambers.";
 
 /// A court of `province`/`district` with a video-link room, as the system
 /// administrator registers it.
-async fn court_in(app: &TestApp, name: &str, province: &str, district: &str) -> (Court, i64) {
+pub(crate) async fn court_in(app: &TestApp, name: &str, province: &str, district: &str) -> (Court, i64) {
+    court_of_profile(app, name, "in", province, district).await
+}
+
+/// The same, under another rule profile.
+pub(crate) async fn court_of_profile(
+    app: &TestApp,
+    name: &str,
+    profile: &str,
+    province: &str,
+    district: &str,
+) -> (Court, i64) {
     let court = app
-        .court_from(json!({"name": name, "rule_profile": "in", "time_zone": "Asia/Karachi",
+        .court_from(json!({"name": name, "rule_profile": profile, "time_zone": "Asia/Karachi",
                            "province": province, "district": district}))
         .await;
     let (s, room) = app
@@ -36,7 +47,7 @@ async fn court_in(app: &TestApp, name: &str, province: &str, district: &str) -> 
 
 /// A child case taken cognizance of `days_ago`, its child named `CHILD`,
 /// the guardian reachable by phone and email. Returns (case, child party).
-async fn child_case(app: &TestApp, court: &Court, number: &str, days_ago: u64) -> (i64, i64) {
+pub(crate) async fn child_case(app: &TestApp, court: &Court, number: &str, days_ago: u64) -> (i64, i64) {
     let (s, body) = app
         .post(
             "/api/cases",
@@ -74,7 +85,7 @@ async fn child_case(app: &TestApp, court: &Court, number: &str, days_ago: u64) -
 }
 
 /// An hour's hearing at 10:00 Karachi time `days_ago`, as listed.
-fn past_hearing(app: &TestApp, court: &Court, room: i64, case: i64, days_ago: u64) -> i64 {
+pub(crate) fn past_hearing(app: &TestApp, court: &Court, room: i64, case: i64, days_ago: u64) -> i64 {
     let day = today() - Days::new(days_ago);
     let starts = day.and_hms_opt(10, 0, 0).unwrap() - Duration::hours(5);
     app.seed_hearing(&amaan::db::hearings::NewHearing {
@@ -91,12 +102,12 @@ fn past_hearing(app: &TestApp, court: &Court, room: i64, case: i64, days_ago: u6
     })
 }
 
-async fn outcome(app: &TestApp, court: &Court, hearing: i64, body: Value) {
+pub(crate) async fn outcome(app: &TestApp, court: &Court, hearing: i64, body: Value) {
     let (s, answer) = app.post(&format!("/api/hearings/{hearing}/outcome"), Some(&court.judge), body).await;
     assert_eq!(s, StatusCode::CREATED, "{answer}");
 }
 
-async fn monitor(app: &TestApp, username: &str, scope: Value) -> String {
+pub(crate) async fn monitor(app: &TestApp, username: &str, scope: Value) -> String {
     let (s, body) = app
         .post(
             "/api/users",
@@ -527,4 +538,46 @@ async fn an_incident_is_recorded_by_the_support_officer_or_clerk_and_counted_nev
     assert_problem(s, &body, StatusCode::FORBIDDEN, "forbidden");
     let (_, data) = app.get("/api/monitor/export?format=json", Some(&token)).await;
     assert_eq!(figure(&data, "incidents")["suppressed"], true, "two is under five");
+}
+
+#[tokio::test]
+async fn the_command_line_makes_a_monitor_only_with_a_scope() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    use crate::process::{amaan, drop_database, fresh_database_url};
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database_url(dir.path(), "monitor_cli");
+    let add = |args: &[&str]| {
+        let mut cmd = amaan(dir.path(), &db);
+        cmd.args(["user", "add", "--password-stdin"]).args(args);
+        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(b"monitor-cli-password\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, err) = add(&["--username", "cell-0", "--role", "monitor"]);
+    assert!(!ok && err.contains("--province"), "a monitor without a scope: {err}");
+    let (ok, err) = add(&["--username", "cell-1", "--role", "clerk", "--court", "1", "--province", "Punjab"]);
+    assert!(!ok && err.contains("only a monitor"), "{err}");
+    let (ok, err) = add(&["--username", "cell-2", "--role", "monitor", "--province", "Punjab", "--district", "Kasur"]);
+    assert!(ok, "{err}");
+    let (ok, err) = add(&["--username", "cell-3", "--role", "monitor", "--province", "Sindh"]);
+    assert!(ok, "{err}");
+
+    let scopes: Vec<(String, String, Option<String>)> = {
+        use amaan::db::schema::{monitor_scopes as s, users as u};
+        use diesel::prelude::*;
+        let mut c = amaan::db::DbConn::establish(amaan::db::sqlite_path(&db)).unwrap();
+        let rows: Vec<(i64, String, Option<String>)> =
+            s::table.order(s::id).select((s::user_id, s::province, s::district)).load(&mut c).unwrap();
+        rows.into_iter()
+            .map(|(user, p, d)| (u::table.find(user).select(u::username).first::<String>(&mut c).unwrap(), p, d))
+            .collect()
+    };
+    assert_eq!(
+        scopes,
+        [("cell-2".into(), "Punjab".into(), Some("Kasur".into())), ("cell-3".into(), "Sindh".into(), None)]
+    );
+    drop_database(&db);
 }

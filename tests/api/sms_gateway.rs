@@ -151,10 +151,15 @@ async fn a_providers_template_and_credentials_are_used_and_its_delivery_reports_
     use base64::Engine;
     let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("twilio:{REPORT_TOKEN}")));
     let (s, answer) = report(&app, Some(&basic), form_type, &format!("MessageSid={sid}&MessageStatus=sent")).await;
-    assert_eq!((s, &answer), (StatusCode::OK, &json!({"notice_id": sms_id, "status": "sent"})), "on its way: no change");
+    assert_eq!(
+        (s, &answer),
+        (StatusCode::OK, &json!({"notice_id": sms_id, "status": "sent"})),
+        "on its way: no change"
+    );
     let (s, answer) = report(&app, Some(&basic), form_type, &delivered).await;
     assert_eq!((s, &answer), (StatusCode::OK, &json!({"notice_id": sms_id, "status": "delivered"})));
-    let (s, again) = report(&app, Some(&bearer), "application/json", &json!({"id": sid, "status": "delivered"}).to_string()).await;
+    let (s, again) =
+        report(&app, Some(&bearer), "application/json", &json!({"id": sid, "status": "delivered"}).to_string()).await;
     assert_eq!((s, again), (StatusCode::OK, answer), "a repeated report is the same answer");
     let now = listed(&app, &court.clerk, h).await;
     let shown = now["items"].as_array().and_then(|a| a.iter().find(|n| n["id"] == sms_id)).cloned().expect("listed");
@@ -162,7 +167,8 @@ async fn a_providers_template_and_credentials_are_used_and_its_delivery_reports_
 
     // A message the carrier could not deliver: failed, with why, and the
     // clerk may send it again.
-    let (s, answer) = report(&app, Some(&bearer), "application/json", &json!({"id": sid, "status": "undelivered"}).to_string()).await;
+    let (s, answer) =
+        report(&app, Some(&bearer), "application/json", &json!({"id": sid, "status": "undelivered"}).to_string()).await;
     assert_eq!((s, answer["status"].as_str()), (StatusCode::OK, Some("failed")));
     let now = listed(&app, &court.clerk, h).await;
     let shown = now["items"].as_array().and_then(|a| a.iter().find(|n| n["id"] == sms_id)).cloned().expect("listed");
@@ -174,6 +180,12 @@ async fn a_providers_template_and_credentials_are_used_and_its_delivery_reports_
 #[tokio::test]
 async fn a_server_without_a_report_token_takes_no_delivery_reports() {
     let app = spawn_app_with(no_channels()).await;
-    let (s, p) = report(&app, Some("Bearer anything-at-all-0123456789"), "application/json", r#"{"id": "SM1", "status": "delivered"}"#).await;
+    let (s, p) = report(
+        &app,
+        Some("Bearer anything-at-all-0123456789"),
+        "application/json",
+        r#"{"id": "SM1", "status": "delivered"}"#,
+    )
+    .await;
     assert_problem(s, &p, StatusCode::UNAUTHORIZED, "unauthenticated");
 }

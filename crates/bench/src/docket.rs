@@ -58,16 +58,21 @@ pub struct DocketArgs {
 }
 
 /// Where the run happens and how to clean up after it.
-struct Scratch {
-    url: String,
+pub(crate) struct Scratch {
+    pub(crate) url: String,
     drop_pg: Option<(String, String)>,
 }
 
 fn scratch(database_url: Option<String>, data_dir: &Path) -> anyhow::Result<Scratch> {
+    scratch_named(database_url, data_dir, "docket")
+}
+
+/// A scratch database of the bench's own naming (`amaan_bench_<what>`).
+pub(crate) fn scratch_named(database_url: Option<String>, data_dir: &Path, what: &str) -> anyhow::Result<Scratch> {
     match database_url {
         Some(url) if Backend::of(&url) == Backend::Postgres => {
             let mut parsed = url::Url::parse(&url).context("DATABASE_URL is not a URL")?;
-            let name = "amaan_bench_docket".to_string();
+            let name = format!("amaan_bench_{what}");
             let mut admin = diesel::PgConnection::establish(&url).context("connecting to PostgreSQL")?;
             diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin)?;
             diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
@@ -77,7 +82,7 @@ fn scratch(database_url: Option<String>, data_dir: &Path) -> anyhow::Result<Scra
         _ => {
             // Always a file of the bench's own naming: never one a caller
             // passed, which might hold a court's data.
-            let path = data_dir.join("bench-docket.db").to_string_lossy().into_owned();
+            let path = data_dir.join(format!("bench-{what}.db")).to_string_lossy().into_owned();
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{path}{suffix}"));
             }
@@ -87,7 +92,7 @@ fn scratch(database_url: Option<String>, data_dir: &Path) -> anyhow::Result<Scra
 }
 
 impl Scratch {
-    fn clean(&self, keep: bool) {
+    pub(crate) fn clean(&self, keep: bool) {
         if keep {
             println!("kept the scratch database: {}", self.url);
             return;
@@ -317,7 +322,7 @@ fn pgbench(
         .ok_or_else(|| anyhow!("pgbench said: {} {}", text.trim(), String::from_utf8_lossy(&out.stderr).trim()))
 }
 
-fn ms(d: StdDuration) -> f64 {
+pub(crate) fn ms(d: StdDuration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -329,7 +334,7 @@ fn ratio(a: StdDuration, b: StdDuration) -> f64 {
     }
 }
 
-fn percentiles(samples: &mut [StdDuration]) -> (StdDuration, StdDuration) {
+pub(crate) fn percentiles(samples: &mut [StdDuration]) -> (StdDuration, StdDuration) {
     samples.sort_unstable();
     let at = |q: f64| {
         let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
@@ -394,7 +399,7 @@ fn explain(
 }
 
 /// Runs the real application on a free port in its own thread.
-fn start_server(url: &str, secret: Secret) -> anyhow::Result<u16> {
+pub(crate) fn start_server(url: &str, secret: Secret) -> anyhow::Result<u16> {
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
         database_url: url.to_string(),
@@ -430,20 +435,20 @@ fn start_server(url: &str, secret: Secret) -> anyhow::Result<u16> {
 }
 
 /// A keep-alive HTTP/1.1 client with nothing in the way of the timing.
-struct HttpClient {
+pub(crate) struct HttpClient {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
 }
 
 impl HttpClient {
-    fn connect(port: u16) -> anyhow::Result<HttpClient> {
+    pub(crate) fn connect(port: u16) -> anyhow::Result<HttpClient> {
         let stream = TcpStream::connect(("127.0.0.1", port))?;
         stream.set_nodelay(true)?;
-        stream.set_read_timeout(Some(StdDuration::from_secs(30)))?;
+        stream.set_read_timeout(Some(StdDuration::from_secs(600)))?;
         Ok(HttpClient { writer: stream.try_clone()?, reader: BufReader::new(stream) })
     }
 
-    fn get(&mut self, path: &str, token: &str) -> anyhow::Result<Vec<u8>> {
+    pub(crate) fn get(&mut self, path: &str, token: &str) -> anyhow::Result<Vec<u8>> {
         Ok(self.get_encoded(path, token, "identity")?.0)
     }
 

@@ -9,6 +9,7 @@ mod docket;
 mod janus;
 mod janus_peer;
 mod notices;
+mod oversight;
 mod plan;
 mod testimony;
 mod video;
@@ -53,6 +54,9 @@ enum BenchCommand {
     /// One accepted plan's 10,000 email notices delivered to a local aiosmtpd;
     /// the time it takes and the API's p99 meanwhile.
     Notices(notices::NoticesArgs),
+    /// A province on PostgreSQL (500 courts, 1,000,000 child cases): the
+    /// monitor's dashboard p50/p99 for the province and for one district.
+    Oversight(oversight::OversightArgs),
 }
 
 fn main() -> ExitCode {
@@ -77,5 +81,6 @@ fn run(command: BenchCommand, database_url: Option<String>, data_dir: &Path) -> 
         BenchCommand::Video(args) => video::run(&args, database_url, data_dir),
         BenchCommand::VideoSoak(args) => video_soak::run(&args, database_url, data_dir),
         BenchCommand::Notices(args) => notices::run(&args, database_url, data_dir),
+        BenchCommand::Oversight(args) => oversight::run(&args, database_url, data_dir),
     }
 }

@@ -5,6 +5,8 @@ pub mod adjournment;
 pub mod calendar;
 pub mod clocks;
 pub mod course;
+pub mod escalation;
+pub mod feedback;
 pub mod figures;
 pub mod hearing;
 pub mod incident;

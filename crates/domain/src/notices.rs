@@ -157,6 +157,27 @@ pub fn render(n: &SideNotice) -> Rendered {
     }
 }
 
+/// Who is asked, in their notice, how the hearing went: the guardian of
+/// the child's side, for a hearing that is (still) to take place.
+pub fn asks_feedback(recipient: PartyRole, side: Side, kind: NoticeKind) -> bool {
+    recipient == PartyRole::Guardian
+        && side == Side::Child
+        && matches!(kind, NoticeKind::Booked | NoticeKind::Changed | NoticeKind::Adjourned)
+}
+
+/// The line a notice ends with that asks the family how it went; `link`
+/// is the feedback page with its token.
+pub fn feedback_line(language: Language, link: &str) -> String {
+    match language {
+        Language::English => format!(
+            " After the hearing, tell the monitoring cell how you were treated (no account needed, the court does not see your answers): {link}"
+        ),
+        Language::Urdu => format!(
+            " سماعت کے بعد مانیٹرنگ سیل کو بتائیں کہ آپ کے ساتھ کیسا سلوک ہوا (اکاؤنٹ کی ضرورت نہیں، عدالت آپ کے جواب نہیں دیکھتی): {link}"
+        ),
+    }
+}
+
 /// A production notice to the prison holding an accused: whom to bring,
 /// when, and by the accused side's own gate to its own area; nothing of the
 /// child's side. Prisons are written to in English, the language of the
@@ -321,6 +342,16 @@ mod tests {
     fn a_video_invite_carries_its_link_in_the_partys_language() {
         let r = render_video_invite(Language::Urdu, "CSA-1/2030", at(10, 0), "https://court.example/join#t");
         assert!(r.body.contains("https://court.example/join#t") && r.body.contains("ویڈیو لنک"), "{}", r.body);
+    }
+
+    #[test]
+    fn only_the_child_sides_guardian_is_asked_for_feedback_and_not_on_a_cancellation() {
+        assert!(asks_feedback(PartyRole::Guardian, Side::Child, NoticeKind::Booked));
+        assert!(asks_feedback(PartyRole::Guardian, Side::Child, NoticeKind::Adjourned));
+        assert!(!asks_feedback(PartyRole::Guardian, Side::Child, NoticeKind::Cancelled));
+        assert!(!asks_feedback(PartyRole::Accused, Side::Accused, NoticeKind::Booked));
+        let line = feedback_line(Language::Urdu, "/feedback.html#t=ab");
+        assert!(line.contains("/feedback.html#t=ab") && line.contains("مانیٹرنگ"), "{line}");
     }
 
     #[test]

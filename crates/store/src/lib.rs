@@ -12,6 +12,8 @@ pub mod course;
 pub mod courts;
 pub mod demo_marker;
 pub mod docket;
+pub mod escalations;
+pub mod feedback;
 pub mod hearings;
 pub mod incidents;
 pub mod keyring;
@@ -81,6 +83,9 @@ pub const TABLES: &[&str] = &[
     // oversight
     "monitor_scopes",
     "incidents",
+    "escalation_reports",
+    "feedback_links",
+    "feedback_responses",
     // evidence at rest
     "master_key",
     "data_keys",

@@ -324,7 +324,9 @@ pub fn report_delivery(
     let Some(n) = report_delivery_peek(conn, provider_id)? else {
         return Ok(None);
     };
-    if ![SENT, UNCONFIRMED, DELIVERED, FAILED].contains(&n.status.as_str()) || (n.status == FAILED && n.sent_at.is_none()) {
+    if ![SENT, UNCONFIRMED, DELIVERED, FAILED].contains(&n.status.as_str())
+        || (n.status == FAILED && n.sent_at.is_none())
+    {
         return Ok(Some(n));
     }
     let (status, error) = match undelivered {

@@ -606,3 +606,54 @@ diesel::table! {
 
 diesel::joinable!(court_buildings -> buildings (building_id));
 diesel::allow_tables_to_appear_in_same_query!(buildings, court_buildings, case_links, case_associates);
+
+// Escalation reports and families' feedback (migrations
+// 2026-12-02-830000_escalation_reports, 2026-12-02-831000_feedback).
+
+diesel::table! {
+    escalation_reports (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        case_id -> BigInt,
+        clock_id -> Text,
+        escalate_to -> Text,
+        deadline -> Date,
+        generated_on -> Date,
+        body -> Text,
+        generated_by -> BigInt,
+        generated_at -> Timestamp,
+        sent_by -> Nullable<BigInt>,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    feedback_links (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        case_id -> BigInt,
+        hearing_id -> BigInt,
+        party_id -> BigInt,
+        token_hash -> Text,
+        made_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    feedback_responses (id) {
+        id -> BigInt,
+        court_id -> BigInt,
+        hearing_id -> BigInt,
+        party_id -> BigInt,
+        link_id -> BigInt,
+        hearing_day -> Date,
+        saw_accused_side -> Text,
+        waited -> Text,
+        respected -> Text,
+        report -> Nullable<Text>,
+        language -> Text,
+        entered_by_staff -> Bool,
+        submitted_at -> Timestamp,
+    }
+}
