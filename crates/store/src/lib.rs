@@ -8,11 +8,13 @@ pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod checkpoint;
+pub mod conversion;
 pub mod course;
 pub mod courts;
 pub mod demo_marker;
 pub mod docket;
 pub mod hearings;
+pub mod identity;
 pub mod incidents;
 pub mod keyring;
 pub mod monitors;
@@ -82,6 +84,7 @@ pub const TABLES: &[&str] = &[
     // evidence at rest
     "master_key",
     "data_keys",
+    "conversions",
 ];
 
 /// Which backend a URL selects.
