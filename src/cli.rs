@@ -87,6 +87,18 @@ pub enum KeysCommand {
         #[arg(long)]
         new_key_file: PathBuf,
     },
+    /// Convert a database made before evidence at rest, in place: seal its
+    /// names, birth dates and contacts, seal its plain recordings, and sign
+    /// its chains' heads. Run with the servers stopped; interrupted, run it
+    /// again. It verifies what it did before it says done.
+    Convert {
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        /// Milliseconds to pause after each batch of rows and each
+        /// recording, to go easy on a database server others share.
+        #[arg(long, default_value_t = 0)]
+        pause_ms: u64,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -334,6 +346,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 done.data_keys,
                 done.files_rewrapped,
                 done.files_retired
+            );
+        }
+        Command::Keys(KeysCommand::Convert { checkpoints, pause_ms }) => {
+            let key = keys::load(common.master_key_file.as_deref())?;
+            let (pool, keyring) = db::open(&database_url(&common), 1, &key)?;
+            let log = checkpoints.unwrap_or_else(|| crate::checkpoints::log_path(&common.data_dir));
+            let pause = std::time::Duration::from_millis(pause_ms);
+            let done = crate::convert::convert(&mut *pool.get()?, &key, &keyring, &log, pause)?;
+            println!(
+                "converted and verified: {} parties, {} contacts and {} notices sealed, {} recordings sealed; \
+                 {} chains signed into {}",
+                done.parties,
+                done.contacts,
+                done.notices,
+                done.recordings,
+                done.checkpoint_chains,
+                log.display()
             );
         }
         Command::Backup { out, checkpoints } => {

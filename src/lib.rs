@@ -14,6 +14,7 @@ pub mod backup;
 pub mod checkpoints;
 pub mod cli;
 pub mod config;
+pub mod convert;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -33,6 +33,7 @@ impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
         // The key first: a wrong one is refused before anything is written.
         let (pool, keyring) = db::open(&settings.database_url, settings.pool_size, &settings.master_key)?;
+        db::conversion::refuse_pending(&mut *pool.get()?)?;
         crate::config::private_dir(&settings.data_dir)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;

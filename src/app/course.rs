@@ -201,7 +201,7 @@ pub(crate) fn record_step(c: &mut DbConn, user: &AuthUser, order: &StepOrder) ->
     let profile = profile_of(&court)?;
     let parties = db::parties::of_case(c, case.id)?;
     if let Some(r) = &order.reasons {
-        refuse_child_names(&parties, "reasons", r)?;
+        refuse_child_names(c, &case, "reasons", r)?;
     }
     let steps = db::course::steps_of(c, case.id)?;
     let today = local_date(&court.time_zone, Utc::now());
@@ -260,14 +260,10 @@ pub(crate) fn record_step(c: &mut DbConn, user: &AuthUser, order: &StepOrder) ->
     course_view(c, user, case.id)
 }
 
-pub(crate) fn refuse_child_names(parties: &[Party], field: &str, text: &str) -> Result<(), AppError> {
-    if parties.iter().filter(|p| p.is_child()).any(|p| crate::domain::adjournment::mentions_name(text, &p.name)) {
-        return Err(AppError::invalid(
-            field,
-            format!("`{field}` names a child; write the child's pseudonym (Child A) instead, as it is kept in the audit trail"),
-        ));
-    }
-    Ok(())
+/// The free-text guard for a case's prose (see `free_text`): by the blind
+/// index of its children's names, like every other free-text field.
+pub(crate) fn refuse_child_names(c: &mut DbConn, case: &Case, field: &str, text: &str) -> Result<(), AppError> {
+    crate::app::free_text::ChildNames::of_case(c, case.id, case.court_id)?.prose(field, text)
 }
 
 #[derive(Debug, Serialize)]

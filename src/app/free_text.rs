@@ -3,7 +3,9 @@
 //! administrator, the accused over the video link) or that the permanent
 //! audit trail keeps. The rule is the domain's (`privacy::names_a_child`);
 //! this loads the names it is checked against, inside the write's own
-//! transaction, so a refusal writes nothing.
+//! transaction, so a refusal writes nothing. Names are sealed at rest, so
+//! the check runs on their blind index: the text's words and each child's
+//! name parts are compared as keyed HMACs, and no name is decrypted.
 
 use crate::db::{self, DbConn};
 use crate::domain::privacy::{self, FreeText};
@@ -14,7 +16,7 @@ use crate::error::AppError;
 /// the court, read by the whole name.
 pub(crate) struct ChildNames {
     case_id: Option<i64>,
-    names: Vec<(i64, String)>,
+    names: Vec<db::parties::NameIndex>,
 }
 
 impl ChildNames {
@@ -35,15 +37,19 @@ impl ChildNames {
         Ok(ChildNames { case_id: None, names: db::parties::child_names_everywhere(c)? })
     }
 
-    fn names_a_child(&self, kind: FreeText, text: &str) -> bool {
-        let own = self.names.iter().filter(|(case, _)| Some(*case) == self.case_id).map(|(_, n)| n.as_str());
-        let others = self.names.iter().filter(|(case, _)| Some(*case) != self.case_id).map(|(_, n)| n.as_str());
-        privacy::names_a_child(kind, text, own, others)
+    fn names_a_child(&self, kind: FreeText, text: &str) -> Result<bool, AppError> {
+        if self.names.is_empty() {
+            return Ok(false);
+        }
+        let words = db::identity::text_tokens(text)?;
+        let own = self.names.iter().filter(|(case, _)| Some(*case) == self.case_id).map(|(_, n)| n.as_slice());
+        let others = self.names.iter().filter(|(case, _)| Some(*case) != self.case_id).map(|(_, n)| n.as_slice());
+        Ok(privacy::names_a_child_by_parts(kind, &words, own, others))
     }
 
     /// Sentences about a case: an offence, details, reasons, notes.
     pub fn prose(&self, field: &str, text: &str) -> Result<(), AppError> {
-        if self.names_a_child(FreeText::Prose, text) {
+        if self.names_a_child(FreeText::Prose, text)? {
             return Err(AppError::invalid(
                 field,
                 format!(
@@ -57,7 +63,7 @@ impl ChildNames {
 
     /// A name or a label: the whole name of a registered child is refused.
     pub fn name(&self, field: &str, text: &str) -> Result<(), AppError> {
-        if self.names_a_child(FreeText::Name, text) {
+        if self.names_a_child(FreeText::Name, text)? {
             return Err(AppError::invalid(
                 field,
                 format!(

@@ -274,7 +274,7 @@ pub(crate) fn record(c: &mut DbConn, user: &AuthUser, order: &OutcomeOrder) -> R
         ("correction_reason", &checked.correction_reason),
     ] {
         if let Some(t) = text {
-            course::refuse_child_names(&parties, field, t)?;
+            course::refuse_child_names(c, &case, field, t)?;
         }
     }
     let brought = children_brought(&parties, checked.child_brought, order.children.as_deref())?;

@@ -6,8 +6,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 use amaan::db::{self, keyring};
 use amaan::vault::{MasterKey, SealedReader, SealedWriter};
@@ -16,7 +15,7 @@ use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{master_key, spawn_app, TestApp, MASTER_KEY};
-use crate::process;
+use crate::process::{self, run_to_end};
 
 /// Writes `content` as the recorder does: sealed under the test master key.
 pub fn seal(path: &Path, content: &[u8]) {
@@ -118,22 +117,6 @@ async fn a_sealed_recording_longer_than_a_chunk_is_served_by_any_range() {
         .expect("range");
     assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(resp.bytes().await.expect("bytes").to_vec(), &evidence[a..=b]);
-}
-
-/// Runs the binary to its end (or kills it after 30 s: a server that
-/// started when it should have refused).
-pub fn run_to_end(mut cmd: Command) -> (bool, String) {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("amaan runs");
-    for _ in 0..300 {
-        if let Ok(Some(_)) = child.try_wait() {
-            let out = child.wait_with_output().expect("output");
-            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-            return (out.status.success(), text);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    panic!("amaan kept running: it started when it should have refused");
 }
 
 fn serve_with(data_dir: &Path, db: &str, key: Option<&str>) -> Command {

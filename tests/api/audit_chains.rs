@@ -10,7 +10,7 @@ use amaan::db::schema::{audit_chains, audit_events};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::at_rest::run_to_end;
+use crate::process::run_to_end;
 use crate::helpers::{master_key, spawn_app, TestApp};
 use crate::process;
 

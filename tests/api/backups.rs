@@ -13,9 +13,9 @@ use amaan::vault::SealedReader;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::at_rest::{run_to_end, seal};
+use crate::at_rest::seal;
 use crate::helpers::{spawn_app, TestApp};
-use crate::process;
+use crate::process::{self, amaan_on, run_to_end};
 
 /// A sealed recording of `len` bytes in the app's data directory, with its row.
 async fn recording(app: &TestApp, court: &crate::helpers::Court, len: usize) -> (String, Vec<u8>) {
@@ -53,12 +53,6 @@ async fn recording(app: &TestApp, court: &crate::helpers::Court, len: usize) -> 
     )
     .expect("row");
     (sha, evidence)
-}
-
-fn amaan_on(data_dir: &Path, db_url: &str, args: &[&str]) -> std::process::Command {
-    let mut cmd = process::amaan(data_dir, db_url);
-    cmd.args(args);
-    cmd
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -83,8 +83,14 @@ pub(crate) fn stored_notices(app: &TestApp, hearing: i64) -> Vec<(i64, String, S
         .filter(n::hearing_id.eq(hearing))
         .order(n::id)
         .select((n::party_id, n::channel, n::address, n::body))
-        .load(&mut conn)
+        .load::<(i64, String, String, String)>(&mut conn)
         .expect("notices")
+        .into_iter()
+        // The address is sealed at rest; opened as the worker opens it.
+        .map(|(p, c, a, b)| {
+            (p, c, amaan::db::identity::open(amaan::db::identity::NOTICE_ADDRESS, &a).expect("a sealed address"), b)
+        })
+        .collect()
 }
 
 #[tokio::test]

@@ -26,6 +26,31 @@ pub fn amaan(data_dir: &std::path::Path, db: &str) -> Command {
     cmd
 }
 
+/// The binary with `args`, on this data directory and database, under the
+/// test master key.
+pub fn amaan_on(data_dir: &std::path::Path, db: &str, args: &[&str]) -> Command {
+    let mut cmd = amaan(data_dir, db);
+    cmd.args(args);
+    cmd
+}
+
+/// Runs the binary to its end (or kills it after 30 s: a server that
+/// started when it should have refused); whether it succeeded, and what it
+/// printed on both streams.
+pub fn run_to_end(mut cmd: Command) -> (bool, String) {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("amaan runs");
+    for _ in 0..300 {
+        if let Ok(Some(_)) = child.try_wait() {
+            let out = child.wait_with_output().expect("output");
+            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            return (out.status.success(), text);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("amaan kept running: it started when it should have refused");
+}
+
 pub async fn start(data_dir: &std::path::Path, db: &str, port: u16) -> Server {
     start_logging_to(data_dir, db, port, None).await
 }

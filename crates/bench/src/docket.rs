@@ -141,9 +141,11 @@ fn measure(
     judges: usize,
 ) -> anyhow::Result<()> {
     println!("amaan bench docket: {backend:?}, {n_cases} cases, {n_hearings} hearings, {judges} judges");
-    let pool = db::connect_pool(url, 2)?;
+    // The server's own key: the seeding seals names and birth dates with
+    // it, as a clerk's registration would.
+    let master = amaan::vault::MasterKey::generate();
+    let (pool, _) = db::open(url, 2, &master)?;
     let mut conn = pool.get()?;
-    db::migrate(&mut conn)?;
     let today = local_date(TIME_ZONE, Utc::now());
     let started = Instant::now();
     let seeded = seed(&mut conn, today, n_cases, n_hearings, judges).map_err(|e| anyhow!("seeding: {e}"))?;
@@ -161,7 +163,7 @@ fn measure(
     let (token, _) =
         amaan::auth::token::issue(&secret, seeded.judge_id, "judge", Some(seeded.court_id), 0, Duration::hours(2))
             .map_err(|e| anyhow!(e))?;
-    let port = start_server(url, secret)?;
+    let port = start_server(url, secret, master)?;
     let path = format!("/api/docket?judge_id={}&from={from}&to={to}", seeded.judge_id);
     let mut client = HttpClient::connect(port)?;
     let body = client.get(&path, &token)?;
@@ -399,13 +401,13 @@ fn explain(
 }
 
 /// Runs the real application on a free port in its own thread.
-pub(crate) fn start_server(url: &str, secret: Secret) -> anyhow::Result<u16> {
+pub(crate) fn start_server(url: &str, secret: Secret, master_key: amaan::vault::MasterKey) -> anyhow::Result<u16> {
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
         database_url: url.to_string(),
         data_dir: std::env::temp_dir(),
         jwt_secret: secret,
-        master_key: amaan::vault::MasterKey::generate(),
+        master_key,
         token_ttl_minutes: 120,
         pool_size: 8,
         web_dir: std::env::temp_dir().join("amaan-bench-no-pages"),
@@ -576,10 +578,36 @@ struct BenchParty {
     case_id: i64,
     role: String,
     side: String,
+    /// Sealed, with its blind index, as the store writes a party.
     name: String,
-    date_of_birth: Option<NaiveDate>,
+    name_index: String,
+    birth_sealed: Option<String>,
     pseudonym: Option<String>,
     created_at: NaiveDateTime,
+}
+
+impl BenchParty {
+    fn new(
+        case_id: i64,
+        role: &str,
+        side: &str,
+        name: &str,
+        birth: Option<NaiveDate>,
+        pseudonym: Option<String>,
+        created_at: NaiveDateTime,
+    ) -> Result<BenchParty, amaan::error::AppError> {
+        use amaan::db::identity;
+        Ok(BenchParty {
+            case_id,
+            role: role.into(),
+            side: side.into(),
+            name: identity::seal(identity::PARTY_NAME, name)?,
+            name_index: identity::name_index(name)?,
+            birth_sealed: identity::seal_date(birth)?,
+            pseudonym,
+            created_at,
+        })
+    }
 }
 
 #[derive(Insertable)]
@@ -770,25 +798,18 @@ fn seed(
         let case_id = first_case_id + i as i64;
         if rng.gen_bool(0.6) {
             *child = true;
-            party_rows.push(BenchParty {
+            let birth = today - Duration::days(rng.gen_range(4 * 365..17 * 365));
+            party_rows.push(BenchParty::new(
                 case_id,
-                role: "child_witness".into(),
-                side: "child".into(),
-                name: format!("Bench Child {i}"),
-                date_of_birth: Some(today - Duration::days(rng.gen_range(4 * 365..17 * 365))),
-                pseudonym: Some("Child A".into()),
-                created_at: now,
-            });
+                "child_witness",
+                "child",
+                &format!("Bench Child {i}"),
+                Some(birth),
+                Some("Child A".into()),
+                now,
+            )?);
         }
-        party_rows.push(BenchParty {
-            case_id,
-            role: "accused".into(),
-            side: "accused".into(),
-            name: format!("Bench Accused {i}"),
-            date_of_birth: None,
-            pseudonym: None,
-            created_at: now,
-        });
+        party_rows.push(BenchParty::new(case_id, "accused", "accused", &format!("Bench Accused {i}"), None, None, now)?);
     }
     load_parties(conn, party_rows)?;
 

@@ -5,6 +5,7 @@
 //!   cargo run --release -p amaan-bench -- docket
 //!   cargo run --release -p amaan-bench -- --postgres postgres://postgres@127.0.0.1:5432/postgres docket
 
+mod bookings;
 mod docket;
 mod janus;
 mod janus_peer;
@@ -38,6 +39,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum BenchCommand {
+    /// Bookings per second from many courts' clerks at once (PostgreSQL), the
+    /// audit trail as one chain and as a chain per court, in one run.
+    Bookings(bookings::BookingsArgs),
     /// Docket p50/p99 for one judge and one month, through HTTP and as raw SQL.
     Docket(docket::DocketArgs),
     /// Plan 10,000 hearings over 50 rooms and 60 working days; print time,
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
 /// for the run. None: a scratch SQLite file in the data directory.
 fn run(command: BenchCommand, database_url: Option<String>, data_dir: &Path) -> anyhow::Result<()> {
     match command {
+        BenchCommand::Bookings(args) => bookings::run(&args, database_url),
         BenchCommand::Docket(args) => docket::run(&args, database_url, data_dir),
         BenchCommand::Plan(args) => plan::run_cli(&args),
         BenchCommand::Testimony(args) => testimony::run(&args),

@@ -168,7 +168,7 @@ fn measure(args: &OversightArgs, url: &str) -> anyhow::Result<()> {
     let secret = Secret::new((0..48).map(|_| rand::random::<u8>()).collect());
     let (token, _) = amaan::auth::token::issue(&secret, monitor_id, "monitor", None, 0, Duration::hours(4))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let port = start_server(url, secret)?;
+    let port = start_server(url, secret, amaan::vault::MasterKey::generate())?;
     let mut client = HttpClient::connect(port)?;
     for (label, path) in [
         ("province, a year by district and month", "/api/monitor/dashboard?province=Punjab".to_string()),

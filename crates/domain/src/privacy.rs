@@ -27,14 +27,16 @@ pub fn video_viewer_may_see_child_identity(viewer: VideoRole) -> bool {
     )
 }
 
-/// The lowercase words of a text (letters and digits), for name matching.
-fn words(text: &str) -> Vec<String> {
+/// The lowercase words of a text (letters and digits), for name matching:
+/// the normal form both a name's parts and a text's words are compared in
+/// (and what the blind index of names is made of).
+pub fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
 /// The parts of a name worth matching: three letters or more (shorter
 /// parts are too common to refuse).
-fn name_parts(name: &str) -> Vec<String> {
+pub fn name_parts(name: &str) -> Vec<String> {
     words(name).into_iter().filter(|p| p.chars().count() >= 3).collect()
 }
 
@@ -43,8 +45,7 @@ fn name_parts(name: &str) -> Vec<String> {
 /// Prose about a case (an offence, details, reasons) is read this strictly
 /// against the case's own children.
 pub fn mentions_name(text: &str, name: &str) -> bool {
-    let words = words(text);
-    name_parts(name).iter().any(|part| words.contains(part))
+    mentions_parts(&words(text), &name_parts(name))
 }
 
 /// Whether text holds a child's whole name: every part of three letters or
@@ -53,8 +54,17 @@ pub fn mentions_name(text: &str, name: &str) -> bool {
 /// child of a court: a guardian or a counsel may share one part of a child's
 /// name, but not all of it.
 pub fn contains_whole_name(text: &str, name: &str) -> bool {
-    let words = words(text);
-    let parts = name_parts(name);
+    contains_all_parts(&words(text), &name_parts(name))
+}
+
+/// `mentions_name` over tokens: the words of a text and the parts of a
+/// name, in whatever form both were brought to (plain, or blind-indexed).
+pub fn mentions_parts<T: PartialEq>(words: &[T], parts: &[T]) -> bool {
+    parts.iter().any(|part| words.contains(part))
+}
+
+/// `contains_whole_name` over tokens.
+pub fn contains_all_parts<T: PartialEq>(words: &[T], parts: &[T]) -> bool {
     !parts.is_empty() && parts.iter().all(|part| words.contains(part))
 }
 
@@ -76,11 +86,26 @@ pub fn names_a_child<'a>(
     of_case: impl IntoIterator<Item = &'a str>,
     elsewhere: impl IntoIterator<Item = &'a str>,
 ) -> bool {
-    let strict = |name: &str| match kind {
-        FreeText::Prose => mentions_name(text, name),
-        FreeText::Name => contains_whole_name(text, name),
+    let words = words(text);
+    let of_case: Vec<Vec<String>> = of_case.into_iter().map(name_parts).collect();
+    let elsewhere: Vec<Vec<String>> = elsewhere.into_iter().map(name_parts).collect();
+    names_a_child_by_parts(kind, &words, of_case.iter().map(Vec::as_slice), elsewhere.iter().map(Vec::as_slice))
+}
+
+/// `names_a_child` over tokens: the text's words and each child's name
+/// parts, brought to one form (the guard compares blind-index entries, so
+/// that no child's name need be decrypted to check a text).
+pub fn names_a_child_by_parts<'a, T: PartialEq + 'a>(
+    kind: FreeText,
+    words: &[T],
+    of_case: impl IntoIterator<Item = &'a [T]>,
+    elsewhere: impl IntoIterator<Item = &'a [T]>,
+) -> bool {
+    let strict = |parts: &[T]| match kind {
+        FreeText::Prose => mentions_parts(words, parts),
+        FreeText::Name => contains_all_parts(words, parts),
     };
-    of_case.into_iter().any(strict) || elsewhere.into_iter().any(|name| contains_whole_name(text, name))
+    of_case.into_iter().any(strict) || elsewhere.into_iter().any(|parts| contains_all_parts(words, parts))
 }
 
 /// The first bidirectional control character in `text`, if any: the

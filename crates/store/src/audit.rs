@@ -25,7 +25,19 @@ pub const LEGACY_CHAIN: i64 = -1;
 
 /// The chain an event of this court belongs to.
 pub fn chain_of(court_id: Option<i64>) -> i64 {
+    if ONE_CHAIN.load(std::sync::atomic::Ordering::Relaxed) {
+        return SYSTEM_CHAIN;
+    }
     court_id.unwrap_or(SYSTEM_CHAIN)
+}
+
+/// Every event into one chain (the system's), as the trail was before
+/// chains per court. Only the benchmark that measures what a chain per
+/// court gains sets it (`amaan-bench bookings`); nothing in the server does.
+static ONE_CHAIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn use_one_chain_for_benchmark(on: bool) {
+    ONE_CHAIN.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Who did it. `id` is None for an anonymous actor (a failed login for an

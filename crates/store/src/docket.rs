@@ -37,7 +37,7 @@ const LISTED: &str = "h.status IN ('scheduled', 'held', 'not_held')";
 /// the child-cases list and the escalations.
 const PENDING: &str = "c.status IN ('open', 'evidence', 'arguments', 'judgment_reserved')";
 
-const CHILD_COLUMNS: &str = "p.id, p.case_id, p.name, p.date_of_birth, p.pseudonym, \
+const CHILD_COLUMNS: &str = "p.id, p.case_id, p.name, p.birth_sealed, p.pseudonym, \
 COALESCE(cf.brought, 0) AS brought, COALESCE(cf.testified, 0) AS testified";
 
 /// A judge's hearings from $2 (inclusive) to $3 (exclusive), UTC.
@@ -163,9 +163,10 @@ pub struct ChildRow {
     pub id: i64,
     #[diesel(sql_type = BigInt)]
     pub case_id: i64,
-    #[diesel(sql_type = Text)]
+    /// Sealed at rest; opened as it is read.
+    #[diesel(sql_type = Text, deserialize_as = crate::identity::SealedName)]
     pub name: String,
-    #[diesel(sql_type = Nullable<Date>)]
+    #[diesel(sql_type = Nullable<Text>, column_name = birth_sealed, deserialize_as = crate::identity::SealedBirth)]
     pub date_of_birth: Option<NaiveDate>,
     #[diesel(sql_type = Nullable<Text>)]
     pub pseudonym: Option<String>,

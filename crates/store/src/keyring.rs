@@ -14,13 +14,17 @@ use crate::StoreError;
 pub const AUDIT_CHAIN: &str = "audit chain";
 /// The Ed25519 seed that signs the audit checkpoints.
 pub const CHECKPOINT_SIGNING: &str = "checkpoint signing";
-const DATA_KEYS: [&str; 2] = [AUDIT_CHAIN, CHECKPOINT_SIGNING];
+const DATA_KEYS: [&str; 4] = [AUDIT_CHAIN, CHECKPOINT_SIGNING, crate::identity::IDENTITY, crate::identity::NAME_INDEX];
 
 /// The data keys, unwrapped, for this process.
 #[derive(Debug, Clone)]
 pub struct Keyring {
     pub audit_chain: DataKey,
     pub checkpoint_signing: DataKey,
+    /// Seals a person's identity field by field.
+    pub identity: DataKey,
+    /// Keys the blind index of names.
+    pub name_index: DataKey,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,8 +109,11 @@ pub fn open(conn: &mut DbConn, master: &MasterKey) -> Result<Keyring, KeyError> 
     let keyring = Keyring {
         audit_chain: unwrap(conn, master, AUDIT_CHAIN)?,
         checkpoint_signing: unwrap(conn, master, CHECKPOINT_SIGNING)?,
+        identity: unwrap(conn, master, crate::identity::IDENTITY)?,
+        name_index: unwrap(conn, master, crate::identity::NAME_INDEX)?,
     };
     crate::audit::use_chain_key(&keyring.audit_chain);
+    crate::identity::use_keys(&keyring.identity, &keyring.name_index);
     Ok(keyring)
 }
 

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod checkpoint;
+pub mod conversion;
 pub mod course;
 pub mod courts;
 pub mod demo_marker;
@@ -15,6 +16,7 @@ pub mod docket;
 pub mod escalations;
 pub mod feedback;
 pub mod hearings;
+pub mod identity;
 pub mod incidents;
 pub mod keyring;
 pub mod linked;
@@ -96,6 +98,7 @@ pub const TABLES: &[&str] = &[
     "court_buildings",
     "case_links",
     "case_associates",
+    "conversions",
 ];
 
 /// Which backend a URL selects.

@@ -8,13 +8,18 @@ use diesel::prelude::*;
 
 use super::schema::{notices, party_contacts};
 use super::DbConn;
+use crate::identity::{self, SealedAddress, SealedEmail, SealedPhone};
 use crate::StoreError;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+/// A party's contact; its phone and email are sealed at rest (see
+/// `identity`) and come back plain through this struct.
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = party_contacts)]
 pub struct Contact {
     pub party_id: i64,
+    #[diesel(deserialize_as = SealedPhone)]
     pub phone: Option<String>,
+    #[diesel(deserialize_as = SealedEmail)]
     pub email: Option<String>,
     pub language: String,
     pub updated_at: NaiveDateTime,
@@ -23,7 +28,15 @@ pub struct Contact {
 /// Sets a party's contact, replacing what it had.
 pub fn set_contact(conn: &mut DbConn, contact: &Contact) -> Result<Contact, StoreError> {
     diesel::delete(party_contacts::table.filter(party_contacts::party_id.eq(contact.party_id))).execute(conn)?;
-    diesel::insert_into(party_contacts::table).values(contact).execute(conn)?;
+    diesel::insert_into(party_contacts::table)
+        .values((
+            party_contacts::party_id.eq(contact.party_id),
+            party_contacts::phone.eq(identity::seal_opt(identity::CONTACT_PHONE, contact.phone.as_deref())?),
+            party_contacts::email.eq(identity::seal_opt(identity::CONTACT_EMAIL, contact.email.as_deref())?),
+            party_contacts::language.eq(&contact.language),
+            party_contacts::updated_at.eq(contact.updated_at),
+        ))
+        .execute(conn)?;
     Ok(contact.clone())
 }
 
@@ -47,8 +60,10 @@ pub struct Notice {
     pub party_id: i64,
     pub kind: String,
     pub channel: String,
-    /// The contact it goes to: identity, never in a log or audit payload.
+    /// The contact it goes to: identity, never in a log or audit payload;
+    /// sealed at rest.
     #[serde(skip)]
+    #[diesel(deserialize_as = SealedAddress)]
     pub address: String,
     pub language: String,
     #[serde(skip)]
@@ -112,7 +127,8 @@ pub fn queue(conn: &mut DbConn, new: &[NewNotice]) -> Result<usize, StoreError> 
     // One row at a time: a multi-row insert is not portable over both
     // backends through diesel's MultiConnection.
     for n in new {
-        diesel::insert_into(notices::table).values(n).execute(conn)?;
+        let sealed = NewNotice { address: identity::seal(identity::NOTICE_ADDRESS, &n.address)?, ..n.clone() };
+        diesel::insert_into(notices::table).values(&sealed).execute(conn)?;
     }
     Ok(new.len())
 }

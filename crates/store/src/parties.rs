@@ -1,10 +1,13 @@
-//! Parties: the people in a case, each on a side.
+//! Parties: the people in a case, each on a side. A party's name and date
+//! of birth are sealed at rest (see `identity`): read through `Party` they
+//! come back plain; the name is searched only through its blind index.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{cases, parties};
 use super::DbConn;
+use crate::identity::{self, SealedBirth, SealedName};
 use crate::StoreError;
 use amaan_domain::roles::PartyRole;
 
@@ -15,7 +18,9 @@ pub struct Party {
     pub case_id: i64,
     pub role: String,
     pub side: String,
+    #[diesel(deserialize_as = SealedName)]
     pub name: String,
+    #[diesel(column_name = birth_sealed, deserialize_as = SealedBirth)]
     pub date_of_birth: Option<NaiveDate>,
     pub pseudonym: Option<String>,
     pub created_at: NaiveDateTime,
@@ -35,8 +40,8 @@ impl Party {
     }
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = parties)]
+/// A party to register, in plaintext: `create` seals it.
+#[derive(Debug, Clone)]
 pub struct NewParty {
     pub case_id: i64,
     pub role: String,
@@ -49,7 +54,21 @@ pub struct NewParty {
 }
 
 pub fn create(conn: &mut DbConn, party: &NewParty) -> Result<Party, StoreError> {
-    Ok(diesel::insert_into(parties::table).values(party).returning(parties::all_columns).get_result(conn)?)
+    let id: i64 = diesel::insert_into(parties::table)
+        .values((
+            parties::case_id.eq(party.case_id),
+            parties::role.eq(&party.role),
+            parties::side.eq(&party.side),
+            parties::name.eq(identity::seal(identity::PARTY_NAME, &party.name)?),
+            parties::name_index.eq(identity::name_index(&party.name)?),
+            parties::birth_sealed.eq(identity::seal_date(party.date_of_birth)?),
+            parties::pseudonym.eq(&party.pseudonym),
+            parties::created_at.eq(party.created_at),
+            parties::person_id.eq(party.person_id),
+        ))
+        .returning(parties::id)
+        .get_result(conn)?;
+    find(conn, id)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> Result<Party, StoreError> {
@@ -84,22 +103,34 @@ pub fn of_cases(conn: &mut DbConn, case_ids: &[i64]) -> Result<Vec<Party>, Store
         .load(conn)?)
 }
 
-/// The name of every child registered in a court's cases, with the case:
-/// what free text written in that court is checked against.
-pub fn child_names_of_court(conn: &mut DbConn, court_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
-    Ok(parties::table
-        .inner_join(cases::table)
-        .filter(cases::court_id.eq(court_id))
-        .filter(parties::role.eq(PartyRole::ChildWitness.as_str()))
-        .select((parties::case_id, parties::name))
-        .load(conn)?)
+/// The blind index of a child's name: its case and the entries of its parts.
+pub type NameIndex = (i64, Vec<String>);
+
+fn indexes(rows: Vec<(i64, String)>) -> Vec<NameIndex> {
+    rows.into_iter().map(|(case, index)| (case, identity::index_entries(&index))).collect()
 }
 
-/// The name of every child registered anywhere, for the few texts that
-/// belong to no court yet (a new court's name, a system administrator).
-pub fn child_names_everywhere(conn: &mut DbConn) -> Result<Vec<(i64, String)>, StoreError> {
-    Ok(parties::table
-        .filter(parties::role.eq(PartyRole::ChildWitness.as_str()))
-        .select((parties::case_id, parties::name))
-        .load(conn)?)
+/// The blind index of every child's name registered in a court's cases,
+/// with the case: what free text written in that court is checked against.
+pub fn child_names_of_court(conn: &mut DbConn, court_id: i64) -> Result<Vec<NameIndex>, StoreError> {
+    Ok(indexes(
+        parties::table
+            .inner_join(cases::table)
+            .filter(cases::court_id.eq(court_id))
+            .filter(parties::role.eq(PartyRole::ChildWitness.as_str()))
+            .select((parties::case_id, parties::name_index))
+            .load(conn)?,
+    ))
+}
+
+/// The blind index of every child's name registered anywhere, for the few
+/// texts that belong to no court yet (a new court's name, a system
+/// administrator).
+pub fn child_names_everywhere(conn: &mut DbConn) -> Result<Vec<NameIndex>, StoreError> {
+    Ok(indexes(
+        parties::table
+            .filter(parties::role.eq(PartyRole::ChildWitness.as_str()))
+            .select((parties::case_id, parties::name_index))
+            .load(conn)?,
+    ))
 }

@@ -78,6 +78,11 @@ diesel::table! {
         pseudonym -> Nullable<Text>,
         created_at -> Timestamp,
         person_id -> Nullable<BigInt>,
+        /// Sealed (identity::PARTY_BIRTH); `date_of_birth` is the plaintext
+        /// of a database not yet converted, NULL after.
+        birth_sealed -> Nullable<Text>,
+        /// The blind index of the name's parts (identity::name_index).
+        name_index -> Text,
     }
 }
 
@@ -655,5 +660,12 @@ diesel::table! {
         language -> Text,
         entered_by_staff -> Bool,
         submitted_at -> Timestamp,
+    }
+}
+
+// What `amaan keys convert` has left to do (migration 2026-12-02-800000_identity_sealed).
+diesel::table! {
+    conversions (name) {
+        name -> Text,
     }
 }

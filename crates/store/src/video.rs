@@ -384,3 +384,12 @@ pub fn move_recording_file(conn: &mut DbConn, old: &str, new: &str) -> Result<us
         .set(video_recordings::file_path.eq(new))
         .execute(conn)?)
 }
+
+/// Every recording's id, file and audited SHA-256, for the conversion that
+/// seals plain recordings and checks each against its hash.
+pub fn recordings_to_check(conn: &mut DbConn) -> Result<Vec<(i64, String, String)>, StoreError> {
+    Ok(video_recordings::table
+        .order(video_recordings::id.asc())
+        .select((video_recordings::id, video_recordings::file_path, video_recordings::sha256))
+        .load(conn)?)
+}

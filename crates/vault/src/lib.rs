@@ -4,8 +4,10 @@
 //! by it. Rotating the master key re-wraps data keys; it never re-encrypts
 //! the evidence itself.
 
+mod fields;
 mod sealed;
 
+pub use fields::{blind_token, is_sealed_field, open_field, seal_field, FIELD_PREFIX};
 pub use sealed::{drop_slots_except, rewrap_file, SealedReader, SealedWriter, CHUNK_SIZE, HEADER_LEN, MAGIC};
 
 use std::fmt;
