@@ -435,7 +435,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Facts(FactsCommand::Check) => {
-            let pool = db::connect_pool(&database_url(&common), 1)?;
+            // The children's facts are recomputed from their birth dates,
+            // which are sealed: the master key opens them.
+            let key = keys::load(common.master_key_file.as_deref())?;
+            let (pool, _) = db::open(&database_url(&common), 1, &key)?;
             let mut conn = pool.get()?;
             let report = crate::app::facts::check(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
             for d in &report.differences {

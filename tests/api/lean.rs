@@ -120,6 +120,8 @@ fn facts_check(app: &TestApp) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_amaan"))
         .args(["facts", "check"])
         .env("DATABASE_URL", &app.database_url)
+        .env("AMAAN_MASTER_KEY", crate::helpers::MASTER_KEY)
+        .env_remove("AMAAN_MASTER_KEY_FILE")
         .env("AMAAN_DATA_DIR", app.data_dir.path())
         .env("AMAAN_LOG", "warn")
         .output()
