@@ -10,9 +10,9 @@ use amaan::db::schema::{audit_chains, audit_events};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::process::run_to_end;
 use crate::helpers::{master_key, spawn_app, TestApp};
 use crate::process;
+use crate::process::run_to_end;
 
 fn cli(app: &TestApp, args: &[&str], log: &Path) -> (bool, String) {
     let mut cmd = process::amaan(app.data_dir.path(), &app.database_url);

@@ -47,7 +47,14 @@ fn back_to_before(conn: &mut db::DbConn) {
 }
 
 /// Rows as the code of before wrote them: names and dates in plaintext.
-fn plain_party(conn: &mut db::DbConn, case_id: i64, role: &str, side: &str, name: &str, birth: Option<NaiveDate>) -> i64 {
+fn plain_party(
+    conn: &mut db::DbConn,
+    case_id: i64,
+    role: &str,
+    side: &str,
+    name: &str,
+    birth: Option<NaiveDate>,
+) -> i64 {
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = BigInt)]
@@ -132,12 +139,14 @@ async fn an_old_database_is_converted_in_place_and_a_killed_conversion_is_finish
         plain_party(&mut conn, case_id, "witness", "neutral", &format!("Other Witness{i}"), None);
     }
     let guardian = plain_party(&mut conn, case_id, "guardian", "child", "Guardian Oldname", None);
-    diesel::sql_query("INSERT INTO party_contacts (party_id, phone, email, language, updated_at) VALUES ($1, $2, NULL, 'ur', $3)")
-        .bind::<BigInt, _>(guardian)
-        .bind::<Text, _>(PHONE)
-        .bind::<Timestamp, _>(Utc::now().naive_utc())
-        .execute(&mut conn)
-        .expect("a plain contact");
+    diesel::sql_query(
+        "INSERT INTO party_contacts (party_id, phone, email, language, updated_at) VALUES ($1, $2, NULL, 'ur', $3)",
+    )
+    .bind::<BigInt, _>(guardian)
+    .bind::<Text, _>(PHONE)
+    .bind::<Timestamp, _>(Utc::now().naive_utc())
+    .execute(&mut conn)
+    .expect("a plain contact");
     diesel::sql_query(
         "INSERT INTO notices (court_id, hearing_id, party_id, kind, channel, address, language, subject, body, status, \
          attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, 'scheduled', 'sms', $4, 'ur', '', 'x', 'queued', 0, $5, $6)",
@@ -176,7 +185,11 @@ async fn an_old_database_is_converted_in_place_and_a_killed_conversion_is_finish
 
     // A conversion killed after its first batch: part sealed, part not,
     // and a server refuses to start on it.
-    let mut child = convert(&app, 1_500).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().expect("convert");
+    let mut child = convert(&app, 1_500)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("convert");
     let mut sealed = 0;
     for _ in 0..200 {
         std::thread::sleep(Duration::from_millis(50));
@@ -193,7 +206,11 @@ async fn an_old_database_is_converted_in_place_and_a_killed_conversion_is_finish
         count(&mut app.conn(), "SELECT COUNT(*) AS n FROM parties WHERE name NOT LIKE 'sealed1:%'") > 0,
         "the kill came after the end"
     );
-    let mut serve = process::amaan_on(app.data_dir.path(), &app.database_url, &["serve", "--bind", &format!("127.0.0.1:{}", process::free_port())]);
+    let mut serve = process::amaan_on(
+        app.data_dir.path(),
+        &app.database_url,
+        &["serve", "--bind", &format!("127.0.0.1:{}", process::free_port())],
+    );
     serve.env("AMAAN_LOG", "error");
     let (ok, said) = run_to_end(serve);
     assert!(!ok && said.contains("amaan keys convert"), "a server started on a half-converted database: {said}");
@@ -228,7 +245,11 @@ async fn an_old_database_is_converted_in_place_and_a_killed_conversion_is_finish
     assert_eq!(contact["phone"], PHONE);
     // The guard knows the converted child's name by its blind index.
     let (s, refused) = app
-        .post(&format!("/api/cases/{case_id}/parties"), Some(&court.clerk), json!({"role": "witness", "name": "Qureshiwala Shahnaz"}))
+        .post(
+            &format!("/api/cases/{case_id}/parties"),
+            Some(&court.clerk),
+            json!({"role": "witness", "name": "Qureshiwala Shahnaz"}),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
 

@@ -63,7 +63,11 @@ async fn registered(app: &TestApp, court: &crate::helpers::Court, birth: &str) -
         .await;
     assert_eq!(s, StatusCode::CREATED, "{child}");
     let (s, guardian) = app
-        .post(&format!("/api/cases/{case_id}/parties"), Some(&court.clerk), json!({"role": "guardian", "name": "Rukhsana Bibi"}))
+        .post(
+            &format!("/api/cases/{case_id}/parties"),
+            Some(&court.clerk),
+            json!({"role": "guardian", "name": "Rukhsana Bibi"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{guardian}");
     let guardian_id = guardian["id"].as_i64().expect("guardian id");
@@ -98,7 +102,11 @@ async fn a_dump_of_the_database_holds_no_childs_name_birth_date_or_contact_and_t
     // The guard refuses the name, whole in a name field and by a part in a
     // case's prose, though no plaintext name is stored to compare with.
     let (s, refused) = app
-        .post(&format!("/api/cases/{case_id}/parties"), Some(&court.clerk), json!({"role": "witness", "name": "zafarullah, MAHNOOR"}))
+        .post(
+            &format!("/api/cases/{case_id}/parties"),
+            Some(&court.clerk),
+            json!({"role": "witness", "name": "zafarullah, MAHNOOR"}),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "the guard let a child's name in: {refused}");
     let (s, refused) = app
@@ -107,8 +115,15 @@ async fn a_dump_of_the_database_holds_no_childs_name_birth_date_or_contact_and_t
     assert!(s.is_client_error(), "the guard let a part of the child's name into prose: {s} {refused}");
     // And none of it is in the database.
     let bytes = database_bytes(&app.database_url);
-    for secret in ["Mahnoor", "Zafarullah", &birth, &birth.replace('-', ""), PHONE, "4561278", EMAIL, "rukhsana.guardian"] {
-        assert_eq!(occurrences(&bytes, secret), 0, "`{secret}` is in the database dump ({})", if is_postgres() { "pg_dump" } else { "SQLite file" });
+    for secret in
+        ["Mahnoor", "Zafarullah", &birth, &birth.replace('-', ""), PHONE, "4561278", EMAIL, "rukhsana.guardian"]
+    {
+        assert_eq!(
+            occurrences(&bytes, secret),
+            0,
+            "`{secret}` is in the database dump ({})",
+            if is_postgres() { "pg_dump" } else { "SQLite file" }
+        );
     }
     // The dump holds the case, so the test looked where the data is.
     assert!(occurrences(&bytes, "SEAL/1") > 0, "the dump does not hold the case at all");
@@ -116,7 +131,11 @@ async fn a_dump_of_the_database_holds_no_childs_name_birth_date_or_contact_and_t
     // A name sharing one part of the child's is let through (its audit
     // record shows it, so it comes after the dump).
     let (s, ok) = app
-        .post(&format!("/api/cases/{case_id}/parties"), Some(&court.clerk), json!({"role": "witness", "name": "Mahnoor Akhtar"}))
+        .post(
+            &format!("/api/cases/{case_id}/parties"),
+            Some(&court.clerk),
+            json!({"role": "witness", "name": "Mahnoor Akhtar"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "a name sharing one part is not the child's: {ok}");
 }

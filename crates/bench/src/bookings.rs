@@ -67,7 +67,10 @@ fn staff(conn: &mut db::DbConn, username: &str, role: &str, court_id: Option<i64
 }
 
 fn call(agent: &ureq::Agent, base: &str, token: &str, method: &str, path: &str, body: Value) -> anyhow::Result<Value> {
-    match agent.request(method, &format!("{base}{path}")).set("Authorization", &format!("Bearer {token}")).send_json(body)
+    match agent
+        .request(method, &format!("{base}{path}"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .send_json(body)
     {
         Ok(r) => Ok(r.into_json::<Value>().unwrap_or(Value::Null)),
         Err(ureq::Error::Status(code, r)) => bail!("{method} {path}: {code} {}", r.into_string().unwrap_or_default()),
@@ -182,7 +185,9 @@ fn measure(url: &str, courts: usize, seconds: u64) -> anyhow::Result<Figures> {
             &format!("/api/courts/{court_id}/rooms"),
             json!({"name": "Court Room 1", "video_link": true}),
         )?;
-        for (name, child_friendly, entrance) in [("Children's Room", true, "East Gate"), ("Main Hall", false, "Main Gate")] {
+        for (name, child_friendly, entrance) in
+            [("Children's Room", true, "East Gate"), ("Main Hall", false, "Main Gate")]
+        {
             call(
                 &agent,
                 &base,
@@ -204,7 +209,12 @@ fn measure(url: &str, courts: usize, seconds: u64) -> anyhow::Result<Figures> {
             json!({"number": format!("BK-{c}/2026"), "offence": "s.420 PPC", "cognizance_date": cognizance}),
         )?;
         let case_id = case["id"].as_i64().ok_or_else(|| anyhow!("case id"))?;
-        clerks.push(Clerk { token, case_id, judge_id, room_id: room["id"].as_i64().ok_or_else(|| anyhow!("room id"))? });
+        clerks.push(Clerk {
+            token,
+            case_id,
+            judge_id,
+            room_id: room["id"].as_i64().ok_or_else(|| anyhow!("room id"))?,
+        });
     }
     drop(conn);
 

@@ -809,7 +809,15 @@ fn seed(
                 now,
             )?);
         }
-        party_rows.push(BenchParty::new(case_id, "accused", "accused", &format!("Bench Accused {i}"), None, None, now)?);
+        party_rows.push(BenchParty::new(
+            case_id,
+            "accused",
+            "accused",
+            &format!("Bench Accused {i}"),
+            None,
+            None,
+            now,
+        )?);
     }
     load_parties(conn, party_rows)?;
 
