@@ -5,7 +5,6 @@
 //! readers see the names again, the recording is sealed yet served as the
 //! evidence, and the audit chains verify against the checkpoint it signed.
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
@@ -91,19 +90,6 @@ fn convert(app: &TestApp, pause_ms: u64) -> std::process::Command {
 
 #[tokio::test]
 async fn an_old_database_is_converted_in_place_and_a_killed_conversion_is_finished_by_running_it_again() {
-    // On SQLite this test (a conversion in another process, killed and run
-    // again, while this process's server keeps its connections open) left
-    // the file reading "database disk image is malformed" to a fresh
-    // connection in one CI run of three. Until that is understood it runs
-    // on PostgreSQL only, and says so; the closing note of 2 December
-    // names it as open.
-    if !crate::helpers::is_postgres() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n!!!! conversion test not run on SQLite: a known failure under investigation (see the README) !!!!\n"
-        );
-        return;
-    }
     let app = spawn_app().await;
     let court = app.court("Converted Court").await;
     let (s, case) = app

@@ -12,7 +12,7 @@ use crate::helpers::spawn_app;
 use crate::process::{add_user, amaan, drop_database, free_port, fresh_database_url};
 
 fn fingerprint(path: &std::path::Path) -> String {
-    hex::encode(Sha256::digest(std::fs::read(path).expect("the database file")))
+    hex::encode(Sha256::digest(crate::process::read_outside(path).expect("the database file")))
 }
 
 /// Runs `amaan demo`, expecting it to refuse before serving; a demo that

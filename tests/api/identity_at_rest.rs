@@ -23,9 +23,10 @@ pub fn database_bytes(database_url: &str) -> Vec<u8> {
         assert!(out.stdout.len() > 1000, "the dump is suspiciously small");
         return out.stdout;
     }
-    let mut bytes = std::fs::read(database_url).expect("the SQLite file");
+    // Read by another process: see `read_outside` for why never by this one.
+    let mut bytes = crate::process::read_outside(std::path::Path::new(database_url)).expect("the SQLite file");
     for suffix in ["-wal", "-journal"] {
-        if let Ok(more) = std::fs::read(format!("{database_url}{suffix}")) {
+        if let Some(more) = crate::process::read_outside(std::path::Path::new(&format!("{database_url}{suffix}"))) {
             bytes.extend(more);
         }
     }

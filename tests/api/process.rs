@@ -12,6 +12,20 @@ pub struct Server {
     pub base: String,
 }
 
+/// A file's bytes read by another process (`cat`), never by this one.
+///
+/// For a live SQLite file this is what keeps the database whole: POSIX
+/// advisory locks belong to the process, and closing ANY descriptor of the
+/// file drops every lock this process holds on it, the pooled connections'
+/// included. A plain `std::fs::read` of the file here once let the
+/// conversion's process, at its close, take the WAL for unused, checkpoint
+/// it and delete it under this process's connections, which then wrote to
+/// an unlinked WAL: "database disk image is malformed" to the next reader.
+pub fn read_outside(path: &std::path::Path) -> Option<Vec<u8>> {
+    let out = Command::new("cat").arg(path).stderr(Stdio::null()).output().expect("cat runs");
+    out.status.success().then_some(out.stdout)
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(18_999)
 }

@@ -165,7 +165,9 @@ pub fn overrides_for_cases(conn: &mut DbConn, case_ids: &[i64]) -> Result<Vec<Ad
     }
     Ok(adjournments::table
         .filter(adjournments::case_id.eq_any(case_ids))
-        .filter(adjournments::overridden.eq(true))
+        // The column itself, not `= true` bound as a parameter: the form
+        // the partial index `adjournments_overridden` is written in.
+        .filter(adjournments::overridden)
         .order(adjournments::id.asc())
         .select(Adjournment::as_select())
         .load(conn)?)

@@ -1,0 +1,1 @@
+DROP INDEX adjournments_overridden;
