@@ -447,6 +447,7 @@ pub(crate) struct SittingInput {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BookPlanInput {
+    #[schema(inline)]
     sittings: Vec<SittingInput>,
     /// Why sittings after a child's clock are booked late, where a slot
     /// in time was free (as for a booking by hand).

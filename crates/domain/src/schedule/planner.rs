@@ -358,20 +358,24 @@ mod tests {
     fn the_order_search_saves_a_hearing_the_greedy_order_makes_late() {
         let (cal, b, rules) = (calendar(), building(), ScheduleRules::default());
         let ctx = Context { calendar: &cal, building: &b, rules: &rules };
-        // judge 10 has one free hour (09:00-10:00 on 1 December); judge 11
-        // is free all day
+        // judge 10 has one free hour of child hours (09:30-10:30 on 1
+        // December); judge 11 is free all day
         let mut occ = Occupancy::new(day(2026, 12, 1), 2);
-        occ.hold(crate::schedule::grid::Track::Judge(10), 0, 10 * 60, 24 * 60);
+        occ.hold(crate::schedule::grid::Track::Judge(10), 0, 0, 9 * 60 + 30);
+        occ.hold(crate::schedule::grid::Track::Judge(10), 0, 10 * 60 + 30, 24 * 60);
         occ.hold(crate::schedule::grid::Track::Judge(10), 1, 0, 24 * 60);
         let w = Window { from_day: day(2026, 12, 1), from_minute: 0, until_day: day(2026, 12, 2) };
         // hearing 1 may sit before either judge, hearing 2 only before
         // judge 10; both are due on 1 December. Every tie-break puts 1 first.
-        let mut either = request(1, 1);
-        either.judges = vec![10, 11];
-        either.deadline = Some(day(2026, 12, 1));
-        let mut only_ten = request(2, 2);
-        only_ten.deadline = Some(day(2026, 12, 1));
-        let reqs = vec![either, only_ten];
+        let evidence = |id: i64, judges: Vec<i64>| {
+            let mut r = request(id, id);
+            r.child_testifies = true;
+            r.video_link = true;
+            r.judges = judges;
+            r.deadline = Some(day(2026, 12, 1));
+            r
+        };
+        let reqs = vec![evidence(1, vec![10, 11]), evidence(2, vec![10])];
 
         let greedy: Vec<&HearingRequest> = reqs.iter().collect();
         let mut first = Plan::default();

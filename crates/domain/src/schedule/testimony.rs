@@ -147,11 +147,9 @@ pub fn associate_arrivals(plan: &TestimonyPlan, associates: &[i64]) -> Vec<Assoc
 /// each other with its accused staying on; they never overlap, because the
 /// case's counsel attend each.
 fn request(c: &ChildToHear, video_rooms: &[i64]) -> HearingRequest {
-    let rooms: Vec<i64> = if c.rooms.is_empty() {
-        video_rooms.to_vec()
-    } else {
-        video_rooms.iter().copied().filter(|r| c.rooms.contains(r)).collect()
-    };
+    // The slot search keeps a child on a video link to video-link rooms,
+    // so a child kept to rooms none of which has one is not placed.
+    let rooms = if c.rooms.is_empty() { video_rooms.to_vec() } else { c.rooms.clone() };
     let mut persons = vec![(c.child, Side::Child), (c.guardian, Side::Child)];
     persons.extend(c.accused.iter().map(|a| (*a, Side::Accused)));
     HearingRequest {
@@ -475,10 +473,18 @@ mod tests {
     fn a_child_kept_to_its_courts_rooms_is_heard_only_there() {
         let mut input = small();
         for c in &mut input.children {
-            c.rooms = vec![3];
+            c.rooms = vec![2];
         }
         let p = plan(&input);
         assert_eq!(p.sittings.len(), input.children.len(), "{:?}", p.not_placed);
-        assert!(p.sittings.iter().all(|s| s.booking.room_id == 3));
+        assert!(p.sittings.iter().all(|s| s.booking.room_id == 2));
+        // a court with no video-link room of its own: its children are
+        // not placed in another court's
+        for c in &mut input.children {
+            c.rooms = vec![7];
+        }
+        let p = plan(&input);
+        assert!(p.sittings.is_empty());
+        assert!(p.not_placed.iter().all(|n| n.rule == Constraint::NoVideoLinkRoom.rule()), "{:?}", p.not_placed);
     }
 }
