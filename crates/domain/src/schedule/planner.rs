@@ -68,19 +68,30 @@ pub fn plan(requests: &[HearingRequest], ctx: &Context, occ: &mut Occupancy, win
     // child-victim group is planned under a few fixed tie-breaks and the
     // order with the most on-time hearings kept (the first on a tie, so the
     // result stays deterministic).
-    let mut best: Option<(usize, Vec<&HearingRequest>)> = None;
+    let mut best: Option<(Vec<&HearingRequest>, improve::Outcome, Plan, Occupancy)> = None;
     for tie_break in TIE_BREAKS {
         let mut group = children.clone();
         group.sort_by_key(|a| tie_break(a));
-        let on_time = evaluate(&group).score;
-        if best.as_ref().is_none_or(|(b, _)| on_time > *b) {
-            best = Some((on_time, group));
+        let mut trial_occ = occ.clone();
+        let mut trial = Plan::default();
+        plan_group(&group, ctx, &mut trial_occ, window, &mut trial);
+        let got = outcome(&group, &trial, window.from_day);
+        if best.as_ref().is_none_or(|(_, b, _, _)| got.score > b.score) {
+            best = Some((group, got, trial, trial_occ));
         }
     }
-    let group = best.map(|(_, g)| g).unwrap_or_default();
-    let (group, _) = improve::improve(group, evaluate, compete, search_budget(children.len()));
     let mut out = Plan::default();
-    plan_group(&group, ctx, occ, window, &mut out);
+    if let Some((start, first, start_plan, start_occ)) = best {
+        let ids = |g: &[&HearingRequest]| g.iter().map(|r| r.hearing_id).collect::<Vec<_>>();
+        let (group, _) = improve::improve(start.clone(), first, evaluate, compete, search_budget(children.len()));
+        if ids(&group) == ids(&start) {
+            // nothing gained: the tie-break's plan stands, not made again
+            out = start_plan;
+            *occ = start_occ;
+        } else {
+            plan_group(&group, ctx, occ, window, &mut out);
+        }
+    }
     plan_group(&others, ctx, occ, window, &mut out);
     out
 }
