@@ -250,6 +250,10 @@ pub(crate) struct PartyInput {
     /// A party of another case who is the same person (one child in many
     /// FIRs): the person then has one track across cases and courts.
     same_person_as: Option<i64>,
+    /// For a child witness: the guardian party who brings the child, of
+    /// this case or a case linked to it. Children of one guardian are
+    /// siblings, heard on one day one after another.
+    guardian_party_id: Option<i64>,
 }
 
 /// The checks a party must pass, given the court's today.
@@ -277,6 +281,31 @@ fn check_party(p: &PartyInput, today: NaiveDate) -> Result<(), AppError> {
     }
     if p.role == PartyRole::Accused && p.side.is_some_and(|s| s != Side::Accused) {
         return Err(AppError::invalid("side", "the accused is always on the accused side"));
+    }
+    Ok(())
+}
+
+/// The guardian named for a new child witness: a party whose role is
+/// guardian, in the child's case or a case linked to it.
+fn check_guardian(c: &mut db::DbConn, case_id: i64, p: &PartyInput, guardian: i64) -> Result<(), AppError> {
+    if !p.role.is_child() {
+        return Err(AppError::invalid("guardian_party_id", "a guardian is named only for a child witness"));
+    }
+    let absent = || {
+        AppError::invalid(
+            "guardian_party_id",
+            format!("there is no guardian party {guardian} in this case or a case linked to it"),
+        )
+    };
+    let found = db::parties::find(c, guardian).map_err(|_| absent())?;
+    if !db::linked::group_of(c, case_id)?.contains(&found.case_id) {
+        return Err(absent());
+    }
+    if found.role != PartyRole::Guardian.as_str() {
+        return Err(AppError::invalid(
+            "guardian_party_id",
+            format!("party {guardian} is registered as {}, not as a guardian", found.role.replace('_', " ")),
+        ));
     }
     Ok(())
 }
@@ -331,6 +360,9 @@ async fn add_party(
             if !b.role.is_child() {
                 ChildNames::of_case(c, case_id, court.id)?.name("name", &name)?;
             }
+            if let Some(g) = b.guardian_party_id {
+                check_guardian(c, case.id, &b, g)?;
+            }
             let person_id = match b.same_person_as {
                 Some(other) => Some(same_person(c, &viewer, case.id, court.id, &b, &name, other)?),
                 None => None,
@@ -353,8 +385,13 @@ async fn add_party(
                     person_id,
                 },
             )?;
+            let mut after = views::party_for_audit(&party);
+            if let Some(g) = b.guardian_party_id {
+                db::witnesses::set_guardian(c, party.id, g)?;
+                after["guardian_party_id"] = g.into();
+            }
             let mut change = Change::new("create", "party", party.id).court(Some(case.court_id));
-            change.after = Some(views::party_for_audit(&party));
+            change.after = Some(after);
             audit::append(c, &viewer.actor(), change)?;
             Ok(views::party(&party, Some(viewer.role), today))
         })

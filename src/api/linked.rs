@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::cases::visible_case;
 use super::input::{self, Body};
 use crate::app::free_text::ChildNames;
+use crate::app::plan_booking;
 use crate::app::testimony::{self, PlanAsk};
 use crate::auth::extract::{Admins, Clerks, DocketReaders, Staff};
 use crate::auth::{AuthUser, Authorized};
@@ -27,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}/associates", web::post().to(add_associate))
         .route("/cases/{id}/associates", web::get().to(list_associates))
         .route("/case-groups/{id}", web::get().to(get_group))
-        .route("/case-groups/{id}/testimony-plan", web::post().to(plan_testimony));
+        .route("/case-groups/{id}/testimony-plan", web::post().to(plan_testimony))
+        .route("/case-groups/{id}/testimony-plan/book", web::post().to(book_testimony_plan));
 }
 
 // --------------------------------------------------------------- buildings
@@ -428,4 +430,67 @@ async fn plan_testimony(
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SittingInput {
+    /// The plan's `party_id`: the child's party in the case heard in.
+    party_id: i64,
+    /// The plan's `booking.starts_at` and `booking.ends_at`.
+    starts_at: String,
+    ends_at: String,
+    judge_id: i64,
+    room_id: i64,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BookPlanInput {
+    #[schema(inline)]
+    sittings: Vec<SittingInput>,
+    /// Why sittings after a child's clock are booked late, where a slot
+    /// in time was free (as for a booking by hand).
+    delay_reason: Option<String>,
+}
+
+/// Books the planned sittings of a linked group in one transaction: all,
+/// or none with the refusal of the first that fails.
+async fn book_testimony_plan(
+    state: web::Data<AppState>,
+    clerk: Authorized<Clerks>,
+    id: web::Path<i64>,
+    body: Body<BookPlanInput>,
+) -> Result<HttpResponse, AppError> {
+    let case_id = id.into_inner();
+    let b = body.into_inner();
+    if b.sittings.len() > plan_booking::MAX_SITTINGS {
+        return Err(AppError::invalid(
+            "sittings",
+            format!("at most {} sittings are booked in one request", plan_booking::MAX_SITTINGS),
+        ));
+    }
+    let mut orders = Vec::with_capacity(b.sittings.len());
+    for (i, s) in b.sittings.iter().enumerate() {
+        let starts_at = input::instant(&format!("sittings[{i}].starts_at"), &s.starts_at)?;
+        let ends_at = input::instant(&format!("sittings[{i}].ends_at"), &s.ends_at)?;
+        let minutes = crate::app::booking::sitting_minutes(&format!("sittings[{i}].ends_at"), starts_at, ends_at)?;
+        orders.push(plan_booking::SittingOrder {
+            party_id: s.party_id,
+            starts_at,
+            minutes,
+            judge_id: s.judge_id,
+            room_id: s.room_id,
+        });
+    }
+    let delay_reason = crate::app::booking::optional_text("delay_reason", b.delay_reason, 2000)?;
+    let viewer = clerk.user.clone();
+    let booked = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |c| {
+            visible_case(c, &viewer, case_id)?;
+            plan_booking::book_plan(c, &viewer, case_id, &orders, delay_reason.clone())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(booked))
 }

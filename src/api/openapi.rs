@@ -178,6 +178,13 @@ fn routes() -> Vec<Route> {
             "linked cases",
         )
         .body(linked::TestimonyPlanInput::schema),
+        route(
+            Post,
+            "/api/case-groups/{id}/testimony-plan/book",
+            "Book the planned sittings, all or none, each checked as a booking by hand",
+            "linked cases",
+        )
+        .body(linked::BookPlanInput::schema),
         route(Post, "/api/cases/{id}/counsel", "Add counsel to a case", "scheduling")
             .body(schedule::CounselInput::schema)
             .answers(Answer::Json(201)),

@@ -123,6 +123,7 @@ async fn find_slots(
             judge_id: q.judge_id,
             room_id: q.room_id,
             reappearance_reason: None,
+            witness: None,
         };
         let req = store::request_for(c, &case, q.hearing_id, &spec, &setup.judges, &setup.rules)?;
         let now = setup.calendar.local(Utc::now().naive_utc());
@@ -456,6 +457,7 @@ async fn make_plan(
                 judge_id: h.judge_id.filter(|j| setup.judges.contains(j)),
                 room_id: None,
                 reappearance_reason: None,
+                witness: None,
             };
             requests.push(store::request_for(c, &case, Some(h.id), &spec, &setup.judges, &setup.rules)?);
         }

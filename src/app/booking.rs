@@ -280,6 +280,7 @@ pub(crate) fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> 
         judge_id,
         room_id: order.room_id,
         reappearance_reason: order.reappearance_reason.clone(),
+        witness: db::witnesses::witness_party(c, before.id)?,
     };
     let req = store::request_for(c, &case, Some(before.id), &spec, &setup.judges, &setup.rules)?;
     let now = Utc::now().naive_utc();
@@ -385,6 +386,7 @@ pub(crate) fn earliest_day(
         room_id: h.room_id,
         // A recall already reasoned for this hearing is not asked for again.
         reappearance_reason: store::booking_row(c, h.id)?.and_then(|b| b.reappearance_reason),
+        witness: db::witnesses::witness_party(c, h.id)?,
     };
     let req = store::request_for(c, &case, Some(h.id), &spec, &setup.judges, &setup.rules)?;
     let Some(first_day) = after.succ_opt() else { return Ok(None) };
@@ -417,6 +419,7 @@ pub(crate) fn first_slot(
         judge_id: h.judge_id.filter(|j| setup.judges.contains(j)),
         room_id: None,
         reappearance_reason: None,
+        witness: db::witnesses::witness_party(c, h.id)?,
     };
     let req = store::request_for(c, &case, Some(h.id), &spec, &setup.judges, &setup.rules)?;
     let (occ, _) = setup.occupancy(c, from_day, days, Some(h.id), &req.counsel, &persons_of(&req))?;

@@ -15,4 +15,5 @@ pub mod incidents;
 pub mod notices;
 pub mod outcomes;
 pub mod oversight;
+pub mod plan_booking;
 pub mod testimony;

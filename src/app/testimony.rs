@@ -43,14 +43,19 @@ struct GroupChild {
     family: i64,
 }
 
-struct Group {
-    cases: Vec<Case>,
-    parties: Vec<Party>,
+pub(crate) struct Group {
+    pub(crate) cases: Vec<Case>,
+    pub(crate) parties: Vec<Party>,
     /// Person → the child's first party row and every case it is in.
-    children: BTreeMap<i64, (Party, Vec<i64>)>,
+    pub(crate) children: BTreeMap<i64, (Party, Vec<i64>)>,
+    /// Child party → the guardian party named at its registration.
+    pub(crate) guardians: std::collections::HashMap<i64, i64>,
+    /// Child parties whose evidence is recorded in full (child_facts, from
+    /// the recorded outcomes and appearances).
+    pub(crate) heard: BTreeSet<i64>,
 }
 
-fn load_group(c: &mut DbConn, case_id: i64) -> Result<Group, AppError> {
+pub(crate) fn load_group(c: &mut DbConn, case_id: i64) -> Result<Group, AppError> {
     let ids = linked::group_of(c, case_id)?;
     let mut cases = Vec::with_capacity(ids.len());
     for id in &ids {
@@ -62,19 +67,41 @@ fn load_group(c: &mut DbConn, case_id: i64) -> Result<Group, AppError> {
         let entry = children.entry(p.person()).or_insert_with(|| (p.clone(), Vec::new()));
         entry.1.push(p.case_id);
     }
-    Ok(Group { cases, parties, children })
+    let child_ids: Vec<i64> = parties.iter().filter(|p| p.is_child()).map(|p| p.id).collect();
+    let guardians = db::witnesses::guardians_of(c, &child_ids)?;
+    let heard = db::course::child_facts_of(c, &ids)?
+        .into_iter()
+        .filter(|f| f.evidence_complete_on.is_some())
+        .map(|f| f.party_id)
+        .collect();
+    Ok(Group { cases, parties, children, guardians, heard })
 }
 
-/// The guardian who brings a child: the guardian of the child's first
-/// case when that case has exactly one (so its children are siblings);
-/// otherwise the child comes as a family of its own.
-fn family_of(group: &Group, child: &Party) -> i64 {
-    let guardians: Vec<&Party> =
-        group.parties.iter().filter(|p| p.case_id == child.case_id && p.role == PartyRole::Guardian.as_str()).collect();
-    match guardians.as_slice() {
-        [one] => one.person(),
-        _ => -child.person(),
+impl Group {
+    /// The cases in which this child (a person) still has evidence to give:
+    /// none once it is recorded in any of them, where the profile lets one
+    /// testimony be read in each; otherwise the cases without it.
+    pub(crate) fn cases_to_hear(&self, person: i64, shared: bool) -> Vec<i64> {
+        let rows: Vec<&Party> = self.parties.iter().filter(|p| p.is_child() && p.person() == person).collect();
+        if shared && rows.iter().any(|p| self.heard.contains(&p.id)) {
+            return Vec::new();
+        }
+        rows.iter().filter(|p| !self.heard.contains(&p.id)).map(|p| p.case_id).collect()
     }
+}
+
+/// The family a child comes with: the person of the guardian named at
+/// the registration of any of the child's party rows (children with one
+/// are siblings); a child with none named comes as a family of its own.
+fn family_of(group: &Group, child: &Party) -> i64 {
+    let person = child.person();
+    group
+        .parties
+        .iter()
+        .filter(|p| p.is_child() && p.person() == person)
+        .find_map(|p| group.guardians.get(&p.id))
+        .and_then(|g| group.parties.iter().find(|p| p.id == *g))
+        .map_or(-person, |g| g.person())
 }
 
 fn child_view(
@@ -133,6 +160,9 @@ pub(crate) struct PlanAsk {
 #[derive(Serialize)]
 struct PlannedSitting {
     child: PartyView,
+    /// The child's party in the case the evidence is taken in: what
+    /// booking the plan names.
+    party_id: i64,
     family: i64,
     case_id: i64,
     /// The linked cases the evidence is read in (all of the child's cases
@@ -204,9 +234,14 @@ pub(crate) fn plan_group(
     let mut per_case: BTreeMap<i64, (Option<NaiveDate>, Option<&'static str>, Vec<i64>, Vec<i64>, Vec<i64>)> =
         BTreeMap::new();
     let mut judges_of: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    // A child is heard in a video room of the court trying the case, where
+    // its judge sits and where a booking of that court may go.
+    let mut rooms_of: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for case in &group.cases {
         if let std::collections::btree_map::Entry::Vacant(e) = judges_of.entry(case.court_id) {
             e.insert(store::judges_of(c, case.court_id)?);
+            let own = store::building_of(c, case.court_id)?;
+            rooms_of.insert(case.court_id, own.rooms.iter().filter(|r| r.video_link).map(|r| r.id).collect());
         }
         let court_rules = rules_for(&db::courts::find(c, case.court_id)?)?;
         let spec =
@@ -217,7 +252,15 @@ pub(crate) fn plan_group(
     }
 
     let mut children = Vec::with_capacity(group.children.len());
-    for (person, (party, cases)) in &group.children {
+    let mut heard: Vec<i64> = Vec::new();
+    for (person, (party, _)) in &group.children {
+        // A child whose evidence is recorded is not called again by a plan.
+        let cases = group.cases_to_hear(*person, shared);
+        if cases.is_empty() {
+            heard.push(*person);
+            continue;
+        }
+        let cases = &cases;
         let mut accused = Vec::new();
         let mut counsel = Vec::new();
         let mut deadline: Option<(NaiveDate, &'static str)> = None;
@@ -239,18 +282,27 @@ pub(crate) fn plan_group(
         // One appearance either way; without the profile's leave the
         // evidence is given in each case, one after another, in it.
         let minutes = if shared { base_minutes } else { base_minutes * cases.len() as i32 };
-        let judges = per_case.get(&party.case_id).map(|x| x.4.clone()).unwrap_or_default();
+        // The evidence is taken in the first case it is still owed in.
+        let case_id = if cases.contains(&party.case_id) { party.case_id } else { cases[0] };
+        let judges = per_case.get(&case_id).map(|x| x.4.clone()).unwrap_or_default();
         children.push(ChildToHear {
             child: *person,
             guardian: family_of(&group, party),
             born: party.date_of_birth.unwrap_or(NaiveDate::MIN),
-            case_id: party.case_id,
+            case_id,
             deadline: deadline.map(|d| d.0),
             deadline_section: deadline.map(|d| d.1),
             minutes,
             judges,
             accused,
             counsel,
+            rooms: group
+                .cases
+                .iter()
+                .find(|k| k.id == case_id)
+                .and_then(|k| rooms_of.get(&k.court_id))
+                .cloned()
+                .unwrap_or_default(),
         });
     }
 
@@ -288,8 +340,11 @@ pub(crate) fn plan_group(
         .iter()
         .filter_map(|s| {
             let (_, cases) = group.children.get(&s.child)?;
+            let party =
+                group.parties.iter().find(|p| p.is_child() && p.person() == s.child && p.case_id == s.case_id)?;
             Some(PlannedSitting {
                 child: view_of(s.child)?,
+                party_id: party.id,
                 family: s.guardian,
                 case_id: s.case_id,
                 read_in: if shared { cases.clone() } else { vec![s.case_id] },
@@ -314,6 +369,7 @@ pub(crate) fn plan_group(
         .into_iter()
         .map(|a| AssociateRef { id: a.id, case_id: a.case_id, name: a.name, relation: a.relation, side: Side::Accused })
         .collect();
+    let already_heard: Vec<PartyView> = heard.iter().filter_map(|p| view_of(*p)).collect();
     Ok(serde_json::json!({
         "group": ids,
         "from": from,
@@ -321,6 +377,8 @@ pub(crate) fn plan_group(
         "minutes": base_minutes,
         "evidence_read_in_each": shared,
         "children": group.children.len(),
+        // Children whose evidence is already recorded in full: not planned.
+        "already_heard": { "count": already_heard.len(), "children": already_heard },
         "in_time": plan.in_time(),
         "late": late,
         "not_placed": not_placed,

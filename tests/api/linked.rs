@@ -169,11 +169,21 @@ async fn kasur_group(app: &TestApp) -> (Court, Court, i64, i64) {
         assert_eq!(s, StatusCode::CREATED, "{l}");
     }
     // siblings in case one, with one guardian
-    party(app, &a, one, json!({"role": "guardian", "name": "Shazia Parveen"})).await;
-    let elder =
-        party(app, &a, one, json!({"role": "child_witness", "name": "Hina Parveen", "date_of_birth": "2012-03-01"}))
-            .await;
-    party(app, &a, one, json!({"role": "child_witness", "name": "Sana Parveen", "date_of_birth": "2015-07-09"})).await;
+    let mother = party(app, &a, one, json!({"role": "guardian", "name": "Shazia Parveen"})).await;
+    let elder = party(
+        app,
+        &a,
+        one,
+        json!({"role": "child_witness", "name": "Hina Parveen", "date_of_birth": "2012-03-01", "guardian_party_id": mother["id"]}),
+    )
+    .await;
+    party(
+        app,
+        &a,
+        one,
+        json!({"role": "child_witness", "name": "Sana Parveen", "date_of_birth": "2015-07-09", "guardian_party_id": mother["id"]}),
+    )
+    .await;
     party(app, &a, one, json!({"role": "accused", "name": "Accused One"})).await;
     // the elder sister is a witness in case two as well: one person
     party(
@@ -363,4 +373,241 @@ async fn courts_of_one_building_share_its_gates_and_waiting_areas() {
         assert_eq!(v["bookings"], 1, "{v}");
         assert_eq!(v["violations"], json!([]), "{v}");
     }
+}
+
+fn child_party(parties: &Value, name: &str) -> i64 {
+    parties["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["name"] == name))
+        .and_then(|p| p["id"].as_i64())
+        .unwrap_or_else(|| panic!("no party {name}: {parties}"))
+}
+
+#[tokio::test]
+async fn siblings_are_the_children_of_the_guardian_named_at_registration() {
+    let app = spawn_app().await;
+    let court = app.court("Anti-Rape Court Kasur").await;
+    app.waiting_areas(&court).await;
+    video_room(&app, &court, "Video Room 1").await;
+    let one = case(&app, &court, "FIR 31/2015", 5).await;
+    let two = case(&app, &court, "FIR 32/2015", 5).await;
+    let apart = case(&app, &court, "FIR 39/2015", 5).await;
+    let (s, l) = link(&app, &court, one, two).await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    let mother = party(&app, &court, one, json!({"role": "guardian", "name": "Rukhsana Bibi"})).await["id"].clone();
+    let accused = party(&app, &court, one, json!({"role": "accused", "name": "Accused One"})).await["id"].clone();
+    let stranger =
+        party(&app, &court, apart, json!({"role": "guardian", "name": "Other Guardian"})).await["id"].clone();
+    // a second guardian in case one, who brings nobody here: a case with
+    // two guardians no longer decides who is whose sibling
+    party(&app, &court, one, json!({"role": "guardian", "name": "Neighbour Guardian"})).await;
+
+    let path = |case_id: i64| format!("/api/cases/{case_id}/parties");
+    let child = |name: &str, dob: &str, guardian: &Value| json!({"role": "child_witness", "name": name, "date_of_birth": dob, "guardian_party_id": guardian});
+    let before = app.snapshot();
+    for (case_id, body) in [
+        // the guardian must be a guardian
+        (one, child("Asma Bibi", "2013-01-01", &accused)),
+        // of this case or a linked one
+        (one, child("Asma Bibi", "2013-01-01", &stranger)),
+        (one, child("Asma Bibi", "2013-01-01", &json!(999_999))),
+        // and is named only for a child witness
+        (one, json!({"role": "witness", "name": "Adult Witness", "guardian_party_id": mother})),
+    ] {
+        let (s, p) = app.post(&path(case_id), Some(&court.clerk), body.clone()).await;
+        assert_problem(s, &p, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert!(p.to_string().contains("guardian_party_id"), "{body} → {p}");
+        assert!(!p.to_string().contains("Asma"), "the refusal repeats the child's name: {p}");
+    }
+    assert_eq!(app.snapshot(), before, "a refused party wrote something");
+
+    // two sisters in two linked cases, brought by one mother; a third child
+    // of case one with no guardian named
+    party(&app, &court, one, child("Asma Bibi", "2013-01-01", &mother)).await;
+    party(&app, &court, two, child("Iqra Bibi", "2016-06-06", &mother)).await;
+    party(&app, &court, two, json!({"role": "accused", "name": "Accused Two"})).await;
+    party(&app, &court, one, json!({"role": "child_witness", "name": "Zara Khan", "date_of_birth": "2014-02-02"}))
+        .await;
+    let (s, audit) = app.get(&format!("/api/audit?entity=party&per_page=100"), Some(&court.judge)).await;
+    assert_eq!(s, StatusCode::OK, "{audit}");
+    assert!(audit.to_string().contains("guardian_party_id"), "the guardian link is not audited: {audit}");
+
+    let (s, g) = app.get(&format!("/api/case-groups/{one}"), Some(&court.clerk)).await;
+    assert_eq!(s, StatusCode::OK, "{g}");
+    let family = |name: &str| {
+        g["children"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["party"]["name"] == name))
+            .map(|c| c["family"].clone())
+            .unwrap_or_else(|| panic!("no child {name}: {g}"))
+    };
+    assert_eq!(family("Asma Bibi"), family("Iqra Bibi"));
+    assert_ne!(family("Asma Bibi"), family("Zara Khan"));
+
+    // the plan brings the sisters on one day, the younger first
+    let (s, plan) =
+        app.post(&format!("/api/case-groups/{one}/testimony-plan"), Some(&court.clerk), json!({"minutes": 60})).await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    let sitting = |name: &str| {
+        plan["sittings"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["child"]["name"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no sitting for {name}: {plan}"))
+    };
+    let (asma, iqra) = (sitting("Asma Bibi"), sitting("Iqra Bibi"));
+    let day = |s: &Value| s["booking"]["local_start"].as_str().unwrap_or_default()[..10].to_string();
+    assert_eq!(day(&asma), day(&iqra));
+    assert!(iqra["booking"]["starts_at"].as_str() < asma["booking"]["starts_at"].as_str());
+}
+
+#[tokio::test]
+async fn a_child_whose_evidence_is_recorded_in_full_is_not_planned_again() {
+    let app = spawn_app().await;
+    let (a, b, one, three) = kasur_group(&app).await;
+    let (_, parties) = app.get(&format!("/api/cases/{one}/parties"), Some(&a.clerk)).await;
+    let sana = child_party(&parties, "Sana Parveen");
+    // Sana testified yesterday in full
+    let starts = crate::helpers::today().pred_opt().unwrap_or_default().and_hms_opt(5, 0, 0).unwrap_or_default();
+    let heard = app.seed_hearing(&amaan::db::hearings::NewHearing {
+        case_id: one,
+        kind: "evidence".into(),
+        judge_id: Some(a.judge_id),
+        room_id: None,
+        starts_at: Some(starts),
+        ends_at: Some(starts + chrono::Duration::hours(1)),
+        child_testifies: true,
+        mode: "video_link".into(),
+        status: "scheduled".into(),
+        created_at: chrono::Utc::now().naive_utc(),
+    });
+    let (s, body) = app
+        .post(
+            &format!("/api/hearings/{heard}/outcome"),
+            Some(&a.judge),
+            json!({"kind": "held", "child_evidence": "full", "children": [sana]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+
+    let (s, plan) =
+        app.post(&format!("/api/case-groups/{one}/testimony-plan"), Some(&a.clerk), json!({"minutes": 60})).await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    assert_eq!(plan["children"], 3, "{plan}");
+    assert_eq!(plan["already_heard"]["count"], 1, "{plan}");
+    assert_eq!(plan["already_heard"]["children"][0]["name"], "Sana Parveen");
+    let sittings = plan["sittings"].as_array().cloned().unwrap_or_default();
+    assert_eq!(sittings.len(), 2, "{plan}");
+    assert!(sittings.iter().all(|s| s["party_id"] != json!(sana)), "Sana is planned again: {plan}");
+    assert_eq!(plan["in_time"].as_u64().unwrap_or(0) as usize + plan["late"].as_array().map_or(0, Vec::len), 2);
+    // to the other court's clerk, the heard child is a pseudonym
+    let (s, from_b) =
+        app.post(&format!("/api/case-groups/{three}/testimony-plan"), Some(&b.clerk), json!({"minutes": 60})).await;
+    assert_eq!(s, StatusCode::OK, "{from_b}");
+    assert_eq!(from_b["already_heard"]["count"], 1);
+    assert_eq!(from_b["already_heard"]["children"][0]["identity_withheld"], true, "{from_b}");
+    assert!(!from_b.to_string().contains("Parveen"), "{from_b}");
+}
+
+/// The sittings of a plan as the booking takes them.
+fn to_book(sittings: &[Value]) -> Vec<Value> {
+    sittings
+        .iter()
+        .map(|s| {
+            json!({
+                "party_id": s["party_id"],
+                "starts_at": s["booking"]["starts_at"],
+                "ends_at": s["booking"]["ends_at"],
+                "judge_id": s["booking"]["judge_id"],
+                "room_id": s["booking"]["room_id"],
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_clerk_books_a_planned_group_all_or_nothing_and_only_once() {
+    let app = spawn_app().await;
+    let (a, _b, one, _three) = kasur_group(&app).await;
+    let plan_path = format!("/api/case-groups/{one}/testimony-plan");
+    let (s, plan) = app.post(&plan_path, Some(&a.clerk), json!({"minutes": 60})).await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    let sittings = plan["sittings"].as_array().cloned().unwrap_or_default();
+    assert_eq!(sittings.len(), 3, "{plan}");
+    let (own, other): (Vec<Value>, Vec<Value>) =
+        sittings.iter().cloned().partition(|s| s["child"]["identity_withheld"] != json!(true));
+    assert_eq!((own.len(), other.len()), (2, 1), "{plan}");
+    let book_path = format!("{plan_path}/book");
+
+    // all or nothing: the other court's child cannot be booked by this
+    // clerk, and the two that could are not booked either
+    let before = app.snapshot();
+    let (s, p) = app.post(&book_path, Some(&a.clerk), json!({ "sittings": to_book(&sittings) })).await;
+    assert_problem(s, &p, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(p["detail"].as_str().unwrap_or_default().contains("another court"), "{p}");
+    assert_eq!(app.snapshot(), before, "a refused plan booked something");
+    // bad input: nothing, twice the same child, a bad time, a stranger
+    let mut twice = to_book(&own);
+    twice.push(twice[0].clone());
+    let mut bad_time = to_book(&own);
+    bad_time[0]["starts_at"] = json!("tomorrow at ten");
+    let mut stranger = to_book(&own);
+    stranger[0]["party_id"] = json!(999_999);
+    for body in [
+        json!({"sittings": []}),
+        json!({"sittings": twice}),
+        json!({"sittings": bad_time}),
+        json!({"sittings": stranger}),
+    ] {
+        let (s, p) = app.post(&book_path, Some(&a.clerk), body.clone()).await;
+        assert_problem(s, &p, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    }
+    let (s, p) = app.post(&book_path, Some(&a.support), json!({ "sittings": to_book(&own) })).await;
+    assert_problem(s, &p, StatusCode::FORBIDDEN, "forbidden");
+    // a sitting moved onto another's room and time: the same refusal as a
+    // booking by hand (the room is taken, or a side would meet)
+    let mut clash = to_book(&own);
+    clash[1]["starts_at"] = clash[0]["starts_at"].clone();
+    clash[1]["ends_at"] = clash[0]["ends_at"].clone();
+    let (s, p) = app.post(&book_path, Some(&a.clerk), json!({ "sittings": clash })).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    assert_eq!(app.snapshot(), before, "a refused plan booked something");
+
+    // the court's own children's sittings, booked in one request
+    let (s, booked) = app.post(&book_path, Some(&a.clerk), json!({ "sittings": to_book(&own) })).await;
+    assert_eq!(s, StatusCode::CREATED, "{booked}");
+    assert_eq!(booked["booked"], 2, "{booked}");
+    let hearings: Vec<i64> =
+        booked["hearings"].as_array().map(|v| v.iter().filter_map(Value::as_i64).collect()).unwrap_or_default();
+    assert_eq!(hearings.len(), 2);
+    let (s, listed) = app.get(&format!("/api/cases/{one}/hearings"), Some(&a.clerk)).await;
+    assert_eq!(s, StatusCode::OK, "{listed}");
+    for h in &hearings {
+        let found = listed["items"].as_array().and_then(|a| a.iter().find(|x| x["id"] == json!(h))).cloned();
+        let found = found.unwrap_or_else(|| panic!("hearing {h} not listed: {listed}"));
+        assert_eq!(found["status"], "scheduled", "{found}");
+        assert_eq!(found["child_testifies"], true, "{found}");
+    }
+    // booked as planned, and the validator finds nothing wrong on those days
+    for (s, planned) in booked["sittings"].as_array().cloned().unwrap_or_default().iter().zip(&own) {
+        assert_eq!(s["booking"]["starts_at"], planned["booking"]["starts_at"], "{s}");
+        assert_eq!(s["booking"]["room_id"], planned["booking"]["room_id"], "{s}");
+    }
+    let days: Vec<String> =
+        own.iter().map(|s| s["booking"]["local_start"].as_str().unwrap_or_default()[..10].to_string()).collect();
+    let (from, to) = (days.iter().min().cloned().unwrap_or_default(), days.iter().max().cloned().unwrap_or_default());
+    let (s, v) = app.get(&format!("/api/schedule/violations?from={from}&to={to}"), Some(&a.clerk)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["bookings"], 2, "{v}");
+    assert_eq!(v["violations"], json!([]), "{v}");
+    let (s, audit) = app.get(&format!("/api/audit?entity=case&entity_id={one}&per_page=100"), Some(&a.judge)).await;
+    assert_eq!(s, StatusCode::OK, "{audit}");
+    assert!(audit.to_string().contains("book_plan"), "{audit}");
+
+    // the same plan again: refused, no second sitting for anyone
+    let after = app.snapshot();
+    let (s, p) = app.post(&book_path, Some(&a.clerk), json!({ "sittings": to_book(&own) })).await;
+    assert_problem(s, &p, StatusCode::CONFLICT, "conflict");
+    assert!(p["detail"].as_str().unwrap_or_default().contains("already has a sitting"), "{p}");
+    assert_eq!(app.snapshot(), after, "booking a plan twice wrote something");
 }

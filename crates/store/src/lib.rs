@@ -29,6 +29,7 @@ pub mod schedule;
 pub mod schema;
 pub mod users;
 pub mod video;
+pub mod witnesses;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
@@ -98,6 +99,8 @@ pub const TABLES: &[&str] = &[
     "court_buildings",
     "case_links",
     "case_associates",
+    "child_guardians",
+    "hearing_witnesses",
     "conversions",
 ];
 

@@ -339,6 +339,10 @@ pub struct RequestSpec {
     pub judge_id: Option<i64>,
     pub room_id: Option<i64>,
     pub reappearance_reason: Option<String>,
+    /// The child party who testifies, where the hearing is one child's of
+    /// several (a booked testimony plan): a recall is then this child's
+    /// second sitting, not another child's first.
+    pub witness: Option<i64>,
 }
 
 /// The length a hearing of this kind is given when nobody says otherwise.
@@ -391,8 +395,10 @@ pub fn request_for(
         trial_concluded: facts.as_ref().is_some_and(|f| f.trial_concluded_on.is_some()),
         decided: facts.as_ref().is_some_and(|f| f.decided_on.is_some()),
     };
-    let child_testified_before =
-        spec.child_testifies && (stopped.child_evidence || listed.count().get_result::<i64>(conn)? > 0);
+    let child_testified_before = match spec.witness {
+        Some(party) => spec.child_testifies && super::witnesses::heard_or_listed(conn, party, hearing_id)?,
+        None => spec.child_testifies && (stopped.child_evidence || listed.count().get_result::<i64>(conn)? > 0),
+    };
     let deadline = rules.deadline(&ClockFacts {
         cognizance: case.cognizance_date,
         child_victim,
@@ -589,6 +595,7 @@ fn as_bookings(conn: &mut DbConn, rows: Vec<Hearing>, rules: &ScheduleRules) -> 
     };
     let counsel = counsel_by_case(conn, &case_ids)?;
     let persons = persons_by_case(conn, &case_ids)?;
+    let witnesses = super::witnesses::witnesses_of(conn, &ids)?;
     let mut out = Vec::with_capacity(rows.len());
     for h in rows {
         let (Some(judge_id), Some(room_id), Some(starts_at), Some(ends_at)) =
@@ -610,7 +617,7 @@ fn as_bookings(conn: &mut DbConn, rows: Vec<Hearing>, rules: &ScheduleRules) -> 
             persons: persons.get(&h.case_id).cloned().unwrap_or_default(),
             child_testified_before: false,
             reappearance_reason: note.as_ref().and_then(|n| n.reappearance_reason.clone()),
-            witness: None,
+            witness: witnesses.get(&h.id).copied(),
             deadline: note.as_ref().and_then(|n| n.deadline),
             sides: plans.remove(&h.id).unwrap_or_default(),
             // derived, not stored: the same rule always gives the same breaks

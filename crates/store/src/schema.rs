@@ -612,6 +612,25 @@ diesel::table! {
 diesel::joinable!(court_buildings -> buildings (building_id));
 diesel::allow_tables_to_appear_in_same_query!(buildings, court_buildings, case_links, case_associates);
 
+// A child's guardian and a hearing's child witness (migration
+// 2026-12-02-870000_guardians_and_witnesses).
+diesel::table! {
+    child_guardians (party_id) {
+        party_id -> BigInt,
+        guardian_party_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    hearing_witnesses (hearing_id) {
+        hearing_id -> BigInt,
+        party_id -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(hearing_witnesses, parties);
+diesel::allow_tables_to_appear_in_same_query!(hearing_witnesses, hearings);
+
 // Escalation reports and families' feedback (migrations
 // 2026-12-02-830000_escalation_reports, 2026-12-02-831000_feedback).
 

@@ -65,6 +65,7 @@ pub fn with_extra(input: &TestimonyInput, extra: Extra, limits: Limits) -> Optio
         Extra::VideoRoom => {
             let id = next_room_id(&next);
             next.building.rooms.push(RoomInfo { id, name: format!("Video Room {id}"), video_link: true });
+            open_to_every_child(&mut next, id);
             Some((next, format!("room {id}")))
         }
         Extra::Court => {
@@ -74,6 +75,7 @@ pub fn with_extra(input: &TestimonyInput, extra: Extra, limits: Limits) -> Optio
             }
             let id = next_room_id(&next);
             next.building.rooms.push(RoomInfo { id, name: format!("Court Room {id}"), video_link: true });
+            open_to_every_child(&mut next, id);
             Some((next, format!("judge {judge}, room {id}")))
         }
         Extra::LongerChildHours => {
@@ -86,6 +88,14 @@ pub fn with_extra(input: &TestimonyInput, extra: Extra, limits: Limits) -> Optio
             next.rules.child_hours_to = to;
             Some((next, to.format("%H:%M").to_string()))
         }
+    }
+}
+
+/// A room added for the what-if may be used by any child, whichever court's
+/// rooms the child is otherwise kept to.
+fn open_to_every_child(input: &mut TestimonyInput, room: i64) {
+    for c in input.children.iter_mut().filter(|c| !c.rooms.is_empty()) {
+        c.rooms.push(room);
     }
 }
 

@@ -137,6 +137,7 @@ pub fn linked_cases(shape: &LinkedShape) -> TestimonyInput {
             judges: vec![JUDGES + court as i64],
             accused,
             counsel: vec![COUNSEL + 2 * case as i64, COUNSEL + 2 * case as i64 + 1],
+            rooms: Vec::new(),
         });
     }
     let rooms = (0..shape.video_rooms)

@@ -9,6 +9,7 @@
 //! - `grid`: bookings as per-day tick masks, for fast search
 //! - `slots`: one hearing's feasible slots, earliest first
 //! - `planner`: many hearings at once, by priority
+//! - `improve`: a bounded search for a better planning order
 //! - `validator`: an independent check of any set of bookings
 //! - `testimony`: every child's single sitting across linked cases
 //! - `capacity`: what one more piece of capacity would change
@@ -17,6 +18,7 @@
 pub mod capacity;
 pub mod constraints;
 pub mod grid;
+pub mod improve;
 pub mod instances;
 pub mod limits;
 pub mod model;

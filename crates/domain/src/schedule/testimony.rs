@@ -46,6 +46,10 @@ pub struct ChildToHear {
     pub accused: Vec<i64>,
     /// Prosecutor and defence: the case's sittings never overlap.
     pub counsel: Vec<i64>,
+    /// The video-link rooms the child may be heard in (the court's that
+    /// tries the case, where its judge sits); empty: any of the building's.
+    #[serde(default)]
+    pub rooms: Vec<i64>,
 }
 
 /// What the planner has to work with.
@@ -143,6 +147,9 @@ pub fn associate_arrivals(plan: &TestimonyPlan, associates: &[i64]) -> Vec<Assoc
 /// each other with its accused staying on; they never overlap, because the
 /// case's counsel attend each.
 fn request(c: &ChildToHear, video_rooms: &[i64]) -> HearingRequest {
+    // The slot search keeps a child on a video link to video-link rooms,
+    // so a child kept to rooms none of which has one is not placed.
+    let rooms = if c.rooms.is_empty() { video_rooms.to_vec() } else { c.rooms.clone() };
     let mut persons = vec![(c.child, Side::Child), (c.guardian, Side::Child)];
     persons.extend(c.accused.iter().map(|a| (*a, Side::Accused)));
     HearingRequest {
@@ -153,7 +160,7 @@ fn request(c: &ChildToHear, video_rooms: &[i64]) -> HearingRequest {
         video_link: true,
         sides: vec![Side::Child, Side::Accused, Side::Neutral],
         judges: c.judges.clone(),
-        rooms: video_rooms.to_vec(),
+        rooms,
         counsel: c.counsel.clone(),
         persons,
         child_victim: true,
@@ -460,5 +467,24 @@ mod tests {
         let a: Vec<Booking> = plan(&input).bookings();
         let b: Vec<Booking> = plan(&input).bookings();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_child_kept_to_its_courts_rooms_is_heard_only_there() {
+        let mut input = small();
+        for c in &mut input.children {
+            c.rooms = vec![2];
+        }
+        let p = plan(&input);
+        assert_eq!(p.sittings.len(), input.children.len(), "{:?}", p.not_placed);
+        assert!(p.sittings.iter().all(|s| s.booking.room_id == 2));
+        // a court with no video-link room of its own: its children are
+        // not placed in another court's
+        for c in &mut input.children {
+            c.rooms = vec![7];
+        }
+        let p = plan(&input);
+        assert!(p.sittings.is_empty());
+        assert!(p.not_placed.iter().all(|n| n.rule == Constraint::NoVideoLinkRoom.rule()), "{:?}", p.not_placed);
     }
 }

@@ -1,0 +1,2 @@
+DROP TABLE hearing_witnesses;
+DROP TABLE child_guardians;
