@@ -174,7 +174,8 @@ pub enum AuditCommand {
 #[derive(Subcommand, Debug)]
 pub enum FactsCommand {
     /// Recompute every case's facts from its hearings, outcomes,
-    /// appearances and steps, and name each that differs from the kept one.
+    /// appearances and steps, and each court's monthly figures for the
+    /// monitor from its records, and name each that differs from the kept one.
     Check,
 }
 
@@ -444,11 +445,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for d in &report.differences {
                 println!("{d}");
             }
-            if !report.differences.is_empty() {
-                println!("facts DIFFER: {} differences in {} cases", report.differences.len(), report.cases);
+            // The monitor's figures kept by court and month, likewise.
+            let (courts, figures) = crate::app::kept_figures::check(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            for d in &figures {
+                println!("{d}");
+            }
+            if !report.differences.is_empty() || !figures.is_empty() {
+                println!(
+                    "facts DIFFER: {} differences in {} cases, {} in the figures of {courts} courts",
+                    report.differences.len(),
+                    report.cases,
+                    figures.len()
+                );
                 return Ok(ExitCode::from(2));
             }
-            println!("facts agree: {} cases", report.cases);
+            println!("facts agree: {} cases; figures agree: {courts} courts", report.cases);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -123,7 +123,12 @@ pub fn create(url: &str, master_key: &crate::vault::MasterKey, data_dir: &Path) 
     }
     let recordings_dir = crate::media::MediaConfig::recordings_dir(data_dir);
     let media = video::DemoMedia { recordings_dir: &recordings_dir, key: master_key };
-    seed(&mut conn, shared_password.as_deref(), &media).map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))
+    let accounts =
+        seed(&mut conn, shared_password.as_deref(), &media).map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+    // The demo writes its history row by row; the monitor's figures are
+    // kept from it once at the end.
+    crate::app::kept_figures::refresh_all(&mut conn).map_err(|e| anyhow::anyhow!("keeping the figures: {e}"))?;
+    Ok(accounts)
 }
 
 struct DemoCase {

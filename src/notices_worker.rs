@@ -37,7 +37,7 @@ use lettre::Message;
 use crate::config::NoticeChannels;
 use crate::db::notices::Notice;
 use crate::db::{self, DbPool, PooledConn};
-use crate::domain::notices::Channel;
+use crate::domain::notices::{self, Channel};
 use crate::error::AppError;
 use crate::sms_gateway;
 
@@ -48,8 +48,18 @@ const LEASE_SECONDS: i64 = 120;
 const BATCH: i64 = 20;
 
 /// Starts the worker; it stops when `alive` can no longer be upgraded
-/// (the server that started it is gone).
-pub fn start(pool: DbPool, channels: NoticeChannels, alive: Weak<()>) -> anyhow::Result<()> {
+/// (the server that started it is gone). The links in the notices it sends
+/// are made full addresses under `public_origin` (AMAAN_PUBLIC_ORIGIN);
+/// without one they stay paths, which a family's phone cannot open.
+pub fn start(
+    pool: DbPool,
+    channels: NoticeChannels,
+    public_origin: Option<String>,
+    alive: Weak<()>,
+) -> anyhow::Result<()> {
+    if public_origin.is_none() {
+        tracing::warn!("no public origin (AMAAN_PUBLIC_ORIGIN): the feedback links in notices go out as bare paths");
+    }
     std::thread::Builder::new().name("notices".into()).spawn(move || {
         // This node has nothing in flight yet: what it claimed in an earlier
         // run under the same id is due now, not when its lease runs out.
@@ -63,7 +73,7 @@ pub fn start(pool: DbPool, channels: NoticeChannels, alive: Weak<()>) -> anyhow:
         }
         let mut mailer: Option<SmtpConnection> = None;
         while alive.upgrade().is_some() {
-            match round(&pool, &channels, &mut mailer) {
+            match round(&pool, &channels, public_origin.as_deref(), &mut mailer) {
                 Ok(0) => std::thread::sleep(IDLE),
                 Ok(_) => {}
                 Err(e) => {
@@ -80,7 +90,12 @@ pub fn start(pool: DbPool, channels: NoticeChannels, alive: Weak<()>) -> anyhow:
 }
 
 /// Claims a batch and sends it; the number claimed.
-fn round(pool: &DbPool, channels: &NoticeChannels, mailer: &mut Option<SmtpConnection>) -> Result<usize, AppError> {
+fn round(
+    pool: &DbPool,
+    channels: &NoticeChannels,
+    origin: Option<&str>,
+    mailer: &mut Option<SmtpConnection>,
+) -> Result<usize, AppError> {
     let mut conn = pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
     let now = Utc::now().naive_utc();
     let lease = chrono::Duration::seconds(LEASE_SECONDS);
@@ -94,7 +109,7 @@ fn round(pool: &DbPool, channels: &NoticeChannels, mailer: &mut Option<SmtpConne
     let claimed =
         db::write_tx(&mut conn, |c| Ok(db::notices::claim_due(c, &channels.node, &configured, now, lease, BATCH)?))?;
     for n in &claimed {
-        let outcome = send(n, channels, mailer, &mut conn);
+        let outcome = send(&outgoing(n, origin), channels, mailer, &mut conn);
         let at = Utc::now().naive_utc();
         db::write_tx(&mut conn, |c| {
             match &outcome {
@@ -121,6 +136,15 @@ fn round(pool: &DbPool, channels: &NoticeChannels, mailer: &mut Option<SmtpConne
         }
     }
     Ok(claimed.len())
+}
+
+/// The notice as it leaves: its feedback link a full address.
+fn outgoing(n: &Notice, origin: Option<&str>) -> Notice {
+    let mut out = n.clone();
+    if let Some(origin) = origin {
+        out.body = notices::with_origin(&n.body, crate::app::feedback::PAGE, origin);
+    }
+    out
 }
 
 /// Commits that notice `n` is being handed over now (step 3 above).

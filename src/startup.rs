@@ -189,6 +189,7 @@ fn server(
     crate::notices_worker::start(
         state.pool.clone(),
         state.settings.notices.clone(),
+        state.settings.public_origin.clone(),
         std::sync::Arc::downgrade(&alive),
     )?;
     crate::checkpoints::start(

@@ -91,6 +91,7 @@ async fn create_case(
             names.name("number", &new.number)?;
             names.prose("offence", &new.offence)?;
             let case = db::cases::create(c, &new)?;
+            crate::app::kept_figures::refresh(c, court_id)?;
             audit::append(c, &actor, Change::new("create", "case", case.id).court(Some(court_id)).after(&case))?;
             Ok(views::case(&case, &[], today))
         })
@@ -225,6 +226,7 @@ async fn update_case(
                 status: None,
             };
             let after = db::cases::update(c, id, &changes)?;
+            crate::app::kept_figures::refresh(c, after.court_id)?;
             audit::append(
                 c,
                 &viewer.actor(),
@@ -389,6 +391,9 @@ async fn add_party(
             if let Some(g) = b.guardian_party_id {
                 db::witnesses::set_guardian(c, party.id, g)?;
                 after["guardian_party_id"] = g.into();
+            }
+            if party.is_child() {
+                crate::app::kept_figures::refresh(c, case.court_id)?;
             }
             let mut change = Change::new("create", "party", party.id).court(Some(case.court_id));
             change.after = Some(after);

@@ -214,6 +214,7 @@ async fn delivery_report(
 /// A paper notice as a printable page in the party's language: the clerk
 /// prints it for a party with no phone or email.
 async fn print(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     clerk: Authorized<Clerks>,
     id: web::Path<i64>,
@@ -228,18 +229,23 @@ async fn print(
     })
     .await?;
     let (lang, dir) = if n.language == Language::Urdu.as_str() { ("ur", "rtl") } else { ("en", "ltr") };
+    // The printed copy's link, like the sent ones, is a full address.
+    let origin = state.settings.public_origin.clone().unwrap_or_else(|| {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    });
+    let text = crate::domain::notices::with_origin(&n.body, crate::app::feedback::PAGE, &origin);
     let esc = |s: &str| {
         s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
     };
     let page = format!(
         "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{subject}</title>\
-         <style>body{{font:16px/1.6 sans-serif;max-width:40em;margin:2em auto}}h1{{font-size:1.3em}}</style>\
-         </head><body class=\"notice\">\
+         <link rel=\"stylesheet\" href=\"/css/print.css\"></head><body class=\"notice\">\
          <header><p class=\"court\">{court}</p><h1>{subject}</h1></header><main><p class=\"body\">{body}</p></main>\
          <footer><p>{ref_label} {id}</p></footer></body></html>",
         subject = esc(&n.subject),
         court = esc(&court.name),
-        body = esc(&n.body),
+        body = esc(&text),
         ref_label = if lang == "ur" { "نوٹس نمبر" } else { "Notice" },
         id = n.id,
     );

@@ -304,6 +304,7 @@ async fn create_session(
                     counsel_may_view_recordings: false,
                 },
             )?;
+            crate::app::kept_figures::refresh(c, s.court_id)?;
             audit::append(
                 c,
                 &user.actor(),
@@ -633,6 +634,7 @@ async fn change_state(
             ChildNames::of_case(c, hearing.case_id, before.court_id)?.prose_opt("reason", reason.as_deref())?;
             session_rules::check_transition(before.state()?, to).map_err(AppError::conflict)?;
             let after = db::video::set_state(c, session_id, to, Some(user.id), Utc::now().naive_utc())?;
+            crate::app::kept_figures::refresh(c, after.court_id)?;
             audit::append(
                 c,
                 &user.actor(),

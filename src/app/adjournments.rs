@@ -238,6 +238,7 @@ pub(crate) fn record_request(
         new.refusals = db::adjournments::encode_refusals(&refusals)?;
     }
     let a = db::adjournments::create(c, &new)?;
+    super::kept_figures::refresh(c, a.court_id)?;
     audit::append(c, &user.actor(), Change::new("request", "adjournment", a.id).court(Some(a.court_id)).after(&a))?;
     Ok((view(&a, Some(scene.profile)), refusals))
 }
@@ -343,6 +344,7 @@ fn refuse(
             delay_days: None,
         },
     )?;
+    super::kept_figures::refresh(c, after.court_id)?;
     audit::append(
         c,
         &user.actor(),
@@ -475,6 +477,7 @@ fn grant(
             delay_days: i32::try_from(delay).ok(),
         },
     )?;
+    super::kept_figures::refresh(c, after.court_id)?;
     let action = if overridden { "override" } else { "grant" };
     audit::append(
         c,

@@ -67,6 +67,7 @@ pub(crate) fn took_evidence(o: &db::outcomes::Outcome) -> bool {
 pub(crate) fn refresh_facts(c: &mut DbConn, case: &Case) -> Result<StopEvents, AppError> {
     let (facts, child_rows, events) = compute_facts(c, case)?;
     db::course::save_facts(c, &facts, &child_rows)?;
+    super::kept_figures::refresh(c, case.court_id)?;
     Ok(events)
 }
 

@@ -354,8 +354,8 @@ fn day(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "—".to_string(), |d| d.to_string())
 }
 
-/// The report as a page to print: self-contained (no script, no outside
-/// load), A4-friendly.
+/// The report as a page to print: no script, nothing loaded from
+/// elsewhere (its style is `/css/print.css`), A4-friendly.
 pub(crate) fn html(v: &ReportView) -> String {
     let r = &v.report;
     let k = &r.clock;
@@ -364,11 +364,8 @@ pub(crate) fn html(v: &ReportView) -> String {
     out.push_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">");
     out.push_str(&format!("<title>Escalation report: case {}</title>", esc(&cs.number)));
     out.push_str(
-        "<style>body{font:11pt/1.4 serif;max-width:48em;margin:2em auto;color:#000}\
-         table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}\
-         th,td{border:1px solid #444;padding:.25em .4em;text-align:left;vertical-align:top}\
-         h1{font-size:16pt}h2{font-size:13pt;margin-top:1.5em}\
-         @media print{body{margin:0}}</style></head><body>",
+        // The style is a served file: the CSP allows no inline style.
+        "<link rel=\"stylesheet\" href=\"/css/print.css\"></head><body class=\"report\">",
     );
     out.push_str(&format!("<p>To: {}</p>", esc(&k.escalate_to)));
     out.push_str(&format!("<h1>Escalation report: case {} ({})</h1>", esc(&cs.number), esc(&cs.court)));

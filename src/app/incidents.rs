@@ -81,6 +81,7 @@ pub(crate) fn record(c: &mut DbConn, user: &AuthUser, order: &IncidentOrder) -> 
             recorded_at: now,
         },
     )?;
+    super::kept_figures::refresh(c, row.court_id)?;
     let shown = view(&row);
     audit::append(c, &user.actor(), Change::new("record", "incident", row.id).court(Some(court.id)).after(&shown))?;
     Ok(shown)

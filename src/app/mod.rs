@@ -12,6 +12,7 @@ pub mod figures;
 pub mod free_text;
 pub mod ics;
 pub mod incidents;
+pub mod kept_figures;
 pub mod notices;
 pub mod outcomes;
 pub mod oversight;

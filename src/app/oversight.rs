@@ -5,20 +5,18 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::course::profile_of;
-use super::figures::{child_case_facts, period};
+use super::figures::period;
 use crate::auth::AuthUser;
 use crate::db::{self, courts::Court, DbConn};
-use crate::domain::adjournment::AdjournmentStatus;
 use crate::domain::calendar::local_date;
-use crate::domain::clocks::CaseFacts;
-use crate::domain::figures::{self, AppearanceFigures, ClockShare, Spread};
-use crate::domain::outcome::{Appearance, ChildEvidence, OutcomeKind};
+use crate::domain::figures::{AppearanceFigures, ClockShare, Spread};
+use crate::domain::month_figures::{self, month_key, MonthFigures};
 use crate::domain::oversight::{self, JudgeOverrides};
-use crate::domain::rules::ClockStop;
+use crate::domain::rules::{ClockRule, ClockStop, RuleProfile};
 use crate::error::AppError;
 
 /// The courts the monitor reads, by id.
@@ -69,139 +67,92 @@ impl Selection {
     }
 }
 
-/// One court's raw figures for a period, in a form that adds up across
-/// courts (medians are taken again over the pooled days).
+/// The kept figures of some courts over some months, added up, with the
+/// clocks their courts' profiles run.
 #[derive(Debug, Clone, Default)]
 struct Tally {
     courts: u64,
-    pending: u64,
-    decided: u64,
-    days_to_evidence: Vec<i64>,
-    days_to_decision: Vec<i64>,
-    clocks: Vec<Vec<ClockShare>>,
-    /// The clocks that stop on the child's evidence, by id.
-    evidence_clocks: Vec<String>,
-    requested: u64,
-    refused_by_rule: u64,
-    granted: u64,
-    refused: u64,
-    overridden: u64,
-    judges: BTreeMap<i64, JudgeOverrides>,
-    held: u64,
-    not_held: BTreeMap<String, u64>,
-    appearances: Vec<(i64, bool)>,
-    recalls: u64,
-    video_sessions: u64,
-    breaks: u64,
-    incidents: BTreeMap<String, u64>,
+    figures: MonthFigures,
+    /// Every clock of the courts' profiles, once by id, in profile order.
+    clocks: Vec<&'static ClockRule>,
 }
 
 impl Tally {
-    fn of_court(c: &mut DbConn, court: &Court, from: NaiveDate, to: NaiveDate) -> Result<Tally, AppError> {
-        let profile = profile_of(court)?;
-        let today = local_date(&court.time_zone, Utc::now());
-        let within = |d: NaiveDate| d >= from && d <= to;
-        let facts = child_case_facts(c, court.id)?;
-        let days = |pick: fn(&CaseFacts) -> Option<NaiveDate>| -> Vec<i64> {
-            facts
-                .iter()
-                .filter_map(|f| pick(f).filter(|d| within(*d)).map(|d| (d - f.cognizance_date).num_days()))
-                .collect()
-        };
-        let mut t = Tally {
-            courts: 1,
-            pending: facts.iter().filter(|f| !f.disposed).count() as u64,
-            decided: facts.iter().filter(|f| f.decided_on.is_some_and(within)).count() as u64,
-            days_to_evidence: days(|f| f.child_evidence_on),
-            days_to_decision: days(|f| f.decided_on),
-            clocks: vec![figures::clock_shares(profile, &facts, from, to, today.min(to))],
-            evidence_clocks: profile
-                .clocks
-                .iter()
-                .filter(|r| r.stops_when == ClockStop::ChildEvidenceRecorded)
-                .map(|r| r.id.clone())
-                .collect(),
-            ..Tally::default()
-        };
+    fn add_court(&mut self, profile: &'static RuleProfile) {
+        self.courts += 1;
+        self.add_clocks(profile);
+    }
 
-        for o in db::outcomes::of_court(c, court.id, from, to)? {
-            if o.kind == OutcomeKind::Held.as_str() {
-                t.held += 1;
-            } else {
-                *t.not_held.entry(o.caused_by.unwrap_or_else(|| "unknown".into())).or_insert(0) += 1;
+    fn add_clocks(&mut self, profile: &'static RuleProfile) {
+        for rule in &profile.clocks {
+            if !self.clocks.iter().any(|r| r.id == rule.id) {
+                self.clocks.push(rule);
             }
         }
-
-        let (start, end) = (from.and_time(NaiveTime::MIN), (to + Duration::days(1)).and_time(NaiveTime::MIN));
-        for a in db::adjournments::recorded_between(c, court.id, start, end)? {
-            t.requested += 1;
-            match a.status.parse::<AdjournmentStatus>() {
-                Ok(AdjournmentStatus::RefusedByRule) => t.refused_by_rule += 1,
-                Ok(AdjournmentStatus::Granted) => t.granted += 1,
-                Ok(AdjournmentStatus::Refused) => t.refused += 1,
-                _ => {}
-            }
-            t.overridden += u64::from(a.overridden);
-            if let Some(judge) = a.decided_by {
-                t.judges.entry(judge).or_default().add(a.overridden);
-            }
-        }
-
-        // Every appearance up to the period's end: a recall in the period
-        // may follow evidence taken in full before it.
-        let ever = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(from);
-        let seen = db::outcomes::appearances_of_court(c, court.id, ever, to)?;
-        let parsed: Vec<Appearance> = seen
-            .iter()
-            .map(|a| Appearance {
-                party_id: a.party_id,
-                on: a.local_day,
-                evidence: a.evidence.parse().unwrap_or(ChildEvidence::None),
-            })
-            .collect();
-        t.recalls = oversight::recalls(&parsed, from);
-        t.appearances = parsed.iter().filter(|a| within(a.on)).map(|a| (a.party_id, a.evidence.taken())).collect();
-        (t.video_sessions, t.breaks) = db::monitors::video_counts(c, court.id, start, end)?;
-        t.incidents =
-            figures::count_by(db::incidents::kinds_between(c, court.id, start, end)?.iter().map(String::as_str));
-        Ok(t)
     }
 
     fn add(&mut self, other: &Tally) {
         self.courts += other.courts;
-        self.pending += other.pending;
-        self.decided += other.decided;
-        self.days_to_evidence.extend(&other.days_to_evidence);
-        self.days_to_decision.extend(&other.days_to_decision);
-        self.clocks.extend(other.clocks.iter().cloned());
-        for id in &other.evidence_clocks {
-            if !self.evidence_clocks.contains(id) {
-                self.evidence_clocks.push(id.clone());
+        self.figures.add(&other.figures);
+        for rule in &other.clocks {
+            if !self.clocks.iter().any(|r| r.id == rule.id) {
+                self.clocks.push(rule);
             }
         }
-        self.requested += other.requested;
-        self.refused_by_rule += other.refused_by_rule;
-        self.granted += other.granted;
-        self.refused += other.refused;
-        self.overridden += other.overridden;
-        for (judge, j) in &other.judges {
-            let mine = self.judges.entry(*judge).or_default();
-            mine.decided += j.decided;
-            mine.overridden += j.overridden;
-            mine.override_rate = oversight::ratio(mine.overridden, mine.decided);
-        }
-        self.held += other.held;
-        for (cause, n) in &other.not_held {
-            *self.not_held.entry(cause.clone()).or_insert(0) += n;
-        }
-        self.appearances.extend(&other.appearances);
-        self.recalls += other.recalls;
-        self.video_sessions += other.video_sessions;
-        self.breaks += other.breaks;
-        for (kind, n) in &other.incidents {
-            *self.incidents.entry(kind.clone()).or_insert(0) += n;
-        }
     }
+}
+
+/// Each selected court's kept rows for the period: its months and its
+/// `pending` row.
+struct Kept {
+    by_court: BTreeMap<i64, BTreeMap<String, MonthFigures>>,
+}
+
+impl Kept {
+    fn load(c: &mut DbConn, courts: &[Court], from: NaiveDate, to: NaiveDate) -> Result<Kept, AppError> {
+        let ids: Vec<i64> = courts.iter().map(|c| c.id).collect();
+        let mut by_court: BTreeMap<i64, BTreeMap<String, MonthFigures>> = BTreeMap::new();
+        for (court, month, text) in db::court_figures::of_courts(c, &ids, &month_key(from), &month_key(to))? {
+            let figures: MonthFigures = serde_json::from_str(&text)
+                .map_err(|e| AppError::internal(format!("kept figures of court {court}, {month}: {e}")))?;
+            by_court.entry(court).or_default().insert(month, figures);
+        }
+        Ok(Kept { by_court })
+    }
+
+    /// One court over one month, or over the period with its cases
+    /// pending (its `pending` row) when `only` is None.
+    fn court(&self, court: &Court, only: Option<&str>) -> Result<Tally, AppError> {
+        let mut t = Tally::default();
+        t.add_court(profile_of(court)?);
+        if let Some(rows) = self.by_court.get(&court.id) {
+            for (key, f) in rows {
+                if only.is_none_or(|k| key == k) {
+                    t.figures.add(f);
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    fn judges(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> =
+            self.by_court.values().flat_map(|rows| rows.values().flat_map(|f| f.judges.keys().copied())).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+/// The judges' names the figures show, by id.
+type Names = BTreeMap<i64, String>;
+
+/// What the figures are read against: the last day of the period and the
+/// courts' today, on which an open clock is running or broken.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    to: NaiveDate,
+    today: NaiveDate,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -287,42 +238,60 @@ pub(crate) struct Incidents {
     pub by_kind: BTreeMap<String, u64>,
 }
 
-fn summary(c: &mut DbConn, t: &Tally) -> Result<Summary, AppError> {
-    let clocks = oversight::merge_clocks(&t.clocks);
-    let evidence: Vec<&ClockShare> = clocks.iter().filter(|c| t.evidence_clocks.contains(&c.id)).collect();
+fn summary(t: &Tally, names: &Names, reading: Reading) -> Summary {
+    let f = &t.figures;
+    let clocks = f.clock_shares(t.clocks.iter().copied(), reading.to, reading.today);
+    let evidence: Vec<&ClockShare> = clocks
+        .iter()
+        .filter(|c| t.clocks.iter().any(|r| r.id == c.id && r.stops_when == ClockStop::ChildEvidenceRecorded))
+        .collect();
     let met: u64 = evidence.iter().map(|c| c.met).sum();
     let late_or_broken: u64 = evidence.iter().map(|c| c.met_late + c.broken).sum();
-    let mut by_judge = Vec::with_capacity(t.judges.len());
-    for (id, overrides) in &t.judges {
-        let judge = db::users::find(c, *id)?.map(|u| u.display_name).unwrap_or_else(|| format!("judge {id}"));
-        by_judge.push(JudgeRow { judge_id: *id, judge, overrides: overrides.clone() });
-    }
-    let decided_adjournments = t.granted + t.refused;
-    Ok(Summary {
+    let by_judge = f
+        .judge_overrides()
+        .into_iter()
+        .map(|(id, overrides)| JudgeRow {
+            judge_id: id,
+            judge: names.get(&id).cloned().unwrap_or_else(|| format!("judge {id}")),
+            overrides,
+        })
+        .collect();
+    let decided_adjournments = f.granted + f.refused;
+    Summary {
         courts: t.courts,
-        child_cases: ChildCases { pending: t.pending, decided: t.decided },
+        child_cases: ChildCases { pending: f.pending, decided: f.decided },
         child_evidence_in_time: ChildEvidenceInTime {
             met,
             late_or_broken,
             share_within: oversight::ratio(met, met + late_or_broken),
         },
-        cognizance_to_child_evidence: figures::spread(t.days_to_evidence.clone()),
-        cognizance_to_decision: figures::spread(t.days_to_decision.clone()),
+        cognizance_to_child_evidence: month_figures::spread_of(&f.days_to_evidence),
+        cognizance_to_decision: month_figures::spread_of(&f.days_to_decision),
         clocks,
         adjournments: Adjournments {
-            requested: t.requested,
-            refused_by_rule: t.refused_by_rule,
-            granted: t.granted,
-            refused: t.refused,
-            overridden: t.overridden,
-            override_rate: oversight::ratio(t.overridden, decided_adjournments),
+            requested: f.requested,
+            refused_by_rule: f.refused_by_rule,
+            granted: f.granted,
+            refused: f.refused,
+            overridden: f.overridden,
+            override_rate: oversight::ratio(f.overridden, decided_adjournments),
             by_judge,
         },
-        hearings: Hearings { held: t.held, not_held: t.not_held.values().sum(), not_held_by_cause: t.not_held.clone() },
-        appearances: Appearances { figures: figures::appearance_figures(&t.appearances), recalls: t.recalls },
-        video: Video { sessions: t.video_sessions, breaks: t.breaks },
-        incidents: Incidents { total: t.incidents.values().sum(), by_kind: t.incidents.clone() },
-    })
+        hearings: Hearings { held: f.held, not_held: f.not_held.values().sum(), not_held_by_cause: f.not_held.clone() },
+        appearances: Appearances {
+            figures: AppearanceFigures {
+                children: f.children,
+                appearances: f.appearances,
+                per_child: oversight::ratio(f.appearances, f.children).map(|x| (x * 100.0).round() / 100.0),
+                most: f.most,
+                brought_again: f.brought_again,
+                without_evidence: f.without_evidence,
+            },
+            recalls: f.recalls,
+        },
+        video: Video { sessions: f.video_sessions, breaks: f.breaks },
+        incidents: Incidents { total: f.incidents.values().sum(), by_kind: f.incidents.clone() },
+    }
 }
 
 /// Where a row of figures lies.
@@ -371,29 +340,35 @@ pub(crate) struct Dashboard {
 }
 
 /// Each court's tally for the period, by court.
-fn tallies(c: &mut DbConn, courts: &[Court], from: NaiveDate, to: NaiveDate) -> Result<Vec<Tally>, AppError> {
-    courts.iter().map(|court| Tally::of_court(c, court, from, to)).collect()
+fn tallies(kept: &Kept, courts: &[Court]) -> Result<Vec<Tally>, AppError> {
+    courts.iter().map(|court| kept.court(court, None)).collect()
 }
 
 /// The figures grouped one level below what is selected (a province's
 /// districts, a district's courts), or by `rows_by` when asked.
-fn grouped(c: &mut DbConn, courts: &[Court], tallies: &[Tally], level: Level) -> Result<Vec<Row>, AppError> {
+fn grouped(courts: &[Court], tallies: &[Tally], level: Level, names: &Names, reading: Reading) -> Vec<Row> {
     let mut groups: BTreeMap<Place, Tally> = BTreeMap::new();
     for (court, t) in courts.iter().zip(tallies) {
         groups.entry(place_of(court, level)).or_default().add(t);
     }
-    groups.into_iter().map(|(place, t)| Ok(Row { place, figures: summary(c, &t)? })).collect()
+    groups.into_iter().map(|(place, t)| Row { place, figures: summary(&t, names, reading) }).collect()
 }
 
-/// The period as the monitor asks it: the courts' today (Karachi's when
-/// the scope holds none) bounds it.
+/// The period as the monitor asks it, in whole calendar months: `from`
+/// moves back to the first of its month and `to` on to the last of its
+/// (the kept figures are by month). The courts' today (Karachi's when the
+/// scope holds none) is the default end, and the day clocks are read on.
 fn monitor_period(
     courts: &[Court],
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> Result<(NaiveDate, NaiveDate), AppError> {
+) -> Result<(NaiveDate, NaiveDate, NaiveDate), AppError> {
     let zone = courts.first().map_or("Asia/Karachi", |c| c.time_zone.as_str());
-    period(from, to, local_date(zone, Utc::now()))
+    let today = local_date(zone, Utc::now());
+    let (from, to) = period(from, to, today)?;
+    let first = from.with_day(1).unwrap_or(from);
+    let last = oversight::months(to, to + Duration::days(31)).first().map_or(to, |(_, end)| *end);
+    Ok((first, last, today))
 }
 
 /// The level below a selection: a court has none (its own row).
@@ -405,6 +380,31 @@ fn level_below(sel: &Selection) -> Level {
     }
 }
 
+/// The courts picked, their kept figures for the period, and the names of
+/// the judges in them.
+struct Read {
+    courts: Vec<Court>,
+    kept: Kept,
+    names: Names,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+}
+
+fn read(
+    c: &mut DbConn,
+    user: &AuthUser,
+    sel: &Selection,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Read, AppError> {
+    let courts = sel.pick(courts_of(c, user)?)?;
+    let (from, to, today) = monitor_period(&courts, from, to)?;
+    let kept = Kept::load(c, &courts, from, to)?;
+    let names = db::users::display_names(c, &kept.judges())?.into_iter().collect();
+    Ok(Read { courts, kept, names, from, to, today })
+}
+
 pub(crate) fn dashboard(
     c: &mut DbConn,
     user: &AuthUser,
@@ -413,29 +413,32 @@ pub(crate) fn dashboard(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<Dashboard, AppError> {
-    let courts = sel.pick(courts_of(c, user)?)?;
-    let (from, to) = monitor_period(&courts, from, to)?;
-    let per_court = tallies(c, &courts, from, to)?;
+    let r = read(c, user, sel, from, to)?;
+    let reading = Reading { to: r.to, today: r.today };
+    let per_court = tallies(&r.kept, &r.courts)?;
     let mut all = Tally::default();
     for t in &per_court {
         all.add(t);
     }
     let rows_by = rows_by.unwrap_or_else(|| level_below(sel));
-    let rows = grouped(c, &courts, &per_court, rows_by)?;
+    let rows = grouped(&r.courts, &per_court, rows_by, &r.names, reading);
     let mut months = Vec::new();
-    for (m_from, m_to) in oversight::months(from, to) {
+    for (m_from, m_to) in oversight::months(r.from, r.to) {
+        let key = month_key(m_from);
         let mut month = Tally::default();
-        for t in tallies(c, &courts, m_from, m_to)? {
-            month.add(&t);
+        for court in &r.courts {
+            month.add(&r.kept.court(court, Some(&key))?);
         }
+        // A month shows the cases pending today, as the period does.
+        month.figures.pending = all.figures.pending;
         months.push(Month {
-            month: m_from.format("%Y-%m").to_string(),
+            month: key,
             from: m_from,
             to: m_to,
-            figures: summary(c, &month)?,
+            figures: summary(&month, &r.names, Reading { to: m_to, today: r.today }),
         });
     }
-    Ok(Dashboard { from, to, rows_by, totals: summary(c, &all)?, rows, months })
+    Ok(Dashboard { from: r.from, to: r.to, rows_by, totals: summary(&all, &r.names, reading), rows, months })
 }
 
 /// One line of open data: a figure of one place, or withheld.
@@ -481,11 +484,11 @@ pub(crate) fn open_data(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<Vec<OpenFigure>, AppError> {
-    let courts = sel.pick(courts_of(c, user)?)?;
-    let (from, to) = monitor_period(&courts, from, to)?;
-    let per_court = tallies(c, &courts, from, to)?;
+    let r = read(c, user, sel, from, to)?;
+    let (from, to) = (r.from, r.to);
+    let per_court = tallies(&r.kept, &r.courts)?;
     let mut out = Vec::new();
-    for row in grouped(c, &courts, &per_court, level)? {
+    for row in grouped(&r.courts, &per_court, level, &r.names, Reading { to: r.to, today: r.today }) {
         let mut line = |metric: String, value: Option<f64>| {
             out.push(OpenFigure {
                 from,

@@ -25,6 +25,27 @@ pub(crate) async fn raw_get(app: &TestApp, path: &str, token: &str) -> (StatusCo
     (status, ct, resp.text().await.unwrap_or_default())
 }
 
+/// A printed page takes its style from a file the server serves, as the
+/// CSP (`style-src 'self'`, never `'unsafe-inline'`) blocks inline style:
+/// the page has none, links `/css/print.css`, and that file is served as
+/// CSS with the rules for the page's `body` class.
+pub(crate) async fn assert_styled_by_served_css(app: &TestApp, path: &str, token: &str, body_class: &str) {
+    let resp = app.client.get(format!("{}{path}", app.address)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let csp = resp.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    assert!(csp.contains("style-src 'self';") && !csp.contains("unsafe-inline"), "{csp}");
+    let page = resp.text().await.unwrap();
+    assert!(!page.contains("<style") && !page.contains(" style="), "inline style the CSP would block: {page}");
+    assert!(page.contains("<link rel=\"stylesheet\" href=\"/css/print.css\">"), "{page}");
+    assert!(page.contains(&format!("<body class=\"{body_class}\">")), "{page}");
+    let css = app.client.get(format!("{}/css/print.css", app.address)).send().await.unwrap();
+    assert_eq!(css.status(), StatusCode::OK);
+    let ct = css.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    assert!(ct.starts_with("text/css"), "{ct}");
+    let rules = css.text().await.unwrap();
+    assert!(rules.contains(&format!("body.{body_class} {{")), "{rules}");
+}
+
 #[tokio::test]
 async fn a_breached_escalating_clock_yields_a_report_whose_facts_match_the_cases_history() {
     let app = crate::helpers::spawn_app().await;
@@ -199,6 +220,7 @@ async fn a_breached_escalating_clock_yields_a_report_whose_facts_match_the_cases
     }
     assert!(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"), "{page}");
     assert!(!page.contains(CHILD) && !page.contains(ADJOURNMENT_DETAILS));
+    assert_styled_by_served_css(&app, &format!("/api/escalation-reports/{id}/print"), &court.admin, "report").await;
 
     // Sent: when and by whom, once, in the audit trail.
     let (s, sent) = app.post(&format!("/api/escalation-reports/{id}/sent"), Some(&court.judge), json!({})).await;

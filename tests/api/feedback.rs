@@ -177,3 +177,59 @@ async fn a_familys_link_works_once_reaches_the_monitor_only_and_the_court_sees_c
     let (_, few) = app.get(&format!("/api/courts/{}/feedback", other.id), Some(&other.judge)).await;
     assert_eq!(few["responses"], Value::Null, "{few}");
 }
+
+#[tokio::test]
+async fn the_feedback_link_a_family_receives_is_a_full_address_under_the_public_origin() {
+    // A gateway that takes every SMS and keeps what it was sent.
+    let gateway = std::net::TcpListener::bind("127.0.0.1:0").expect("gateway");
+    let gateway_port = gateway.local_addr().expect("addr").port();
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let kept = received.clone();
+    std::thread::spawn(move || {
+        for (i, stream) in gateway.incoming().flatten().enumerate() {
+            let mut stream = stream;
+            let body = crate::sms_gateway::read_whole(&mut stream).1;
+            if let Ok(mut k) = kept.lock() {
+                k.push(body);
+            }
+            let answer = format!("{{\"id\":\"gw-{i}\"}}");
+            let _ = std::io::Write::write_all(
+                &mut stream,
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    let mut channels = crate::helpers::no_channels();
+    channels.sms_url = Some(format!("http://127.0.0.1:{gateway_port}/send"));
+    let app = crate::helpers::spawn_app_at(
+        channels,
+        amaan::config::NodeSettings::single(),
+        Some("https://amaan.example.org".into()),
+    )
+    .await;
+    let (court, room) = court_in(&app, "Special Court Kasur", "Punjab", "Kasur").await;
+    let (case, _) = child_case(&app, &court, "K-13/2026", 10).await;
+    let (s, hearing) = book(&app, &court, case, &json!(room), "10:00").await;
+    assert_eq!(s, StatusCode::CREATED, "{hearing}");
+    let h = hearing["id"].as_i64().unwrap();
+    crate::notices::wait_for(&app, &court, h, |items| {
+        items.iter().filter(|n| n["channel"] == "sms").all(|n| n["status"] == "sent")
+    })
+    .await;
+
+    let stored: Vec<String> = {
+        use amaan::db::schema::notices::dsl as n;
+        use diesel::prelude::*;
+        n::notices.filter(n::hearing_id.eq(h)).select(n::body).load(&mut app.conn()).unwrap()
+    };
+    let token = stored.iter().find_map(|b| token_in(b)).expect("a notice with the link");
+    let texts = received.lock().map(|v| v.clone()).unwrap_or_default();
+    let with_link: Vec<&String> = texts.iter().filter(|t| t.contains("/feedback.html#t=")).collect();
+    assert_eq!(with_link.len(), 1, "the guardian's SMS alone carries the link: {texts:?}");
+    let full = format!("https://amaan.example.org/feedback.html#t={token}");
+    assert!(with_link[0].contains(&format!(": {full}")), "a full address, not a path: {}", with_link[0]);
+}

@@ -140,8 +140,9 @@ fn start_server(
     secret: &Secret,
     channels: amaan::config::NoticeChannels,
     node: amaan::config::NodeSettings,
+    public_origin: Option<String>,
 ) -> (u16, DbPool) {
-    let app = build_server(database_url, data_dir, secret, channels, node).expect("the app builds");
+    let app = build_server(database_url, data_dir, secret, channels, node, public_origin).expect("the app builds");
     let port = app.port();
     let pool = app.state.pool.clone();
     tokio::spawn(app.run_until_stopped());
@@ -154,6 +155,7 @@ fn build_server(
     secret: &Secret,
     channels: amaan::config::NoticeChannels,
     node: amaan::config::NodeSettings,
+    public_origin: Option<String>,
 ) -> anyhow::Result<Application> {
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
@@ -167,7 +169,7 @@ fn build_server(
         login_attempts_per_minute: 30,
         notices: channels,
         node,
-        public_origin: None,
+        public_origin,
         metrics_bind: None,
         metrics_token: None,
     };
@@ -198,10 +200,19 @@ pub async fn spawn_app_with(channels: amaan::config::NoticeChannels) -> TestApp 
 
 /// The app as a node with these settings (its own TURN server, say).
 pub async fn spawn_app_on(channels: amaan::config::NoticeChannels, node: amaan::config::NodeSettings) -> TestApp {
+    spawn_app_at(channels, node, None).await
+}
+
+/// The app with a public origin configured (AMAAN_PUBLIC_ORIGIN).
+pub async fn spawn_app_at(
+    channels: amaan::config::NoticeChannels,
+    node: amaan::config::NodeSettings,
+    public_origin: Option<String>,
+) -> TestApp {
     let (database_url, db) = fresh_database();
     let data_dir = tempfile::tempdir().expect("data dir");
     let secret = Secret::new(b"test-secret-test-secret-test-secret-0123".to_vec());
-    let (port, pool) = start_server(&database_url, data_dir.path(), &secret, channels, node);
+    let (port, pool) = start_server(&database_url, data_dir.path(), &secret, channels, node, public_origin);
     let mut app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -231,7 +242,7 @@ impl TestApp {
     /// Whether a node with these settings would start on this database
     /// (it is built, not run).
     pub fn try_node(&self, node: amaan::config::NodeSettings) -> Result<(), String> {
-        build_server(&self.database_url, self.data_dir.path(), &self.secret, no_channels(), node)
+        build_server(&self.database_url, self.data_dir.path(), &self.secret, no_channels(), node, None)
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
@@ -241,7 +252,8 @@ impl TestApp {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let node = amaan::config::NodeSettings { id: format!("node-{n}"), ..amaan::config::NodeSettings::single() };
-        let (port, pool) = start_server(&self.database_url, self.data_dir.path(), &self.secret, no_channels(), node);
+        let (port, pool) =
+            start_server(&self.database_url, self.data_dir.path(), &self.secret, no_channels(), node, None);
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
             port,

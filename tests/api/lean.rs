@@ -116,7 +116,7 @@ async fn adjourned_once() -> Story {
 }
 
 /// `amaan facts check` on the test's database: its exit code and output.
-fn facts_check(app: &TestApp) -> (i32, String) {
+pub(crate) fn facts_check(app: &TestApp) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_amaan"))
         .args(["facts", "check"])
         .env("DATABASE_URL", &app.database_url)

@@ -529,6 +529,8 @@ async fn the_clerk_prints_a_paper_notice_in_the_partys_language() {
     assert!(page.contains("lang=\"ur\" dir=\"rtl\""), "{page}");
     assert!(page.contains("سماعت") && page.contains("Special Court Kasur"), "{page}");
     assert!(!page.contains(CHILD), "{page}");
+    crate::escalations::assert_styled_by_served_css(&app, &format!("/api/notices/{id}/print"), &court.clerk, "notice")
+        .await;
     let (s, done) = app.post(&format!("/api/notices/{id}/printed"), Some(&court.clerk), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["status"], "printed");

@@ -3,7 +3,7 @@
 //! birth date, contact or any free text; and its open data withholds every
 //! count under five.
 
-use chrono::{Days, Duration, Utc};
+use chrono::{Datelike, Days, Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -436,7 +436,11 @@ async fn the_open_data_withholds_every_count_under_five_and_what_would_give_it_a
     assert!(defence.ends_with(",hearings_not_held_defence,,true"), "{defence}");
     let held = csv.lines().find(|l| l.contains(",hearings_held,")).unwrap();
     assert!(held.ends_with(",hearings_held,6,false"), "{held}");
-    assert!(held.starts_with(&format!("{from},{},court,Punjab,Kasur,Special Court Kasur,", today())), "{held}");
+    // The period is whole calendar months: the kept figures are by month.
+    let first = from.with_day(1).unwrap();
+    let next_month = (today().with_day(1).unwrap() + Days::new(32)).with_day(1).unwrap();
+    let last = next_month.pred_opt().unwrap();
+    assert!(held.starts_with(&format!("{first},{last},court,Punjab,Kasur,Special Court Kasur,")), "{held}");
 
     // Bad queries are problems naming what is wrong.
     let (s, body) = app.get("/api/monitor/export?format=xml", Some(&token)).await;
@@ -580,4 +584,63 @@ async fn the_command_line_makes_a_monitor_only_with_a_scope() {
         [("cell-2".into(), "Punjab".into(), Some("Kasur".into())), ("cell-3".into(), "Sindh".into(), None)]
     );
     drop_database(&db);
+}
+
+#[tokio::test]
+async fn the_kept_figures_equal_those_recomputed_after_the_apis_writes_and_the_check_names_a_write_behind_its_back() {
+    let app = crate::helpers::spawn_app().await;
+    let (court, room) = court_in(&app, "Special Court Kasur", "Punjab", "Kasur").await;
+    // A child heard in full, then brought back when the hearing was not
+    // held (a recall); a second case with nothing yet; an incident.
+    let (case, _) = child_case(&app, &court, "K-1", 40).await;
+    let h = past_hearing(&app, &court, room, case, 20);
+    outcome(&app, &court, h, json!({"kind": "held", "child_evidence": "full"})).await;
+    let not_held = past_hearing(&app, &court, room, case, 5);
+    outcome(
+        &app,
+        &court,
+        not_held,
+        json!({"kind": "not_held", "reason_code": "accused_not_produced", "child_brought": true}),
+    )
+    .await;
+    child_case(&app, &court, "K-2", 3).await;
+    let yesterday = crate::helpers::karachi(today() - Days::new(1), "09:40");
+    let (s, body) = app
+        .post(
+            &format!("/api/cases/{case}/incidents"),
+            Some(&court.support),
+            json!({"kind": "saw_accused_side", "place": "corridor", "who": "accused", "occurred_at": yesterday}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+
+    let (courts, differences) = amaan::app::kept_figures::check(&mut app.conn()).expect("the check runs");
+    assert!(courts >= 1);
+    assert!(differences.is_empty(), "{differences:?}");
+    let token = monitor(&app, "kasur-cell", json!({"province": "Punjab", "district": "Kasur"})).await;
+    let (s, d) = app.get("/api/monitor/dashboard", Some(&token)).await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let t = &d["totals"];
+    assert_eq!(t["child_cases"]["pending"], 2, "{t}");
+    assert_eq!(t["hearings"]["held"], 1, "{t}");
+    assert_eq!(t["hearings"]["not_held_by_cause"], json!({"state_custody": 1}), "{t}");
+    assert_eq!(t["appearances"]["recalls"], 1, "{t}");
+    assert_eq!(t["appearances"]["appearances"], 2, "{t}");
+    assert_eq!(t["incidents"]["total"], 1, "{t}");
+    assert_eq!(t["cognizance_to_child_evidence"]["median_days"], 20.0, "{t}");
+    let (code, out) = crate::lean::facts_check(&app);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("figures agree"), "{out}");
+
+    // Someone changes who caused the hearing to fail, by hand.
+    use diesel::RunQueryDsl;
+    diesel::sql_query("UPDATE hearing_outcomes SET caused_by = 'defence' WHERE hearing_id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(not_held)
+        .execute(&mut app.conn())
+        .expect("the update runs");
+    let month = (today() - Days::new(5)).format("%Y-%m").to_string();
+    let (code, out) = crate::lean::facts_check(&app);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains(&format!("court {} figures of {month}: kept", court.id)), "{out}");
+    assert!(out.contains("\"defence\":1"), "{out}");
 }

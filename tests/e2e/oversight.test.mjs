@@ -128,3 +128,53 @@ test("the monitor reads the province's figures as charts with tables, in English
   assert.deepEqual(page.problems, [], page.problems.join("\n"));
   await page.context().close();
 });
+
+test("a family answers the feedback questions without an account, in English or Urdu, once", async () => {
+  // The support officer makes the link with the family, as the notice's would be.
+  const staff = await newPage(browser, server.base);
+  await login(staff, "support", "/support.html");
+  const me = (await api(staff, "GET", "/api/auth/me")).body;
+  const day = lastSittingDay();
+  const list = (await api(staff, "GET", `/api/courts/${me.court_id}/hearings?from=${day}&to=${day}`)).body.items;
+  const hearing = list.find((h) => h.child_testifies);
+  assert.ok(hearing, "the demo's last sitting day has a child's hearing");
+  const parties = (await api(staff, "GET", `/api/cases/${hearing.case_id}/parties`)).body.items;
+  const family = parties.find((p) => p.side === "child" && p.role !== "child_witness") ?? parties.find((p) => p.side === "child");
+  const made = await api(staff, "POST", `/api/hearings/${hearing.id}/feedback-links`, { party_id: family.id });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const link = new URL(made.body.url);
+  assert.equal(link.origin, server.base, "a full address on this server");
+  await staff.context().close();
+
+  const page = await newPage(browser, server.base);
+  await page.goto(link.pathname + link.hash);
+  await page.waitForSelector("form.feedback-form");
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.equal(await page.locator("fieldset.question").count(), 3);
+  assert.match(await page.locator("h1").innerText(), /How did it go/);
+  await page.check("#saw_accused_side-saw_from_afar");
+  await page.check("#waited-one_to_two_hours");
+  await screenshot(page, "feedback-en");
+  await noSeriousViolations(page, "the feedback page");
+
+  // Unanswered, it asks again rather than sending.
+  await page.click("form.feedback-form button[type=submit]");
+  await page.locator("[role=alert]", { hasText: "three questions" }).waitFor();
+
+  await page.click("#lang-switch");
+  assert.equal(await page.getAttribute("html", "dir"), "rtl");
+  await page.locator("legend", { hasText: "کیا آپ کے ساتھ عزت سے" }).waitFor();
+  await page.check("#respected-partly");
+  await screenshot(page, "feedback-ur");
+  await noSeriousViolations(page, "the feedback page (Urdu)");
+  await page.click("form.feedback-form button[type=submit]");
+  await page.locator(".notice.ok", { hasText: "شکریہ" }).waitFor();
+  await noSeriousViolations(page, "the feedback page's thanks (Urdu)");
+
+  // The link works once: opened again, it says so.
+  await page.reload();
+  await page.locator(".notice.ok", { hasText: "already been answered" }).waitFor();
+  assert.equal(await page.locator("form.feedback-form").count(), 0);
+  assert.deepEqual(page.problems, [], page.problems.join("\n"));
+  await page.context().close();
+});

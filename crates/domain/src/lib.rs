@@ -10,6 +10,7 @@ pub mod feedback;
 pub mod figures;
 pub mod hearing;
 pub mod incident;
+pub mod month_figures;
 pub mod notices;
 pub mod outcome;
 pub mod oversight;

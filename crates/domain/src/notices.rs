@@ -253,6 +253,27 @@ pub fn reached_directly(role: PartyRole) -> bool {
     role != PartyRole::ChildWitness
 }
 
+/// The notice's text with each link to `path` made a full address under
+/// `origin`. The text is stored with the page's path, as the transaction
+/// that writes it knows no origin; a notice takes the configured origin
+/// where it leaves (the notices worker, the clerk's printed copy). A path
+/// already behind an origin is left as it is.
+pub fn with_origin(text: &str, path: &str, origin: &str) -> String {
+    let origin = origin.trim_end_matches('/');
+    let mut out = String::with_capacity(text.len() + origin.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(path) {
+        out.push_str(&rest[..at]);
+        if out.chars().next_back().is_none_or(char::is_whitespace) {
+            out.push_str(origin);
+        }
+        out.push_str(path);
+        rest = &rest[at + path.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +373,10 @@ mod tests {
         assert!(!asks_feedback(PartyRole::Accused, Side::Accused, NoticeKind::Booked));
         let line = feedback_line(Language::Urdu, "/feedback.html#t=ab");
         assert!(line.contains("/feedback.html#t=ab") && line.contains("مانیٹرنگ"), "{line}");
+        let full = with_origin(&line, "/feedback.html#t=", "https://amaan.example.org/");
+        assert!(full.ends_with(": https://amaan.example.org/feedback.html#t=ab"), "{full}");
+        assert_eq!(with_origin(&full, "/feedback.html#t=", "https://other.example.org"), full, "already whole");
+        assert_eq!(with_origin("no link", "/feedback.html#t=", "https://a.example"), "no link");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod checkpoint;
 pub mod conversion;
 pub mod course;
+pub mod court_figures;
 pub mod courts;
 pub mod demo_marker;
 pub mod docket;
@@ -89,6 +90,7 @@ pub const TABLES: &[&str] = &[
     "escalation_reports",
     "feedback_links",
     "feedback_responses",
+    "court_figures",
     // evidence at rest
     "master_key",
     "data_keys",

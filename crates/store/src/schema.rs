@@ -682,6 +682,16 @@ diesel::table! {
     }
 }
 
+// Each court's figures by month, kept on write (migration 2026-12-02-860000_court_figures).
+diesel::table! {
+    court_figures (court_id, month) {
+        court_id -> BigInt,
+        month -> Text,
+        figures -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 // What `amaan keys convert` has left to do (migration 2026-12-02-800000_identity_sealed).
 diesel::table! {
     conversions (name) {

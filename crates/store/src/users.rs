@@ -76,6 +76,17 @@ pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<User>, StoreError> {
     Ok(users::table.find(id).select(User::as_select()).first(conn).optional()?)
 }
 
+/// The display names of `ids`, by id.
+pub fn display_names(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<(i64, String)> =
+            users::table.filter(users::id.eq_any(chunk)).select((users::id, users::display_name)).load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 pub fn find_by_username(conn: &mut DbConn, username: &str) -> Result<Option<User>, StoreError> {
     Ok(users::table.filter(users::username.eq(username)).select(User::as_select()).first(conn).optional()?)
 }
