@@ -71,12 +71,16 @@ pub struct NodeSettings {
     /// `AMAAN_TURN_URLS` with `AMAAN_TURN_SECRET_FILE`: per-invite TURN
     /// credentials (coturn's `use-auth-secret`).
     pub turn: Option<crate::media::config::TurnRest>,
+    /// `AMAAN_MEDIA_IPS` (comma-separated): the addresses the forwarder
+    /// gathers its host candidates on; unset, every interface's (loopback
+    /// only when the node binds to loopback).
+    pub media_ips: Vec<std::net::IpAddr>,
 }
 
 impl NodeSettings {
     /// One node, no TURN: the tests' and a district's setting.
     pub fn single() -> NodeSettings {
-        NodeSettings { id: DEFAULT_NODE_ID.into(), public_url: None, turn: None }
+        NodeSettings { id: DEFAULT_NODE_ID.into(), public_url: None, turn: None, media_ips: Vec::new() }
     }
 
     pub fn from_env() -> anyhow::Result<NodeSettings> {
@@ -95,10 +99,21 @@ impl NodeSettings {
                 anyhow::bail!("AMAAN_TURN_URLS is set without AMAAN_TURN_SECRET_FILE (coturn's static-auth-secret)")
             }
         };
+        let media_ips = var("AMAAN_MEDIA_IPS")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|ip| !ip.is_empty())
+                    .map(|ip| ip.parse().map_err(|_| anyhow::anyhow!("AMAAN_MEDIA_IPS: {ip:?} is not an IP address")))
+                    .collect::<anyhow::Result<Vec<std::net::IpAddr>>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         Ok(NodeSettings {
             id: var("AMAAN_NODE_ID").unwrap_or_else(|| DEFAULT_NODE_ID.into()),
             public_url: var("AMAAN_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
             turn,
+            media_ips,
         })
     }
 }

@@ -181,6 +181,7 @@ fn server(
     media_config.recording_key = Some(state.settings.master_key.clone());
     media_config.node_id = state.settings.node.id.clone();
     media_config.turn = state.settings.node.turn.clone();
+    media_config.media_ips = state.settings.node.media_ips.clone();
     let media = web::Data::new(Media::new(media_config)?);
     crate::video_sync::start_for(&media.clone().into_inner(), state.pool.clone())?;
     // The notices worker runs while this server does: it holds a weak

@@ -59,7 +59,8 @@ impl Metrics {
             Opts::new(
                 "amaan_video_link",
                 "Each connected participant's link from its RTCP receiver reports: loss_percent, jitter_ms, rtt_ms, \
-                 and quality (0 good, 1 poor, 2 bad; thresholds in the README)",
+                 quality (0 good, 1 poor, 2 bad; thresholds in the README), video_shed (1 while audio first \
+                 holds its video back) and video_sheds (times it did)",
             ),
             &["session", "participant", "role", "measure"],
         )?;
@@ -146,6 +147,8 @@ pub async fn metrics(
                 ("loss_percent", h.measure.loss_percent),
                 ("jitter_ms", h.measure.jitter_ms),
                 ("quality", quality),
+                ("video_shed", if h.video_shed { 1.0 } else { 0.0 }),
+                ("video_sheds", h.video_sheds as f64),
             ];
             measures.extend(h.measure.rtt_ms.map(|rtt| ("rtt_ms", rtt)));
             for (measure, value) in measures {

@@ -124,6 +124,10 @@ struct LinkView {
     quality: session_rules::LinkQuality,
     #[serde(flatten)]
     measure: session_rules::LinkMeasure,
+    /// Audio first: the server stopped video to this participant, as its
+    /// link cannot carry it beside the audio; it comes back by itself.
+    video_shed: bool,
+    video_sheds: u64,
 }
 
 fn participant_view(p: &Participant) -> ParticipantView {
@@ -143,7 +147,7 @@ fn participant_view(p: &Participant) -> ParticipantView {
 struct Attendance {
     connected: usize,
     presence: std::collections::HashMap<i64, Presence>,
-    links: std::collections::HashMap<i64, (VideoRole, session_rules::LinkMeasure)>,
+    links: std::collections::HashMap<i64, crate::media::PeerHealth>,
 }
 
 impl Attendance {
@@ -153,7 +157,7 @@ impl Attendance {
             .health()
             .into_iter()
             .filter(|h| h.session_id == session_id)
-            .map(|h| (h.participant_id, (h.role, h.measure)))
+            .map(|h| (h.participant_id, h))
             .collect();
         Attendance { connected: media.hub.connected(session_id), presence: media.hub.presence(session_id), links }
     }
@@ -163,14 +167,19 @@ impl Attendance {
     }
 
     fn link(&self, participant_id: i64) -> Option<LinkView> {
-        self.links.get(&participant_id).map(|(_, m)| LinkView { quality: session_rules::link_quality(m), measure: *m })
+        self.links.get(&participant_id).map(|h| LinkView {
+            quality: session_rules::link_quality(&h.measure),
+            measure: h.measure,
+            video_shed: h.video_shed,
+            video_sheds: h.video_sheds,
+        })
     }
 
     /// A reminder for each child whose link is bad now.
     fn reminders(&self) -> Vec<String> {
         self.links
             .values()
-            .filter_map(|(role, m)| session_rules::link_reminder(*role, session_rules::link_quality(m)))
+            .filter_map(|h| session_rules::link_reminder(h.role, session_rules::link_quality(&h.measure)))
             .collect()
     }
 }

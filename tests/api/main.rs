@@ -8,6 +8,7 @@ mod helpers;
 
 mod adjournments;
 mod at_rest;
+mod audio_first;
 mod audit;
 mod audit_chains;
 mod auth;

@@ -15,7 +15,9 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
-use webrtc::api::interceptor_registry::register_default_interceptors;
+use webrtc::api::interceptor_registry::{
+    configure_rtcp_reports, configure_twcc_receiver_only, register_default_interceptors,
+};
 use webrtc::api::media_engine::{MediaEngine, MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::APIBuilder;
@@ -39,27 +41,61 @@ const ACCUSED_NAME: &str = "Imran Qureshi-Accused";
 
 /// Packets received, keyed by (stream id = "p<participant>", track id, kind).
 type Counts = Arc<Mutex<HashMap<(String, String, String), u64>>>;
+/// The sequence numbers received, in order, by the same key.
+type Numbers = Arc<Mutex<HashMap<(String, String, String), Vec<u16>>>>;
+
+/// How a test peer connects; the default is a peer on loopback.
+#[derive(Clone, Default)]
+pub(crate) struct Options {
+    /// Also sends a private audio line (the accused, defence counsel).
+    pub private_line: bool,
+    /// The first server offer is first answered with its last media
+    /// section cut off, then properly.
+    pub tamper: bool,
+    /// Only relayed candidates, through the TURN servers (and credentials)
+    /// the `welcome` gives this invite.
+    pub relayed: bool,
+    /// The size of each audio and video payload (0: a few bytes).
+    pub audio_bytes: usize,
+    pub video_bytes: usize,
+    /// The peer connection lives on this runtime, whose threads are in
+    /// another network namespace, and uses only this address there. The
+    /// signalling socket stays in the test's own namespace.
+    pub netns: Option<(tokio::runtime::Handle, IpAddr)>,
+}
 
 /// One participant: a WebSocket for signalling and a peer connection to
 /// the server, sending audio, video and (for the accused and defence
 /// counsel) a private audio line.
-struct Client {
+pub(crate) struct Client {
     participant_id: i64,
     pc: Arc<RTCPeerConnection>,
     counts: Counts,
+    numbers: Numbers,
     /// Every text frame the server sent this participant.
     texts: Arc<Mutex<Vec<String>>>,
     out: mpsc::UnboundedSender<String>,
     tasks: Vec<JoinHandle<()>>,
 }
 
-fn rtc_api() -> webrtc::api::API {
+fn rtc_api(only: Option<IpAddr>) -> webrtc::api::API {
     let mut media = MediaEngine::default();
     media.register_default_codecs().expect("codecs");
-    let registry = register_default_interceptors(Registry::new(), &mut media).expect("interceptors");
+    let registry = if only.is_some() {
+        // The peer behind a throttled link asks for no retransmissions:
+        // webrtc-rs's NACK generator asks again for every missing packet
+        // every 100 ms with no limit (a browser gives up after a few
+        // tries), and the server's NACK responder answers even while that
+        // receiver's video is shed, so retransmitted video would crowd the
+        // audio out of the link (README, "Audio first").
+        let registry = configure_rtcp_reports(Registry::new());
+        configure_twcc_receiver_only(registry, &mut media).expect("interceptors")
+    } else {
+        register_default_interceptors(Registry::new(), &mut media).expect("interceptors")
+    };
     let mut settings = SettingEngine::default();
     settings.set_include_loopback_candidate(true);
-    settings.set_ip_filter(Box::new(|ip: IpAddr| ip.is_loopback()));
+    settings.set_ip_filter(Box::new(move |ip: IpAddr| only.map_or(ip.is_loopback(), |only| ip == only)));
     settings.set_network_types(vec![NetworkType::Udp4]);
     settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
     APIBuilder::new().with_media_engine(media).with_interceptor_registry(registry).with_setting_engine(settings).build()
@@ -82,8 +118,8 @@ fn track(mime: &str, id: &str) -> Arc<TrackLocalStaticRTP> {
 }
 
 /// Sends one packet every 20 ms on each track: Opus-like audio and
-/// single-packet VP8 key frames.
-fn send_media(tracks: Vec<(Arc<TrackLocalStaticRTP>, bool)>) -> JoinHandle<()> {
+/// single-packet VP8 key frames, padded to the sizes asked for.
+fn send_media(tracks: Vec<(Arc<TrackLocalStaticRTP>, bool)>, audio_bytes: usize, video_bytes: usize) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(20));
         let mut n: u32 = 0;
@@ -91,11 +127,17 @@ fn send_media(tracks: Vec<(Arc<TrackLocalStaticRTP>, bool)>) -> JoinHandle<()> {
             tick.tick().await;
             n = n.wrapping_add(1);
             for (i, (t, video)) in tracks.iter().enumerate() {
-                let (pt, ts, payload): (u8, u32, Vec<u8>) = if *video {
-                    (96, n * 1800, vec![0x10, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01, 0x00, 0x00, 0x00])
+                let (pt, ts, mut payload, size): (u8, u32, Vec<u8>, usize) = if *video {
+                    (
+                        96,
+                        n * 1800,
+                        vec![0x10, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01, 0x00, 0x00, 0x00],
+                        video_bytes,
+                    )
                 } else {
-                    (111, n * 960, vec![0xfc, 0xff, 0xfe, 0x00])
+                    (111, n * 960, vec![0xfc, 0xff, 0xfe, 0x00], audio_bytes)
                 };
+                payload.resize(payload.len().max(size), 0);
                 let packet = Packet {
                     header: Header {
                         version: 2,
@@ -117,14 +159,20 @@ fn send_media(tracks: Vec<(Arc<TrackLocalStaticRTP>, bool)>) -> JoinHandle<()> {
 impl Client {
     /// Opens the socket, joins, and negotiates; returns once the server
     /// has answered the client's offer.
-    async fn join(app: &TestApp, session_id: i64, token: &str, participant_id: i64, private_line: bool) -> Client {
+    pub(crate) async fn join(
+        app: &TestApp,
+        session_id: i64,
+        token: &str,
+        participant_id: i64,
+        private_line: bool,
+    ) -> Client {
         Client::join_with(app, session_id, token, participant_id, private_line, false).await
     }
 
     /// As `join`, with only relayed candidates, through the TURN servers
     /// (and credentials) the `welcome` gives this invite.
     async fn join_relayed(app: &TestApp, session_id: i64, token: &str, participant_id: i64) -> Client {
-        Client::open(app, session_id, token, participant_id, false, false, true).await
+        Client::open(app, session_id, token, participant_id, Options { relayed: true, ..Options::default() }).await
     }
 
     /// As `join`; with `tamper`, the first server offer is first answered
@@ -137,20 +185,36 @@ impl Client {
         private_line: bool,
         tamper: bool,
     ) -> Client {
-        Client::open(app, session_id, token, participant_id, private_line, tamper, false).await
+        Client::open(app, session_id, token, participant_id, Options { private_line, tamper, ..Options::default() })
+            .await
     }
 
-    async fn open(
+    pub(crate) async fn open(
         app: &TestApp,
         session_id: i64,
         token: &str,
         participant_id: i64,
-        private_line: bool,
-        tamper: bool,
-        relayed: bool,
+        opts: Options,
     ) -> Client {
         let url = format!("ws://127.0.0.1:{}/ws/video-sessions/{session_id}?token={token}", app.port);
         let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("the socket opens");
+        match opts.netns.clone() {
+            // Every socket of the peer connection is made on that runtime,
+            // so in its namespace; the signalling socket was made here.
+            Some((runtime, _)) => runtime
+                .spawn(Client::negotiate(ws, participant_id, opts))
+                .await
+                .expect("the peer in the namespace joins"),
+            None => Client::negotiate(ws, participant_id, opts).await,
+        }
+    }
+
+    async fn negotiate(
+        ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+        participant_id: i64,
+        opts: Options,
+    ) -> Client {
+        let Options { private_line, tamper, relayed, audio_bytes, video_bytes, netns } = opts;
         let (mut sink, mut stream) = ws.split();
         let texts: Arc<Mutex<Vec<String>>> = Arc::default();
         let mut config = RTCConfiguration::default();
@@ -180,16 +244,25 @@ impl Client {
             }
             let _ = sink.close().await;
         });
-        let pc = Arc::new(rtc_api().new_peer_connection(config).await.expect("peer"));
+        let pc = Arc::new(rtc_api(netns.map(|(_, ip)| ip)).new_peer_connection(config).await.expect("peer"));
         let counts: Counts = Arc::default();
+        let numbers: Numbers = Arc::default();
         let seen = Arc::clone(&counts);
+        let numbered = Arc::clone(&numbers);
         pc.on_track(Box::new(move |remote, receiver, _| {
             let seen = Arc::clone(&seen);
+            let numbered = Arc::clone(&numbered);
             Box::pin(async move {
                 let key = (remote.stream_id(), remote.id(), remote.kind().to_string());
                 tokio::spawn(async move {
-                    while remote.read_rtp().await.is_ok() {
+                    while let Ok((packet, _)) = remote.read_rtp().await {
                         *seen.lock().expect("counts").entry(key.clone()).or_insert(0) += 1;
+                        numbered
+                            .lock()
+                            .expect("numbers")
+                            .entry(key.clone())
+                            .or_default()
+                            .push(packet.header.sequence_number);
                     }
                 });
                 // As a browser does: the server's sender reports are read,
@@ -254,11 +327,23 @@ impl Client {
         let sdp = local_sdp(&pc, offer).await;
         out.send(json!({"type": "offer", "sdp": sdp, "channels": channels}).to_string()).expect("offer sent");
         tokio::time::timeout(Duration::from_secs(10), answered.recv()).await.expect("the server answers in time");
-        let sender = send_media(sending);
-        Client { participant_id, pc, counts, texts, out, tasks: vec![writer, reader, sender] }
+        let sender = send_media(sending, audio_bytes, video_bytes);
+        Client { participant_id, pc, counts, numbers, texts, out, tasks: vec![writer, reader, sender] }
     }
 
-    fn count(&self, from: &Client, kind: &str) -> u64 {
+    /// The sequence numbers received so far from `from`'s tracks of one kind.
+    pub(crate) fn numbers(&self, from: &Client, kind: &str) -> Vec<u16> {
+        let stream = format!("p{}", from.participant_id);
+        self.numbers
+            .lock()
+            .expect("numbers")
+            .iter()
+            .filter(|((s, _, k), _)| *s == stream && k == kind)
+            .flat_map(|(_, n)| n.iter().copied())
+            .collect()
+    }
+
+    pub(crate) fn count(&self, from: &Client, kind: &str) -> u64 {
         let stream = format!("p{}", from.participant_id);
         self.counts
             .lock()
@@ -304,7 +389,7 @@ impl Client {
         let _ = self.pc.close().await;
     }
 
-    async fn hang_up(self) {
+    pub(crate) async fn hang_up(self) {
         let _ = self.out.send(json!({"type": "leave"}).to_string());
         tokio::time::sleep(Duration::from_millis(100)).await;
         let _ = self.pc.close().await;
@@ -327,7 +412,7 @@ fn ice_servers_of(list: &Value) -> Vec<RTCIceServer> {
         .collect()
 }
 
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+pub(crate) async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     for _ in 0..100 {
         if check() {
             return;
@@ -337,12 +422,12 @@ async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     panic!("timed out waiting until {what}");
 }
 
-struct Session {
-    id: i64,
+pub(crate) struct Session {
+    pub id: i64,
     hearing_id: i64,
 }
 
-async fn video_session(app: &TestApp, court: &Court) -> Session {
+pub(crate) async fn video_session(app: &TestApp, court: &Court) -> Session {
     let case_id = app.child_case(court, &format!("VID-{}", court.id), "Ayesha Childname").await;
     let (status, hearing) = app
         .post(
@@ -366,12 +451,12 @@ async fn video_session(app: &TestApp, court: &Court) -> Session {
 }
 
 /// Returns (participant id, token).
-async fn invite(app: &TestApp, court: &Court, session: &Session, role: &str, name: &str) -> (i64, String) {
+pub(crate) async fn invite(app: &TestApp, court: &Court, session: &Session, role: &str, name: &str) -> (i64, String) {
     let body = app.invite(court, session.id, role, name).await;
     (body["participant"]["id"].as_i64().expect("pid"), body["token"].as_str().expect("token").to_string())
 }
 
-async fn set_state(app: &TestApp, token: &str, session: &Session, state: &str) -> Value {
+pub(crate) async fn set_state(app: &TestApp, token: &str, session: &Session, state: &str) -> Value {
     let (status, body) =
         app.post(&format!("/api/video-sessions/{}/state", session.id), Some(token), json!({"state": state})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -1050,7 +1135,7 @@ async fn relay_candidates(server: RTCIceServer) -> usize {
         ice_transport_policy: RTCIceTransportPolicy::Relay,
         ..RTCConfiguration::default()
     };
-    let pc = rtc_api().new_peer_connection(config).await.expect("peer");
+    let pc = rtc_api(None).new_peer_connection(config).await.expect("peer");
     pc.add_track(track(MIME_TYPE_OPUS, "audio") as Arc<dyn TrackLocal + Send + Sync>).await.expect("track");
     let offer = pc.create_offer(None).await.expect("offer");
     let sdp = local_sdp(&pc, offer).await;

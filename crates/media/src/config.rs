@@ -58,6 +58,10 @@ pub struct MediaConfig {
     /// Gather host candidates on the loopback interface only: a server bound
     /// to loopback serves only this machine (the tests).
     pub loopback_only: bool,
+    /// Gather host candidates on these addresses only (a host with several
+    /// networks, or a test that reaches the node through a namespace);
+    /// empty: as `loopback_only` says.
+    pub media_ips: Vec<std::net::IpAddr>,
     /// Public addresses to announce instead of the host's own (1:1 NAT).
     pub public_ips: Vec<String>,
     pub recordings_dir: PathBuf,
@@ -109,6 +113,7 @@ impl MediaConfig {
             node_id: var("AMAAN_NODE_ID").unwrap_or_else(|| "local".into()),
             ice_servers,
             loopback_only: binds_loopback(bind),
+            media_ips: Vec::new(),
             public_ips: list("AMAAN_PUBLIC_IPS"),
             recordings_dir: MediaConfig::recordings_dir(data_dir),
             recording_key: None,
@@ -128,6 +133,7 @@ impl MediaConfig {
             node_id: "local".into(),
             ice_servers: Vec::new(),
             loopback_only: true,
+            media_ips: Vec::new(),
             public_ips: Vec::new(),
             recordings_dir,
             recording_key: None,

@@ -7,12 +7,14 @@
 //! does not change if the library does.
 
 pub mod applied;
+pub mod audio_first;
 pub mod config;
 pub mod health;
 pub mod hub;
 pub mod lateness;
 pub mod protocol;
 pub mod recorder;
+pub mod renumber;
 pub mod sections;
 pub mod sfu;
 pub mod shards;
@@ -100,6 +102,11 @@ pub struct PeerHealth {
     pub participant_id: i64,
     pub role: VideoRole,
     pub measure: amaan_domain::video::LinkMeasure,
+    /// Audio first: video to this participant is stopped now, as its link
+    /// cannot carry it beside the audio.
+    pub video_shed: bool,
+    /// How many times it was stopped since the participant connected.
+    pub video_sheds: u64,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -29,6 +29,7 @@ use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use webrtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
 use webrtc::rtcp::receiver_report::ReceiverReport;
 use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTPCodecType};
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
@@ -38,9 +39,11 @@ use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
 use webrtc::track::track_local::{TrackLocal, TrackLocalWriter};
 use webrtc::track::track_remote::TrackRemote;
 
+use super::audio_first::{AudioFirst, Change, Signal};
 use super::health::{ntp_middle, rtt_ms, LinkHealth};
 use super::lateness::{Lateness, Verdict};
 use super::recorder::{Container, Recording, Subject};
+use super::renumber::Renumber;
 use super::sections::{self, Section};
 use super::shards::Shards;
 use super::{
@@ -111,6 +114,10 @@ struct Peer {
     closed: AtomicBool,
     /// This participant's link, from its receiver reports.
     health: Mutex<LinkHealth>,
+    /// Whether its link carries video now (`audio_first`); every video
+    /// sink to this participant holds the flag.
+    audio_first: Mutex<AudioFirst>,
+    video_shed: Arc<AtomicBool>,
 }
 
 /// A track a participant sends us.
@@ -135,6 +142,20 @@ enum Target {
 struct Sink {
     target: Target,
     allowed: AtomicBool,
+    /// A video sink to a peer: that peer's `video_shed`.
+    shed: Option<Arc<AtomicBool>>,
+    numbers: Mutex<Renumber>,
+}
+
+impl Sink {
+    fn new(target: Target, shed: Option<Arc<AtomicBool>>) -> Sink {
+        Sink { target, allowed: AtomicBool::new(true), shed, numbers: Mutex::new(Renumber::default()) }
+    }
+
+    /// Whether this packet goes to the target now.
+    fn sends(&self) -> bool {
+        self.allowed.load(Ordering::Acquire) && !self.shed.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
+    }
 }
 
 impl Published {
@@ -207,7 +228,19 @@ impl WebrtcSfu {
         let registry = register_default_interceptors(Registry::new(), &mut media)?;
         let mut settings = SettingEngine::default();
         settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
-        if config.loopback_only {
+        if !config.media_ips.is_empty() {
+            let ips = config.media_ips.clone();
+            settings.set_include_loopback_candidate(ips.iter().any(IpAddr::is_loopback));
+            settings.set_ip_filter(Box::new(move |ip: IpAddr| ips.contains(&ip)));
+            let mut networks = Vec::new();
+            if config.media_ips.iter().any(IpAddr::is_ipv4) {
+                networks.push(NetworkType::Udp4);
+            }
+            if config.media_ips.iter().any(IpAddr::is_ipv6) {
+                networks.push(NetworkType::Udp6);
+            }
+            settings.set_network_types(networks);
+        } else if config.loopback_only {
             settings.set_include_loopback_candidate(true);
             settings.set_ip_filter(Box::new(|ip: IpAddr| ip.is_loopback()));
             settings.set_network_types(vec![NetworkType::Udp4]);
@@ -334,6 +367,8 @@ impl Inner {
             negotiation: tokio::sync::Mutex::new(Negotiation::default()),
             closed: AtomicBool::new(false),
             health: Mutex::new(LinkHealth::default()),
+            audio_first: Mutex::new(AudioFirst::new(Instant::now())),
+            video_shed: Arc::new(AtomicBool::new(false)),
         });
         // Handlers hold weak references: the connection must not keep its
         // own owner alive.
@@ -521,16 +556,23 @@ impl Inner {
             }
             let sinks = published.sinks();
             for sink in sinks.iter() {
-                if !sink.allowed.load(Ordering::Acquire) {
-                    continue;
-                }
+                let sends = sink.sends();
                 match &sink.target {
-                    Target::Peer { .. } if verdict == Verdict::Drop => {}
+                    Target::Peer { .. } if !sends || verdict == Verdict::Drop => lock(&sink.numbers).skip(),
                     Target::Peer { track, .. } => {
-                        if track.write_rtp(&packet).await.is_ok() {
+                        let seq = lock(&sink.numbers).next(packet.header.sequence_number);
+                        let written = if seq == packet.header.sequence_number {
+                            track.write_rtp(&packet).await
+                        } else {
+                            let mut renumbered = packet.clone();
+                            renumbered.header.sequence_number = seq;
+                            track.write_rtp(&renumbered).await
+                        };
+                        if written.is_ok() {
                             self.packets_forwarded.fetch_add(1, Ordering::Relaxed);
                         }
                     }
+                    Target::Recorder(_) if !sends => {}
                     Target::Recorder(slot) => {
                         if let Some(r) = lock(slot).as_ref() {
                             r.write(&packet);
@@ -634,15 +676,27 @@ impl Inner {
         let source = Arc::downgrade(published);
         let receiver = Arc::downgrade(peer);
         let clock_rate = published.codec.clock_rate;
+        let inner = Arc::downgrade(self);
         tokio::spawn(async move {
             while let Ok((packets, _)) = rtcp_sender.read_rtcp().await {
                 let now = ntp_middle(std::time::SystemTime::now());
+                let Some(receiver) = receiver.upgrade() else { break };
+                let mut signals = Vec::new();
                 for rr in packets.iter().filter_map(|p| p.as_any().downcast_ref::<ReceiverReport>()) {
-                    let Some(receiver) = receiver.upgrade() else { break };
                     let mut health = lock(&receiver.health);
                     for r in &rr.reports {
                         let rtt = rtt_ms(now, r.last_sender_report, r.delay);
                         health.observe(r.fraction_lost, r.jitter, clock_rate, rtt);
+                        signals.push(Signal::Loss(f64::from(r.fraction_lost) * 100.0 / 256.0));
+                    }
+                }
+                for remb in packets.iter().filter_map(|p| p.as_any().downcast_ref::<ReceiverEstimatedMaximumBitrate>())
+                {
+                    signals.push(Signal::Estimate(remb.bitrate as u64));
+                }
+                for signal in signals {
+                    if let Some(inner) = inner.upgrade() {
+                        inner.link_signal(&receiver, signal).await;
                     }
                 }
                 let wants_keyframe = packets.iter().any(|p| {
@@ -657,14 +711,54 @@ impl Inner {
                 }
             }
         });
-        published.update_sinks(|sinks| {
-            sinks.push(Arc::new(Sink {
-                target: Target::Peer { peer: peer.id, track, sender },
-                allowed: AtomicBool::new(true),
-            }))
-        });
+        let shed = (published.kind == RTPCodecType::Video).then(|| Arc::clone(&peer.video_shed));
+        published
+            .update_sinks(|sinks| sinks.push(Arc::new(Sink::new(Target::Peer { peer: peer.id, track, sender }, shed))));
         published.request_keyframe().await;
         Ok(())
+    }
+
+    /// Feeds one receiver's audio-first state; on a change, stops or
+    /// resumes every video track to it. Audio is never touched.
+    async fn link_signal(&self, peer: &Arc<Peer>, signal: Signal) {
+        let change = lock(&peer.audio_first).observe(signal, Instant::now());
+        match change {
+            Change::None => {}
+            Change::Shed => {
+                peer.video_shed.store(true, Ordering::Relaxed);
+                tracing::info!(
+                    session = peer.session_id,
+                    participant = peer.participant_id,
+                    peer = peer.id,
+                    ?signal,
+                    "video shed: the link carries audio only"
+                );
+            }
+            Change::Restore => {
+                peer.video_shed.store(false, Ordering::Relaxed);
+                tracing::info!(
+                    session = peer.session_id,
+                    participant = peer.participant_id,
+                    peer = peer.id,
+                    "video restored: the link is clear"
+                );
+                // The receiver's picture restarts at a key frame, not at the
+                // next periodic one.
+                let Some(room) = self.room(peer.session_id) else { return };
+                let videos: Vec<Arc<Published>> = room
+                    .inner
+                    .lock()
+                    .await
+                    .tracks
+                    .values()
+                    .filter(|t| t.kind == RTPCodecType::Video && t.sink_for(peer.id).is_some())
+                    .cloned()
+                    .collect();
+                for published in videos {
+                    published.request_keyframe().await;
+                }
+            }
+        }
     }
 
     fn start_recording(&self, session_id: i64, published: &Arc<Published>) {
@@ -680,10 +774,7 @@ impl Inner {
         };
         match Recording::start(&self.config.recordings_dir, key, subject, container) {
             Ok(recording) => published.update_sinks(|sinks| {
-                sinks.push(Arc::new(Sink {
-                    target: Target::Recorder(Mutex::new(Some(recording))),
-                    allowed: AtomicBool::new(true),
-                }))
+                sinks.push(Arc::new(Sink::new(Target::Recorder(Mutex::new(Some(recording))), None)))
             }),
             Err(e) => tracing::error!(error = %e, "could not start a recording"),
         }
@@ -874,7 +965,15 @@ impl Forwarder for WebrtcSfu {
             .iter()
             .filter_map(|p| {
                 let measure = lock(&p.health).measure()?;
-                Some(PeerHealth { session_id: p.session_id, participant_id: p.participant_id, role: p.role, measure })
+                let audio_first = lock(&p.audio_first);
+                Some(PeerHealth {
+                    session_id: p.session_id,
+                    participant_id: p.participant_id,
+                    role: p.role,
+                    measure,
+                    video_shed: audio_first.video_shed(),
+                    video_sheds: audio_first.sheds(),
+                })
             })
             .collect()
     }

@@ -233,7 +233,7 @@ function participants(s) {
     h(
       "ul",
       { id: "participant-list" },
-      list.map((p) => h("li", { dataset: { role: p.role, participant: p.id } }, h("strong", { i18n: `vrole.${p.role}` }), p.display_name ? [" · ", h("span", { text: p.display_name })] : null, p.presence ? [" · ", h("span", { class: `presence ${p.presence}`, dataset: { presence: p.presence }, i18n: p.presence === "here" ? "support.online" : "support.reconnecting" })] : null, p.link ? [" · ", h("span", { class: `link ${p.link.quality}`, dataset: { link: p.link.quality }, i18n: `support.link_${p.link.quality}` })] : null)),
+      list.map((p) => h("li", { dataset: { role: p.role, participant: p.id } }, h("strong", { i18n: `vrole.${p.role}` }), p.display_name ? [" · ", h("span", { text: p.display_name })] : null, p.presence ? [" · ", h("span", { class: `presence ${p.presence}`, dataset: { presence: p.presence }, i18n: p.presence === "here" ? "support.online" : "support.reconnecting" })] : null, p.link ? [" · ", h("span", { class: `link ${p.link.quality}`, dataset: { link: p.link.quality }, i18n: `support.link_${p.link.quality}` })] : null, p.link?.video_shed ? [" · ", h("span", { class: "link shed", dataset: { videoShed: "true" }, i18n: "support.video_shed" })] : null)),
     ),
   );
 }
