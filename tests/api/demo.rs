@@ -140,7 +140,11 @@ async fn the_demo_books_its_hearings_through_the_booking_path_and_breaks_no_rule
     let rules = ScheduleRules::from_profile(amaan::domain::rules::profile(&court.rule_profile).expect("profile"));
     let calendar = store::calendar_of(&mut c, &court).expect("calendar");
     let building = store::building_of(&mut c, court.id).expect("building");
-    let from = chrono::Utc::now().naive_utc() - chrono::Duration::days(1);
+    // From now: the hearings the demo lists ahead. A window reaching back
+    // a day took in, at some hours of the UTC day, a sitting the demo
+    // already held on the court's local yesterday, and read the child's
+    // next sitting as a recall.
+    let from = chrono::Utc::now().naive_utc();
     let bookings = store::bookings_between(&mut c, court.id, from, from + chrono::Duration::days(60), None, &rules)
         .expect("bookings");
     assert!(bookings.len() >= 10, "two thirds of the demo's twenty hearings are listed: {}", bookings.len());
