@@ -15,6 +15,9 @@ fn tell(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
+/// Far above a normal run (about 100 s on two cores), far below CI's limit.
+const SUITE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
@@ -61,8 +64,15 @@ fn the_pages_work_in_a_real_browser() {
             .expect("npm runs");
         assert!(status.success(), "npm ci in tests/e2e failed");
     }
-    let output = Command::new("node")
-        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+    // Bounded twice over: node fails a test that runs past its timeout and
+    // exits once the tests are done even if a handle is left open; and the
+    // whole suite is killed past its deadline, so that a hang fails the run
+    // with what it printed instead of holding CI until its own limit.
+    let report = tempfile::NamedTempFile::new().expect("a temporary file for the report");
+    let out = report.reopen().expect("the report file");
+    let err = out.try_clone().expect("the report file");
+    let mut child = Command::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec", "--test-timeout=240000", "--test-force-exit"])
         .args(std::fs::read_dir(&e2e).expect("tests/e2e").filter_map(|e| {
             let name = e.ok()?.file_name().into_string().ok()?;
             name.ends_with(".test.mjs").then_some(name)
@@ -70,10 +80,29 @@ fn the_pages_work_in_a_real_browser() {
         .current_dir(&e2e)
         .env("AMAAN_BIN", env!("CARGO_BIN_EXE_amaan"))
         .env("AMAAN_CHROMIUM", &chromium)
-        .output()
+        .stdin(std::process::Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
         .expect("node runs");
+    let deadline = std::time::Instant::now() + SUITE_DEADLINE;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("node's status") {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
     // Uncaptured, so that the run's log shows each page test and `.ci/run`
     // can count them in its summary.
-    tell(&format!("{}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)));
-    assert!(output.status.success(), "the browser suite failed; its report is above");
+    let printed = std::fs::read_to_string(report.path()).unwrap_or_default();
+    tell(&printed);
+    let Some(status) = status else {
+        panic!("the browser suite ran past {} s and was stopped; its report so far is above", SUITE_DEADLINE.as_secs());
+    };
+    assert!(status.success(), "the browser suite failed; its report is above");
 }

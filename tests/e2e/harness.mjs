@@ -46,6 +46,14 @@ async function waitForHealth(base, child, log) {
   throw new Error(`amaan did not answer /health within 60 s:\n${log.join("")}`);
 }
 
+// Servers still running when a test file's process exits (a test that
+// failed before its `after` hook, or the runner's --test-force-exit) are
+// killed with it rather than left behind.
+const running = new Set();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** Starts `amaan demo` and returns { base, stop }. */
 export async function startServer() {
   const bin = process.env.AMAAN_BIN || join(ROOT, "target", "debug", "amaan");
@@ -61,6 +69,7 @@ export async function startServer() {
     ["--data-dir", dataDir, "--database-url", join(dataDir, "demo.db"), "demo", "--bind", `127.0.0.1:${port}`, "--web-dir", join(ROOT, "web")],
     { env, stdio: ["ignore", "pipe", "pipe"] },
   );
+  running.add(child);
   child.stdout.on("data", (d) => log.push(String(d)));
   child.stderr.on("data", (d) => log.push(String(d)));
   const base = `http://127.0.0.1:${port}`;
@@ -69,8 +78,14 @@ export async function startServer() {
     base,
     log,
     async stop() {
+      // A server that does not stop on SIGTERM within 10 s is killed: a
+      // suite must end even when a test left a session open.
+      const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once("exit", r)));
       child.kill("SIGTERM");
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+      running.delete(child);
       rmSync(dataDir, { recursive: true, force: true });
       // The demo's master key, which it keeps beside its data directory.
       rmSync(`${dataDir}.demo-master-key`, { force: true });
