@@ -518,9 +518,30 @@ pub fn verify_chain(conn: &mut DbConn, chain: i64) -> Result<Verification, Store
     })
 }
 
+/// Runs `f` on one snapshot of the database: a chain's head is read before
+/// its events, and writers of other courts (and a court's own, between
+/// batches) append as the walk goes, so without one an event committed
+/// after the head was read would read as a head gone missing. Not for a
+/// caller already inside a transaction.
+fn in_snapshot<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.transaction(|c| {
+        if let DbConn::Pg(pg) = c {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(pg)?;
+        }
+        f(c)
+    })
+}
+
 /// Every chain a head or an event names: the legacy chain, the system's and
 /// each court's. The first broken one is reported.
 pub fn verify(conn: &mut DbConn) -> Result<Verification, StoreError> {
+    in_snapshot(conn, verify_all)
+}
+
+fn verify_all(conn: &mut DbConn) -> Result<Verification, StoreError> {
     let mut chains: Vec<i64> = heads(conn)?.into_iter().map(|h| h.chain).collect();
     let named: Vec<i64> = audit_events::table.select(audit_events::chain_id).distinct().load(conn)?;
     chains.extend(named);
@@ -540,7 +561,7 @@ pub fn verify(conn: &mut DbConn) -> Result<Verification, StoreError> {
 /// One court's chain: its events alone, every one of them, and nothing of
 /// any other court's.
 pub fn verify_court(conn: &mut DbConn, court_id: i64) -> Result<Verification, StoreError> {
-    let v = verify_chain(conn, court_id)?;
+    let v = in_snapshot(conn, |c| verify_chain(c, court_id))?;
     Ok(Verification { court_id: Some(court_id), ..v })
 }
 
