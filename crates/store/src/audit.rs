@@ -523,10 +523,7 @@ pub fn verify_chain(conn: &mut DbConn, chain: i64) -> Result<Verification, Store
 /// batches) append as the walk goes, so without one an event committed
 /// after the head was read would read as a head gone missing. Not for a
 /// caller already inside a transaction.
-fn in_snapshot<T>(
-    conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
+fn in_snapshot<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>) -> Result<T, StoreError> {
     conn.transaction(|c| {
         if let DbConn::Pg(pg) = c {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(pg)?;
