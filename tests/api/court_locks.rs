@@ -61,7 +61,7 @@ fn booking(app: &TestApp, c: &Clerk, day: chrono::NaiveDate, hhmm: &str) -> reqw
     )
 }
 
-async fn booked(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+async fn answered(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let r = tokio::time::timeout(BOUND, request.send())
         .await
         .expect("the booking answered in bounded time")
@@ -163,9 +163,9 @@ async fn a_held_court_write_stops_only_its_own_building() {
     if !is_postgres() {
         // One writer: nothing is held apart, and every booking completes.
         let (sa, sb, sc) = tokio::join!(
-            booked(booking(&app, &a, day, "10:00")),
-            booked(booking(&app, &b, day, "10:00")),
-            booked(booking(&app, &c, next_day, "12:00")),
+            answered(booking(&app, &a, day, "10:00")),
+            answered(booking(&app, &b, day, "10:00")),
+            answered(booking(&app, &c, next_day, "12:00")),
         );
         for (s, body) in [sa, sb, sc] {
             assert_eq!(s, StatusCode::CREATED, "{body}");
@@ -182,16 +182,27 @@ async fn a_held_court_write_stops_only_its_own_building() {
     // test stricter, never fail it.
     tokio::time::sleep(Duration::from_secs(1)).await;
     // Court B is in no building of A's: its clerk books while A is held.
-    let (s, body) = booked(booking(&app, &b, day, "10:00")).await;
+    let (s, body) = answered(booking(&app, &b, day, "10:00")).await;
     assert_eq!(s, StatusCode::CREATED, "a court of another building books while court A's write is open: {body}");
     // A's own clerk, and the clerk of the court sharing A's building, wait.
-    let in_a = tokio::spawn(booked(booking(&app, &a, day, "10:00")));
-    let in_c = tokio::spawn(booked(booking(&app, &c, next_day, "12:00")));
+    let in_a = tokio::spawn(answered(booking(&app, &a, day, "10:00")));
+    let in_c = tokio::spawn(answered(booking(&app, &c, next_day, "12:00")));
     until_waiting(&app, 2).await;
     assert!(!in_a.is_finished() && !in_c.is_finished(), "both wait while court A's write is open");
-    // Meanwhile B still books.
-    let (s, body) = booked(booking(&app, &b, next_day, "10:00")).await;
+    // Meanwhile B still books, and its clerk records an adjournment request.
+    let (s, body) = answered(booking(&app, &b, next_day, "10:00")).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
+    let hearing = body["id"].as_i64().expect("hearing id");
+    let request = app
+        .client
+        .post(format!("{}/api/hearings/{hearing}/adjournments", app.address))
+        .bearer_auth(&b.court.clerk)
+        .json(&json!({"requested_by": "prosecution", "reason_code": "witness_not_served",
+                      "details": "Next date to be fixed later."}));
+    let (s, body) = answered(request).await;
+    // Refused by the profile's rule (no date fixed), and recorded.
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["adjournment_id"].is_i64(), "the request is recorded while court A's write is open: {body}");
     release.send(()).expect("the holder is waiting");
     tokio::task::spawn_blocking(move || holder.join()).await.expect("join").expect("the holder ended");
     for waiting in [in_a, in_c] {
@@ -215,7 +226,7 @@ async fn clerks_of_many_courts_booking_at_once_keep_every_chain_whole() {
     for c in &clerks {
         // A day apart, so that no booking's never-meet plan meets another's.
         for day in [first, first + chrono::Days::new(1), first + chrono::Days::new(2)] {
-            waiting.push(tokio::spawn(booked(booking(&app, c, day, "10:00"))));
+            waiting.push(tokio::spawn(answered(booking(&app, c, day, "10:00"))));
         }
     }
     for w in waiting {
