@@ -64,8 +64,8 @@ fn booking(app: &TestApp, c: &Clerk, day: chrono::NaiveDate, hhmm: &str) -> reqw
 async fn answered(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let r = tokio::time::timeout(BOUND, request.send())
         .await
-        .expect("the booking answered in bounded time")
-        .expect("the booking's response");
+        .expect("the request answered in bounded time")
+        .expect("the response");
     let status = r.status();
     (status, r.json().await.unwrap_or(Value::Null))
 }
