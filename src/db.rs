@@ -30,6 +30,24 @@ where
     amaan_store::write_tx(conn, f)
 }
 
+/// A write of one court's (a booking, an outcome, an adjournment, a step of
+/// the case's course): on PostgreSQL it waits only for writers of the same
+/// court's building and for `write_tx`; see the store's `locks`.
+pub fn court_tx<T, F>(conn: &mut DbConn, scope: Scope, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    amaan_store::court_tx(conn, scope, f)
+}
+
+/// A background worker's write, which takes no head lock on PostgreSQL.
+pub fn background_tx<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    amaan_store::background_tx(conn, f)
+}
+
 /// `run` for work that is only store calls: fails in the store's words,
 /// which leave as the edge's.
 pub async fn query<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>

@@ -64,7 +64,7 @@ pub fn start(
         // This node has nothing in flight yet: what it claimed in an earlier
         // run under the same id is due now, not when its lease runs out.
         if let Ok(mut conn) = pool.get() {
-            let released = db::write_tx(&mut conn, |c| {
+            let released = db::background_tx(&mut conn, |c| {
                 Ok(db::notices::release_claims_of(c, &channels.node, Utc::now().naive_utc())?)
             });
             if let Ok(n @ 1..) = released {
@@ -106,12 +106,21 @@ fn round(
     if channels.sms_url.is_some() {
         configured.push(Channel::Sms.as_str());
     }
-    let claimed =
-        db::write_tx(&mut conn, |c| Ok(db::notices::claim_due(c, &channels.node, &configured, now, lease, BATCH)?))?;
+    // Every write of the worker is a `background_tx`: no audit head lock on
+    // PostgreSQL. The claim takes its rows FOR UPDATE SKIP LOCKED and every
+    // later update is guarded by the claim, so nothing needs the head; and a
+    // head FOR UPDATE, queued behind any open court write, would queue every
+    // new court writer behind this worker in turn. Court writes only insert
+    // notices, so the worker's row locks cannot deadlock with them; a
+    // deadlock with a clerk's resend (PostgreSQL aborts one side) fails the
+    // round, which is tried again after a pause.
+    let claimed = db::background_tx(&mut conn, |c| {
+        Ok(db::notices::claim_due(c, &channels.node, &configured, now, lease, BATCH)?)
+    })?;
     for n in &claimed {
         let outcome = send(&outgoing(n, origin), channels, mailer, &mut conn);
         let at = Utc::now().naive_utc();
-        db::write_tx(&mut conn, |c| {
+        db::background_tx(&mut conn, |c| {
             match &outcome {
                 Ok(provider_id) => {
                     db::notices::mark_sent(c, n.id, &channels.node, provider_id.as_deref(), at)?;
@@ -150,7 +159,7 @@ fn outgoing(n: &Notice, origin: Option<&str>) -> Notice {
 /// Commits that notice `n` is being handed over now (step 3 above).
 fn mark_handed(conn: &mut PooledConn, n: &Notice, node: &str) -> Result<(), String> {
     let at = Utc::now().naive_utc();
-    match db::write_tx(conn, |c| Ok(db::notices::mark_handed(c, n.id, node, at)?)) {
+    match db::background_tx(conn, |c| Ok(db::notices::mark_handed(c, n.id, node, at)?)) {
         Ok(true) => Ok(()),
         Ok(false) => Err("the claim was lost before sending".into()),
         Err(e) => Err(format!("recording the hand-over: {e}")),

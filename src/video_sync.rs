@@ -96,7 +96,7 @@ async fn store_recordings(
     finished.sort_by_key(|f| (f.participant_id, f.kind, f.started_at));
     let s = s.clone();
     blocking(pool, move |conn| {
-        db::write_tx(conn, |c| write_recordings(c, &s, &finished, &actor, Utc::now().naive_utc()))
+        db::background_tx(conn, |c| write_recordings(c, &s, &finished, &actor, Utc::now().naive_utc()))
     })
     .await
 }

@@ -162,8 +162,10 @@ async fn request(
         for_child_welfare: b.for_child_welfare,
     };
     let user = clerk.user.clone();
-    let (recorded, refusals) =
-        db::run(&state.pool, move |conn| db::write_tx(conn, |c| app::record_request(c, &user, &order))).await?;
+    let (recorded, refusals) = db::run(&state.pool, move |conn| {
+        db::court_tx(conn, db::Scope::Hearing(order.hearing_id), |c| app::record_request(c, &user, &order))
+    })
+    .await?;
     match refusals.first() {
         None => Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/adjournments/{}", recorded.id)))
@@ -224,7 +226,10 @@ async fn decide(
     let new_times = parse_times("new_starts_at", b.new_starts_at.as_deref(), b.new_ends_at.as_deref())?;
     let user = judge.user.clone();
     let order = app::DecisionOrder { adjournment_id: id, grant: b.decision == Verdict::Grant, reasons, new_times };
-    let out = db::run(&state.pool, move |conn| db::write_tx(conn, |c| app::decide(c, &user, &order))).await?;
+    let out = db::run(&state.pool, move |conn| {
+        db::court_tx(conn, db::Scope::Adjournment(order.adjournment_id), |c| app::decide(c, &user, &order))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 

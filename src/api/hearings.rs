@@ -71,7 +71,7 @@ async fn create_hearing(
     let mode = b.mode.unwrap_or(HearingMode::InPerson);
     let viewer = clerk.user.clone();
     let (view, booked) = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |c| {
+        db::court_tx(conn, db::Scope::Case(case_id), |c| {
             let (case, _) = visible_case(c, &viewer, case_id)?;
             booking::ensure_listable(&case)?;
             let names = ChildNames::of_case(c, case.id, case.court_id)?;

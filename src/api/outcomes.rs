@@ -71,7 +71,10 @@ async fn record_outcome(
         video_session: None,
     };
     let viewer = user.user.clone();
-    let answer = db::run(&state.pool, move |conn| db::write_tx(conn, |c| outcomes::record(c, &viewer, &order))).await?;
+    let answer = db::run(&state.pool, move |conn| {
+        db::court_tx(conn, db::Scope::Hearing(order.hearing_id), |c| outcomes::record(c, &viewer, &order))
+    })
+    .await?;
     Ok(HttpResponse::Created().json(answer))
 }
 
@@ -124,8 +127,10 @@ async fn record_step(
         reasons: optional_text("reasons", b.reasons, 2000)?,
     };
     let viewer = user.user.clone();
-    let view =
-        db::run(&state.pool, move |conn| db::write_tx(conn, |c| course::record_step(c, &viewer, &order))).await?;
+    let view = db::run(&state.pool, move |conn| {
+        db::court_tx(conn, db::Scope::Case(order.case_id), |c| course::record_step(c, &viewer, &order))
+    })
+    .await?;
     Ok(HttpResponse::Created().json(view))
 }
 

@@ -202,7 +202,10 @@ async fn book(
         source: "booking",
     };
     let viewer = clerk.user.clone();
-    let booked = db::run(&state.pool, move |conn| db::write_tx(conn, |c| book_in_tx(c, &viewer, &order))).await?;
+    let booked = db::run(&state.pool, move |conn| {
+        db::court_tx(conn, db::Scope::Hearing(order.hearing_id), |c| book_in_tx(c, &viewer, &order))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(booked))
 }
 

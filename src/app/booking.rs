@@ -3,10 +3,12 @@
 //! with its times, the new date of a granted adjournment), and the court's
 //! scheduling setup it reads. Handlers call it; it never sees HTTP.
 //!
-//! Every booking re-checks every constraint inside `db::write_tx`, whose
-//! first statement takes the audit head row: writers are serialised on
-//! both backends, so of two clerks racing for one room or one gate the
-//! second sees the first's booking and is refused.
+//! Every booking re-checks every constraint inside `db::court_tx` (or
+//! `db::write_tx`), which holds the chain rows of every court of the
+//! building (SQLite: the one write lock), and locks the rows of the counsel
+//! and people it checks in other courts: so of two clerks racing for one
+//! room, gate, counsel or child the second sees the first's booking and is
+//! refused.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
@@ -292,7 +294,9 @@ pub(crate) fn book_in_tx(c: &mut DbConn, user: &AuthUser, order: &BookOrder) -> 
     if chrono::Timelike::second(&local) != 0 {
         return Err(AppError::invalid("starts_at", "start on a whole minute"));
     }
-    let (occ, _) = setup.occupancy(c, day, 1, Some(before.id), &req.counsel, &persons_of(&req))?;
+    let persons = persons_of(&req);
+    store::lock_people(c, &req.counsel, &persons)?;
+    let (occ, _) = setup.occupancy(c, day, 1, Some(before.id), &req.counsel, &persons)?;
     let placement = slots::check_at(&req, &setup.ctx(), &occ, day, start).map_err(|e| refused(&e, &setup.rules))?;
     let booking = slots::to_booking(&req, &placement, &setup.ctx())
         .ok_or_else(|| AppError::invalid("starts_at", "that time does not exist on the court's clock"))?;

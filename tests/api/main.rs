@@ -16,6 +16,7 @@ mod backups;
 mod bad_input;
 mod calendar;
 mod conversion;
+mod court_locks;
 mod courts;
 mod crash;
 mod demo;

@@ -25,7 +25,7 @@ pub const LEGACY_CHAIN: i64 = -1;
 
 /// The chain an event of this court belongs to.
 pub fn chain_of(court_id: Option<i64>) -> i64 {
-    if ONE_CHAIN.load(std::sync::atomic::Ordering::Relaxed) {
+    if one_chain_for_benchmark() {
         return SYSTEM_CHAIN;
     }
     court_id.unwrap_or(SYSTEM_CHAIN)
@@ -38,6 +38,12 @@ static ONE_CHAIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool:
 
 pub fn use_one_chain_for_benchmark(on: bool) {
     ONE_CHAIN.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the benchmark asked for one chain: then every court's write is
+/// also a `write_tx` (`locks::court_tx`), the layout as it was before.
+pub fn one_chain_for_benchmark() -> bool {
+    ONE_CHAIN.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Who did it. `id` is None for an anonymous actor (a failed login for an
@@ -171,8 +177,16 @@ pub fn use_chain_key(key: &amaan_vault::DataKey) {
     *slot = Some(*key.expose());
 }
 
-/// Takes the chain's head row for writing; see `db::write_tx`.
+/// Takes the chain's head row for writing; see `db::write_tx`. On
+/// PostgreSQL the table is locked first, in a mode that conflicts with the
+/// ROW SHARE of `locks::court_tx`'s head FOR SHARE: table locks queue
+/// fairly, so a waiting `write_tx` holds off court writers that come after
+/// it, where a row lock alone would let an unbroken run of court writers'
+/// shared row locks starve it. Plain reads (ACCESS SHARE) pass.
 pub fn lock_head(conn: &mut DbConn) -> Result<(), StoreError> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("LOCK TABLE audit_head IN EXCLUSIVE MODE").execute(pg)?;
+    }
     let touched = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
         .set(audit_head::seq.eq(audit_head::seq))
         .execute(conn)?;
@@ -189,11 +203,92 @@ fn chain_key() -> Result<[u8; 32], StoreError> {
     })
 }
 
-/// Appends one event to its court's chain. Call inside `db::write_tx`,
-/// after the change: its lock is what orders the events of a chain.
+/// Appends one event to its court's chain, safe by itself however many
+/// writers append at once: on PostgreSQL it takes its chain's row for
+/// writing (made if missing) before reading the chain's head, and numbers
+/// the event from a sequence; on SQLite the caller's write transaction is
+/// the one writer. Call after the change, inside `write_tx`, `court_tx`
+/// (which already holds the court's chain row) or `background_tx`.
 pub fn append(conn: &mut DbConn, actor: &Actor, change: Change) -> Result<AuditEvent, StoreError> {
     let key = chain_key()?;
     let chain = chain_of(change.court_id);
+    let (seq, chain_seq, prev_hash) = match conn {
+        DbConn::Pg(pg) => next_place_pg(pg, chain)?,
+        DbConn::Sqlite(_) => next_place_single_writer(conn, chain)?,
+    };
+    let at = Utc::now()
+        .naive_utc()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .map_err(|e| StoreError::internal(format!("clock: {e}")))?;
+    let mut event = AuditEvent {
+        seq,
+        at,
+        actor_id: actor.id,
+        actor_role: actor.role.clone(),
+        action: change.action,
+        entity: change.entity,
+        entity_id: change.entity_id,
+        court_id: change.court_id,
+        before_state: change.before.map(|v| v.to_string()),
+        after_state: change.after.map(|v| v.to_string()),
+        reason: change.reason,
+        prev_hash,
+        hash: String::new(),
+        chain_id: chain,
+        chain_seq,
+    };
+    event.hash = keyed_hash(&key, &event);
+    diesel::insert_into(audit_events::table).values(&event).execute(conn)?;
+    diesel::update(audit_chains::table.find(chain))
+        .set((audit_chains::seq.eq(event.chain_seq), audit_chains::hash.eq(&event.hash)))
+        .execute(conn)?;
+    Ok(event)
+}
+
+#[derive(QueryableByName)]
+struct ChainRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    hash: String,
+}
+
+#[derive(QueryableByName)]
+struct NextSeq {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq: i64,
+}
+
+/// Makes the chain's row if it has none, without failing or waiting on a
+/// writer that made it first (ON CONFLICT DO NOTHING waits only for an
+/// uncommitted insert of the same row, and then does nothing).
+pub(crate) fn ensure_chains_pg(pg: &mut diesel::PgConnection, chains: &[i64]) -> Result<(), StoreError> {
+    diesel::sql_query(
+        "INSERT INTO audit_chains (chain_id, seq, hash) SELECT c, 0, $2 FROM unnest($1) AS c ORDER BY c \
+         ON CONFLICT (chain_id) DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(chains)
+    .bind::<diesel::sql_types::Text, _>(GENESIS_HASH)
+    .execute(pg)?;
+    Ok(())
+}
+
+/// The event's (seq, chain_seq, prev_hash) on PostgreSQL: the chain's row
+/// locked FOR UPDATE first (a no-op when `court_tx` holds it already), so
+/// two appends to one chain cannot both read the same head; the global
+/// `seq` from `audit_event_seq`, which never hands out one number twice.
+fn next_place_pg(pg: &mut diesel::PgConnection, chain: i64) -> Result<(i64, i64, String), StoreError> {
+    ensure_chains_pg(pg, &[chain])?;
+    let head: ChainRow = diesel::sql_query("SELECT seq, hash FROM audit_chains WHERE chain_id = $1 FOR UPDATE")
+        .bind::<diesel::sql_types::BigInt, _>(chain)
+        .get_result(pg)?;
+    let next: NextSeq = diesel::sql_query("SELECT nextval('audit_event_seq') AS seq").get_result(pg)?;
+    Ok((next.seq, head.seq + 1, head.hash))
+}
+
+/// The same on SQLite, where the caller's transaction holds the database's
+/// one write lock: max(seq)+1 is safe and keeps `seq` without gaps.
+fn next_place_single_writer(conn: &mut DbConn, chain: i64) -> Result<(i64, i64, String), StoreError> {
     let head =
         audit_chains::table.find(chain).select((audit_chains::seq, audit_chains::hash)).first(conn).optional()?;
     let (chain_seq, prev_hash): (i64, String) = match head {
@@ -210,33 +305,7 @@ pub fn append(conn: &mut DbConn, actor: &Actor, change: Change) -> Result<AuditE
         }
     };
     let last: Option<i64> = audit_events::table.select(diesel::dsl::max(audit_events::seq)).first(conn)?;
-    let at = Utc::now()
-        .naive_utc()
-        .duration_trunc(TimeDelta::microseconds(1))
-        .map_err(|e| StoreError::internal(format!("clock: {e}")))?;
-    let mut event = AuditEvent {
-        seq: last.unwrap_or(0) + 1,
-        at,
-        actor_id: actor.id,
-        actor_role: actor.role.clone(),
-        action: change.action,
-        entity: change.entity,
-        entity_id: change.entity_id,
-        court_id: change.court_id,
-        before_state: change.before.map(|v| v.to_string()),
-        after_state: change.after.map(|v| v.to_string()),
-        reason: change.reason,
-        prev_hash,
-        hash: String::new(),
-        chain_id: chain,
-        chain_seq: chain_seq + 1,
-    };
-    event.hash = keyed_hash(&key, &event);
-    diesel::insert_into(audit_events::table).values(&event).execute(conn)?;
-    diesel::update(audit_chains::table.find(chain))
-        .set((audit_chains::seq.eq(event.chain_seq), audit_chains::hash.eq(&event.hash)))
-        .execute(conn)?;
-    Ok(event)
+    Ok((last.unwrap_or(0) + 1, chain_seq + 1, prev_hash))
 }
 
 /// A write that is only an audit event (a failed login, a verification).
@@ -449,9 +518,27 @@ pub fn verify_chain(conn: &mut DbConn, chain: i64) -> Result<Verification, Store
     })
 }
 
+/// Runs `f` on one snapshot of the database: a chain's head is read before
+/// its events, and writers of other courts (and a court's own, between
+/// batches) append as the walk goes, so without one an event committed
+/// after the head was read would read as a head gone missing. Not for a
+/// caller already inside a transaction.
+fn in_snapshot<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    conn.transaction(|c| {
+        if let DbConn::Pg(pg) = c {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(pg)?;
+        }
+        f(c)
+    })
+}
+
 /// Every chain a head or an event names: the legacy chain, the system's and
 /// each court's. The first broken one is reported.
 pub fn verify(conn: &mut DbConn) -> Result<Verification, StoreError> {
+    in_snapshot(conn, verify_all)
+}
+
+fn verify_all(conn: &mut DbConn) -> Result<Verification, StoreError> {
     let mut chains: Vec<i64> = heads(conn)?.into_iter().map(|h| h.chain).collect();
     let named: Vec<i64> = audit_events::table.select(audit_events::chain_id).distinct().load(conn)?;
     chains.extend(named);
@@ -471,7 +558,7 @@ pub fn verify(conn: &mut DbConn) -> Result<Verification, StoreError> {
 /// One court's chain: its events alone, every one of them, and nothing of
 /// any other court's.
 pub fn verify_court(conn: &mut DbConn, court_id: i64) -> Result<Verification, StoreError> {
-    let v = verify_chain(conn, court_id)?;
+    let v = in_snapshot(conn, |c| verify_chain(c, court_id))?;
     Ok(Verification { court_id: Some(court_id), ..v })
 }
 

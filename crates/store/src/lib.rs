@@ -21,6 +21,7 @@ pub mod identity;
 pub mod incidents;
 pub mod keyring;
 pub mod linked;
+pub mod locks;
 pub mod monitors;
 pub mod nodes;
 pub mod notices;
@@ -38,6 +39,7 @@ use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use error::StoreError;
+pub use locks::{background_tx, court_tx, Scope};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -251,9 +253,11 @@ pub fn migrate_url(url: &str) -> anyhow::Result<()> {
 }
 
 /// A write transaction. Its first statement takes the audit chain's head row
-/// for writing, which (a) serialises writers on both backends so the hash
-/// chain never forks and (b) on SQLite takes the write lock up front, where
-/// the busy timeout still applies, instead of failing on a lock upgrade.
+/// for writing, which (a) serialises writers on both backends (on
+/// PostgreSQL, the court writers of `court_tx` too, which hold the head FOR
+/// SHARE) and (b) on SQLite takes the write lock up front, where the busy
+/// timeout still applies, instead of failing on a lock upgrade. For writes
+/// that are not one court's; see `locks`.
 ///
 /// Generic in its error so that a use case above the store can refuse with
 /// its own error inside the transaction and roll it back.

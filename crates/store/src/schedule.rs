@@ -167,6 +167,41 @@ fn counsel_by_case(conn: &mut DbConn, case_ids: &[i64]) -> Result<HashMap<i64, V
     Ok(out)
 }
 
+#[derive(QueryableByName)]
+struct LockedId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    #[allow(dead_code)]
+    id: i64,
+}
+
+/// On PostgreSQL, takes for writing the rows of the counsel and of the
+/// people (each person's first party row) a booking checks in every court,
+/// in id order, before their sittings are read: a booking holds only its
+/// own building's chain rows (`locks::court_tx`), so without this two
+/// clerks of different buildings could both place one counsel or one child
+/// at the same hour. On SQLite the caller's write transaction is the one
+/// writer already.
+pub fn lock_people(conn: &mut DbConn, counsel_ids: &[i64], persons: &[i64]) -> Result<(), StoreError> {
+    let DbConn::Pg(pg) = conn else { return Ok(()) };
+    let mut counsel_ids = counsel_ids.to_vec();
+    counsel_ids.sort_unstable();
+    counsel_ids.dedup();
+    let mut persons = persons.to_vec();
+    persons.sort_unstable();
+    persons.dedup();
+    if !counsel_ids.is_empty() {
+        let _: Vec<LockedId> = diesel::sql_query("SELECT id FROM counsel WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&counsel_ids)
+            .load(pg)?;
+    }
+    if !persons.is_empty() {
+        let _: Vec<LockedId> = diesel::sql_query("SELECT id FROM parties WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&persons)
+            .load(pg)?;
+    }
+    Ok(())
+}
+
 /// When each of these counsel is already in court (any court), overlapping
 /// the window: (counsel, starts, ends).
 pub fn counsel_sittings(

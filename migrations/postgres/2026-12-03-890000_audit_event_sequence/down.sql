@@ -1,0 +1,1 @@
+DROP SEQUENCE audit_event_seq;
