@@ -177,6 +177,10 @@ pub enum FactsCommand {
     /// appearances and steps, and each court's monthly figures for the
     /// monitor from its records, and name each that differs from the kept one.
     Check,
+    /// Write every docket line again from the hearings, cases, facts and
+    /// outcomes (after a restore or a bulk load that bypassed the triggers,
+    /// or when `facts check` named a line).
+    RebuildLines,
 }
 
 pub fn main() -> ExitCode {
@@ -460,6 +464,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
             println!("facts agree: {} cases; figures agree: {courts} courts", report.cases);
+        }
+        Command::Facts(FactsCommand::RebuildLines) => {
+            let key = keys::load(common.master_key_file.as_deref())?;
+            let (pool, _) = db::open(&database_url(&common), 1, &key)?;
+            let mut conn = pool.get()?;
+            use diesel::Connection;
+            let lines = conn.transaction(|c| db::docket::rebuild_lines(c)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("docket lines written again: {lines}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 //! The facts check: every case's kept facts (`case_facts`, `child_facts`)
-//! recomputed from its hearings, outcomes, appearances and steps, and any
-//! difference named. The docket trusts the kept facts instead of counting
+//! recomputed from its hearings, outcomes, appearances and steps, its
+//! docket lines (`docket_lines`) against the tables, and any difference
+//! named. The docket trusts the kept facts instead of counting
 //! hearings on each read; this is how an operator learns that something
 //! wrote hearings behind the application's back (a hand-run UPDATE, a bad
 //! restore, an import) before a judge reads a wrong score.
@@ -123,6 +124,18 @@ pub fn compare_children(case_id: i64, kept: &[ChildFactsRow], now: &[ChildFactsR
     out
 }
 
+/// A docket line the triggers did not keep as the tables say.
+fn line_difference(l: &db::docket::LineOutOfStep) -> Difference {
+    let side = |present: bool, what: &str| if present { what.to_string() } else { "no line".to_string() };
+    Difference {
+        case_id: l.case_id,
+        party_id: None,
+        fact: "docket line",
+        kept: format!("hearing {}: {}", l.hearing_id, side(l.kept, "a line")),
+        recomputed: side(l.computed, if l.kept { "a different line" } else { "a line" }),
+    }
+}
+
 /// Recomputes every case's facts and compares them with the kept ones.
 /// Reads only; each batch of cases in one transaction, so a case is never
 /// compared half-written.
@@ -142,6 +155,8 @@ pub fn check(conn: &mut DbConn) -> Result<FactsReport, AppError> {
                 found.extend(compare_case(&kept, &now));
                 found.extend(compare_children(*id, &db::course::child_facts_of_case(c, *id)?, &children));
             }
+            let first = ids.first().copied().unwrap_or(last);
+            found.extend(db::docket::lines_out_of_step(c, first, last)?.iter().map(line_difference));
             Ok::<_, AppError>(found)
         })?;
         report.cases += ids.len();

@@ -147,6 +147,64 @@ async fn the_facts_check_agrees_after_the_api_and_names_a_hearing_edited_behind_
     assert!(out.contains(&format!("case {}: adjournments kept 1, recomputed 2", story.case_id)), "{out}");
 }
 
+#[tokio::test]
+async fn docket_lines_follow_every_write_and_a_line_altered_behind_its_back_is_named() {
+    let story = adjourned_once().await;
+    let docket_of = |day: NaiveDate| format!("/api/docket?judge_id={}&date={day}", story.court.judge_id);
+    let (s, before) = story.app.get(&docket_of(story.new_day), Some(&story.court.judge)).await;
+    assert_eq!(s, StatusCode::OK, "{before}");
+    assert_eq!(before["items"].as_array().map(Vec::len), Some(1), "{before}");
+    assert_eq!(before["items"][0]["hearing"]["room_name"], "Court Room 1");
+
+    // A room renamed, and the custody of the accused changed, by hand: the
+    // triggers keep the lines in step with the tables whoever writes them.
+    let mut conn = story.app.conn();
+    diesel::sql_query("UPDATE court_rooms SET name = 'Court Room 1 (child-friendly)' WHERE court_id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(story.court.id)
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query("UPDATE cases SET accused_in_custody = false WHERE id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(story.case_id)
+        .execute(&mut conn)
+        .unwrap();
+    let (_, after) = story.app.get(&docket_of(story.new_day), Some(&story.court.judge)).await;
+    let item = &after["items"][0];
+    assert_eq!(item["hearing"]["room_name"], "Court Room 1 (child-friendly)", "{item}");
+    assert_eq!(item["case"]["accused_in_custody"], false, "{item}");
+    assert!(part(item, "accused_in_custody").is_null(), "no custody points once released: {item}");
+    let (code, out) = facts_check(&story.app);
+    assert_eq!(code, 0, "{out}");
+
+    // A line itself edited: the docket would show a case as decided (and
+    // drop it); the check names the hearing and the case.
+    diesel::sql_query("UPDATE docket_lines SET case_status = 'decided' WHERE case_id = $1 AND status = 'scheduled'")
+        .bind::<diesel::sql_types::BigInt, _>(story.case_id)
+        .execute(&mut conn)
+        .unwrap();
+    let (_, hidden) = story.app.get(&docket_of(story.new_day), Some(&story.court.judge)).await;
+    assert_eq!(hidden["items"].as_array().map(Vec::len), Some(0), "{hidden}");
+    let (code, out) = facts_check(&story.app);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains(&format!("case {}: docket line kept hearing", story.case_id)), "{out}");
+    assert!(out.contains("a different line"), "{out}");
+
+    // The operator's repair writes the lines again from the tables.
+    let rebuilt = Command::new(env!("CARGO_BIN_EXE_amaan"))
+        .args(["facts", "rebuild-lines"])
+        .env("DATABASE_URL", &story.app.database_url)
+        .env("AMAAN_MASTER_KEY", crate::helpers::MASTER_KEY)
+        .env_remove("AMAAN_MASTER_KEY_FILE")
+        .env("AMAAN_DATA_DIR", story.app.data_dir.path())
+        .env("AMAAN_LOG", "warn")
+        .output()
+        .expect("amaan runs");
+    assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+    let (code, out) = facts_check(&story.app);
+    assert_eq!(code, 0, "{out}");
+    let (_, back) = story.app.get(&docket_of(story.new_day), Some(&story.court.judge)).await;
+    assert_eq!(back["items"].as_array().map(Vec::len), Some(1), "{back}");
+}
+
 fn part<'a>(item: &'a Value, factor: &str) -> &'a Value {
     item["breakdown"].as_array().unwrap().iter().find(|p| p["factor"] == factor).unwrap_or(&Value::Null)
 }

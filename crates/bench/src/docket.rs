@@ -726,6 +726,7 @@ fn seed(
 ) -> Result<Seeded, amaan::error::AppError> {
     let mut rng = StdRng::seed_from_u64(20261123);
     let now = Utc::now().naive_utc();
+    triggers_off(conn)?;
     let n_courts = judges.div_ceil(10);
     let per_court = judges.div_ceil(n_courts);
     let time = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
@@ -980,6 +981,7 @@ fn seed(
         }
     }
     load_appearances(conn, appearances)?;
+    triggers_on_and_lines(conn)?;
     match conn {
         DbConn::Pg(c) => diesel::sql_query("ANALYZE").execute(c)?,
         DbConn::Sqlite(c) => diesel::sql_query("ANALYZE").execute(c)?,
@@ -992,6 +994,26 @@ fn seed(
         .load(conn)?;
     let judge_id = counts.iter().max_by_key(|(_, n)| *n).map(|(id, _)| *id).unwrap_or(judge_ids[0]);
     Ok(Seeded { judge_id, court_id: court_ids[0] })
+}
+
+/// Loading a million rows with the docket-line triggers on would rewrite
+/// every case's lines once per row; PostgreSQL loads with them off (this
+/// session only) and the lines are written once, in one statement, after.
+/// SQLite has no switch and keeps them on.
+pub(crate) fn triggers_off(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("SET session_replication_role = replica").execute(c)?;
+    }
+    Ok(())
+}
+
+/// Turns the triggers back on and writes every docket line from the tables.
+pub(crate) fn triggers_on_and_lines(conn: &mut DbConn) -> Result<usize, amaan::error::AppError> {
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("SET session_replication_role = origin").execute(c)?;
+        return Ok(db::docket::rebuild_lines(conn)?);
+    }
+    Ok(0)
 }
 
 /// Small tables, row by row in one transaction, keeping each new id.

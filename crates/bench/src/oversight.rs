@@ -63,6 +63,7 @@ fn seed(conn: &mut DbConn, args: &OversightArgs) -> anyhow::Result<i64> {
         per_court * args.courts,
         args.districts
     );
+    super::docket::triggers_off(conn)?;
     exec(
         conn,
         "courts",
@@ -163,6 +164,9 @@ fn seed(conn: &mut DbConn, args: &OversightArgs) -> anyhow::Result<i64> {
         "figures kept",
         took * 1000.0 / courts.max(1) as f64
     );
+    let started = Instant::now();
+    let lines = super::docket::triggers_on_and_lines(conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("  {:<22} {:>8.1} s ({lines} lines)", "docket lines", started.elapsed().as_secs_f64());
     exec(conn, "analyze", "ANALYZE")?;
     use amaan::db::schema::users;
     Ok(users::table.filter(users::username.eq("bench-punjab-cell")).select(users::id).first(conn)?)

@@ -25,17 +25,22 @@ f.child_evidence_on, f.trial_started_on, f.trial_concluded_on, f.decided_on";
 
 const FACTS_JOIN: &str = "LEFT JOIN case_facts f ON f.case_id = c.id";
 
-/// What happened at a hearing, from its current outcome.
-const OUTCOME: &str = "o.kind AS outcome_kind, o.reason_code AS outcome_reason, o.caused_by AS outcome_cause, \
-o.child_evidence AS outcome_child_evidence, o.proceedings AS outcome_proceedings";
+/// A docket line's columns, as `HearingRow` reads them. `docket_lines`
+/// keeps one row per hearing with its case, the case's facts and its current
+/// outcome (triggers write it with every change to those), so a judge's week
+/// is one index range scan.
+const LINE_COLUMNS: &str =
+    "l.hearing_id, l.case_id, l.kind, l.judge_id, l.room_id, l.room_name, l.starts_at, l.ends_at, \
+l.child_testifies, l.mode, l.status, l.number, l.offence, l.cognizance_date, l.accused_in_custody, l.case_status, \
+l.adjournments, l.child_evidence_on, l.trial_started_on, l.trial_concluded_on, l.decided_on, \
+l.outcome_kind, l.outcome_reason, l.outcome_cause, l.outcome_child_evidence, l.outcome_proceedings";
 
-const OUTCOME_JOIN: &str = "LEFT JOIN hearing_outcomes o ON o.hearing_id = h.id AND o.is_current";
-
-const LISTED: &str = "h.status IN ('scheduled', 'held', 'not_held')";
+const LISTED: &str = "l.status IN ('scheduled', 'held', 'not_held')";
 
 /// A case still tried here; a decided or disposed case leaves the docket,
 /// the child-cases list and the escalations.
 const PENDING: &str = "c.status IN ('open', 'evidence', 'arguments', 'judgment_reserved')";
+const LINE_PENDING: &str = "l.case_status IN ('open', 'evidence', 'arguments', 'judgment_reserved')";
 
 const CHILD_COLUMNS: &str = "p.id, p.case_id, p.name, p.birth_sealed, p.pseudonym, \
 COALESCE(cf.brought, 0) AS brought, COALESCE(cf.testified, 0) AS testified";
@@ -43,12 +48,9 @@ COALESCE(cf.brought, 0) AS brought, COALESCE(cf.testified, 0) AS testified";
 /// A judge's hearings from $2 (inclusive) to $3 (exclusive), UTC.
 pub fn judge_hearings_sql() -> String {
     format!(
-        "SELECT h.id AS hearing_id, h.case_id, h.kind, h.judge_id, h.room_id, r.name AS room_name, h.starts_at, h.ends_at, \
-         h.child_testifies, h.mode, h.status, c.number, c.offence, c.cognizance_date, c.accused_in_custody, c.status AS case_status, \
-         {CASE_FACTS}, {OUTCOME} \
-         FROM hearings h JOIN cases c ON c.id = h.case_id LEFT JOIN court_rooms r ON r.id = h.room_id {FACTS_JOIN} {OUTCOME_JOIN} \
-         WHERE h.judge_id = $1 AND h.starts_at >= $2 AND h.starts_at < $3 AND {LISTED} AND {PENDING} \
-         ORDER BY h.starts_at, h.id"
+        "SELECT {LINE_COLUMNS} FROM docket_lines l \
+         WHERE l.judge_id = $1 AND l.starts_at >= $2 AND l.starts_at < $3 AND {LISTED} AND {LINE_PENDING} \
+         ORDER BY l.starts_at, l.hearing_id"
     )
 }
 
@@ -57,7 +59,8 @@ pub fn judge_children_sql() -> String {
     format!(
         "SELECT {CHILD_COLUMNS} FROM parties p LEFT JOIN child_facts cf ON cf.party_id = p.id \
          WHERE p.role = 'child_witness' AND p.case_id IN \
-         (SELECT h.case_id FROM hearings h WHERE h.judge_id = $1 AND h.starts_at >= $2 AND h.starts_at < $3 AND {LISTED}) \
+         (SELECT l.case_id FROM docket_lines l WHERE l.judge_id = $1 AND l.starts_at >= $2 AND l.starts_at < $3 \
+          AND {LISTED} AND {LINE_PENDING}) \
          ORDER BY p.case_id, p.id"
     )
 }
@@ -66,12 +69,9 @@ pub fn judge_children_sql() -> String {
 /// since (the day's cause list shows what happened).
 fn court_hearings_sql() -> String {
     format!(
-        "SELECT h.id AS hearing_id, h.case_id, h.kind, h.judge_id, h.room_id, r.name AS room_name, h.starts_at, h.ends_at, \
-         h.child_testifies, h.mode, h.status, c.number, c.offence, c.cognizance_date, c.accused_in_custody, c.status AS case_status, \
-         {CASE_FACTS}, {OUTCOME} \
-         FROM hearings h JOIN cases c ON c.id = h.case_id LEFT JOIN court_rooms r ON r.id = h.room_id {FACTS_JOIN} {OUTCOME_JOIN} \
-         WHERE c.court_id = $1 AND h.starts_at >= $2 AND h.starts_at < $3 AND {LISTED} \
-         ORDER BY h.starts_at, h.id"
+        "SELECT {LINE_COLUMNS} FROM docket_lines l \
+         WHERE l.court_id = $1 AND l.starts_at >= $2 AND l.starts_at < $3 AND {LISTED} \
+         ORDER BY l.starts_at, l.hearing_id"
     )
 }
 
@@ -79,8 +79,7 @@ fn court_children_sql() -> String {
     format!(
         "SELECT {CHILD_COLUMNS} FROM parties p LEFT JOIN child_facts cf ON cf.party_id = p.id \
          WHERE p.role = 'child_witness' AND p.case_id IN \
-         (SELECT h.case_id FROM hearings h JOIN cases c ON c.id = h.case_id \
-          WHERE c.court_id = $1 AND h.starts_at >= $2 AND h.starts_at < $3 AND {LISTED}) \
+         (SELECT l.case_id FROM docket_lines l WHERE l.court_id = $1 AND l.starts_at >= $2 AND l.starts_at < $3 AND {LISTED}) \
          ORDER BY p.case_id, p.id"
     )
 }
@@ -253,4 +252,61 @@ pub fn open_cases(
     .bind::<BigInt, _>(court_id)
     .load(conn)?;
     Ok((cases, children))
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+struct LineId {
+    #[diesel(sql_type = BigInt)]
+    hearing_id: i64,
+    #[diesel(sql_type = BigInt)]
+    case_id: i64,
+}
+
+/// A docket line that is not what the tables say it should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineOutOfStep {
+    pub hearing_id: i64,
+    pub case_id: i64,
+    /// The kept table has a row for the hearing.
+    pub kept: bool,
+    /// The tables give a row for it.
+    pub computed: bool,
+}
+
+fn lines_only_in(conn: &mut DbConn, first: &str, second: &str, from: i64, to: i64) -> Result<Vec<LineId>, StoreError> {
+    let sql = format!(
+        "SELECT hearing_id, case_id FROM (SELECT * FROM {first} WHERE case_id >= $1 AND case_id <= $2 \
+         EXCEPT SELECT * FROM {second} WHERE case_id >= $1 AND case_id <= $2) x ORDER BY hearing_id"
+    );
+    Ok(diesel::sql_query(sql).bind::<BigInt, _>(from).bind::<BigInt, _>(to).load(conn)?)
+}
+
+/// The docket lines of cases `from..=to` that differ from the lines the
+/// tables give (`docket_line_source`): what the triggers should have kept.
+pub fn lines_out_of_step(conn: &mut DbConn, from: i64, to: i64) -> Result<Vec<LineOutOfStep>, StoreError> {
+    let kept = lines_only_in(conn, "docket_lines", "docket_line_source", from, to)?;
+    let computed = lines_only_in(conn, "docket_line_source", "docket_lines", from, to)?;
+    let mut out: Vec<LineOutOfStep> = kept
+        .iter()
+        .map(|k| LineOutOfStep {
+            hearing_id: k.hearing_id,
+            case_id: k.case_id,
+            kept: true,
+            computed: computed.iter().any(|c| c.hearing_id == k.hearing_id),
+        })
+        .collect();
+    out.extend(computed.iter().filter(|c| !kept.iter().any(|k| k.hearing_id == c.hearing_id)).map(|c| LineOutOfStep {
+        hearing_id: c.hearing_id,
+        case_id: c.case_id,
+        kept: false,
+        computed: true,
+    }));
+    Ok(out)
+}
+
+/// Writes every docket line again from the tables: after a bulk load that
+/// ran without the triggers, or to repair what the facts check found.
+pub fn rebuild_lines(conn: &mut DbConn) -> Result<usize, StoreError> {
+    diesel::sql_query("DELETE FROM docket_lines").execute(conn)?;
+    Ok(diesel::sql_query("INSERT INTO docket_lines SELECT * FROM docket_line_source").execute(conn)?)
 }

@@ -106,6 +106,8 @@ pub const TABLES: &[&str] = &[
     "child_guardians",
     "hearing_witnesses",
     "conversions",
+    // the docket's lines, kept from hearings, cases, facts and outcomes
+    "docket_lines",
 ];
 
 /// Which backend a URL selects.

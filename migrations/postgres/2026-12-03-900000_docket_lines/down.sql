@@ -1,0 +1,14 @@
+DROP TRIGGER docket_lines_room ON court_rooms;
+DROP TRIGGER docket_lines_outcome ON hearing_outcomes;
+DROP TRIGGER docket_lines_facts ON case_facts;
+DROP TRIGGER docket_lines_case ON cases;
+DROP TRIGGER docket_lines_hearing ON hearings;
+DROP FUNCTION docket_lines_room_changed();
+DROP FUNCTION docket_lines_outcome_changed();
+DROP FUNCTION docket_lines_facts_changed();
+DROP FUNCTION docket_lines_case_changed();
+DROP FUNCTION docket_lines_hearing_changed();
+DROP FUNCTION docket_lines_of_case(BIGINT);
+DROP FUNCTION docket_lines_of_hearing(BIGINT);
+DROP TABLE docket_lines;
+DROP VIEW docket_line_source;

@@ -1,0 +1,14 @@
+DROP TRIGGER docket_lines_hearing_insert;
+DROP TRIGGER docket_lines_hearing_update;
+DROP TRIGGER docket_lines_hearing_delete;
+DROP TRIGGER docket_lines_case_update;
+DROP TRIGGER docket_lines_case_delete;
+DROP TRIGGER docket_lines_facts_insert;
+DROP TRIGGER docket_lines_facts_update;
+DROP TRIGGER docket_lines_facts_delete;
+DROP TRIGGER docket_lines_outcome_insert;
+DROP TRIGGER docket_lines_outcome_update;
+DROP TRIGGER docket_lines_outcome_delete;
+DROP TRIGGER docket_lines_room_update;
+DROP TABLE docket_lines;
+DROP VIEW docket_line_source;

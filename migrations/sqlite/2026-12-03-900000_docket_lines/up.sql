@@ -1,0 +1,103 @@
+-- One row per hearing with everything a line of the docket, the cause list
+-- and the board shows: the hearing, its case, the case's kept facts and the
+-- hearing's current outcome. Kept by triggers in the transaction of every
+-- write to those tables, so a judge's week is one index range scan of this
+-- table instead of four probes per hearing into four tables.
+-- `docket_line_source` is the same row computed from the tables; the facts
+-- check compares the two.
+CREATE VIEW docket_line_source AS
+SELECT h.id AS hearing_id, h.case_id, c.court_id, h.kind, h.judge_id, h.room_id, r.name AS room_name,
+       h.starts_at, h.ends_at, h.child_testifies, h.mode, h.status,
+       c.number, c.offence, c.cognizance_date, c.accused_in_custody, c.status AS case_status,
+       CAST(COALESCE(f.adjournments, 0) AS BIGINT) AS adjournments,
+       f.child_evidence_on, f.trial_started_on, f.trial_concluded_on, f.decided_on,
+       o.kind AS outcome_kind, o.reason_code AS outcome_reason, o.caused_by AS outcome_cause,
+       o.child_evidence AS outcome_child_evidence, o.proceedings AS outcome_proceedings
+FROM hearings h
+JOIN cases c ON c.id = h.case_id
+LEFT JOIN court_rooms r ON r.id = h.room_id
+LEFT JOIN case_facts f ON f.case_id = c.id
+LEFT JOIN hearing_outcomes o ON o.hearing_id = h.id AND o.is_current;
+
+CREATE TABLE docket_lines (
+    hearing_id BIGINT PRIMARY KEY,
+    case_id BIGINT NOT NULL,
+    court_id BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    judge_id BIGINT,
+    room_id BIGINT,
+    room_name TEXT,
+    starts_at TIMESTAMP,
+    ends_at TIMESTAMP,
+    child_testifies BOOLEAN NOT NULL,
+    mode TEXT NOT NULL,
+    status TEXT NOT NULL,
+    number TEXT NOT NULL,
+    offence TEXT NOT NULL,
+    cognizance_date DATE NOT NULL,
+    accused_in_custody BOOLEAN NOT NULL,
+    case_status TEXT NOT NULL,
+    adjournments BIGINT NOT NULL,
+    child_evidence_on DATE,
+    trial_started_on DATE,
+    trial_concluded_on DATE,
+    decided_on DATE,
+    outcome_kind TEXT,
+    outcome_reason TEXT,
+    outcome_cause TEXT,
+    outcome_child_evidence TEXT,
+    outcome_proceedings TEXT
+);
+CREATE INDEX docket_lines_judge ON docket_lines (judge_id, starts_at);
+CREATE INDEX docket_lines_court ON docket_lines (court_id, starts_at);
+CREATE INDEX docket_lines_case ON docket_lines (case_id);
+CREATE INDEX docket_lines_room ON docket_lines (room_id);
+
+INSERT INTO docket_lines SELECT * FROM docket_line_source;
+
+-- SQLite has no functions: each trigger says what it refreshes.
+CREATE TRIGGER docket_lines_hearing_insert AFTER INSERT ON hearings BEGIN
+    DELETE FROM docket_lines WHERE hearing_id = NEW.id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE hearing_id = NEW.id;
+END;
+CREATE TRIGGER docket_lines_hearing_update AFTER UPDATE ON hearings BEGIN
+    DELETE FROM docket_lines WHERE hearing_id = NEW.id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE hearing_id = NEW.id;
+END;
+CREATE TRIGGER docket_lines_hearing_delete AFTER DELETE ON hearings BEGIN
+    DELETE FROM docket_lines WHERE hearing_id = OLD.id;
+END;
+CREATE TRIGGER docket_lines_case_update AFTER UPDATE ON cases BEGIN
+    DELETE FROM docket_lines WHERE case_id = NEW.id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE case_id = NEW.id;
+END;
+CREATE TRIGGER docket_lines_case_delete AFTER DELETE ON cases BEGIN
+    DELETE FROM docket_lines WHERE case_id = OLD.id;
+END;
+CREATE TRIGGER docket_lines_facts_insert AFTER INSERT ON case_facts BEGIN
+    DELETE FROM docket_lines WHERE case_id = NEW.case_id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE case_id = NEW.case_id;
+END;
+CREATE TRIGGER docket_lines_facts_update AFTER UPDATE ON case_facts BEGIN
+    DELETE FROM docket_lines WHERE case_id = NEW.case_id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE case_id = NEW.case_id;
+END;
+CREATE TRIGGER docket_lines_facts_delete AFTER DELETE ON case_facts BEGIN
+    DELETE FROM docket_lines WHERE case_id = OLD.case_id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE case_id = OLD.case_id;
+END;
+CREATE TRIGGER docket_lines_outcome_insert AFTER INSERT ON hearing_outcomes BEGIN
+    DELETE FROM docket_lines WHERE hearing_id = NEW.hearing_id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE hearing_id = NEW.hearing_id;
+END;
+CREATE TRIGGER docket_lines_outcome_update AFTER UPDATE ON hearing_outcomes BEGIN
+    DELETE FROM docket_lines WHERE hearing_id = NEW.hearing_id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE hearing_id = NEW.hearing_id;
+END;
+CREATE TRIGGER docket_lines_outcome_delete AFTER DELETE ON hearing_outcomes BEGIN
+    DELETE FROM docket_lines WHERE hearing_id = OLD.hearing_id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE hearing_id = OLD.hearing_id;
+END;
+CREATE TRIGGER docket_lines_room_update AFTER UPDATE OF name ON court_rooms BEGIN
+    UPDATE docket_lines SET room_name = NEW.name WHERE room_id = NEW.id;
+END;
