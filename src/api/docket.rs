@@ -88,20 +88,27 @@ pub struct ChildView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CaseLine {
+pub struct CaseLine<'a> {
     pub id: i64,
-    pub number: String,
-    pub offence: String,
+    pub number: &'a str,
+    pub offence: &'a str,
     pub cognizance_date: NaiveDate,
     pub accused_in_custody: bool,
 }
 
 /// A case weighed against its court's profile on the court's today.
-#[derive(Clone)]
 struct Assessed {
     children: Vec<ChildView>,
     clocks: Vec<ClockStatus>,
     priority: Priority,
+}
+
+/// Whether the children's appearance sentences are written: the docket and
+/// the cause list send figures alone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sentences {
+    Written,
+    Left,
 }
 
 fn children_by_case(rows: &[ChildRow]) -> HashMap<i64, Vec<&ChildRow>> {
@@ -112,7 +119,13 @@ fn children_by_case(rows: &[ChildRow]) -> HashMap<i64, Vec<&ChildRow>> {
     map
 }
 
-fn assess(case: &CaseRow, children: &[&ChildRow], day: &CourtDay, viewer: Option<StaffRole>) -> Assessed {
+fn assess(
+    case: &CaseRow,
+    children: &[&ChildRow],
+    day: &CourtDay,
+    viewer: Option<StaffRole>,
+    sentences: Sentences,
+) -> Assessed {
     let may_see = viewer.is_some_and(privacy::may_see_child_identity);
     let ages: Vec<i32> =
         children.iter().filter_map(|c| c.date_of_birth.map(|dob| privacy::age_in_years(dob, day.today))).collect();
@@ -126,7 +139,7 @@ fn assess(case: &CaseRow, children: &[&ChildRow], day: &CourtDay, viewer: Option
                 evidence_complete_on: None,
             };
             ChildView {
-                appearances: Some(outcome::appearance_line(&pseudonym, &tally)),
+                appearances: (sentences == Sentences::Written).then(|| outcome::appearance_line(&pseudonym, &tally)),
                 pseudonym,
                 age: c.date_of_birth.map(|dob| privacy::age_in_years(dob, day.today)),
                 name: may_see.then(|| c.name.clone()),
@@ -157,11 +170,11 @@ fn assess(case: &CaseRow, children: &[&ChildRow], day: &CourtDay, viewer: Option
     Assessed { children: views, clocks, priority }
 }
 
-fn case_line(c: &CaseRow) -> CaseLine {
+fn case_line(c: &CaseRow) -> CaseLine<'_> {
     CaseLine {
         id: c.case_id,
-        number: c.number.clone(),
-        offence: c.offence.clone(),
+        number: &c.number,
+        offence: &c.offence,
         cognizance_date: c.cognizance_date,
         accused_in_custody: c.accused_in_custody,
     }
@@ -182,14 +195,14 @@ pub(crate) struct DocketQuery {
 }
 
 #[derive(Serialize)]
-struct ListedHearing {
+struct ListedHearing<'a> {
     id: i64,
-    kind: String,
-    status: String,
-    mode: String,
+    kind: &'a str,
+    status: &'a str,
+    mode: &'a str,
     child_testifies: bool,
     room_id: Option<i64>,
-    room_name: Option<String>,
+    room_name: Option<&'a str>,
     starts_at: Option<DateTime<Utc>>,
     ends_at: Option<DateTime<Utc>>,
     /// What happened, once recorded.
@@ -239,16 +252,16 @@ fn outcome_brief(o: &OutcomeCols, profile: &RuleProfile) -> Option<OutcomeBrief>
 /// A clock on a docket line: which, its deadline and where it stands. Its
 /// title and section are in the docket's `clock_titles`, once.
 #[derive(Serialize)]
-struct ClockBrief {
-    id: String,
+struct ClockBrief<'a> {
+    id: &'a str,
     deadline: NaiveDate,
     days_left: i64,
     state: ClockState,
 }
 
-impl From<&ClockStatus> for ClockBrief {
-    fn from(c: &ClockStatus) -> ClockBrief {
-        ClockBrief { id: c.id.clone(), deadline: c.deadline, days_left: c.days_left, state: c.state }
+impl<'a> From<&'a ClockStatus> for ClockBrief<'a> {
+    fn from(c: &'a ClockStatus) -> ClockBrief<'a> {
+        ClockBrief { id: &c.id, deadline: c.deadline, days_left: c.days_left, state: c.state }
     }
 }
 
@@ -277,31 +290,33 @@ fn clock_titles(profile: &RuleProfile) -> Vec<ClockTitle> {
 
 /// One line of a docket: codes and figures, no sentences; the page words
 /// them in the reader's language.
+/// One line of a docket, borrowed from the rows and the weighed cases it
+/// is written from: a busy week is hundreds of lines.
 #[derive(Serialize)]
-struct DocketItem {
+struct DocketItem<'a> {
     rank: usize,
-    hearing: ListedHearing,
-    case: CaseLine,
+    hearing: ListedHearing<'a>,
+    case: CaseLine<'a>,
     child_victim: bool,
-    children: Vec<ChildView>,
-    clocks: Vec<ClockBrief>,
+    children: &'a [ChildView],
+    clocks: Vec<ClockBrief<'a>>,
     adjournments: i64,
     /// Adjournments a judge granted over a refusal by rule, with the written
     /// reasons: shown beside the case so the override is never silent.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    overrides: Vec<OverrideView>,
+    #[serde(skip_serializing_if = "<[OverrideView]>::is_empty")]
+    overrides: &'a [OverrideView],
     score: i64,
     /// The parts that moved the score (all of them when none did).
-    breakdown: Vec<ScorePart>,
+    breakdown: Vec<&'a ScorePart>,
 }
 
 /// The parts of a score worth a line: those with points, or all when none
 /// has any (the page then says why nothing counts).
-fn moved_parts(parts: Vec<ScorePart>) -> Vec<ScorePart> {
+fn moved_parts(parts: &[ScorePart]) -> Vec<&ScorePart> {
     if parts.iter().any(|p| p.points != 0) {
-        parts.into_iter().filter(|p| p.points != 0).collect()
+        parts.iter().filter(|p| p.points != 0).collect()
     } else {
-        parts
+        parts.iter().collect()
     }
 }
 
@@ -314,7 +329,7 @@ fn overrides_by_case(conn: &mut db::DbConn, case_ids: &[i64]) -> Result<HashMap<
 }
 
 #[derive(Serialize)]
-struct Docket {
+struct Docket<'a> {
     judge_id: i64,
     court_id: i64,
     rule_profile: String,
@@ -323,7 +338,7 @@ struct Docket {
     from: NaiveDate,
     to: NaiveDate,
     clock_titles: Vec<ClockTitle>,
-    items: Vec<DocketItem>,
+    items: Vec<DocketItem<'a>>,
 }
 
 /// The dates asked for, checked: `from` defaults to the court's today and
@@ -351,48 +366,49 @@ fn date_range(
     Ok((from, to))
 }
 
-fn listed(h: &HearingRow, day: &CourtDay) -> ListedHearing {
+fn listed<'a>(h: &'a HearingRow, day: &CourtDay) -> ListedHearing<'a> {
     ListedHearing {
         id: h.hearing_id,
-        kind: h.kind.clone(),
-        status: h.status.clone(),
-        mode: h.mode.clone(),
+        kind: &h.kind,
+        status: &h.status,
+        mode: &h.mode,
         child_testifies: h.child_testifies,
         room_id: h.room_id,
-        room_name: h.room_name.clone(),
+        room_name: h.room_name.as_deref(),
         starts_at: h.starts_at.map(utc),
         ends_at: h.ends_at.map(utc),
         outcome: outcome_brief(&h.outcome, day.profile),
     }
 }
 
+/// Hearings in docket order, each with the index of its weighed case.
+struct Ranked<'a> {
+    lines: Vec<(&'a HearingRow, usize)>,
+    cases: Vec<Assessed>,
+}
+
 /// Hearings in docket order: by the case's priority, equal scores by case
-/// id, then by time.
-fn rank_hearings<'a>(
-    rows: &'a [HearingRow],
-    children: &[ChildRow],
-    day: &CourtDay,
-    viewer: Option<StaffRole>,
-) -> Vec<(&'a HearingRow, Assessed)> {
+/// id, then by time. Each case is weighed once, however many of its
+/// hearings are listed.
+fn rank_hearings<'a>(rows: &'a [HearingRow], children: &[ChildRow], day: &CourtDay, viewer: Option<StaffRole>) -> Ranked<'a> {
     let by_case = children_by_case(children);
-    let mut assessed_cases: HashMap<i64, Assessed> = HashMap::new();
-    let mut out = Vec::with_capacity(rows.len());
+    let mut weighed: HashMap<i64, usize> = HashMap::new();
+    let mut cases: Vec<Assessed> = Vec::new();
+    let mut lines = Vec::with_capacity(rows.len());
     for h in rows {
-        let a = assessed_cases
-            .entry(h.case.case_id)
-            .or_insert_with(|| {
-                let kids = by_case.get(&h.case.case_id).map(Vec::as_slice).unwrap_or(&[]);
-                assess(&h.case, kids, day, viewer)
-            })
-            .clone();
-        out.push((h, a));
+        let at = *weighed.entry(h.case.case_id).or_insert_with(|| {
+            let kids = by_case.get(&h.case.case_id).map(Vec::as_slice).unwrap_or(&[]);
+            cases.push(assess(&h.case, kids, day, viewer, Sentences::Left));
+            cases.len() - 1
+        });
+        lines.push((h, at));
     }
-    out.sort_by(|(ha, a), (hb, b)| {
-        priority::docket_order((&a.priority, ha.case.case_id), (&b.priority, hb.case.case_id))
+    lines.sort_by(|(ha, a), (hb, b)| {
+        priority::docket_order((&cases[*a].priority, ha.case.case_id), (&cases[*b].priority, hb.case.case_id))
             .then(ha.starts_at.cmp(&hb.starts_at))
             .then(ha.hearing_id.cmp(&hb.hearing_id))
     });
-    out
+    Ranked { lines, cases }
 }
 
 /// `GET /api/docket?judge_id=&from=&to=`: a judge's hearings in priority
@@ -425,26 +441,32 @@ async fn docket(
             judge_id,
             day.day_start_utc(from),
             day.day_start_utc(to + Duration::days(1)),
+            privacy::may_see_child_identity(viewer.role),
         )?;
         let mut case_ids: Vec<i64> = rows.iter().map(|h| h.case.case_id).collect();
         case_ids.sort_unstable();
         case_ids.dedup();
         let overrides = overrides_by_case(conn, &case_ids)?;
         let read = started.elapsed();
-        let items = rank_hearings(&rows, &children, &day, Some(viewer.role))
-            .into_iter()
+        let ranked = rank_hearings(&rows, &children, &day, Some(viewer.role));
+        let items = ranked
+            .lines
+            .iter()
             .enumerate()
-            .map(|(i, (h, a))| DocketItem {
-                rank: i + 1,
-                hearing: listed(h, &day),
-                case: case_line(&h.case),
-                child_victim: !a.children.is_empty(),
-                children: a.children.into_iter().map(|c| ChildView { appearances: None, ..c }).collect(),
-                clocks: a.clocks.iter().map(ClockBrief::from).collect(),
-                adjournments: h.case.adjournments,
-                overrides: overrides.get(&h.case.case_id).cloned().unwrap_or_default(),
-                score: a.priority.score,
-                breakdown: moved_parts(a.priority.parts),
+            .map(|(i, (h, at))| {
+                let a = &ranked.cases[*at];
+                DocketItem {
+                    rank: i + 1,
+                    hearing: listed(h, &day),
+                    case: case_line(&h.case),
+                    child_victim: !a.children.is_empty(),
+                    children: &a.children,
+                    clocks: a.clocks.iter().map(ClockBrief::from).collect(),
+                    adjournments: h.case.adjournments,
+                    overrides: overrides.get(&h.case.case_id).map(Vec::as_slice).unwrap_or(&[]),
+                    score: a.priority.score,
+                    breakdown: moved_parts(&a.priority.parts),
+                }
             })
             .collect();
         let docket = Docket {
@@ -461,7 +483,9 @@ async fn docket(
         let weighed = started.elapsed();
         // Written here, on the blocking thread, not on the server's worker:
         // a busy week is hundreds of kilobytes.
-        let body = serde_json::to_vec(&docket).map_err(|e| AppError::internal(e.to_string()))?;
+        // About a kilobyte a line: sized once instead of doubling through it.
+        let mut body = Vec::with_capacity(1024 + rows.len() * 1100);
+        serde_json::to_writer(&mut body, &docket).map_err(|e| AppError::internal(e.to_string()))?;
         tracing::debug!(
             judge_id,
             hearings = rows.len(),
@@ -486,18 +510,18 @@ struct NextHearing {
 }
 
 #[derive(Serialize)]
-struct ChildCaseItem {
-    case: CaseLine,
-    children: Vec<ChildView>,
+struct ChildCaseItem<'a> {
+    case: CaseLine<'a>,
+    children: &'a [ChildView],
     /// Days to the nearest live deadline; negative once broken; absent when
     /// no clock runs. With `next_hearing`, what the page's line ("nothing
     /// listed, 12 days left") is made of, in the reader's language.
     days_to_deadline: Option<i64>,
     next_hearing: Option<NextHearing>,
-    clocks: Vec<ClockStatus>,
+    clocks: &'a [ClockStatus],
     adjournments: i64,
     score: i64,
-    breakdown: Vec<ScorePart>,
+    breakdown: &'a [ScorePart],
 }
 
 /// Orders by days to the nearest deadline (broken first, then fewest days
@@ -519,7 +543,7 @@ fn load_open_cases(
         .into_iter()
         .map(|r| {
             let kids = by_case.get(&r.case.case_id).map(Vec::as_slice).unwrap_or(&[]);
-            let a = assess(&r.case, kids, day, viewer);
+            let a = assess(&r.case, kids, day, viewer, Sentences::Written);
             (r, a)
         })
         .collect())
@@ -539,25 +563,26 @@ async fn child_cases(
     let body = db::run(&state.pool, move |conn| {
         let court = db::courts::find(conn, court_id)?;
         let day = CourtDay::of(&court, Utc::now())?;
-        let mut ranked: Vec<(Option<i64>, Priority, ChildCaseItem)> = load_open_cases(conn, &day, true, Some(viewer))?
-            .into_iter()
+        let loaded = load_open_cases(conn, &day, true, Some(viewer))?;
+        let mut ranked: Vec<(Option<i64>, &Priority, ChildCaseItem)> = loaded
+            .iter()
             .map(|(row, a)| {
                 let next = row.next_hearing_at.map(|t| NextHearing { starts_at: utc(t), local_start: day.local_text(t) });
                 let days = clocks::days_to_deadline(&a.clocks);
                 let item = ChildCaseItem {
                     case: case_line(&row.case),
-                    children: a.children,
+                    children: &a.children,
                     days_to_deadline: days,
                     next_hearing: next,
-                    clocks: a.clocks,
+                    clocks: &a.clocks,
                     adjournments: row.case.adjournments,
                     score: a.priority.score,
-                    breakdown: a.priority.parts.clone(),
+                    breakdown: &a.priority.parts,
                 };
-                (days, a.priority, item)
+                (days, &a.priority, item)
             })
             .collect();
-        ranked.sort_by(|a, b| deadline_order((a.0, &a.1, a.2.case.id), (b.0, &b.1, b.2.case.id)));
+        ranked.sort_by(|a, b| deadline_order((a.0, a.1, a.2.case.id), (b.0, b.1, b.2.case.id)));
         let items: Vec<ChildCaseItem> = ranked.into_iter().map(|(_, _, item)| item).collect();
         Ok(serde_json::json!({ "court_id": court_id, "today": day.today, "rule_profile": court.rule_profile, "items": items }))
     })
@@ -617,8 +642,11 @@ async fn cause_list(
             day.day_start_utc(date + Duration::days(1)),
         )?;
         let in_camera = day.profile.child.in_camera.value;
-        let lines: Vec<CauseListLine> = rank_hearings(&rows, &children, &day, None)
-            .into_iter()
+        let ranked = rank_hearings(&rows, &children, &day, None);
+        let lines: Vec<CauseListLine> = ranked
+            .lines
+            .iter()
+            .map(|(h, at)| (h, &ranked.cases[*at]))
             .enumerate()
             .map(|(i, (h, a))| CauseListLine {
                 serial: i + 1,
@@ -630,7 +658,7 @@ async fn cause_list(
                 mode: h.mode.clone(),
                 in_camera: in_camera && !a.children.is_empty(),
                 outcome: outcome_brief(&h.outcome, day.profile).map(OutcomeBrief::public),
-                children: a.children.into_iter().map(|c| c.pseudonym).collect(),
+                children: a.children.iter().map(|c| c.pseudonym.clone()).collect(),
             })
             .collect();
         Ok(serde_json::json!({ "court_id": court_id, "court": court.name, "date": date, "items": lines }))

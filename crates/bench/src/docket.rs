@@ -3,7 +3,7 @@
 //! times one judge's docket through the HTTP endpoint and the same SQL run
 //! raw through the driver, and prints both, their ratio, the response's
 //! size plain and compressed, the query plan, and the endpoint's throughput
-//! beside pgbench running the same two statements at 1 and 4 clients.
+//! beside pgbench running the same statement at 1 and 4 clients.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -156,7 +156,7 @@ fn measure(
     let from_utc = from.and_time(NaiveTime::MIN) - Duration::hours(UTC_OFFSET_HOURS);
     let to_utc = (to + Duration::days(1)).and_time(NaiveTime::MIN) - Duration::hours(UTC_OFFSET_HOURS);
 
-    let rows = db::docket::judge_docket(&mut conn, seeded.judge_id, from_utc, to_utc).map_err(|e| anyhow!("{e}"))?;
+    let rows = db::docket::judge_docket(&mut conn, seeded.judge_id, from_utc, to_utc, true).map_err(|e| anyhow!("{e}"))?;
     println!("judge {} has {} hearings ({} children) from {from} to {to}", seeded.judge_id, rows.0.len(), rows.1.len());
 
     let secret = Secret::new((0..48).map(|_| rand::random::<u8>()).collect());
@@ -222,7 +222,7 @@ fn measure(
     if args.throughput_secs > 0 {
         println!();
         println!("throughput, {} s per run (load {}):", args.throughput_secs, load_average());
-        println!("  clients   HTTP endpoint req/s   pgbench (same 2 statements) tx/s   ratio");
+        println!("  clients   HTTP endpoint req/s   pgbench (same statement) tx/s     ratio");
         for clients in [1, 4] {
             let http = http_throughput(port, &path, &token, clients, args.throughput_secs)?;
             let pg = match backend {
@@ -285,7 +285,7 @@ fn http_throughput(port: u16, path: &str, token: &str, clients: usize, secs: u64
     Ok(total as f64 / started.elapsed().as_secs_f64())
 }
 
-/// The docket's two statements with this run's values written in, as a
+/// The docket's statement with this run's values written in, as a
 /// pgbench script: one transaction is one docket read.
 fn pgbench_script(judge_id: i64, from: NaiveDateTime, to: NaiveDateTime) -> String {
     let fill = |sql: String| {
@@ -293,7 +293,7 @@ fn pgbench_script(judge_id: i64, from: NaiveDateTime, to: NaiveDateTime) -> Stri
             .replace("$2", &format!("'{from}'::timestamp"))
             .replace("$3", &format!("'{to}'::timestamp"))
     };
-    format!("{};\n{};\n", fill(db::docket::judge_hearings_sql()), fill(db::docket::judge_children_sql()))
+    format!("{};\n", fill(db::docket::judge_hearings_sql()))
 }
 
 /// pgbench's transactions per second with the docket's statements, or why
@@ -345,9 +345,10 @@ pub(crate) fn percentiles(samples: &mut [StdDuration]) -> (StdDuration, StdDurat
     (at(0.50), at(0.99))
 }
 
-/// The docket's two statements, exactly as the endpoint runs them.
+/// The docket's statement, exactly as the endpoint runs it, and the
+/// children read from its lines.
 fn raw(conn: &mut DbConn, judge_id: i64, from: NaiveDateTime, to: NaiveDateTime) -> anyhow::Result<()> {
-    db::docket::judge_docket(conn, judge_id, from, to).map_err(|e| anyhow!("{e}"))?;
+    db::docket::judge_docket(conn, judge_id, from, to, true).map_err(|e| anyhow!("{e}"))?;
     Ok(())
 }
 
@@ -371,9 +372,7 @@ fn explain(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> anyhow::Result<()> {
-    for (name, sql) in
-        [("docket hearings", db::docket::judge_hearings_sql()), ("docket children", db::docket::judge_children_sql())]
-    {
+    for (name, sql) in [("docket", db::docket::judge_hearings_sql())] {
         println!("EXPLAIN {name}:");
         let lines: Vec<String> = match backend {
             Backend::Postgres => diesel::sql_query(format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"))

@@ -150,13 +150,15 @@ pub fn child_facts_of_case(conn: &mut DbConn, case_id: i64) -> Result<Vec<ChildF
 }
 
 /// Replaces the case's facts and its children's.
+/// The children's rows go first: the trigger on `case_facts` rewrites the
+/// case's docket lines, children's counts included, from what is there.
 pub fn save_facts(conn: &mut DbConn, facts: &CaseFactsRow, children: &[ChildFactsRow]) -> Result<(), StoreError> {
-    diesel::delete(case_facts::table.find(facts.case_id)).execute(conn)?;
-    diesel::insert_into(case_facts::table).values(facts).execute(conn)?;
     diesel::delete(child_facts::table.filter(child_facts::case_id.eq(facts.case_id))).execute(conn)?;
     for c in children {
         diesel::insert_into(child_facts::table).values(c).execute(conn)?;
     }
+    diesel::delete(case_facts::table.find(facts.case_id)).execute(conn)?;
+    diesel::insert_into(case_facts::table).values(facts).execute(conn)?;
     Ok(())
 }
 

@@ -33,7 +33,7 @@ const LINE_COLUMNS: &str =
     "l.hearing_id, l.case_id, l.kind, l.judge_id, l.room_id, l.room_name, l.starts_at, l.ends_at, \
 l.child_testifies, l.mode, l.status, l.number, l.offence, l.cognizance_date, l.accused_in_custody, l.case_status, \
 l.adjournments, l.child_evidence_on, l.trial_started_on, l.trial_concluded_on, l.decided_on, \
-l.outcome_kind, l.outcome_reason, l.outcome_cause, l.outcome_child_evidence, l.outcome_proceedings";
+l.outcome_kind, l.outcome_reason, l.outcome_cause, l.outcome_child_evidence, l.outcome_proceedings, l.children";
 
 const LISTED: &str = "l.status IN ('scheduled', 'held', 'not_held')";
 
@@ -54,17 +54,6 @@ pub fn judge_hearings_sql() -> String {
     )
 }
 
-/// The children of the cases `judge_hearings_sql` returns, same parameters.
-pub fn judge_children_sql() -> String {
-    format!(
-        "SELECT {CHILD_COLUMNS} FROM parties p LEFT JOIN child_facts cf ON cf.party_id = p.id \
-         WHERE p.role = 'child_witness' AND p.case_id IN \
-         (SELECT l.case_id FROM docket_lines l WHERE l.judge_id = $1 AND l.starts_at >= $2 AND l.starts_at < $3 \
-          AND {LISTED} AND {LINE_PENDING}) \
-         ORDER BY p.case_id, p.id"
-    )
-}
-
 /// A court's hearings from $2 to $3, UTC, whatever became of their cases
 /// since (the day's cause list shows what happened).
 fn court_hearings_sql() -> String {
@@ -72,15 +61,6 @@ fn court_hearings_sql() -> String {
         "SELECT {LINE_COLUMNS} FROM docket_lines l \
          WHERE l.court_id = $1 AND l.starts_at >= $2 AND l.starts_at < $3 AND {LISTED} \
          ORDER BY l.starts_at, l.hearing_id"
-    )
-}
-
-fn court_children_sql() -> String {
-    format!(
-        "SELECT {CHILD_COLUMNS} FROM parties p LEFT JOIN child_facts cf ON cf.party_id = p.id \
-         WHERE p.role = 'child_witness' AND p.case_id IN \
-         (SELECT l.case_id FROM docket_lines l WHERE l.court_id = $1 AND l.starts_at >= $2 AND l.starts_at < $3 AND {LISTED}) \
-         ORDER BY p.case_id, p.id"
     )
 }
 
@@ -112,6 +92,10 @@ pub struct HearingRow {
     pub case: CaseRow,
     #[diesel(embed)]
     pub outcome: OutcomeCols,
+    /// The case's children as the line keeps them (JSON, sealed); read
+    /// once per case by `children_of_lines`.
+    #[diesel(sql_type = Text)]
+    pub children: String,
 }
 
 /// The hearing's current outcome, in brief; all None when none is recorded.
@@ -190,20 +174,53 @@ fn ranged<T: QueryableByName<super::MultiBackend> + 'static>(
         .load::<T>(conn)?)
 }
 
-/// A judge's listed hearings in [from, to) and the children of their cases.
+/// One child as a docket line keeps it: party id, pseudonym, sealed name,
+/// sealed birth date, times brought, times heard.
+type LineChild = (i64, Option<String>, String, Option<String>, i32, i32);
+
+/// The children of the lines' cases, each case once. Birth dates are opened
+/// (ages weigh in the score); names only when the reader may see them.
+fn children_of_lines(lines: &[HearingRow], names: bool) -> Result<Vec<ChildRow>, StoreError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for line in lines.iter().filter(|l| l.children != "[]") {
+        if !seen.insert(line.case.case_id) {
+            continue;
+        }
+        let kids: Vec<LineChild> = serde_json::from_str(&line.children)
+            .map_err(|e| StoreError::internal(format!("docket line {}: children: {e}", line.hearing_id)))?;
+        for (id, pseudonym, name, birth, brought, testified) in kids {
+            out.push(ChildRow {
+                id,
+                case_id: line.case.case_id,
+                name: if names { crate::identity::open(crate::identity::PARTY_NAME, &name)? } else { String::new() },
+                date_of_birth: birth.as_deref().map(crate::identity::open_date).transpose()?,
+                pseudonym,
+                brought,
+                testified,
+            });
+        }
+    }
+    out.sort_by_key(|c| (c.case_id, c.id));
+    Ok(out)
+}
+
+/// A judge's listed hearings in [from, to) and the children of their
+/// cases; the children's names are opened only when `names`.
 pub fn judge_docket(
     conn: &mut DbConn,
     judge_id: i64,
     from: NaiveDateTime,
     to: NaiveDateTime,
+    names: bool,
 ) -> Result<(Vec<HearingRow>, Vec<ChildRow>), StoreError> {
     let hearings = ranged(conn, &judge_hearings_sql(), judge_id, from, to)?;
-    let children =
-        if hearings.is_empty() { Vec::new() } else { ranged(conn, &judge_children_sql(), judge_id, from, to)? };
+    let children = children_of_lines(&hearings, names)?;
     Ok((hearings, children))
 }
 
-/// A court's listed hearings in [from, to) and the children of their cases.
+/// A court's listed hearings in [from, to) and the children of their cases
+/// (pseudonyms, ages and counts; no names).
 pub fn court_hearings(
     conn: &mut DbConn,
     court_id: i64,
@@ -211,8 +228,7 @@ pub fn court_hearings(
     to: NaiveDateTime,
 ) -> Result<(Vec<HearingRow>, Vec<ChildRow>), StoreError> {
     let hearings = ranged(conn, &court_hearings_sql(), court_id, from, to)?;
-    let children =
-        if hearings.is_empty() { Vec::new() } else { ranged(conn, &court_children_sql(), court_id, from, to)? };
+    let children = children_of_lines(&hearings, false)?;
     Ok((hearings, children))
 }
 

@@ -1,9 +1,11 @@
+DROP TRIGGER docket_lines_party ON parties;
 DROP TRIGGER docket_lines_room ON court_rooms;
 DROP TRIGGER docket_lines_outcome ON hearing_outcomes;
 DROP TRIGGER docket_lines_facts ON case_facts;
 DROP TRIGGER docket_lines_case ON cases;
 DROP TRIGGER docket_lines_hearing ON hearings;
 DROP FUNCTION docket_lines_room_changed();
+DROP FUNCTION docket_lines_party_changed();
 DROP FUNCTION docket_lines_outcome_changed();
 DROP FUNCTION docket_lines_facts_changed();
 DROP FUNCTION docket_lines_case_changed();

@@ -1,3 +1,6 @@
+DROP TRIGGER docket_lines_party_insert;
+DROP TRIGGER docket_lines_party_update;
+DROP TRIGGER docket_lines_party_delete;
 DROP TRIGGER docket_lines_hearing_insert;
 DROP TRIGGER docket_lines_hearing_update;
 DROP TRIGGER docket_lines_hearing_delete;

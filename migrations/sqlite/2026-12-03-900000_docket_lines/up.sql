@@ -1,6 +1,7 @@
 -- One row per hearing with everything a line of the docket, the cause list
 -- and the board shows: the hearing, its case, the case's kept facts and the
--- hearing's current outcome. Kept by triggers in the transaction of every
+-- hearing's current outcome, and the case's children (sealed) with their
+-- appearance counts. Kept by triggers in the transaction of every
 -- write to those tables, so a judge's week is one index range scan of this
 -- table instead of four probes per hearing into four tables.
 -- `docket_line_source` is the same row computed from the tables; the facts
@@ -12,7 +13,11 @@ SELECT h.id AS hearing_id, h.case_id, c.court_id, h.kind, h.judge_id, h.room_id,
        CAST(COALESCE(f.adjournments, 0) AS BIGINT) AS adjournments,
        f.child_evidence_on, f.trial_started_on, f.trial_concluded_on, f.decided_on,
        o.kind AS outcome_kind, o.reason_code AS outcome_reason, o.caused_by AS outcome_cause,
-       o.child_evidence AS outcome_child_evidence, o.proceedings AS outcome_proceedings
+       o.child_evidence AS outcome_child_evidence, o.proceedings AS outcome_proceedings,
+       (SELECT json_group_array(json_array(p.id, p.pseudonym, p.name, p.birth_sealed,
+                  COALESCE(cf.brought, 0), COALESCE(cf.testified, 0)) ORDER BY p.id)
+        FROM parties p LEFT JOIN child_facts cf ON cf.party_id = p.id
+        WHERE p.case_id = h.case_id AND p.role = 'child_witness') AS children
 FROM hearings h
 JOIN cases c ON c.id = h.case_id
 LEFT JOIN court_rooms r ON r.id = h.room_id
@@ -46,7 +51,11 @@ CREATE TABLE docket_lines (
     outcome_reason TEXT,
     outcome_cause TEXT,
     outcome_child_evidence TEXT,
-    outcome_proceedings TEXT
+    outcome_proceedings TEXT,
+    -- The case's child witnesses, a JSON array of [party id, pseudonym,
+    -- sealed name, sealed birth date, times brought, times heard]: names and
+    -- birth dates stay sealed here as in `parties`.
+    children TEXT NOT NULL
 );
 CREATE INDEX docket_lines_judge ON docket_lines (judge_id, starts_at);
 CREATE INDEX docket_lines_court ON docket_lines (court_id, starts_at);
@@ -100,4 +109,21 @@ CREATE TRIGGER docket_lines_outcome_delete AFTER DELETE ON hearing_outcomes BEGI
 END;
 CREATE TRIGGER docket_lines_room_update AFTER UPDATE OF name ON court_rooms BEGIN
     UPDATE docket_lines SET room_name = NEW.name WHERE room_id = NEW.id;
+END;
+-- `child_facts` has no trigger of its own: its one writer (save_facts)
+-- writes it before `case_facts`, whose trigger then refreshes the lines.
+CREATE TRIGGER docket_lines_party_insert AFTER INSERT ON parties WHEN NEW.role = 'child_witness' BEGIN
+    DELETE FROM docket_lines WHERE case_id = NEW.case_id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE case_id = NEW.case_id;
+END;
+CREATE TRIGGER docket_lines_party_update AFTER UPDATE ON parties
+WHEN OLD.role = 'child_witness' OR NEW.role = 'child_witness' BEGIN
+    DELETE FROM docket_lines WHERE case_id = OLD.case_id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE case_id = OLD.case_id;
+    DELETE FROM docket_lines WHERE case_id = NEW.case_id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE case_id = NEW.case_id;
+END;
+CREATE TRIGGER docket_lines_party_delete AFTER DELETE ON parties WHEN OLD.role = 'child_witness' BEGIN
+    DELETE FROM docket_lines WHERE case_id = OLD.case_id;
+    INSERT INTO docket_lines SELECT * FROM docket_line_source WHERE case_id = OLD.case_id;
 END;
