@@ -693,6 +693,21 @@ pub fn percentile(sorted: &[u32], p: f64) -> u32 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// The server under test: `AMAAN_BIN`, or the `amaan` binary built beside
+/// this one (`cargo build --release --bin amaan` first).
+fn amaan_binary() -> anyhow::Result<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("AMAAN_BIN") {
+        return Ok(path.into());
+    }
+    let me = std::env::current_exe().context("finding this binary")?;
+    let sibling = me.with_file_name(format!("amaan{}", std::env::consts::EXE_SUFFIX));
+    if sibling.is_file() {
+        Ok(sibling)
+    } else {
+        bail!("no amaan binary at {}: build it (cargo build --release --bin amaan) or set AMAAN_BIN", sibling.display())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -715,20 +730,5 @@ mod tests {
         assert!(sent > 0 && sent <= now_nanos());
         assert_eq!(payload[0], 0x10);
         assert_eq!(sent_at(&[0u8; 40]), None, "a payload without the mark has no time");
-    }
-}
-
-/// The server under test: `AMAAN_BIN`, or the `amaan` binary built beside
-/// this one (`cargo build --release --bin amaan` first).
-fn amaan_binary() -> anyhow::Result<std::path::PathBuf> {
-    if let Some(path) = std::env::var_os("AMAAN_BIN") {
-        return Ok(path.into());
-    }
-    let me = std::env::current_exe().context("finding this binary")?;
-    let sibling = me.with_file_name(format!("amaan{}", std::env::consts::EXE_SUFFIX));
-    if sibling.is_file() {
-        Ok(sibling)
-    } else {
-        bail!("no amaan binary at {}: build it (cargo build --release --bin amaan) or set AMAAN_BIN", sibling.display())
     }
 }
