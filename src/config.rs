@@ -57,7 +57,21 @@ pub struct Settings {
 
 /// The node id of a node that was given none: fine alone, refused on a
 /// PostgreSQL database another node already uses (`startup`).
-pub const DEFAULT_NODE_ID: &str = "local";
+/// The node id when `AMAAN_NODE_ID` is unset (one place: the media layer's).
+pub const DEFAULT_NODE_ID: &str = crate::media::config::DEFAULT_NODE_ID;
+
+/// This node's id: `AMAAN_NODE_ID`, else `DEFAULT_NODE_ID`. The one place
+/// the id is read, for the sessions the node hosts and the notices it sends
+/// alike (notices once defaulted to `node-<pid>`, so one node had two ids).
+pub fn node_id_from_env() -> String {
+    node_id(std::env::var("AMAAN_NODE_ID").ok().as_deref())
+}
+
+/// The node id a configured value gives: itself trimmed, or the default
+/// when it is unset or blank.
+pub fn node_id(configured: Option<&str>) -> String {
+    configured.map(str::trim).filter(|v| !v.is_empty()).unwrap_or(DEFAULT_NODE_ID).to_string()
+}
 
 /// This node among several sharing one database.
 #[derive(Debug, Clone)]
@@ -110,7 +124,7 @@ impl NodeSettings {
             .transpose()?
             .unwrap_or_default();
         Ok(NodeSettings {
-            id: var("AMAAN_NODE_ID").unwrap_or_else(|| DEFAULT_NODE_ID.into()),
+            id: node_id_from_env(),
             public_url: var("AMAAN_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
             turn,
             media_ips,
@@ -139,7 +153,9 @@ pub struct NoticeChannels {
 
 impl NoticeChannels {
     /// From `AMAAN_SMTP_URL`, `AMAAN_MAIL_FROM`, `AMAAN_SMS_URL` (and the
-    /// `AMAAN_SMS_*` of `SmsGateway::from_env`), `AMAAN_NODE_ID`.
+    /// `AMAAN_SMS_*` of `SmsGateway::from_env`). Its node is this node's id
+    /// (`node_id_from_env`), the one its video sessions carry too: a node
+    /// that restarts under it releases the claims of its earlier run.
     pub fn from_env() -> anyhow::Result<NoticeChannels> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Ok(NoticeChannels {
@@ -149,7 +165,7 @@ impl NoticeChannels {
             sms: SmsGateway::from_env()?,
             retry_base: std::time::Duration::from_secs(30),
             max_attempts: 5,
-            node: var("AMAAN_NODE_ID").unwrap_or_else(|| format!("node-{}", std::process::id())),
+            node: node_id_from_env(),
         })
     }
 }
@@ -268,6 +284,20 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_node_has_one_id_for_its_sessions_and_its_notices() {
+        assert_eq!(node_id(None), "local");
+        assert_eq!(node_id(Some("  ")), "local", "blank is unset");
+        assert_eq!(node_id(Some(" node-a ")), "node-a");
+        assert_eq!(DEFAULT_NODE_ID, crate::media::config::DEFAULT_NODE_ID);
+        // Both read the same variable through the same function, whatever
+        // this process's environment says.
+        let notices = NoticeChannels::from_env().map(|c| c.node).unwrap_or_default();
+        let node = NodeSettings::from_env().map(|n| n.id).unwrap_or_default();
+        assert!(!node.is_empty());
+        assert_eq!(notices, node);
+    }
 
     #[test]
     fn secrets_never_print() {

@@ -15,9 +15,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
-use webrtc::api::interceptor_registry::{
-    configure_rtcp_reports, configure_twcc_receiver_only, register_default_interceptors,
-};
+use webrtc::api::interceptor_registry::register_default_interceptors;
 use webrtc::api::media_engine::{MediaEngine, MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::APIBuilder;
@@ -81,18 +79,10 @@ pub(crate) struct Client {
 fn rtc_api(only: Option<IpAddr>) -> webrtc::api::API {
     let mut media = MediaEngine::default();
     media.register_default_codecs().expect("codecs");
-    let registry = if only.is_some() {
-        // The peer behind a throttled link asks for no retransmissions:
-        // webrtc-rs's NACK generator asks again for every missing packet
-        // every 100 ms with no limit (a browser gives up after a few
-        // tries), and the server's NACK responder answers even while that
-        // receiver's video is shed, so retransmitted video would crowd the
-        // audio out of the link (README, "Audio first").
-        let registry = configure_rtcp_reports(Registry::new());
-        configure_twcc_receiver_only(registry, &mut media).expect("interceptors")
-    } else {
-        register_default_interceptors(Registry::new(), &mut media).expect("interceptors")
-    };
+    // Every peer asks for retransmissions, the one behind a throttled link
+    // too: the server answers none for video while that receiver's video
+    // is shed (`shed_gate`), which the throttled-link test checks.
+    let registry = register_default_interceptors(Registry::new(), &mut media).expect("interceptors");
     let mut settings = SettingEngine::default();
     settings.set_include_loopback_candidate(true);
     settings.set_ip_filter(Box::new(move |ip: IpAddr| only.map_or(ip.is_loopback(), |only| ip == only)));

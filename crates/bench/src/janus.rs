@@ -4,7 +4,7 @@
 //! WebSocket transport, and a small client of its JSON API.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +20,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::netns::BenchNet;
+
 pub(crate) const VIDEOROOM: &str = "janus.plugin.videoroom";
 
 /// How long a request may wait for its reply; joining many peers at once on
@@ -33,7 +35,8 @@ const KEEPALIVE_EVERY: Duration = Duration::from_secs(20);
 /// The running Janus and its scratch directory.
 pub struct Janus {
     child: Child,
-    pub ws_port: u16,
+    /// Its WebSocket transport (plain JSON, no admin API).
+    pub ws: SocketAddr,
     /// The one address Janus gathers ICE candidates on.
     pub ice_ip: IpAddr,
     pub dir: PathBuf,
@@ -86,21 +89,6 @@ pub(crate) fn installed() -> anyhow::Result<Install> {
     bail!("found {} but not its videoroom plugin and WebSocket transport. {HOW}", binary.display())
 }
 
-/// This machine's own IPv4 address on its default route. Janus never
-/// gathers ICE candidates on loopback interfaces (ice.c skips every
-/// interface flagged IFF_LOOPBACK), so its run uses this address on both
-/// sides; Linux still delivers such packets through the loopback device.
-pub(crate) fn own_address() -> anyhow::Result<IpAddr> {
-    // Connecting a UDP socket only picks a route and a source address;
-    // nothing is sent (203.0.113.1 is a documentation address).
-    let socket = std::net::UdpSocket::bind("0.0.0.0:0")?;
-    let ip = socket.connect("203.0.113.1:9").and_then(|()| socket.local_addr()).map(|a| a.ip());
-    match ip {
-        Ok(ip) if !ip.is_loopback() && !ip.is_unspecified() => Ok(ip),
-        _ => bail!("this machine has no IPv4 address but loopback on a default route; pass --janus-ip"),
-    }
-}
-
 /// `libjanus_x.so` or a versioned `libjanus_x.so.1.1.2` in `dir`.
 fn module(dir: &Path, name: &str) -> Option<PathBuf> {
     let exact = dir.join(name);
@@ -119,15 +107,15 @@ fn module(dir: &Path, name: &str) -> Option<PathBuf> {
 
 /// The configuration files, by name: Janus's own (quiet, no event handlers,
 /// candidates on `ice_ip` only, no STUN), the videoroom's (no static rooms,
-/// no plugin events) and the WebSocket transport's (plain JSON on
-/// 127.0.0.1:`ws_port`, no admin API).
-/// `event_loops` 0 keeps Janus's default, a thread per handle.
+/// no plugin events) and the WebSocket transport's (plain JSON on `ws`, no
+/// admin API). `event_loops` 0 keeps Janus's default, a thread per handle.
 pub(crate) fn config_files(
     dir: &Path,
-    ws_port: u16,
+    ws: SocketAddr,
     ice_ip: IpAddr,
     event_loops: usize,
 ) -> Vec<(&'static str, String)> {
+    let (ws_ip, ws_port) = (ws.ip(), ws.port());
     let d = dir.display();
     let loops = if event_loops > 0 { format!("\tevent_loops = {event_loops}\n") } else { String::new() };
     let core = format!(
@@ -140,7 +128,7 @@ pub(crate) fn config_files(
     );
     let videoroom = "general: {\n\tevents = false\n\tstring_ids = false\n}\n".to_string();
     let websockets = format!(
-        "general: {{\n\tjson = \"plain\"\n\tws = true\n\tws_port = {ws_port}\n\tws_ip = \"127.0.0.1\"\n\twss = false\n}}\n\
+        "general: {{\n\tjson = \"plain\"\n\tws = true\n\tws_port = {ws_port}\n\tws_ip = \"{ws_ip}\"\n\twss = false\n}}\n\
          admin: {{\n\tadmin_ws = false\n\tadmin_wss = false\n}}\n"
     );
     vec![
@@ -150,13 +138,22 @@ pub(crate) fn config_files(
     ]
 }
 
+/// Where Janus runs: inside the benchmark's namespace, or (`--janus-ip`)
+/// here, on an address of this machine.
+pub enum Place<'a> {
+    Inside(&'a BenchNet),
+    Here(IpAddr),
+}
+
 impl Janus {
     /// Writes the scratch configuration under `data_dir` and starts Janus on
-    /// it; returns once its WebSocket port accepts connections.
+    /// it; returns once its WebSocket port accepts connections. Inside the
+    /// benchmark's namespace it listens and gathers on the namespace's end
+    /// of the veth pair; here, it listens on loopback and gathers on `ip`.
     pub fn start(
         install: &Install,
         data_dir: &Path,
-        ice_ip: IpAddr,
+        place: Place<'_>,
         event_loops: usize,
         keep: bool,
     ) -> anyhow::Result<Janus> {
@@ -169,11 +166,19 @@ impl Janus {
         std::os::unix::fs::symlink(&install.videoroom, dir.join("plugins/libjanus_videoroom.so"))?;
         std::os::unix::fs::symlink(&install.websockets, dir.join("transports/libjanus_websockets.so"))?;
         let ws_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        for (name, text) in config_files(&dir, ws_port, ice_ip, event_loops) {
+        let (mut command, ws, ice_ip) = match place {
+            Place::Inside(net) => {
+                (net.command(&install.binary), SocketAddr::new(net.inside_ip(), ws_port), net.inside_ip())
+            }
+            Place::Here(ip) => {
+                (Command::new(&install.binary), SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), ws_port), ip)
+            }
+        };
+        for (name, text) in config_files(&dir, ws, ice_ip, event_loops) {
             std::fs::write(dir.join(name), text).with_context(|| format!("writing {name}"))?;
         }
         let log = std::fs::File::create(dir.join("janus.log"))?;
-        let child = Command::new(&install.binary)
+        let child = command
             .arg("-F")
             .arg(&dir)
             .arg("-C")
@@ -184,9 +189,9 @@ impl Janus {
             .stderr(log)
             .spawn()
             .with_context(|| format!("starting {}", install.binary.display()))?;
-        let mut janus = Janus { child, ws_port, ice_ip, dir, keep };
+        let mut janus = Janus { child, ws, ice_ip, dir, keep };
         let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", ws_port)).is_err() {
+        while TcpStream::connect_timeout(&ws, Duration::from_secs(1)).is_err() {
             let log = || std::fs::read_to_string(janus.dir.join("janus.log")).unwrap_or_default();
             if let Ok(Some(status)) = janus.child.try_wait() {
                 bail!("Janus exited at start ({status}):\n{}", log());
@@ -259,8 +264,8 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) async fn open(ws_port: u16) -> anyhow::Result<Session> {
-        let mut request = format!("ws://127.0.0.1:{ws_port}/").into_client_request()?;
+    pub(crate) async fn open(ws: SocketAddr) -> anyhow::Result<Session> {
+        let mut request = format!("ws://{ws}/").into_client_request()?;
         request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("janus-protocol"));
         let (ws, _) = tokio_tungstenite::connect_async(request).await.context("opening Janus's WebSocket")?;
         let (mut sink, mut stream) = ws.split();
@@ -407,18 +412,21 @@ mod tests {
     }
 
     #[test]
-    fn the_configuration_loads_one_transport_on_loopback_and_gathers_on_one_address() {
-        let files = config_files(Path::new("/tmp/x"), 18188, IpAddr::from([192, 0, 2, 2]), 0);
+    fn the_configuration_loads_one_transport_and_gathers_on_one_address() {
+        let ws = SocketAddr::from(([10, 203, 0, 2], 18188));
+        let files = config_files(Path::new("/tmp/x"), ws, IpAddr::from([10, 203, 0, 2]), 0);
         let get = |n: &str| files.iter().find(|(name, _)| *name == n).map(|(_, t)| t.clone()).unwrap_or_default();
         let core = get("janus.jcfg");
         assert!(core.contains("plugins_folder = \"/tmp/x/plugins\""));
-        assert!(core.contains("ice_enforce_list = \"192.0.2.2\""));
+        assert!(core.contains("ice_enforce_list = \"10.203.0.2\""));
         assert!(!core.contains("stun_server"), "no STUN server is reachable here");
         let ws = get("janus.transport.websockets.jcfg");
-        assert!(ws.contains("ws_port = 18188") && ws.contains("ws_ip = \"127.0.0.1\""));
+        assert!(ws.contains("ws_port = 18188") && ws.contains("ws_ip = \"10.203.0.2\""));
         assert!(get("janus.plugin.videoroom.jcfg").contains("events = false"));
         assert!(!core.contains("event_loops"), "Janus's default: a thread per handle");
-        let shared = config_files(Path::new("/tmp/x"), 18188, IpAddr::from([192, 0, 2, 2]), 2);
+        let here = SocketAddr::from(([127, 0, 0, 1], 18188));
+        let shared = config_files(Path::new("/tmp/x"), here, IpAddr::from([192, 0, 2, 2]), 2);
+        assert!(shared[2].1.contains("ws_ip = \"127.0.0.1\""));
         assert!(shared[0].1.contains("\tevent_loops = 2\n"));
     }
 }

@@ -113,8 +113,8 @@ pub(crate) struct Party {
 
 impl Party {
     /// Opens a Janus session and attaches the publisher handle.
-    pub(crate) async fn open(api: &API, ws_port: u16) -> anyhow::Result<Party> {
-        let session = Session::open(ws_port).await?;
+    pub(crate) async fn open(api: &API, ws: std::net::SocketAddr) -> anyhow::Result<Party> {
+        let session = Session::open(ws).await?;
         let publisher_handle = session.attach(VIDEOROOM).await?;
         let publisher = Arc::new(api.new_peer_connection(RTCConfiguration::default()).await?);
         let up = vec![Connected::watch(&publisher)];

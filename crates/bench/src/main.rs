@@ -9,6 +9,7 @@ mod bookings;
 mod docket;
 mod janus;
 mod janus_peer;
+mod netns;
 mod notices;
 mod oversight;
 mod plan;

@@ -1,15 +1,18 @@
 //! `amaan bench video`: N concurrent live 6-party sessions (child, judge,
 //! prosecutor, defence counsel, accused, support officer), every party
 //! sending about 1 Mbit/s of VP8-shaped video and 50 audio packets a second
-//! through the server on loopback. Each packet carries its send time; the
+//! through the server. Each packet carries its send time; the
 //! receiving peers measure latency and, from RTP sequence numbers, loss.
 //! The server runs in its own process, so its CPU time is its own.
 //!
 //! `--server janus|both` puts the same load through Janus's videoroom, each
 //! party subscribed to exactly what Amaan forwards to its role, and `both`
 //! prints the two side by side.
+//!
+//! The servers run in a network namespace the benchmark makes (`netns.rs`)
+//! and the peers reach them over a veth pair, the same path for both.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -17,12 +20,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use super::janus::{self, Janus};
+use super::janus::{self, Janus, Place};
 use super::janus_peer::{create_room, subscription_plan, Party};
+use super::netns::BenchNet;
 use super::video_rig::{
-    cpu_seconds_of, percentile, rtc_api, rtc_api_on, take_figures, Measure, Peer, Rig, Tracks, Traffic, SIX,
+    cpu_seconds_of, percentile, rtc_api_on, take_figures, Measure, Peer, Rig, Tracks, Traffic, SIX,
 };
+use amaan::db::Backend;
 use amaan::media::shards::Shards;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 use webrtc::api::API;
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +63,9 @@ pub struct VideoArgs {
     /// `janus`), or both one after the other.
     #[arg(long, value_enum, default_value_t = Server::Amaan)]
     pub server: Server,
-    /// The address Janus and its peers use for ICE; default this machine's
-    /// own IPv4 address, since Janus gathers no candidates on loopback.
+    /// Run Janus here on this address of this machine (not loopback: Janus
+    /// gathers no candidates there), and Amaan on loopback, instead of both
+    /// in a network namespace of the benchmark's own (which needs root).
     #[arg(long)]
     pub janus_ip: Option<IpAddr>,
     /// Janus's `event_loops`: media threads its handles share, like
@@ -81,11 +88,42 @@ pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> a
     // sessions, as the server's forwarding threads do, so that the peers'
     // own thread hand-overs do not take the cores from the server.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // From here on an interrupt ends the run through its error path, so
+    // that the servers and the namespace are removed (a signal that comes
+    // while a server starts is seen once it has).
+    let mut stop = runtime.block_on(async { Stop::listen() })?;
+    let placed = placement(args, database_url.as_deref());
+    // Made before anything else exists, and so dropped after the servers.
+    let net = if placed.needs_namespace() {
+        match BenchNet::make() {
+            Ok(net) => Some(net),
+            Err(e) if args.server == Server::Amaan => {
+                println!("(no namespace of the benchmark's own, so Amaan runs on loopback: {e:#})");
+                None
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
+    if let Some(net) = &net {
+        println!(
+            "(the servers run in the network namespace {}, reached over a veth pair: peers on {}, servers on {})",
+            net.name, net.host, net.inside
+        );
+    }
     let shards = Shards::start(args.peer_threads, "peer")?;
     let mut results = Vec::new();
     if args.server != Server::Janus {
-        let rig = Rig::start("video", database_url, data_dir, args.sfu_threads, args.keep)?;
-        results.push(runtime.block_on(through_amaan(args, &rig, &shards))?);
+        let amaan_net = net.as_ref().filter(|_| placed.amaan_inside);
+        if net.is_some() && amaan_net.is_none() {
+            println!(
+                "(Amaan runs on loopback: its PostgreSQL database is not reachable from inside the namespace; the comparison with Janus is then not over the same path)"
+            );
+        }
+        let rig = Rig::start("video", database_url, data_dir, args.sfu_threads, args.keep, amaan_net)?;
+        let peer_ip = amaan_net.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), BenchNet::host_ip);
+        results.push(stop.unless_stopped(&runtime, through_amaan(args, &rig, peer_ip, &shards))?);
         drop(rig);
     }
     if let Some(install) = install {
@@ -93,22 +131,73 @@ pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> a
             // Let the first run's peers and server wind down off the cores.
             std::thread::sleep(Duration::from_secs(2));
         }
-        let ip = match args.janus_ip {
-            Some(ip) => ip,
-            None => janus::own_address()?,
+        let (place, peer_ip) = match (args.janus_ip, &net) {
+            (Some(ip), _) => (Place::Here(ip), ip),
+            (None, Some(net)) => (Place::Inside(net), net.host_ip()),
+            (None, None) => anyhow::bail!("Janus has no namespace to run in and no --janus-ip"),
         };
-        if !ip.is_loopback() {
-            println!(
-                "(Janus skips loopback interfaces when gathering ICE candidates, so Janus and its peers use this machine's address {ip}; the kernel still carries the packets over its loopback device)"
-            );
-        }
-        let janus = Janus::start(&install, data_dir, ip, args.janus_event_loops, args.keep)?;
-        results.push(runtime.block_on(through_janus(args, &janus, &shards))?);
+        let janus = Janus::start(&install, data_dir, place, args.janus_event_loops, args.keep)?;
+        results.push(stop.unless_stopped(&runtime, through_janus(args, &janus, peer_ip, &shards))?);
     }
     if let [amaan, janus] = &results[..] {
         side_by_side(amaan, janus);
     }
     Ok(())
+}
+
+/// Where the servers of a run sit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Placement {
+    amaan_inside: bool,
+    janus_inside: bool,
+}
+
+impl Placement {
+    fn needs_namespace(self) -> bool {
+        self.amaan_inside || self.janus_inside
+    }
+}
+
+/// Both servers in the benchmark's namespace, so that both are reached
+/// over the same veth pair and neither rides on loopback, except: Janus on
+/// `--janus-ip` when given (and Amaan then on loopback, as before the
+/// namespace), and Amaan on loopback when its database is PostgreSQL (on
+/// this machine's loopback, which the namespace does not see).
+fn placement(args: &VideoArgs, database_url: Option<&str>) -> Placement {
+    let janus_runs = args.server != Server::Amaan;
+    let amaan_runs = args.server != Server::Janus;
+    let postgres = database_url.is_some_and(|u| Backend::of(u) == Backend::Postgres);
+    Placement {
+        amaan_inside: amaan_runs && args.janus_ip.is_none() && !postgres,
+        janus_inside: janus_runs && args.janus_ip.is_none(),
+    }
+}
+
+/// SIGINT and SIGTERM, once listened to, no longer end the process at
+/// once: they end the run, whose drops then clean up.
+struct Stop {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Stop {
+    fn listen() -> anyhow::Result<Stop> {
+        Ok(Stop { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
+    }
+
+    fn unless_stopped<T>(
+        &mut self,
+        runtime: &tokio::runtime::Runtime,
+        work: impl std::future::Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
+        runtime.block_on(async {
+            tokio::select! {
+                done = work => done,
+                _ = self.interrupt.recv() => anyhow::bail!("interrupted (SIGINT); the servers and the namespace are removed"),
+                _ = self.terminate.recv() => anyhow::bail!("terminated (SIGTERM); the servers and the namespace are removed"),
+            }
+        })
+    }
 }
 
 fn traffic(args: &VideoArgs) -> Traffic {
@@ -120,19 +209,19 @@ fn expected_streams(sessions: usize) -> usize {
     sessions * subscription_plan(&SIX).iter().map(Vec::len).sum::<usize>()
 }
 
-async fn through_amaan(args: &VideoArgs, rig: &Rig, shards: &Shards) -> anyhow::Result<Figures> {
+async fn through_amaan(args: &VideoArgs, rig: &Rig, peer_ip: IpAddr, shards: &Shards) -> anyhow::Result<Figures> {
     let sessions = rig.sessions(args.sessions.max(1), SIX.len(), &SIX)?;
-    let api = Arc::new(rtc_api()?);
+    let api = Arc::new(rtc_api_on(peer_ip)?);
     let measure = Arc::new(Measure::default());
     let mut peers = Vec::new();
     let joining = Instant::now();
     for (sid, invites) in &sessions {
         let joins = invites.iter().map(|invite| {
-            let (api, measure, invite, port, sid) =
-                (Arc::clone(&api), Arc::clone(&measure), invite.clone(), rig.port, *sid);
+            let (api, measure, invite, server, sid) =
+                (Arc::clone(&api), Arc::clone(&measure), invite.clone(), rig.addr, *sid);
             let traffic = traffic(args);
             let failed = Err(anyhow::anyhow!("the peers' runtime stopped"));
-            shards.run(sid, async move { Peer::join(&api, port, sid, &invite, traffic, measure).await }, failed)
+            shards.run(sid, async move { Peer::join(&api, server, sid, &invite, traffic, measure).await }, failed)
         });
         for j in futures_util::future::join_all(joins).await {
             peers.push(j?);
@@ -145,12 +234,13 @@ async fn through_amaan(args: &VideoArgs, rig: &Rig, shards: &Shards) -> anyhow::
         }
     }
     println!(
-        "video bench, Amaan: {} sessions x 6 parties = {} peers ({} connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; server pid {} with {} forwarding threads",
+        "video bench, Amaan: {} sessions x 6 parties = {} peers ({} connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; ICE on {}; server pid {} with {} forwarding threads",
         sessions.len(),
         peers.len(),
         up,
         joining.elapsed().as_secs_f64(),
         args.video_kbps,
+        rig.addr.ip(),
         rig.pid(),
         args.sfu_threads
     );
@@ -160,18 +250,18 @@ async fn through_amaan(args: &VideoArgs, rig: &Rig, shards: &Shards) -> anyhow::
     Ok(figures)
 }
 
-async fn through_janus(args: &VideoArgs, janus: &Janus, shards: &Shards) -> anyhow::Result<Figures> {
-    let api = Arc::new(rtc_api_on(janus.ice_ip)?);
+async fn through_janus(args: &VideoArgs, janus: &Janus, peer_ip: IpAddr, shards: &Shards) -> anyhow::Result<Figures> {
+    let api = Arc::new(rtc_api_on(peer_ip)?);
     let measure = Arc::new(Measure::default());
     let sessions = args.sessions.max(1);
     let mut parties: Vec<Party> = Vec::new();
     let joining = Instant::now();
     for s in 0..sessions {
-        let (api, measure, traffic, port, ip) =
-            (Arc::clone(&api), Arc::clone(&measure), traffic(args), janus.ws_port, janus.ice_ip);
+        let (api, measure, traffic, ws, ip) =
+            (Arc::clone(&api), Arc::clone(&measure), traffic(args), janus.ws, janus.ice_ip);
         let failed = Err(anyhow::anyhow!("the peers' runtime stopped"));
         let key = i64::try_from(s).unwrap_or(0);
-        parties.extend(shards.run(key, janus_room(s, api, measure, traffic, port, ip), failed).await?);
+        parties.extend(shards.run(key, janus_room(s, api, measure, traffic, ws, ip), failed).await?);
     }
     let mut up = 0;
     for p in &parties {
@@ -206,13 +296,13 @@ async fn janus_room(
     api: Arc<API>,
     measure: Arc<Measure>,
     traffic: Traffic,
-    ws_port: u16,
+    ws: SocketAddr,
     ice_ip: IpAddr,
 ) -> anyhow::Result<Vec<Party>> {
     let plan = subscription_plan(&SIX);
     let room = 1000 + s as u64;
     let feed = |i: usize| (s as u64 + 1) * 100 + i as u64 + 1;
-    let opened = futures_util::future::join_all(SIX.iter().map(|_| Party::open(&api, ws_port))).await;
+    let opened = futures_util::future::join_all(SIX.iter().map(|_| Party::open(&api, ws))).await;
     let mut room_parties = opened.into_iter().collect::<anyhow::Result<Vec<Party>>>()?;
     let first = &room_parties[0];
     create_room(&first.session, first.publisher_handle, room, SIX.len()).await?;
@@ -227,9 +317,7 @@ async fn janus_room(
     let mids = published.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
     for p in &room_parties {
         if !p.publishing(Duration::from_secs(15)).await {
-            anyhow::bail!(
-                "a publisher in room {room} did not connect to Janus in 15 s (ICE on {ice_ip}; Janus skips loopback interfaces)"
-            );
+            anyhow::bail!("a publisher in room {room} did not connect to Janus in 15 s (Janus's ICE on {ice_ip})");
         }
     }
     let subscribed = futures_util::future::join_all(room_parties.iter_mut().zip(&plan).map(|(p, wanted)| {
@@ -383,4 +471,44 @@ fn side_by_side(a: &Figures, b: &Figures) {
         b.server,
         a.us_per_forwarded() / b.us_per_forwarded().max(f64::MIN_POSITIVE)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        video: VideoArgs,
+    }
+
+    fn args(line: &[&str]) -> VideoArgs {
+        let mut all = vec!["video"];
+        all.extend_from_slice(line);
+        Cli::try_parse_from(all).map(|c| c.video).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn both_servers_sit_in_the_namespace_so_neither_rides_on_loopback() {
+        let both = placement(&args(&["--server", "both"]), None);
+        assert_eq!(both, Placement { amaan_inside: true, janus_inside: true });
+        let sqlite = placement(&args(&["--server", "both"]), Some("/tmp/x/amaan.db"));
+        assert_eq!(sqlite, both);
+        assert_eq!(
+            placement(&args(&["--server", "janus"]), None),
+            Placement { amaan_inside: false, janus_inside: true }
+        );
+        assert_eq!(placement(&args(&[]), None), Placement { amaan_inside: true, janus_inside: false });
+    }
+
+    #[test]
+    fn janus_ip_keeps_the_old_way_and_postgres_keeps_amaan_on_loopback() {
+        let here = placement(&args(&["--server", "both", "--janus-ip", "192.0.2.7"]), None);
+        assert_eq!(here, Placement { amaan_inside: false, janus_inside: false });
+        assert!(!here.needs_namespace());
+        let pg = placement(&args(&["--server", "both"]), Some("postgres://postgres@127.0.0.1/amaan"));
+        assert_eq!(pg, Placement { amaan_inside: false, janus_inside: true });
+    }
 }

@@ -4,7 +4,7 @@
 //! the signalling socket and sends and counts synthetic RTP.
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -44,6 +44,8 @@ use amaan::db::video::{NewParticipant, NewVideoSession};
 use amaan::db::{self, Backend, DbPool};
 use amaan::domain::video::{Questioner, SessionState, VideoRole};
 
+use super::netns::BenchNet;
+
 /// The six parties of a testimony session in the benchmarks.
 pub const SIX: [VideoRole; 6] = [
     VideoRole::ChildWitness,
@@ -69,7 +71,9 @@ fn now_nanos() -> u64 {
 /// The server under test, its scratch database and its data directory.
 pub struct Rig {
     child: Child,
-    pub port: u16,
+    /// Where the server listens: loopback, or its end of the benchmark's
+    /// veth pair when it runs in the benchmark's namespace.
+    pub addr: SocketAddr,
     pub dir: PathBuf,
     secret: Secret,
     pool: DbPool,
@@ -98,8 +102,8 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn healthy(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+fn healthy(addr: SocketAddr) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else { return false };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
     if s.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").is_err() {
         return false;
@@ -110,13 +114,16 @@ fn healthy(port: u16) -> bool {
 
 impl Rig {
     /// Seeds a scratch database (the demo court's cases and hearings) and
-    /// starts `amaan serve` on it with `sfu_threads` forwarding threads.
+    /// starts `amaan serve` on it with `sfu_threads` forwarding threads: on
+    /// loopback, or inside `net` on its end of the veth pair, where it
+    /// gathers its ICE candidates too.
     pub fn start(
         name: &str,
         database_url: Option<String>,
         data_dir: &Path,
         sfu_threads: usize,
         keep: bool,
+        net: Option<&BenchNet>,
     ) -> anyhow::Result<Rig> {
         let dir = data_dir.join(format!("bench-{name}"));
         let _ = std::fs::remove_dir_all(&dir);
@@ -138,10 +145,19 @@ impl Rig {
         amaan::demo::create(&url, &master_key, &dir).context("seeding the scratch database")?;
         let pool = db::connect_pool(&url, 2)?;
         let secret = load_jwt_secret(None, &dir)?;
+        // A fresh namespace has every port free; loopback needs a free one.
         let port = free_port()?;
         let exe = amaan_binary()?;
-        let child = Command::new(exe)
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &url, "--data-dir"])
+        let (mut command, addr) = match net {
+            Some(net) => {
+                let mut c = net.command(exe);
+                c.env("AMAAN_MEDIA_IPS", net.inside.to_string());
+                (c, SocketAddr::new(net.inside_ip(), port))
+            }
+            None => (Command::new(exe), SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)),
+        };
+        let child = command
+            .args(["serve", "--bind", &addr.to_string(), "--database-url", &url, "--data-dir"])
             .arg(&dir)
             .env("AMAAN_SFU_THREADS", sfu_threads.to_string())
             .env("AMAAN_LOG", "error")
@@ -153,9 +169,9 @@ impl Rig {
             .stderr(Stdio::null())
             .spawn()
             .context("starting `amaan serve`")?;
-        let mut rig = Rig { child, port, dir, secret, pool, drop_pg, keep };
+        let mut rig = Rig { child, addr, dir, secret, pool, drop_pg, keep };
         let started = Instant::now();
-        while !healthy(port) {
+        while !healthy(addr) {
             if let Ok(Some(status)) = rig.child.try_wait() {
                 bail!("the server exited at start: {status}");
             }
@@ -436,8 +452,9 @@ pub fn rtc_api() -> anyhow::Result<API> {
     rtc_api_on(IpAddr::V4(Ipv4Addr::LOCALHOST))
 }
 
-/// Peers whose only ICE candidate is `ip`: loopback for Amaan; a server
-/// that will not gather on loopback gets the machine's own address.
+/// Peers whose only ICE candidate is `ip`: loopback, or our end of the
+/// benchmark's veth pair (a server that will not gather on loopback, as
+/// Janus, gets the pair).
 pub(crate) fn rtc_api_on(ip: IpAddr) -> anyhow::Result<API> {
     let mut media = MediaEngine::default();
     media.register_default_codecs()?;
@@ -567,13 +584,13 @@ impl Peer {
     /// server's offers, and once answered starts sending `traffic`.
     pub async fn join(
         api: &API,
-        port: u16,
+        server: SocketAddr,
         session_id: i64,
         invite: &Invite,
         traffic: Traffic,
         measure: Arc<Measure>,
     ) -> anyhow::Result<Peer> {
-        let url = format!("ws://127.0.0.1:{port}/ws/video-sessions/{session_id}?token={}", invite.token);
+        let url = format!("ws://{server}/ws/video-sessions/{session_id}?token={}", invite.token);
         let (ws, _) = tokio_tungstenite::connect_async(url).await.context("opening the signalling socket")?;
         let (mut sink, mut stream) = ws.split();
         let (out, mut out_rx) = mpsc::unbounded_channel::<String>();
@@ -676,6 +693,21 @@ pub fn percentile(sorted: &[u32], p: f64) -> u32 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// The server under test: `AMAAN_BIN`, or the `amaan` binary built beside
+/// this one (`cargo build --release --bin amaan` first).
+fn amaan_binary() -> anyhow::Result<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("AMAAN_BIN") {
+        return Ok(path.into());
+    }
+    let me = std::env::current_exe().context("finding this binary")?;
+    let sibling = me.with_file_name(format!("amaan{}", std::env::consts::EXE_SUFFIX));
+    if sibling.is_file() {
+        Ok(sibling)
+    } else {
+        bail!("no amaan binary at {}: build it (cargo build --release --bin amaan) or set AMAAN_BIN", sibling.display())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -698,20 +730,5 @@ mod tests {
         assert!(sent > 0 && sent <= now_nanos());
         assert_eq!(payload[0], 0x10);
         assert_eq!(sent_at(&[0u8; 40]), None, "a payload without the mark has no time");
-    }
-}
-
-/// The server under test: `AMAAN_BIN`, or the `amaan` binary built beside
-/// this one (`cargo build --release --bin amaan` first).
-fn amaan_binary() -> anyhow::Result<std::path::PathBuf> {
-    if let Some(path) = std::env::var_os("AMAAN_BIN") {
-        return Ok(path.into());
-    }
-    let me = std::env::current_exe().context("finding this binary")?;
-    let sibling = me.with_file_name(format!("amaan{}", std::env::consts::EXE_SUFFIX));
-    if sibling.is_file() {
-        Ok(sibling)
-    } else {
-        bail!("no amaan binary at {}: build it (cargo build --release --bin amaan) or set AMAAN_BIN", sibling.display())
     }
 }

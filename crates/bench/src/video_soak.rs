@@ -37,7 +37,7 @@ pub struct SoakArgs {
 }
 
 pub fn run(args: &SoakArgs, database_url: Option<String>, data_dir: &Path) -> anyhow::Result<()> {
-    let rig = Rig::start("video-soak", database_url, data_dir, args.sfu_threads, args.keep)?;
+    let rig = Rig::start("video-soak", database_url, data_dir, args.sfu_threads, args.keep, None)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(soak(args, &rig))
 }
@@ -58,8 +58,8 @@ async fn batches(rig: &Rig, invites: &[(i64, Invite)], args: &SoakArgs, tally: &
             let api = Arc::clone(&api);
             let measure = Arc::clone(&measure);
             let invite = invite.clone();
-            let (port, sid) = (rig.port, *sid);
-            tokio::spawn(async move { Peer::join(&api, port, sid, &invite, Traffic::TRICKLE, measure).await })
+            let (server, sid) = (rig.addr, *sid);
+            tokio::spawn(async move { Peer::join(&api, server, sid, &invite, Traffic::TRICKLE, measure).await })
         });
         let mut peers = Vec::new();
         for j in futures_util::future::join_all(joins).await {

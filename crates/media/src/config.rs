@@ -50,6 +50,9 @@ pub fn turn_password(secret: &[u8], username: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// A node's id when none is configured: one node on its own database.
+pub const DEFAULT_NODE_ID: &str = "local";
+
 #[derive(Debug, Clone)]
 pub struct MediaConfig {
     /// This node's name, stored with each session it hosts.
@@ -85,7 +88,8 @@ impl MediaConfig {
 }
 
 impl MediaConfig {
-    /// `AMAAN_NODE_ID` (default `local`), `AMAAN_ICE_SERVERS` (comma-separated
+    /// The node id is `DEFAULT_NODE_ID` here: the server sets its own, from
+    /// `AMAAN_NODE_ID`, in one place (`NodeSettings`). `AMAAN_ICE_SERVERS` (comma-separated
     /// `stun:`/`turn:`/`turns:` URLs), `AMAAN_TURN_USERNAME`,
     /// `AMAAN_TURN_CREDENTIAL`, `AMAAN_PUBLIC_IPS` (comma-separated).
     pub fn from_env(bind: &str, data_dir: &Path) -> MediaConfig {
@@ -110,7 +114,7 @@ impl MediaConfig {
             })
             .collect();
         MediaConfig {
-            node_id: var("AMAAN_NODE_ID").unwrap_or_else(|| "local".into()),
+            node_id: DEFAULT_NODE_ID.into(),
             ice_servers,
             loopback_only: binds_loopback(bind),
             media_ips: Vec::new(),
@@ -130,7 +134,7 @@ impl MediaConfig {
     /// For tests and the benchmark: loopback only, no STUN.
     pub fn loopback(recordings_dir: PathBuf) -> MediaConfig {
         MediaConfig {
-            node_id: "local".into(),
+            node_id: DEFAULT_NODE_ID.into(),
             ice_servers: Vec::new(),
             loopback_only: true,
             media_ips: Vec::new(),

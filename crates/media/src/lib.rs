@@ -18,6 +18,7 @@ pub mod renumber;
 pub mod sections;
 pub mod sfu;
 pub mod shards;
+pub mod shed_gate;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

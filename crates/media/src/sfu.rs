@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 use tokio::sync::mpsc::UnboundedSender;
-use webrtc::api::interceptor_registry::register_default_interceptors;
 use webrtc::api::media_engine::MediaEngine;
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::{APIBuilder, API};
@@ -22,7 +21,6 @@ use webrtc::ice::network_type::NetworkType;
 use webrtc::ice_transport::ice_candidate::RTCIceCandidateInit;
 use webrtc::ice_transport::ice_candidate_type::RTCIceCandidateType;
 use webrtc::ice_transport::ice_server::RTCIceServer;
-use webrtc::interceptor::registry::Registry;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
@@ -46,6 +44,7 @@ use super::recorder::{Container, Recording, Subject};
 use super::renumber::Renumber;
 use super::sections::{self, Section};
 use super::shards::Shards;
+use super::shed_gate::{self, Request};
 use super::{
     FinishedRecording, Forwarder, ForwardingStats, IceCandidate, Joiner, MediaConfig, MediaError, MediaEvent,
     PeerHealth, PeerId,
@@ -225,7 +224,9 @@ impl WebrtcSfu {
     pub fn new(config: MediaConfig) -> anyhow::Result<WebrtcSfu> {
         let mut media = MediaEngine::default();
         media.register_default_codecs()?;
-        let registry = register_default_interceptors(Registry::new(), &mut media)?;
+        // webrtc-rs's defaults under a gate that keeps a shed receiver's
+        // NACKs from being answered with video (`shed_gate`).
+        let registry = shed_gate::registry(&mut media)?;
         let mut settings = SettingEngine::default();
         settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
         if !config.media_ips.is_empty() {
@@ -355,7 +356,9 @@ impl Inner {
             );
             self.leave(id).await;
         }
-        let pc = Arc::new(self.api.new_peer_connection(self.rtc_config()).await.map_err(internal)?);
+        let video_shed = Arc::new(AtomicBool::new(false));
+        let building = self.api.new_peer_connection(self.rtc_config());
+        let pc = Arc::new(shed_gate::building_with(Arc::clone(&video_shed), building).await.map_err(internal)?);
         let peer = Arc::new(Peer {
             id: self.next_id(),
             session_id: joiner.session_id,
@@ -368,7 +371,7 @@ impl Inner {
             closed: AtomicBool::new(false),
             health: Mutex::new(LinkHealth::default()),
             audio_first: Mutex::new(AudioFirst::new(Instant::now())),
-            video_shed: Arc::new(AtomicBool::new(false)),
+            video_shed,
         });
         // Handlers hold weak references: the connection must not keep its
         // own owner alive.
@@ -671,11 +674,13 @@ impl Inner {
             .map_err(internal)?;
         let sender = transceiver.sender().await;
         // Read the receiver's RTCP so the interceptors run, and pass its
-        // requests for a key frame on to the sender.
+        // requests for a key frame on to the sender, unless its video is
+        // shed (`shed_gate`).
         let rtcp_sender = Arc::clone(&sender);
         let source = Arc::downgrade(published);
         let receiver = Arc::downgrade(peer);
         let clock_rate = published.codec.clock_rate;
+        let kind = published.kind;
         let inner = Arc::downgrade(self);
         tokio::spawn(async move {
             while let Ok((packets, _)) = rtcp_sender.read_rtcp().await {
@@ -703,7 +708,9 @@ impl Inner {
                     p.as_any().downcast_ref::<PictureLossIndication>().is_some()
                         || p.as_any().downcast_ref::<FullIntraRequest>().is_some()
                 });
-                if wants_keyframe {
+                let video = kind == RTPCodecType::Video;
+                let shed = receiver.video_shed.load(Ordering::Relaxed);
+                if wants_keyframe && shed_gate::acted_on(Request::KeyFrame, video, shed) {
                     match source.upgrade() {
                         Some(p) => p.request_keyframe().await,
                         None => break,
