@@ -31,6 +31,19 @@ const OTHER_CHILDREN: usize = 450;
 /// identity migration's own `down.sql`, and its row forgotten, so the
 /// conversion's start applies it as it would to an old database.
 fn back_to_before(conn: &mut db::DbConn) {
+    // The docket lines came later and read the sealed birth date: undone
+    // first, and applied again with the identity migration at the start.
+    let lines_down = if is_postgres() {
+        include_str!("../../migrations/postgres/2026-12-03-900000_docket_lines/down.sql")
+    } else {
+        include_str!("../../migrations/sqlite/2026-12-03-900000_docket_lines/down.sql")
+    };
+    for statement in lines_down.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        diesel::sql_query(statement).execute(conn).expect(statement);
+    }
+    diesel::sql_query("DELETE FROM __diesel_schema_migrations WHERE version = '20261203900000'")
+        .execute(conn)
+        .expect("forget the docket lines migration");
     let down = if is_postgres() {
         include_str!("../../migrations/postgres/2026-12-02-800000_identity_sealed/down.sql")
     } else {

@@ -54,39 +54,22 @@ pub fn judge_hearings_sql() -> String {
     )
 }
 
-/// A court's hearings from $2 to $3, UTC, whatever became of their cases
-/// since (the day's cause list shows what happened).
-fn court_hearings_sql() -> String {
-    format!(
-        "SELECT {LINE_COLUMNS} FROM docket_lines l \
-         WHERE l.court_id = $1 AND l.starts_at >= $2 AND l.starts_at < $3 AND {LISTED} \
-         ORDER BY l.starts_at, l.hearing_id"
-    )
-}
-
-#[derive(Debug, Clone, QueryableByName)]
+/// A line as the docket reads it. Loaded by position (`Queryable`) from
+/// `docket_lines`: a week is hundreds of rows, and looking each of ~30
+/// columns up by name in every row cost as much as the statement itself.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::docket_lines)]
 pub struct HearingRow {
-    #[diesel(sql_type = BigInt)]
     pub hearing_id: i64,
-    #[diesel(sql_type = BigInt)]
     pub case_id: i64,
-    #[diesel(sql_type = Text)]
     pub kind: String,
-    #[diesel(sql_type = Nullable<BigInt>)]
     pub judge_id: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
     pub room_id: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub room_name: Option<String>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
     pub starts_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
     pub ends_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Bool)]
     pub child_testifies: bool,
-    #[diesel(sql_type = Text)]
     pub mode: String,
-    #[diesel(sql_type = Text)]
     pub status: String,
     #[diesel(embed)]
     pub case: CaseRow,
@@ -94,27 +77,23 @@ pub struct HearingRow {
     pub outcome: OutcomeCols,
     /// The case's children as the line keeps them (JSON, sealed); read
     /// once per case by `children_of_lines`.
-    #[diesel(sql_type = Text)]
     pub children: String,
 }
 
 /// The hearing's current outcome, in brief; all None when none is recorded.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::docket_lines)]
 pub struct OutcomeCols {
-    #[diesel(sql_type = Nullable<Text>)]
     pub outcome_kind: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub outcome_reason: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub outcome_cause: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub outcome_child_evidence: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub outcome_proceedings: Option<String>,
 }
 
 /// A case with the facts its clocks need.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName, Queryable, Selectable)]
+#[diesel(table_name = super::schema::docket_lines)]
 pub struct CaseRow {
     #[diesel(sql_type = BigInt)]
     pub case_id: i64,
@@ -160,23 +139,10 @@ pub struct ChildRow {
     pub testified: i32,
 }
 
-fn ranged<T: QueryableByName<super::MultiBackend> + 'static>(
-    conn: &mut DbConn,
-    sql: &str,
-    owner: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> Result<Vec<T>, StoreError> {
-    Ok(diesel::sql_query(sql)
-        .bind::<BigInt, _>(owner)
-        .bind::<Timestamp, _>(from)
-        .bind::<Timestamp, _>(to)
-        .load::<T>(conn)?)
-}
-
 /// One child as a docket line keeps it: party id, pseudonym, sealed name,
-/// sealed birth date, times brought, times heard.
-type LineChild = (i64, Option<String>, String, Option<String>, i32, i32);
+/// sealed birth date, times brought, times heard. The sealed fields are hex
+/// and borrowed from the line's text as they are opened.
+type LineChild<'a> = (i64, Option<String>, &'a str, Option<&'a str>, i32, i32);
 
 /// The children of the lines' cases, each case once. Birth dates are opened
 /// (ages weigh in the score); names only when the reader may see them.
@@ -193,8 +159,8 @@ fn children_of_lines(lines: &[HearingRow], names: bool) -> Result<Vec<ChildRow>,
             out.push(ChildRow {
                 id,
                 case_id: line.case.case_id,
-                name: if names { crate::identity::open(crate::identity::PARTY_NAME, &name)? } else { String::new() },
-                date_of_birth: birth.as_deref().map(crate::identity::open_date).transpose()?,
+                name: if names { crate::identity::open(crate::identity::PARTY_NAME, name)? } else { String::new() },
+                date_of_birth: birth.map(crate::identity::open_date).transpose()?,
                 pseudonym,
                 brought,
                 testified,
@@ -205,8 +171,14 @@ fn children_of_lines(lines: &[HearingRow], names: bool) -> Result<Vec<ChildRow>,
     Ok(out)
 }
 
+/// The hearing statuses a list shows.
+const LISTED_STATUSES: [&str; 3] = ["scheduled", "held", "not_held"];
+/// The stages of a case still tried here.
+const PENDING_STATUSES: [&str; 4] = ["open", "evidence", "arguments", "judgment_reserved"];
+
 /// A judge's listed hearings in [from, to) and the children of their
-/// cases; the children's names are opened only when `names`.
+/// cases; the children's names are opened only when `names`. The same
+/// statement as `judge_hearings_sql`, built by diesel.
 pub fn judge_docket(
     conn: &mut DbConn,
     judge_id: i64,
@@ -214,8 +186,26 @@ pub fn judge_docket(
     to: NaiveDateTime,
     names: bool,
 ) -> Result<(Vec<HearingRow>, Vec<ChildRow>), StoreError> {
-    let hearings = ranged(conn, &judge_hearings_sql(), judge_id, from, to)?;
+    use super::schema::docket_lines as l;
+    let started = std::time::Instant::now();
+    let hearings: Vec<HearingRow> = l::table
+        .filter(l::judge_id.eq(judge_id))
+        .filter(l::starts_at.ge(from))
+        .filter(l::starts_at.lt(to))
+        .filter(l::status.eq_any(LISTED_STATUSES))
+        .filter(l::case_status.eq_any(PENDING_STATUSES))
+        .order((l::starts_at, l::hearing_id))
+        .select(HearingRow::as_select())
+        .load(conn)?;
+    let loaded = started.elapsed();
     let children = children_of_lines(&hearings, names)?;
+    tracing::debug!(
+        lines = hearings.len(),
+        children = children.len(),
+        load_ms = loaded.as_secs_f64() * 1e3,
+        children_ms = (started.elapsed() - loaded).as_secs_f64() * 1e3,
+        "docket lines read"
+    );
     Ok((hearings, children))
 }
 
@@ -227,7 +217,15 @@ pub fn court_hearings(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> Result<(Vec<HearingRow>, Vec<ChildRow>), StoreError> {
-    let hearings = ranged(conn, &court_hearings_sql(), court_id, from, to)?;
+    use super::schema::docket_lines as l;
+    let hearings: Vec<HearingRow> = l::table
+        .filter(l::court_id.eq(court_id))
+        .filter(l::starts_at.ge(from))
+        .filter(l::starts_at.lt(to))
+        .filter(l::status.eq_any(LISTED_STATUSES))
+        .order((l::starts_at, l::hearing_id))
+        .select(HearingRow::as_select())
+        .load(conn)?;
     let children = children_of_lines(&hearings, false)?;
     Ok((hearings, children))
 }

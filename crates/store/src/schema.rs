@@ -698,3 +698,37 @@ diesel::table! {
         name -> Text,
     }
 }
+
+// A docket line per hearing, kept by triggers (migration 2026-12-03-900000_docket_lines).
+diesel::table! {
+    docket_lines (hearing_id) {
+        hearing_id -> BigInt,
+        case_id -> BigInt,
+        court_id -> BigInt,
+        kind -> Text,
+        judge_id -> Nullable<BigInt>,
+        room_id -> Nullable<BigInt>,
+        room_name -> Nullable<Text>,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        child_testifies -> Bool,
+        mode -> Text,
+        status -> Text,
+        number -> Text,
+        offence -> Text,
+        cognizance_date -> Date,
+        accused_in_custody -> Bool,
+        case_status -> Text,
+        adjournments -> BigInt,
+        child_evidence_on -> Nullable<Date>,
+        trial_started_on -> Nullable<Date>,
+        trial_concluded_on -> Nullable<Date>,
+        decided_on -> Nullable<Date>,
+        outcome_kind -> Nullable<Text>,
+        outcome_reason -> Nullable<Text>,
+        outcome_cause -> Nullable<Text>,
+        outcome_child_evidence -> Nullable<Text>,
+        outcome_proceedings -> Nullable<Text>,
+        children -> Text,
+    }
+}
