@@ -390,7 +390,12 @@ struct Ranked<'a> {
 /// Hearings in docket order: by the case's priority, equal scores by case
 /// id, then by time. Each case is weighed once, however many of its
 /// hearings are listed.
-fn rank_hearings<'a>(rows: &'a [HearingRow], children: &[ChildRow], day: &CourtDay, viewer: Option<StaffRole>) -> Ranked<'a> {
+fn rank_hearings<'a>(
+    rows: &'a [HearingRow],
+    children: &[ChildRow],
+    day: &CourtDay,
+    viewer: Option<StaffRole>,
+) -> Ranked<'a> {
     let by_case = children_by_case(children);
     let mut weighed: HashMap<i64, usize> = HashMap::new();
     let mut cases: Vec<Assessed> = Vec::new();

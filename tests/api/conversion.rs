@@ -27,35 +27,37 @@ const PHONE: &str = "+923217654321";
 /// between batches.
 const OTHER_CHILDREN: usize = 450;
 
+/// Runs a migration's `down.sql` (the PostgreSQL or the SQLite one, as the
+/// test's backend) and forgets its row, so the next start applies it again.
+fn undo_migration(conn: &mut db::DbConn, postgres_down: &str, sqlite_down: &str, version: &str) {
+    let down = if is_postgres() { postgres_down } else { sqlite_down };
+    for statement in down.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        diesel::sql_query(statement).execute(conn).expect(statement);
+    }
+    let gone = diesel::sql_query(format!("DELETE FROM __diesel_schema_migrations WHERE version = '{version}'"))
+        .execute(conn)
+        .expect("forget the migration");
+    assert_eq!(gone, 1, "the row of migration {version}");
+}
+
 /// Takes the database back to the schema of before evidence at rest: the
 /// identity migration's own `down.sql`, and its row forgotten, so the
 /// conversion's start applies it as it would to an old database.
 fn back_to_before(conn: &mut db::DbConn) {
     // The docket lines came later and read the sealed birth date: undone
     // first, and applied again with the identity migration at the start.
-    let lines_down = if is_postgres() {
-        include_str!("../../migrations/postgres/2026-12-03-900000_docket_lines/down.sql")
-    } else {
-        include_str!("../../migrations/sqlite/2026-12-03-900000_docket_lines/down.sql")
-    };
-    for statement in lines_down.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        diesel::sql_query(statement).execute(conn).expect(statement);
-    }
-    diesel::sql_query("DELETE FROM __diesel_schema_migrations WHERE version = '20261203900000'")
-        .execute(conn)
-        .expect("forget the docket lines migration");
-    let down = if is_postgres() {
-        include_str!("../../migrations/postgres/2026-12-02-800000_identity_sealed/down.sql")
-    } else {
-        include_str!("../../migrations/sqlite/2026-12-02-800000_identity_sealed/down.sql")
-    };
-    for statement in down.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        diesel::sql_query(statement).execute(conn).expect(statement);
-    }
-    let gone = diesel::sql_query("DELETE FROM __diesel_schema_migrations WHERE version = '20261202800000'")
-        .execute(conn)
-        .expect("forget the migration");
-    assert_eq!(gone, 1, "the identity migration's row");
+    undo_migration(
+        conn,
+        include_str!("../../migrations/postgres/2026-12-03-900000_docket_lines/down.sql"),
+        include_str!("../../migrations/sqlite/2026-12-03-900000_docket_lines/down.sql"),
+        "20261203900000",
+    );
+    undo_migration(
+        conn,
+        include_str!("../../migrations/postgres/2026-12-02-800000_identity_sealed/down.sql"),
+        include_str!("../../migrations/sqlite/2026-12-02-800000_identity_sealed/down.sql"),
+        "20261202800000",
+    );
 }
 
 /// Rows as the code of before wrote them: names and dates in plaintext.

@@ -156,7 +156,8 @@ fn measure(
     let from_utc = from.and_time(NaiveTime::MIN) - Duration::hours(UTC_OFFSET_HOURS);
     let to_utc = (to + Duration::days(1)).and_time(NaiveTime::MIN) - Duration::hours(UTC_OFFSET_HOURS);
 
-    let rows = db::docket::judge_docket(&mut conn, seeded.judge_id, from_utc, to_utc, true).map_err(|e| anyhow!("{e}"))?;
+    let rows =
+        db::docket::judge_docket(&mut conn, seeded.judge_id, from_utc, to_utc, true).map_err(|e| anyhow!("{e}"))?;
     println!("judge {} has {} hearings ({} children) from {from} to {to}", seeded.judge_id, rows.0.len(), rows.1.len());
 
     let secret = Secret::new((0..48).map(|_| rand::random::<u8>()).collect());

@@ -35,12 +35,18 @@ l.child_testifies, l.mode, l.status, l.number, l.offence, l.cognizance_date, l.a
 l.adjournments, l.child_evidence_on, l.trial_started_on, l.trial_concluded_on, l.decided_on, \
 l.outcome_kind, l.outcome_reason, l.outcome_cause, l.outcome_child_evidence, l.outcome_proceedings, l.children";
 
-const LISTED: &str = "l.status IN ('scheduled', 'held', 'not_held')";
+/// The hearing statuses a list shows.
+const LISTED_STATUSES: [&str; 3] = ["scheduled", "held", "not_held"];
+/// The stages of a case still tried here; a decided or disposed case leaves
+/// the docket, the child-cases list and the escalations.
+const PENDING_STATUSES: [&str; 4] = ["open", "evidence", "arguments", "judgment_reserved"];
 
-/// A case still tried here; a decided or disposed case leaves the docket,
-/// the child-cases list and the escalations.
-const PENDING: &str = "c.status IN ('open', 'evidence', 'arguments', 'judgment_reserved')";
-const LINE_PENDING: &str = "l.case_status IN ('open', 'evidence', 'arguments', 'judgment_reserved')";
+/// `column IN ('a', 'b')` for the SQL text; the values are the constants
+/// above, never input.
+fn one_of(column: &str, values: &[&str]) -> String {
+    let quoted: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+    format!("{column} IN ({})", quoted.join(", "))
+}
 
 const CHILD_COLUMNS: &str = "p.id, p.case_id, p.name, p.birth_sealed, p.pseudonym, \
 COALESCE(cf.brought, 0) AS brought, COALESCE(cf.testified, 0) AS testified";
@@ -49,8 +55,10 @@ COALESCE(cf.brought, 0) AS brought, COALESCE(cf.testified, 0) AS testified";
 pub fn judge_hearings_sql() -> String {
     format!(
         "SELECT {LINE_COLUMNS} FROM docket_lines l \
-         WHERE l.judge_id = $1 AND l.starts_at >= $2 AND l.starts_at < $3 AND {LISTED} AND {LINE_PENDING} \
-         ORDER BY l.starts_at, l.hearing_id"
+         WHERE l.judge_id = $1 AND l.starts_at >= $2 AND l.starts_at < $3 AND {} AND {} \
+         ORDER BY l.starts_at, l.hearing_id",
+        one_of("l.status", &LISTED_STATUSES),
+        one_of("l.case_status", &PENDING_STATUSES)
     )
 }
 
@@ -171,29 +179,23 @@ fn children_of_lines(lines: &[HearingRow], names: bool) -> Result<Vec<ChildRow>,
     Ok(out)
 }
 
-/// The hearing statuses a list shows.
-const LISTED_STATUSES: [&str; 3] = ["scheduled", "held", "not_held"];
-/// The stages of a case still tried here.
-const PENDING_STATUSES: [&str; 4] = ["open", "evidence", "arguments", "judgment_reserved"];
+type Lines<'a> = super::schema::docket_lines::BoxedQuery<'a, super::MultiBackend>;
 
-/// A judge's listed hearings in [from, to) and the children of their
-/// cases; the children's names are opened only when `names`. The same
-/// statement as `judge_hearings_sql`, built by diesel.
-pub fn judge_docket(
+/// The listed lines of `lines` in [from, to) in order of time, and the
+/// children of their cases; names opened only when `names`.
+fn listed_lines(
     conn: &mut DbConn,
-    judge_id: i64,
+    lines: Lines<'_>,
     from: NaiveDateTime,
     to: NaiveDateTime,
     names: bool,
 ) -> Result<(Vec<HearingRow>, Vec<ChildRow>), StoreError> {
     use super::schema::docket_lines as l;
     let started = std::time::Instant::now();
-    let hearings: Vec<HearingRow> = l::table
-        .filter(l::judge_id.eq(judge_id))
+    let hearings: Vec<HearingRow> = lines
         .filter(l::starts_at.ge(from))
         .filter(l::starts_at.lt(to))
         .filter(l::status.eq_any(LISTED_STATUSES))
-        .filter(l::case_status.eq_any(PENDING_STATUSES))
         .order((l::starts_at, l::hearing_id))
         .select(HearingRow::as_select())
         .load(conn)?;
@@ -209,8 +211,24 @@ pub fn judge_docket(
     Ok((hearings, children))
 }
 
-/// A court's listed hearings in [from, to) and the children of their cases
-/// (pseudonyms, ages and counts; no names).
+/// A judge's listed hearings of pending cases in [from, to) and the
+/// children of their cases; the children's names are opened only when
+/// `names`. The same statement as `judge_hearings_sql`, built by diesel.
+pub fn judge_docket(
+    conn: &mut DbConn,
+    judge_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    names: bool,
+) -> Result<(Vec<HearingRow>, Vec<ChildRow>), StoreError> {
+    use super::schema::docket_lines as l;
+    let lines = l::table.filter(l::judge_id.eq(judge_id)).filter(l::case_status.eq_any(PENDING_STATUSES)).into_boxed();
+    listed_lines(conn, lines, from, to, names)
+}
+
+/// A court's listed hearings in [from, to), whatever became of their cases
+/// since (the day's cause list shows what happened), and the children of
+/// their cases (pseudonyms, ages and counts; no names).
 pub fn court_hearings(
     conn: &mut DbConn,
     court_id: i64,
@@ -218,16 +236,7 @@ pub fn court_hearings(
     to: NaiveDateTime,
 ) -> Result<(Vec<HearingRow>, Vec<ChildRow>), StoreError> {
     use super::schema::docket_lines as l;
-    let hearings: Vec<HearingRow> = l::table
-        .filter(l::court_id.eq(court_id))
-        .filter(l::starts_at.ge(from))
-        .filter(l::starts_at.lt(to))
-        .filter(l::status.eq_any(LISTED_STATUSES))
-        .order((l::starts_at, l::hearing_id))
-        .select(HearingRow::as_select())
-        .load(conn)?;
-    let children = children_of_lines(&hearings, false)?;
-    Ok((hearings, children))
+    listed_lines(conn, l::table.filter(l::court_id.eq(court_id)).into_boxed(), from, to, false)
 }
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -251,17 +260,18 @@ pub fn open_cases(
     } else {
         ""
     };
+    let pending = one_of("c.status", &PENDING_STATUSES);
     let sql = format!(
         "SELECT c.id AS case_id, c.number, c.offence, c.cognizance_date, c.accused_in_custody, c.status AS case_status, \
          {CASE_FACTS}, \
          (SELECT MIN(n.starts_at) FROM hearings n WHERE n.case_id = c.id AND n.status = 'scheduled' AND n.starts_at >= $1) AS next_hearing_at \
-         FROM cases c {FACTS_JOIN} WHERE c.court_id = $2 AND {PENDING}{child_filter} ORDER BY c.id"
+         FROM cases c {FACTS_JOIN} WHERE c.court_id = $2 AND {pending}{child_filter} ORDER BY c.id"
     );
     let cases: Vec<OpenCaseRow> =
         diesel::sql_query(sql).bind::<Timestamp, _>(now).bind::<BigInt, _>(court_id).load(conn)?;
     let children: Vec<ChildRow> = diesel::sql_query(format!(
         "SELECT {CHILD_COLUMNS} FROM parties p JOIN cases c ON c.id = p.case_id LEFT JOIN child_facts cf ON cf.party_id = p.id \
-         WHERE c.court_id = $1 AND {PENDING} AND p.role = 'child_witness' ORDER BY p.case_id, p.id"
+         WHERE c.court_id = $1 AND {pending} AND p.role = 'child_witness' ORDER BY p.case_id, p.id"
     ))
     .bind::<BigInt, _>(court_id)
     .load(conn)?;
@@ -323,4 +333,17 @@ pub fn lines_out_of_step(conn: &mut DbConn, from: i64, to: i64) -> Result<Vec<Li
 pub fn rebuild_lines(conn: &mut DbConn) -> Result<usize, StoreError> {
     diesel::sql_query("DELETE FROM docket_lines").execute(conn)?;
     Ok(diesel::sql_query("INSERT INTO docket_lines SELECT * FROM docket_line_source").execute(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sql_lists_name_the_same_statuses_as_the_dsl() {
+        assert_eq!(one_of("l.status", &LISTED_STATUSES), "l.status IN ('scheduled', 'held', 'not_held')");
+        assert!(
+            judge_hearings_sql().contains("l.case_status IN ('open', 'evidence', 'arguments', 'judgment_reserved')")
+        );
+    }
 }
