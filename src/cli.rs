@@ -127,6 +127,10 @@ pub struct ServeArgs {
     /// A file holding a bearer token `/metrics` then asks for.
     #[arg(long, env = "AMAAN_METRICS_TOKEN_FILE")]
     pub metrics_token_file: Option<PathBuf>,
+    /// Dockets kept to be sent again while nothing on them has changed
+    /// (0: every docket written afresh).
+    #[arg(long, env = "AMAAN_DOCKET_CACHE", default_value_t = config::DEFAULT_DOCKET_CACHE_ENTRIES)]
+    pub docket_cache: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -233,6 +237,7 @@ fn settings(
             .as_deref()
             .map(|p| config::load_token(p, "the metrics token"))
             .transpose()?,
+        docket_cache_entries: serve.docket_cache,
     })
 }
 
@@ -255,6 +260,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         public_origin: None,
         metrics_bind: None,
         metrics_token_file: None,
+        docket_cache: config::DEFAULT_DOCKET_CACHE_ENTRIES,
     }));
     match command {
         Command::Serve(args) => {

@@ -53,7 +53,14 @@ pub struct Settings {
     pub notices: NoticeChannels,
     /// Who this node is among several on one database, and its TURN server.
     pub node: NodeSettings,
+    /// Dockets kept to be sent again while their court's version stands
+    /// (`app::docket_cache`); 0 writes every docket afresh.
+    pub docket_cache_entries: usize,
 }
+
+/// Dockets a node keeps by default: a court's judges and clerks, a week and
+/// a day each, for a few courts.
+pub const DEFAULT_DOCKET_CACHE_ENTRIES: usize = 64;
 
 /// The node id of a node that was given none: fine alone, refused on a
 /// PostgreSQL database another node already uses (`startup`).

@@ -31,6 +31,8 @@ pub struct Metrics {
     video: IntGaugeVec,
     /// Each connected participant's link (`crates/media/src/health.rs`).
     link: GaugeVec,
+    /// Dockets sent again and written afresh (`app::docket_cache`).
+    dockets: IntGaugeVec,
 }
 
 impl Metrics {
@@ -64,9 +66,17 @@ impl Metrics {
             ),
             &["session", "participant", "role", "measure"],
         )?;
+        let dockets = IntGaugeVec::new(
+            Opts::new(
+                "amaan_docket_answers",
+                "Dockets this node sent since start: kept (sent again, nothing on them changed) and written",
+            ),
+            &["answer"],
+        )?;
         registry.register(Box::new(video.clone()))?;
         registry.register(Box::new(link.clone()))?;
-        Ok(Metrics { registry, requests, latency, video, link })
+        registry.register(Box::new(dockets.clone()))?;
+        Ok(Metrics { registry, requests, latency, video, link, dockets })
     }
 }
 
@@ -122,9 +132,12 @@ pub async fn metrics(
             return HttpResponse::Unauthorized().insert_header(("WWW-Authenticate", "Bearer")).finish();
         }
     }
+    let (kept, written) = state.docket_cache.counts();
+    let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    m.dockets.with_label_values(&["kept"]).set(as_i64(kept));
+    m.dockets.with_label_values(&["written"]).set(as_i64(written));
     if let Some(media) = media {
         let f = media.forwarder.stats();
-        let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         for (what, value) in [
             ("peers", as_i64(f.peers as u64)),
             ("published_tracks", as_i64(f.published_tracks as u64)),

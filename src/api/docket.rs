@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adjournments::OverrideView;
 use super::views::utc;
+use crate::app::docket_cache::DocketKey;
 use crate::auth::extract::{DocketReaders, EscalationReaders, Staff};
 use crate::auth::Authorized;
 use crate::db::courts::Court;
@@ -431,6 +433,7 @@ async fn docket(
         (None, StaffRole::Judge) => viewer.id,
         (None, _) => return Err(AppError::invalid("judge_id", "name the judge whose docket to show (`judge_id`)")),
     };
+    let cache = state.docket_cache.clone();
     let body = db::run(&state.pool, move |conn| {
         let started = std::time::Instant::now();
         let judge = db::users::find(conn, judge_id)?
@@ -441,12 +444,29 @@ async fn docket(
         let court = db::courts::find(conn, court_id)?;
         let day = CourtDay::of(&court, Utc::now())?;
         let (from, to) = date_range(q.from, q.to, q.date, day.today)?;
+        let names = privacy::may_see_child_identity(viewer.role);
+        let key = DocketKey {
+            judge_id,
+            court_id,
+            rule_profile: court.rule_profile.clone(),
+            time_zone: court.time_zone.clone(),
+            today: day.today,
+            from,
+            to,
+            names,
+        };
+        // Read before the lines: what is kept is never older than this.
+        let version = if cache.is_on() { db::docket::court_version(conn, court_id)? } else { 0 };
+        if let Some(body) = cache.get(&key, version) {
+            tracing::debug!(judge_id, version, bytes = body.len(), "docket sent again");
+            return Ok(body);
+        }
         let (rows, children) = db::docket::judge_docket(
             conn,
             judge_id,
             day.day_start_utc(from),
             day.day_start_utc(to + Duration::days(1)),
-            privacy::may_see_child_identity(viewer.role),
+            names,
         )?;
         let mut case_ids: Vec<i64> = rows.iter().map(|h| h.case.case_id).collect();
         case_ids.sort_unstable();
@@ -500,6 +520,8 @@ async fn docket(
             write_ms = (started.elapsed() - weighed).as_secs_f64() * 1e3,
             "docket"
         );
+        let body = Bytes::from(body);
+        cache.put(key, version, body.clone());
         Ok(body)
     })
     .await?;

@@ -5,6 +5,7 @@
 pub mod adjournments;
 pub mod booking;
 pub mod course;
+pub mod docket_cache;
 pub mod escalations;
 pub mod facts;
 pub mod feedback;

@@ -45,7 +45,14 @@ fn undo_migration(conn: &mut db::DbConn, postgres_down: &str, sqlite_down: &str,
 /// conversion's start applies it as it would to an old database.
 fn back_to_before(conn: &mut db::DbConn) {
     // The docket lines came later and read the sealed birth date: undone
-    // first, and applied again with the identity migration at the start.
+    // first (with the versions kept by triggers on them), and applied again
+    // with the identity migration at the start.
+    undo_migration(
+        conn,
+        include_str!("../../migrations/postgres/2026-12-03-950000_docket_versions/down.sql"),
+        include_str!("../../migrations/sqlite/2026-12-03-950000_docket_versions/down.sql"),
+        "20261203950000",
+    );
     undo_migration(
         conn,
         include_str!("../../migrations/postgres/2026-12-03-900000_docket_lines/down.sql"),

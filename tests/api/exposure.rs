@@ -91,6 +91,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         public_origin: None,
         metrics_bind: None,
         metrics_token: None,
+        docket_cache_entries: amaan::config::DEFAULT_DOCKET_CACHE_ENTRIES,
         notices: crate::helpers::no_channels(),
         node: amaan::config::NodeSettings::single(),
     }

@@ -172,6 +172,7 @@ fn build_server(
         public_origin,
         metrics_bind: None,
         metrics_token: None,
+        docket_cache_entries: amaan::config::DEFAULT_DOCKET_CACHE_ENTRIES,
     };
     Application::build(settings)
 }

@@ -205,6 +205,73 @@ async fn docket_lines_follow_every_write_and_a_line_altered_behind_its_back_is_n
     assert_eq!(back["items"].as_array().map(Vec::len), Some(1), "{back}");
 }
 
+/// The dockets a node has sent again and written, from its `/metrics`.
+async fn docket_answers(app: &TestApp) -> (i64, i64) {
+    let (_, metrics) = app.get("/metrics", None).await;
+    let text = metrics.as_str().unwrap_or_default().to_string();
+    let count = |answer: &str| {
+        let label = format!("amaan_docket_answers{{answer=\"{answer}\"}} ");
+        text.lines().find_map(|l| l.strip_prefix(&label)).and_then(|v| v.trim().parse().ok()).unwrap_or(-1)
+    };
+    (count("kept"), count("written"))
+}
+
+#[tokio::test]
+async fn a_kept_docket_is_sent_again_only_until_a_write_on_any_node_changes_it() {
+    let story = adjourned_once().await;
+    // Two nodes on one database, as behind a load balancer: the judge reads
+    // from this one, the clerk writes through the other.
+    let other = story.app.spawn_node().await;
+    let judge = Some(story.court.judge.as_str());
+    let docket = format!("/api/docket?judge_id={}&date={}", story.court.judge_id, story.new_day);
+    let (s, first) = story.app.get(&docket, judge).await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    let (_, again) = story.app.get(&docket, judge).await;
+    assert_eq!(again, first, "nothing changed: the same docket");
+    let (kept, written) = docket_answers(&story.app).await;
+    assert_eq!((kept, written), (1, 1), "the second read was the kept answer");
+
+    // The clerk books a second hearing of the case that day through the
+    // other node: the judge's next read on this node lists it.
+    let (s, hearing) = other
+        .post(
+            &format!("/api/cases/{}/hearings", story.case_id),
+            Some(&story.court.clerk),
+            json!({
+                "kind": "arguments", "judge_id": story.court.judge_id, "room_id": first["items"][0]["hearing"]["room_id"],
+                "starts_at": format!("{}T14:00:00+05:00", story.new_day),
+                "ends_at": format!("{}T14:30:00+05:00", story.new_day),
+                "child_testifies": false,
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{hearing}");
+    let (_, booked) = story.app.get(&docket, judge).await;
+    let ids: Vec<&Value> = booked["items"].as_array().unwrap().iter().map(|i| &i["hearing"]["id"]).collect();
+    assert_eq!(ids.len(), 2, "{booked}");
+    assert!(ids.contains(&&hearing["id"]), "{booked}");
+
+    // An adjournment marked overridden by hand (no line of the docket
+    // changes): the docket shows the override beside the case.
+    assert!(booked["items"][0].get("overrides").is_none(), "{booked}");
+    diesel::sql_query("UPDATE adjournments SET overridden = true WHERE case_id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(story.case_id)
+        .execute(&mut story.app.conn())
+        .unwrap();
+    let (_, overridden) = story.app.get(&docket, judge).await;
+    for item in overridden["items"].as_array().unwrap() {
+        assert_eq!(item["overrides"].as_array().map(Vec::len), Some(1), "{item}");
+    }
+
+    // The clerk, who may see the same names, is sent the same kept answer.
+    let (_, clerks) = story.app.get(&docket, Some(&story.court.clerk)).await;
+    assert_eq!(clerks["items"], overridden["items"]);
+    let (_, judges) = story.app.get(&docket, judge).await;
+    assert_eq!(judges, overridden);
+    let (kept, written) = docket_answers(&story.app).await;
+    assert_eq!((kept, written), (3, 3), "written afresh after each write, kept otherwise");
+}
+
 fn part<'a>(item: &'a Value, factor: &str) -> &'a Value {
     item["breakdown"].as_array().unwrap().iter().find(|p| p["factor"] == factor).unwrap_or(&Value::Null)
 }

@@ -79,6 +79,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         public_origin: None,
         metrics_bind: None,
         metrics_token: None,
+        docket_cache_entries: amaan::config::DEFAULT_DOCKET_CACHE_ENTRIES,
     };
     let app = Application::build(settings)?;
     let base = format!("http://127.0.0.1:{}", app.port());

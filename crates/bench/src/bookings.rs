@@ -100,6 +100,7 @@ fn start_server(url: &str, secret: Secret, master_key: amaan::vault::MasterKey, 
         public_origin: None,
         metrics_bind: None,
         metrics_token: None,
+        docket_cache_entries: amaan::config::DEFAULT_DOCKET_CACHE_ENTRIES,
         master_key,
     };
     let (tx, rx) = std::sync::mpsc::channel();

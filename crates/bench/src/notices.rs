@@ -132,6 +132,7 @@ fn start_server(url: &str, secret: Secret, channels: NoticeChannels) -> anyhow::
         public_origin: None,
         metrics_bind: None,
         metrics_token: None,
+        docket_cache_entries: amaan::config::DEFAULT_DOCKET_CACHE_ENTRIES,
         master_key: amaan::vault::MasterKey::generate(),
     };
     let (tx, rx) = std::sync::mpsc::channel();

@@ -239,6 +239,15 @@ pub fn court_hearings(
     listed_lines(conn, l::table.filter(l::court_id.eq(court_id)).into_boxed(), from, to, false)
 }
 
+/// The court's docket version: raised by the commit of every write that
+/// changes a line of its docket (triggers, migration
+/// `2026-12-03-950000_docket_versions`); 0 for a court nothing has changed
+/// since the table began.
+pub fn court_version(conn: &mut DbConn, court_id: i64) -> Result<i64, StoreError> {
+    use super::schema::docket_versions as v;
+    Ok(v::table.find(court_id).select(v::version).first::<i64>(conn).optional()?.unwrap_or(0))
+}
+
 #[derive(Debug, Clone, QueryableByName)]
 pub struct OpenCaseRow {
     #[diesel(embed)]

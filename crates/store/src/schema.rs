@@ -732,3 +732,11 @@ diesel::table! {
         children -> Text,
     }
 }
+
+// A court's docket version, raised by triggers (migration 2026-12-03-950000_docket_versions).
+diesel::table! {
+    docket_versions (court_id) {
+        court_id -> BigInt,
+        version -> BigInt,
+    }
+}

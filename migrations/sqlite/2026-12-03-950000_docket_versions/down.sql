@@ -1,0 +1,7 @@
+DROP TRIGGER docket_version_adjournment_delete;
+DROP TRIGGER docket_version_adjournment_update;
+DROP TRIGGER docket_version_adjournment_insert;
+DROP TRIGGER docket_version_line_delete;
+DROP TRIGGER docket_version_line_update;
+DROP TRIGGER docket_version_line_insert;
+DROP TABLE docket_versions;
