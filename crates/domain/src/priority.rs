@@ -57,16 +57,14 @@ pub enum Factor {
 
 /// A part of the score: its factor, its points and the figures behind
 /// them. The pages make the sentence from the factor and the figures in
-/// the reader's language; `reason` is the English sentence, for logs and
-/// tests, and is not sent.
+/// the reader's language; `sentence` makes the English one, for logs and
+/// tests, only when asked (a docket of hundreds of cases sends none).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScorePart {
     pub factor: Factor,
     pub points: i64,
     #[serde(flatten)]
     pub figures: Figures,
-    #[serde(skip)]
-    pub reason: String,
 }
 
 /// The numbers and ids a part's sentence needs; only those that apply are
@@ -107,8 +105,8 @@ pub struct Priority {
     pub parts: Vec<ScorePart>,
 }
 
-fn part(factor: Factor, points: i64, figures: Figures, reason: String) -> ScorePart {
-    ScorePart { factor, points, figures, reason }
+fn part(factor: Factor, points: i64, figures: Figures) -> ScorePart {
+    ScorePart { factor, points, figures }
 }
 
 fn applies(yes: bool) -> Figures {
@@ -123,6 +121,80 @@ fn plural(n: i64, one: &str, many: &str) -> String {
     }
 }
 
+impl ScorePart {
+    /// The English sentence a judge reads under "why first", from the
+    /// part's figures and the profile its clocks are named in (the pages
+    /// write the same from the same figures, in English or Urdu).
+    pub fn sentence(&self, profile: &RuleProfile) -> String {
+        let f = &self.figures;
+        let clock = || {
+            let rule = f.clock.as_deref().and_then(|id| profile.clocks.iter().find(|c| c.id == id));
+            rule.map_or_else(
+                || (f.clock.clone().unwrap_or_default(), String::new()),
+                |c| (c.title.clone(), c.section.clone()),
+            )
+        };
+        let days = f.days.unwrap_or(0);
+        match self.factor {
+            Factor::BrokenClock if self.points == 0 => "No statutory deadline is broken.".into(),
+            Factor::BrokenClock => {
+                let (title, section) = clock();
+                let others = match f.others.unwrap_or(0) {
+                    0 => String::new(),
+                    n => format!(" and {}", plural(n, "other clock is", "other clocks are")),
+                };
+                format!(
+                    "A statutory deadline is broken: {title} ({section}) passed {} ago{others}; broken clocks come \
+                     before everything else.",
+                    plural(days, "day", "days")
+                )
+            }
+            Factor::ChildVictim if f.applies == Some(true) => {
+                "A child is a victim or witness: child cases come first.".into()
+            }
+            Factor::ChildVictim => "No child is a victim or witness in this case.".into(),
+            Factor::YoungestChild => match (f.age, f.under) {
+                (Some(age), Some(under)) => format!(
+                    "The youngest child is {}, {} under {under} ({}): the younger the child, the sooner.",
+                    plural(i64::from(age), "year old", "years old"),
+                    plural(i64::from((under - age).max(0)), "year", "years"),
+                    f.section.as_deref().unwrap_or_default()
+                ),
+                _ => "No child's age counts.".into(),
+            },
+            Factor::NearestDeadline if f.clock.is_none() => "No statutory deadline is running.".into(),
+            Factor::NearestDeadline => {
+                let (title, section) = clock();
+                if self.points == 0 {
+                    format!(
+                        "The nearest deadline, {title} ({section}), is {} away: not yet pressing.",
+                        plural(days, "day", "days")
+                    )
+                } else {
+                    format!(
+                        "The nearest deadline, {title} ({section}), is {} away (on {}).",
+                        plural(days, "day", "days"),
+                        f.on.map(|d| d.to_string()).unwrap_or_default()
+                    )
+                }
+            }
+            Factor::Adjournments => match f.count.unwrap_or(0) {
+                0 => "Never adjourned.".into(),
+                n => {
+                    format!("Adjourned {} already: each one the child has waited through.", plural(n, "time", "times"))
+                }
+            },
+            Factor::AccusedInCustody if f.applies == Some(true) => "The accused is in custody awaiting trial.".into(),
+            Factor::AccusedInCustody => "The accused is not in custody.".into(),
+            Factor::DaysSinceCognizance => format!(
+                "Cognizance was taken {} ago ({}).",
+                plural(days, "day", "days"),
+                f.on.map(|d| d.to_string()).unwrap_or_default()
+            ),
+        }
+    }
+}
+
 pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, on: NaiveDate) -> Priority {
     let mut parts = Vec::with_capacity(7);
 
@@ -132,11 +204,6 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
             let overdue = (-worst.days_left).clamp(0, BROKEN_MAX_DAYS_COUNTED);
             let extra = (broken.len() as i64 - 1) * BROKEN_PER_EXTRA_CLOCK;
             let points = BROKEN_BASE + overdue * BROKEN_PER_DAY_OVERDUE + extra;
-            let others = if broken.len() > 1 {
-                format!(" and {} more", plural(broken.len() as i64 - 1, "other clock is", "other clocks are"))
-            } else {
-                String::new()
-            };
             part(
                 Factor::BrokenClock,
                 points,
@@ -147,27 +214,15 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
                     others: Some(broken.len() as i64 - 1),
                     ..Figures::default()
                 },
-                format!(
-                    "A statutory deadline is broken: {} ({}) passed {} ago{}; broken clocks come before everything else.",
-                    worst.title,
-                    worst.section,
-                    plural(-worst.days_left, "day", "days"),
-                    others
-                ),
             )
         }
-        None => part(Factor::BrokenClock, 0, Figures::default(), "No statutory deadline is broken.".into()),
+        None => part(Factor::BrokenClock, 0, Figures::default()),
     });
 
     parts.push(if case.child_victim {
-        part(
-            Factor::ChildVictim,
-            CHILD_VICTIM,
-            applies(true),
-            "A child is a victim or witness: child cases come first.".into(),
-        )
+        part(Factor::ChildVictim, CHILD_VICTIM, applies(true))
     } else {
-        part(Factor::ChildVictim, 0, applies(false), "No child is a victim or witness in this case.".into())
+        part(Factor::ChildVictim, 0, applies(false))
     });
 
     let under = profile.child.under_age.value;
@@ -183,46 +238,23 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
                     section: Some(profile.child.under_age.section.clone()),
                     ..Figures::default()
                 },
-                format!(
-                    "The youngest child is {}, {} under {} ({}): the younger the child, the sooner.",
-                    plural(i64::from(age), "year old", "years old"),
-                    plural(years, "year", "years"),
-                    under,
-                    profile.child.under_age.section
-                ),
             )
         }
-        None => part(Factor::YoungestChild, 0, Figures::default(), "No child's age counts.".into()),
+        None => part(Factor::YoungestChild, 0, Figures::default()),
     });
 
     parts.push(match nearest_running(clocks) {
         Some(c) => {
             let nearer = (DEADLINE_HORIZON_DAYS - c.days_left.max(0)).max(0);
-            let reason = if nearer == 0 {
-                format!(
-                    "The nearest deadline, {} ({}), is {} away: not yet pressing.",
-                    c.title,
-                    c.section,
-                    plural(c.days_left, "day", "days")
-                )
-            } else {
-                format!(
-                    "The nearest deadline, {} ({}), is {} away (on {}).",
-                    c.title,
-                    c.section,
-                    plural(c.days_left, "day", "days"),
-                    c.deadline
-                )
-            };
             let figures = Figures {
                 clock: Some(c.id.clone()),
                 days: Some(c.days_left),
                 on: Some(c.deadline),
                 ..Figures::default()
             };
-            part(Factor::NearestDeadline, nearer * PER_DAY_NEARER, figures, reason)
+            part(Factor::NearestDeadline, nearer * PER_DAY_NEARER, figures)
         }
-        None => part(Factor::NearestDeadline, 0, Figures::default(), "No statutory deadline is running.".into()),
+        None => part(Factor::NearestDeadline, 0, Figures::default()),
     });
 
     let adjournments = i64::from(case.adjournments);
@@ -230,20 +262,12 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
         Factor::Adjournments,
         adjournments.min(MAX_ADJOURNMENTS_COUNTED) * PER_ADJOURNMENT,
         Figures { count: Some(adjournments), ..Figures::default() },
-        if adjournments == 0 {
-            "Never adjourned.".into()
-        } else {
-            format!(
-                "Adjourned {} already: each one the child has waited through.",
-                plural(adjournments, "time", "times")
-            )
-        },
     ));
 
     parts.push(if case.accused_in_custody {
-        part(Factor::AccusedInCustody, IN_CUSTODY, applies(true), "The accused is in custody awaiting trial.".into())
+        part(Factor::AccusedInCustody, IN_CUSTODY, applies(true))
     } else {
-        part(Factor::AccusedInCustody, 0, applies(false), "The accused is not in custody.".into())
+        part(Factor::AccusedInCustody, 0, applies(false))
     });
 
     let waiting = (on - case.cognizance_date).num_days().max(0);
@@ -251,7 +275,6 @@ pub fn score(case: &CaseSummary, clocks: &[ClockStatus], profile: &RuleProfile, 
         Factor::DaysSinceCognizance,
         waiting.min(MAX_DAYS_WAITING_COUNTED) / 2,
         Figures { days: Some(waiting), on: Some(case.cognizance_date), ..Figures::default() },
-        format!("Cognizance was taken {} ago ({}).", plural(waiting, "day", "days"), case.cognizance_date),
     ));
 
     Priority { score: parts.iter().map(|p| p.points).sum(), parts }
@@ -317,7 +340,8 @@ mod tests {
         let r = ranked("in", &[adult, child], today);
         assert_eq!(ids(&r), vec![2, 1]);
         let deadline = r[0].1.parts.iter().find(|p| p.factor == Factor::NearestDeadline).unwrap();
-        assert!(deadline.reason.contains("10 days away"), "{}", deadline.reason);
+        let said = deadline.sentence(profile("in").unwrap());
+        assert!(said.contains("10 days away"), "{said}");
     }
 
     #[test]
@@ -330,7 +354,8 @@ mod tests {
         worst_unbroken.summary.adjournments = 40;
         let r = ranked("pk", &[worst_unbroken, broken_adult], today);
         assert_eq!(ids(&r), vec![9, 1]);
-        assert!(r[0].1.parts[0].reason.contains("broken"), "{}", r[0].1.parts[0].reason);
+        let said = r[0].1.parts[0].sentence(profile("pk").unwrap());
+        assert!(said.contains("is broken") && said.contains("passed"), "{said}");
     }
 
     #[test]
@@ -377,7 +402,7 @@ mod tests {
         let r = ranked("in", &[plain, pressed], today);
         assert_eq!(ids(&r), vec![2, 1]);
         assert_eq!(r[0].1.score - r[1].1.score, 3 * PER_ADJOURNMENT + IN_CUSTODY);
-        assert!(r[0].1.parts.iter().any(|p| p.reason.contains("Adjourned 3 times")));
+        assert!(r[0].1.parts.iter().any(|p| p.sentence(profile("in").unwrap()).contains("Adjourned 3 times")));
         // The answer carries the figures, not the sentence.
         let part = r[0].1.parts.iter().find(|p| p.factor == Factor::Adjournments).unwrap();
         assert_eq!(part.figures.count, Some(3));
@@ -391,7 +416,8 @@ mod tests {
         for (id, p) in ranked("pk", &[case(1, Some(8), d(2026, 2, 1)), case(2, None, d(2026, 6, 1))], today) {
             assert_eq!(p.parts.iter().map(|x| x.points).sum::<i64>(), p.score, "case {id}");
             assert_eq!(p.parts.len(), 7);
-            assert!(p.parts.iter().all(|x| x.reason.ends_with('.')), "{:?}", p.parts);
+            let pk = profile("pk").unwrap();
+            assert!(p.parts.iter().all(|x| x.sentence(pk).ends_with('.')), "{:?}", p.parts);
         }
     }
 }
