@@ -5,6 +5,11 @@
 //!   cargo run --release -p amaan-bench -- docket
 //!   cargo run --release -p amaan-bench -- --postgres postgres://postgres@127.0.0.1:5432/postgres docket
 
+// The server's own allocator (src/main.rs): the benches run the server in
+// this process and must measure what is deployed.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bookings;
 mod docket;
 mod janus;

@@ -72,8 +72,9 @@ pub fn open(purpose: &str, sealed: &str) -> Result<String, StoreError> {
 
 pub fn open_date(sealed: &str) -> Result<NaiveDate, StoreError> {
     let text = open(PARTY_BIRTH, sealed)?;
-    NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-        .map_err(|_| StoreError::internal("a sealed birth date does not hold a date"))
+    // `YYYY-MM-DD`, as `seal_date` writes it; FromStr reads that form
+    // without interpreting a format string each time.
+    text.parse::<NaiveDate>().map_err(|_| StoreError::internal("a sealed birth date does not hold a date"))
 }
 
 /// The blind index of a name: one entry per part worth matching, space

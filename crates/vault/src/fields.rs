@@ -44,7 +44,11 @@ pub fn open_field(key: &DataKey, purpose: &str, text: &str) -> Result<String, Va
     let body = text
         .strip_prefix(FIELD_PREFIX)
         .ok_or_else(|| VaultError::Malformed(format!("the {purpose} is not sealed (run `amaan keys convert`)")))?;
-    let bytes = hex::decode(body).map_err(|_| VaultError::Malformed(format!("the sealed {purpose} is not hex")))?;
+    // Into a buffer of the known size: `hex::decode` goes through an
+    // iterator adapter a call per byte, and a docket opens hundreds.
+    let mut bytes = vec![0u8; body.len() / 2];
+    hex::decode_to_slice(body, &mut bytes)
+        .map_err(|_| VaultError::Malformed(format!("the sealed {purpose} is not hex")))?;
     if bytes.len() < NONCE_LEN + 16 {
         return Err(VaultError::Malformed(format!("the sealed {purpose} is too short")));
     }
