@@ -332,13 +332,9 @@ fn overrides_by_case(conn: &mut db::DbConn, case_ids: &[i64]) -> Result<HashMap<
 
 #[derive(Serialize)]
 struct Docket<'a> {
-    judge_id: i64,
-    court_id: i64,
-    rule_profile: String,
-    time_zone: String,
-    today: NaiveDate,
-    from: NaiveDate,
-    to: NaiveDate,
+    /// The judge, court, profile, time zone, today and dates.
+    #[serde(flatten)]
+    head: &'a DocketKey,
     clock_titles: Vec<ClockTitle>,
     items: Vec<DocketItem<'a>>,
 }
@@ -494,17 +490,7 @@ async fn docket(
                 }
             })
             .collect();
-        let docket = Docket {
-            judge_id,
-            court_id,
-            rule_profile: court.rule_profile.clone(),
-            time_zone: court.time_zone.clone(),
-            today: day.today,
-            from,
-            to,
-            clock_titles: clock_titles(day.profile),
-            items,
-        };
+        let docket = Docket { head: &key, clock_titles: clock_titles(day.profile), items };
         let weighed = started.elapsed();
         // Written here, on the blocking thread, not on the server's worker:
         // a busy week is hundreds of kilobytes.

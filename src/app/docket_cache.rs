@@ -21,9 +21,11 @@ use std::sync::Mutex;
 
 use actix_web::web::Bytes;
 use chrono::NaiveDate;
+use serde::Serialize;
 
-/// What one docket answer depends on besides the lines.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// What one docket answer depends on besides the lines; all but `names`
+/// head the answer itself, in this order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct DocketKey {
     pub judge_id: i64,
     pub court_id: i64,
@@ -34,6 +36,7 @@ pub struct DocketKey {
     pub from: NaiveDate,
     pub to: NaiveDate,
     /// Whether the children's names are opened (the reader's role).
+    #[serde(skip)]
     pub names: bool,
 }
 
