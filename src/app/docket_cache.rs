@@ -50,12 +50,36 @@ struct Kept {
 
 struct Shelf {
     entries: HashMap<DocketKey, Kept>,
+    /// The bytes of every kept answer.
+    bytes: usize,
     clock: u64,
 }
 
-/// At most `capacity` answers; none at all when it is 0.
+impl Shelf {
+    fn remove(&mut self, key: &DocketKey) {
+        if let Some(gone) = self.entries.remove(key) {
+            self.bytes -= gone.body.len();
+        }
+    }
+
+    fn remove_least_recently_sent(&mut self) {
+        let oldest = self.entries.iter().min_by_key(|(_, k)| k.used).map(|(key, _)| key.clone());
+        if let Some(oldest) = oldest {
+            self.remove(&oldest);
+        }
+    }
+}
+
+/// The bytes a node keeps at most: a busy court's two-month docket is
+/// megabytes, and 64 of them must not take a node's memory.
+pub const DEFAULT_MAX_BYTES: usize = 64 << 20;
+
+/// At most `capacity` answers and `max_bytes` bytes; none at all when
+/// `capacity` is 0. An answer larger than a quarter of `max_bytes` is not
+/// kept, so that one judge's long range does not push out a court's weeks.
 pub struct DocketCache {
     capacity: usize,
+    max_bytes: usize,
     shelf: Mutex<Shelf>,
     /// Answers sent again, and written, since start (for `/metrics`).
     kept: AtomicU64,
@@ -64,9 +88,14 @@ pub struct DocketCache {
 
 impl DocketCache {
     pub fn new(capacity: usize) -> DocketCache {
+        DocketCache::with_budget(capacity, DEFAULT_MAX_BYTES)
+    }
+
+    pub fn with_budget(capacity: usize, max_bytes: usize) -> DocketCache {
         DocketCache {
             capacity,
-            shelf: Mutex::new(Shelf { entries: HashMap::new(), clock: 0 }),
+            max_bytes,
+            shelf: Mutex::new(Shelf { entries: HashMap::new(), bytes: 0, clock: 0 }),
             kept: AtomicU64::new(0),
             written: AtomicU64::new(0),
         }
@@ -110,13 +139,23 @@ impl DocketCache {
         if shelf.entries.get(&key).is_some_and(|k| k.version > version) {
             return;
         }
-        if !shelf.entries.contains_key(&key) && shelf.entries.len() >= self.capacity {
-            let oldest = shelf.entries.iter().min_by_key(|(_, k)| k.used).map(|(key, _)| key.clone());
-            if let Some(oldest) = oldest {
-                shelf.entries.remove(&oldest);
-            }
+        // The older answer goes whether or not this one is kept.
+        shelf.remove(&key);
+        if body.len() > self.max_bytes / 4 {
+            return;
         }
+        while !shelf.entries.is_empty()
+            && (shelf.entries.len() >= self.capacity || shelf.bytes + body.len() > self.max_bytes)
+        {
+            shelf.remove_least_recently_sent();
+        }
+        shelf.bytes += body.len();
         shelf.entries.insert(key, Kept { version, body, used: now });
+    }
+
+    /// The bytes of the answers kept now.
+    pub fn bytes(&self) -> usize {
+        self.shelf().bytes
     }
 
     /// Answers sent again and answers written, since start.
@@ -185,6 +224,25 @@ mod tests {
         assert!(cache.get(&key(2), 1).is_none(), "judge 2's was sent least recently");
         assert!(cache.get(&key(1), 1).is_some() && cache.get(&key(3), 1).is_some());
         assert_eq!(cache.counts(), (3, 3), "sent again thrice, written thrice");
+    }
+
+    #[test]
+    fn the_kept_answers_stay_within_their_bytes() {
+        let cache = DocketCache::with_budget(10, 40);
+        cache.put(key(1), 1, Bytes::from(vec![b'a'; 10]));
+        cache.put(key(2), 1, Bytes::from(vec![b'b'; 10]));
+        cache.put(key(3), 1, Bytes::from(vec![b'c'; 10]));
+        assert!(cache.get(&key(1), 1).is_some());
+        cache.put(key(4), 1, Bytes::from(vec![b'd'; 10]));
+        cache.put(key(5), 1, Bytes::from(vec![b'e'; 10]));
+        assert_eq!((cache.len(), cache.bytes()), (4, 40));
+        assert!(cache.get(&key(2), 1).is_none(), "judge 2's was sent least recently");
+        assert!(cache.get(&key(1), 1).is_some());
+        // Over a quarter of the budget: not kept, and the older answer of
+        // that key is gone all the same.
+        cache.put(key(1), 2, Bytes::from(vec![b'f'; 11]));
+        assert!(cache.get(&key(1), 1).is_none() && cache.get(&key(1), 2).is_none());
+        assert_eq!((cache.len(), cache.bytes()), (3, 30));
     }
 
     #[test]
