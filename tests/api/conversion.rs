@@ -193,17 +193,25 @@ async fn an_old_database_is_converted_in_place_and_a_killed_conversion_is_finish
 
     // A conversion killed after its first batch: part sealed, part not,
     // and a server refuses to start on it.
+    let said_path = app.data_dir.path().join("convert-stderr.txt");
     let mut child = convert(&app, 1_500)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&said_path).expect("a file for what the conversion says"))
         .spawn()
         .expect("convert");
+    // Up to 30 s for the first batch: the conversion first migrates, and a
+    // loaded machine (CI's year-ahead run) has taken over 10 s. A conversion
+    // that stops by itself fails here with what it said.
     let mut sealed = 0;
-    for _ in 0..200 {
+    for _ in 0..600 {
         std::thread::sleep(Duration::from_millis(50));
         sealed = count(&mut app.conn(), "SELECT COUNT(*) AS n FROM parties WHERE name LIKE 'sealed1:%'");
         if sealed > 0 {
             break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let said = std::fs::read_to_string(&said_path).unwrap_or_default();
+            panic!("the conversion stopped ({status}) before sealing anything: {said}");
         }
     }
     child.kill().expect("kill");
