@@ -1,8 +1,11 @@
 //! `amaan bench video`: N concurrent live 6-party sessions (child, judge,
 //! prosecutor, defence counsel, accused, support officer), every party
 //! sending about 1 Mbit/s of VP8-shaped video and 50 audio packets a second
-//! through the server. Each packet carries its send time; the
-//! receiving peers measure latency and, from RTP sequence numbers, loss.
+//! through the server. Each packet carries its sender's own number for it
+//! and its send time; the receiving peers measure latency and, from those
+//! numbers, what was never delivered (whoever dropped it: a server that
+//! renumbers what it chose not to send leaves no gap in RTP sequence
+//! numbers, so those gaps are printed apart).
 //! The server runs in its own process, so its CPU time is its own.
 //!
 //! `--server janus|both` puts the same load through Janus's videoroom, each
@@ -245,7 +248,8 @@ async fn through_amaan(args: &VideoArgs, rig: &Rig, peer_ip: IpAddr, shards: &Sh
         args.sfu_threads
     );
     let tracks: Vec<Tracks> = peers.iter().map(|p| Arc::clone(&p.tracks)).collect();
-    let figures = measured("Amaan", args, rig.pid(), &measure, &tracks, sessions.len()).await;
+    let metrics = format!("http://{}/metrics", rig.addr);
+    let figures = measured("Amaan", args, rig.pid(), &measure, &tracks, sessions.len(), Some(&metrics)).await;
     futures_util::future::join_all(peers.into_iter().map(Peer::close)).await;
     Ok(figures)
 }
@@ -284,7 +288,7 @@ async fn through_janus(args: &VideoArgs, janus: &Janus, peer_ip: IpAddr, shards:
         }
     );
     let tracks: Vec<Tracks> = parties.iter().map(|p| Arc::clone(&p.tracks)).collect();
-    let figures = measured("Janus", args, janus.pid(), &measure, &tracks, sessions).await;
+    let figures = measured("Janus", args, janus.pid(), &measure, &tracks, sessions, None).await;
     futures_util::future::join_all(parties.into_iter().map(Party::close)).await;
     Ok(figures)
 }
@@ -340,6 +344,9 @@ struct Figures {
     wall: f64,
     received: u64,
     lost: u64,
+    undelivered: u64,
+    /// Packets the server says it dropped as too late (Amaan's counter).
+    late: Option<u64>,
     cpu: f64,
     p50_us: u32,
     p99_us: u32,
@@ -351,6 +358,9 @@ impl Figures {
     }
     fn loss_percent(&self) -> f64 {
         self.lost as f64 * 100.0 / (self.received + self.lost).max(1) as f64
+    }
+    fn undelivered_percent(&self) -> f64 {
+        self.undelivered as f64 * 100.0 / (self.received + self.undelivered).max(1) as f64
     }
     fn cpu_percent(&self) -> f64 {
         self.cpu / self.wall * 100.0
@@ -369,12 +379,17 @@ async fn measured(
     measure: &Measure,
     tracks: &[Tracks],
     sessions: usize,
+    metrics: Option<&str>,
 ) -> Figures {
     let stat = format!("/proc/{pid}/stat");
     tokio::time::sleep(Duration::from_secs(args.warmup)).await;
     for t in tracks {
         take_figures(t);
     }
+    let late0 = match metrics {
+        Some(url) => packets_late(url).await,
+        None => None,
+    };
     let cpu0 = cpu_seconds_of(&stat);
     let own0 = cpu_seconds_of("/proc/self/stat");
     let t0 = Instant::now();
@@ -384,9 +399,15 @@ async fn measured(
     let wall = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds_of(&stat) - cpu0;
     let own = cpu_seconds_of("/proc/self/stat") - own0;
+    let late1 = match metrics {
+        Some(url) => packets_late(url).await,
+        None => None,
+    };
+    let late = late0.zip(late1).map(|(a, b)| b.saturating_sub(a));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut received = 0u64;
     let mut lost = 0u64;
+    let mut undelivered = 0u64;
     let mut latencies: Vec<u32> = Vec::new();
     let mut streams = 0usize;
     for t in tracks {
@@ -396,6 +417,7 @@ async fn measured(
             }
             received += f.received;
             lost += f.lost();
+            undelivered += f.undelivered();
             latencies.extend_from_slice(&f.latency_us);
         }
     }
@@ -406,6 +428,8 @@ async fn measured(
         wall,
         received,
         lost,
+        undelivered,
+        late,
         cpu,
         p50_us: percentile(&latencies, 0.50),
         p99_us: percentile(&latencies, 0.99),
@@ -418,12 +442,17 @@ async fn measured(
         expected_streams(sessions)
     );
     println!(
-        "  packets received {} ({:.0}/s), lost {} ({:.3} %)",
+        "  packets received {} ({:.0}/s); undelivered {} ({:.3} %) by the senders' own numbering; gaps in the forwarded sequence numbers {} ({:.3} %)",
         received,
         f.received_per_s(),
+        undelivered,
+        f.undelivered_percent(),
         lost,
         f.loss_percent()
     );
+    if let Some(late) = late {
+        println!("  dropped by the server as too late (its own count, before the fan-out): {late}");
+    }
     println!(
         "  server CPU {:.2} s in {:.1} s ({:.0} % of one core): {:.1} µs per forwarded packet, {:.1} µs per packet in or out",
         cpu,
@@ -447,18 +476,37 @@ async fn measured(
     f
 }
 
+/// The forwarder's count of packets dropped as too late, from `/metrics`.
+async fn packets_late(url: &str) -> Option<u64> {
+    let url = url.to_string();
+    let text = tokio::task::spawn_blocking(move || ureq::get(&url).call().ok()?.into_string().ok()).await.ok()??;
+    text.lines()
+        .find_map(|l| l.strip_prefix(r#"amaan_video_forwarder{what="packets_late"} "#))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 fn side_by_side(a: &Figures, b: &Figures) {
     println!();
     println!(
-        "{:<8} {:>14} {:>8} {:>12} {:>14} {:>9} {:>9}",
-        "server", "fwd pkt/s recv", "loss %", "CPU % core", "µs CPU/fwd pkt", "p50 ms", "p99 ms"
+        "{:<8} {:>14} {:>13} {:>8} {:>11} {:>12} {:>14} {:>9} {:>9}",
+        "server",
+        "fwd pkt/s recv",
+        "undelivered %",
+        "gaps %",
+        "late in/s",
+        "CPU % core",
+        "µs CPU/fwd pkt",
+        "p50 ms",
+        "p99 ms"
     );
     for f in [a, b] {
         println!(
-            "{:<8} {:>14.0} {:>8.3} {:>12.0} {:>14.2} {:>9.2} {:>9.2}",
+            "{:<8} {:>14.0} {:>13.3} {:>8.3} {:>11} {:>12.0} {:>14.2} {:>9.2} {:>9.2}",
             f.server,
             f.received_per_s(),
+            f.undelivered_percent(),
             f.loss_percent(),
+            f.late.map_or("-".to_string(), |n| format!("{:.0}", n as f64 / f.wall)),
             f.cpu_percent(),
             f.us_per_forwarded(),
             f64::from(f.p50_us) / 1000.0,

@@ -334,11 +334,15 @@ pub struct TrackFigures {
     last: u64,
     last16: u16,
     cycles: u64,
+    /// The sender's own numbers (`Stamp::n`), which no server rewrites.
+    first_n: Option<u32>,
+    last_n: u32,
+    stamped: u64,
     pub latency_us: Vec<u32>,
 }
 
 impl TrackFigures {
-    fn record(&mut self, seq: u16, sent_nanos: Option<u64>, now: u64) {
+    fn record(&mut self, seq: u16, stamp: Option<Stamp>, now: u64) {
         if self.first.is_some() && seq < self.last16 && self.last16 - seq > 0x8000 {
             self.cycles += 0x1_0000;
         }
@@ -349,16 +353,31 @@ impl TrackFigures {
         self.last16 = seq;
         self.last = self.last.max(ext);
         self.received += 1;
-        if let Some(sent) = sent_nanos {
-            let us = now.saturating_sub(sent) / 1000;
+        if let Some(stamp) = stamp {
+            self.first_n = Some(self.first_n.map_or(stamp.n, |f| f.min(stamp.n)));
+            self.last_n = self.last_n.max(stamp.n);
+            self.stamped += 1;
+            let us = now.saturating_sub(stamp.sent_nanos) / 1000;
             self.latency_us.push(u32::try_from(us).unwrap_or(u32::MAX));
         }
     }
 
-    /// Packets the sequence numbers say were sent but never arrived.
+    /// Packets the sequence numbers say were sent but never arrived: what
+    /// a receiver's RTP stack sees as lost. A server that renumbers what it
+    /// chose not to send (Amaan's late packets) leaves no gap for those.
     pub fn lost(&self) -> u64 {
         match self.first {
             Some(first) => (self.last - first + 1).saturating_sub(self.received),
+            None => 0,
+        }
+    }
+
+    /// Packets the sender sent on this track, between the first and the
+    /// last that arrived, that never arrived, whoever dropped them: the
+    /// network, the server's queues, or the server's choice.
+    pub fn undelivered(&self) -> u64 {
+        match self.first_n {
+            Some(first) => (u64::from(self.last_n - first) + 1).saturating_sub(self.stamped),
             None => 0,
         }
     }
@@ -392,7 +411,7 @@ pub(crate) fn count_tracks(pc: &RTCPeerConnection, measure: &Arc<Measure>) -> Tr
                     if m.on.load(Ordering::Relaxed) {
                         let now = now_nanos();
                         if let Ok(mut f) = figures.lock() {
-                            f.record(packet.header.sequence_number, sent_at(&packet.payload), now);
+                            f.record(packet.header.sequence_number, stamp_of(&packet.payload), now);
                         }
                     }
                 }
@@ -490,28 +509,40 @@ pub(crate) fn local_track(mime: &str, id: &str) -> Arc<TrackLocalStaticRTP> {
     ))
 }
 
-fn stamped(len: usize, first_byte: u8) -> Vec<u8> {
-    let len = len.max(13);
+/// What a sender writes at the end of each payload: its own number for
+/// the packet on its track and the time it was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    n: u32,
+    sent_nanos: u64,
+}
+
+const STAMP_LEN: usize = 16;
+
+fn stamped(len: usize, first_byte: u8, n: u32) -> Vec<u8> {
+    let len = len.max(STAMP_LEN + 1);
     let mut payload = vec![0x5au8; len];
     payload[0] = first_byte;
-    let n = len - 12;
-    payload[n..n + 4].copy_from_slice(&MAGIC);
-    payload[n + 4..].copy_from_slice(&now_nanos().to_be_bytes());
+    let at = len - STAMP_LEN;
+    payload[at..at + 4].copy_from_slice(&MAGIC);
+    payload[at + 4..at + 8].copy_from_slice(&n.to_be_bytes());
+    payload[at + 8..].copy_from_slice(&now_nanos().to_be_bytes());
     payload
 }
 
-fn sent_at(payload: &[u8]) -> Option<u64> {
-    let n = payload.len().checked_sub(12)?;
-    if payload[n..n + 4] != MAGIC {
+fn stamp_of(payload: &[u8]) -> Option<Stamp> {
+    let at = payload.len().checked_sub(STAMP_LEN)?;
+    if payload[at..at + 4] != MAGIC {
         return None;
     }
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&payload[n + 4..]);
-    Some(u64::from_be_bytes(b))
+    let n = u32::from_be_bytes(payload[at + 4..at + 8].try_into().ok()?);
+    let sent_nanos = u64::from_be_bytes(payload[at + 8..].try_into().ok()?);
+    Some(Stamp { n, sent_nanos })
 }
 
 /// Paces audio every 20 ms and video frames every 1/fps, each frame split
-/// into packets of at most 1,100 bytes, each stamped with its send time.
+/// into packets of at most 1,100 bytes, each stamped with its number on
+/// its track and its send time.
 pub(crate) fn send_media(
     audio: Arc<TrackLocalStaticRTP>,
     video: Arc<TrackLocalStaticRTP>,
@@ -526,7 +557,7 @@ pub(crate) fn send_media(
         let start = tokio::time::Instant::now();
         let mut next_audio = start;
         let mut next_video = start;
-        let (mut a_seq, mut v_seq, mut frames, mut a_n) = (0u16, 0u16, 0u32, 0u32);
+        let (mut a_seq, mut v_seq, mut frames, mut a_n, mut v_n) = (0u16, 0u16, 0u32, 0u32, 0u32);
         loop {
             let wake = next_audio.min(next_video);
             tokio::time::sleep_until(wake).await;
@@ -543,7 +574,7 @@ pub(crate) fn send_media(
                         timestamp: a_n.wrapping_mul(960),
                         ..Default::default()
                     },
-                    payload: stamped(t.audio_bytes, 0xfc).into(),
+                    payload: stamped(t.audio_bytes, 0xfc, a_n).into(),
                 };
                 // A write fails only once the connection is closed; the
                 // task is aborted then anyway.
@@ -557,6 +588,7 @@ pub(crate) fn send_media(
                 frames = frames.wrapping_add(1);
                 for i in 0..per_frame {
                     v_seq = v_seq.wrapping_add(1);
+                    v_n = v_n.wrapping_add(1);
                     let packet = Packet {
                         header: RtpHeader {
                             version: 2,
@@ -566,7 +598,7 @@ pub(crate) fn send_media(
                             marker: i + 1 == per_frame,
                             ..Default::default()
                         },
-                        payload: stamped(packet_bytes, if i == 0 { 0x10 } else { 0x00 }).into(),
+                        payload: stamped(packet_bytes, if i == 0 { 0x10 } else { 0x00 }, v_n).into(),
                     };
                     let _ = video.write_rtp(&packet).await;
                     if counting {
@@ -724,11 +756,25 @@ mod tests {
     }
 
     #[test]
-    fn a_stamped_payload_gives_back_its_send_time() {
-        let payload = stamped(200, 0x10);
-        let sent = sent_at(&payload).unwrap_or(0);
-        assert!(sent > 0 && sent <= now_nanos());
+    fn what_a_server_renumbered_away_is_undelivered_though_no_gap_shows() {
+        let mut f = TrackFigures::default();
+        let stamp = |n| Some(Stamp { n, sent_nanos: 0 });
+        // The sender's packets 10..=19; the server dropped 13, 14 and 17
+        // and renumbered the rest without gaps.
+        for (seq, n) in [(100u16, 10u32), (101, 11), (102, 12), (103, 15), (104, 16), (105, 18), (106, 19)] {
+            f.record(seq, stamp(n), 0);
+        }
+        assert_eq!(f.lost(), 0);
+        assert_eq!(f.undelivered(), 3);
+    }
+
+    #[test]
+    fn a_stamped_payload_gives_back_its_number_and_send_time() {
+        let payload = stamped(200, 0x10, 7);
+        let stamp = stamp_of(&payload).expect("a stamp");
+        assert_eq!(stamp.n, 7);
+        assert!(stamp.sent_nanos > 0 && stamp.sent_nanos <= now_nanos());
         assert_eq!(payload[0], 0x10);
-        assert_eq!(sent_at(&[0u8; 40]), None, "a payload without the mark has no time");
+        assert_eq!(stamp_of(&[0u8; 40]), None, "a payload without the mark has no stamp");
     }
 }

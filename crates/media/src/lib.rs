@@ -9,6 +9,7 @@
 pub mod applied;
 pub mod audio_first;
 pub mod config;
+pub mod forward_track;
 pub mod health;
 pub mod hub;
 pub mod lateness;

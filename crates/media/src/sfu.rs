@@ -33,11 +33,11 @@ use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTPCodecType};
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
 use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
-use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
-use webrtc::track::track_local::{TrackLocal, TrackLocalWriter};
+use webrtc::track::track_local::TrackLocal;
 use webrtc::track::track_remote::TrackRemote;
 
 use super::audio_first::{AudioFirst, Change, Signal};
+use super::forward_track::ForwardTrack;
 use super::health::{ntp_middle, rtt_ms, LinkHealth};
 use super::lateness::{Lateness, Verdict};
 use super::recorder::{Container, Recording, Subject};
@@ -55,6 +55,10 @@ use amaan_domain::visibility::{self, Channel, Order};
 /// How long we wait for ICE gathering before sending an SDP anyway. Host
 /// candidates take microseconds; a TURN allocation can take a second.
 const GATHER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The forwarding loop's read buffer: webrtc-rs reads at most its receive
+/// MTU (1,460 bytes by default) into it.
+const READ_BUFFER: usize = 8192;
 
 /// The SFU runs on runtimes of its own (see `shards`), so that forwarding
 /// does not share (or depend on) the HTTP workers' runtimes; each session
@@ -134,7 +138,7 @@ struct Published {
 }
 
 enum Target {
-    Peer { peer: PeerId, track: Arc<TrackLocalStaticRTP>, sender: Arc<RTCRtpSender> },
+    Peer { peer: PeerId, track: Arc<ForwardTrack>, sender: Arc<RTCRtpSender> },
     Recorder(Mutex<Option<Recording>>),
 }
 
@@ -547,7 +551,10 @@ impl Inner {
     /// The hot loop: one per published track.
     async fn forward(&self, track: Arc<TrackRemote>, published: &Published) {
         let mut lateness = Lateness::new(published.codec.clock_rate);
-        while let Ok((packet, _)) = track.read_rtp().await {
+        // One buffer for the track's life, larger than any packet the
+        // transport lets through (a short buffer would end the loop).
+        let mut buf = vec![0u8; READ_BUFFER];
+        while let Ok((mut packet, _)) = track.read(&mut buf).await {
             self.packets_in.fetch_add(1, Ordering::Relaxed);
             let verdict = lateness.judge(packet.header.timestamp, Instant::now());
             match verdict {
@@ -558,29 +565,27 @@ impl Inner {
                 Verdict::Forward => {}
             }
             let sinks = published.sinks();
+            // The recording first, while the packet is as it came: each
+            // receiver's send below stamps it with that receiver's numbers.
             for sink in sinks.iter() {
-                let sends = sink.sends();
-                match &sink.target {
-                    Target::Peer { .. } if !sends || verdict == Verdict::Drop => lock(&sink.numbers).skip(),
-                    Target::Peer { track, .. } => {
-                        let seq = lock(&sink.numbers).next(packet.header.sequence_number);
-                        let written = if seq == packet.header.sequence_number {
-                            track.write_rtp(&packet).await
-                        } else {
-                            let mut renumbered = packet.clone();
-                            renumbered.header.sequence_number = seq;
-                            track.write_rtp(&renumbered).await
-                        };
-                        if written.is_ok() {
-                            self.packets_forwarded.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    Target::Recorder(_) if !sends => {}
-                    Target::Recorder(slot) => {
+                if let Target::Recorder(slot) = &sink.target {
+                    if sink.sends() {
                         if let Some(r) = lock(slot).as_ref() {
                             r.write(&packet);
                         }
                     }
+                }
+            }
+            let sequence_number = packet.header.sequence_number;
+            for sink in sinks.iter() {
+                let Target::Peer { track, .. } = &sink.target else { continue };
+                if !sink.sends() || verdict == Verdict::Drop {
+                    lock(&sink.numbers).skip();
+                    continue;
+                }
+                packet.header.sequence_number = lock(&sink.numbers).next(sequence_number);
+                if track.send(&mut packet).await.is_ok() {
+                    self.packets_forwarded.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
@@ -656,7 +661,7 @@ impl Inner {
 
     async fn subscribe(self: &Arc<Self>, published: &Arc<Published>, peer: &Arc<Peer>) -> Result<(), MediaError> {
         // Ids say nothing about who sends: "p<participant>" and "t<track>".
-        let track = Arc::new(TrackLocalStaticRTP::new(
+        let track = Arc::new(ForwardTrack::new(
             published.codec.clone(),
             format!("t{}", published.id),
             format!("p{}", published.participant_id),
