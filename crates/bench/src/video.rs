@@ -386,10 +386,7 @@ async fn measured(
     for t in tracks {
         take_figures(t);
     }
-    let late0 = match metrics {
-        Some(url) => packets_late(url).await,
-        None => None,
-    };
+    let late0 = packets_late(metrics).await;
     let cpu0 = cpu_seconds_of(&stat);
     let own0 = cpu_seconds_of("/proc/self/stat");
     let t0 = Instant::now();
@@ -399,10 +396,7 @@ async fn measured(
     let wall = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds_of(&stat) - cpu0;
     let own = cpu_seconds_of("/proc/self/stat") - own0;
-    let late1 = match metrics {
-        Some(url) => packets_late(url).await,
-        None => None,
-    };
+    let late1 = packets_late(metrics).await;
     let late = late0.zip(late1).map(|(a, b)| b.saturating_sub(a));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut received = 0u64;
@@ -476,9 +470,10 @@ async fn measured(
     f
 }
 
-/// The forwarder's count of packets dropped as too late, from `/metrics`.
-async fn packets_late(url: &str) -> Option<u64> {
-    let url = url.to_string();
+/// The forwarder's count of packets dropped as too late, from `/metrics`
+/// (a server without that address has none).
+async fn packets_late(url: Option<&str>) -> Option<u64> {
+    let url = url?.to_string();
     let text = tokio::task::spawn_blocking(move || ureq::get(&url).call().ok()?.into_string().ok()).await.ok()??;
     text.lines()
         .find_map(|l| l.strip_prefix(r#"amaan_video_forwarder{what="packets_late"} "#))

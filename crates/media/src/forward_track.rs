@@ -6,7 +6,7 @@
 //! (published stream, receiver) pair has a track of its own, bound to one
 //! peer connection, and the forwarding loop already holds a packet it may
 //! change. So this track keeps its binding under a plain mutex held for a
-//! copy of three fields, and stamps the receiver's SSRC, payload type and
+//! copy of what a send needs, and stamps the receiver's SSRC, payload type and
 //! MID on the caller's packet instead of a copy of it.
 
 use std::any::Any;
@@ -16,6 +16,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTCRtpCodecParameters, RTPCodecType};
 use webrtc::track::track_local::{TrackLocal, TrackLocalContext, TrackLocalWriter};
+
+use super::lock;
 
 /// The URI of the header extension that names the media section (RFC 8843).
 const MID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
@@ -27,7 +29,6 @@ pub struct ForwardTrack {
     binding: Mutex<Option<Binding>>,
 }
 
-#[derive(Clone)]
 struct Binding {
     /// The peer connection's id for the binding, to unbind the right one.
     context: String,
@@ -47,17 +48,17 @@ impl ForwardTrack {
     /// is sent (and `Ok(0)` answered) before the track is bound or, by the
     /// writer webrtc-rs binds, while its sender is paused.
     pub async fn send(&self, packet: &mut webrtc::rtp::packet::Packet) -> Result<usize, webrtc::Error> {
-        let binding = match self.binding.lock() {
-            Ok(b) => b.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+        let writer = {
+            let binding = lock(&self.binding);
+            let Some(b) = binding.as_ref() else { return Ok(0) };
+            packet.header.ssrc = b.ssrc;
+            packet.header.payload_type = b.payload_type;
+            if let Some((id, mid)) = &b.mid {
+                packet.header.set_extension(*id, mid.clone())?;
+            }
+            Arc::clone(&b.writer)
         };
-        let Some(binding) = binding else { return Ok(0) };
-        packet.header.ssrc = binding.ssrc;
-        packet.header.payload_type = binding.payload_type;
-        if let Some((id, mid)) = binding.mid {
-            packet.header.set_extension(id, mid)?;
-        }
-        binding.writer.write_rtp(packet).await
+        writer.write_rtp(packet).await
     }
 }
 
@@ -88,18 +89,12 @@ impl TrackLocal for ForwardTrack {
             mid,
             writer: t.write_stream(),
         };
-        match self.binding.lock() {
-            Ok(mut b) => *b = Some(binding),
-            Err(poisoned) => *poisoned.into_inner() = Some(binding),
-        }
+        *lock(&self.binding) = Some(binding);
         Ok(codec)
     }
 
     async fn unbind(&self, t: &TrackLocalContext) -> Result<(), webrtc::Error> {
-        let mut binding = match self.binding.lock() {
-            Ok(b) => b,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut binding = lock(&self.binding);
         match binding.as_ref() {
             Some(b) if b.context == t.id() => {
                 *binding = None;

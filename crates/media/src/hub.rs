@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::lock;
 use super::protocol::{ParticipantEntry, ServerMsg};
 use amaan_domain::privacy;
 use amaan_domain::video::VideoRole;
@@ -80,11 +81,7 @@ pub struct Hub {
 
 impl Hub {
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<i64, HashMap<i64, Conn>>) -> T) -> T {
-        let mut guard = match self.sessions.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        f(&mut guard)
+        f(&mut lock(&self.sessions))
     }
 
     /// Registers a connection. A second connection of the same participant
@@ -125,11 +122,7 @@ impl Hub {
     }
 
     fn with_dropped<T>(&self, f: impl FnOnce(&mut HashMap<(i64, i64), Instant>) -> T) -> T {
-        let mut guard = match self.dropped.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        f(&mut guard)
+        f(&mut lock(&self.dropped))
     }
 
     /// The participant's link dropped without a hang-up: shown as

@@ -35,6 +35,15 @@ use amaan_domain::visibility::{Channel, Order};
 pub use config::MediaConfig;
 pub use hub::Hub;
 
+/// A mutex's guard, poisoned or not: what a panicking holder left is still
+/// the best state there is, and the media path must not panic in turn.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
 /// One peer connection on this node.
 pub type PeerId = u64;
 

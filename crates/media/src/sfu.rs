@@ -40,6 +40,7 @@ use super::audio_first::{AudioFirst, Change, Signal};
 use super::forward_track::ForwardTrack;
 use super::health::{ntp_middle, rtt_ms, LinkHealth};
 use super::lateness::{Lateness, Verdict};
+use super::lock;
 use super::recorder::{Container, Recording, Subject};
 use super::renumber::Renumber;
 use super::sections::{self, Section};
@@ -211,10 +212,7 @@ impl Published {
 /// Closes a recording sink and returns what it wrote.
 async fn finish_recorder(sink: &Sink) -> Option<FinishedRecording> {
     let Target::Recorder(slot) = &sink.target else { return None };
-    let recording = match slot.lock() {
-        Ok(mut g) => g.take(),
-        Err(p) => p.into_inner().take(),
-    }?;
+    let recording = lock(slot).take()?;
     match recording.finish().await {
         Ok(done) => Some(done),
         Err(e) => {
@@ -274,13 +272,6 @@ impl WebrtcSfu {
                 packets_late: AtomicU64::new(0),
             }),
         })
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
     }
 }
 
