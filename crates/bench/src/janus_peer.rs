@@ -10,20 +10,18 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
-use tokio::task::JoinHandle;
 use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use webrtc::api::API;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
-use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::track::track_local::TrackLocal;
 
 use super::janus::{Session, VIDEOROOM};
-use super::video_rig::{count_tracks, local_sdp, local_track, send_media, Connected, Measure, Tracks, Traffic};
+use super::video_rig::{count_tracks, local_sdp, local_track, send_media, Measure, PubSub, Tracks, Traffic};
 use amaan::domain::video::{SessionState, VideoRole};
 use amaan::domain::visibility::{self, Channel, Order};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Kind {
     Audio,
     Video,
@@ -104,11 +102,8 @@ pub(crate) async fn create_room(session: &Session, handle: u64, room: u64, publi
 pub(crate) struct Party {
     pub session: Session,
     pub publisher_handle: u64,
-    publisher: Arc<RTCPeerConnection>,
-    subscriber: Option<Arc<RTCPeerConnection>>,
+    pcs: PubSub,
     pub tracks: Tracks,
-    up: Vec<Connected>,
-    sending: Option<JoinHandle<()>>,
 }
 
 impl Party {
@@ -117,16 +112,7 @@ impl Party {
         let session = Session::open(ws).await?;
         let publisher_handle = session.attach(VIDEOROOM).await?;
         let publisher = Arc::new(api.new_peer_connection(RTCConfiguration::default()).await?);
-        let up = vec![Connected::watch(&publisher)];
-        Ok(Party {
-            session,
-            publisher_handle,
-            publisher,
-            subscriber: None,
-            tracks: Tracks::default(),
-            up,
-            sending: None,
-        })
+        Ok(Party { session, publisher_handle, pcs: PubSub::new(publisher), tracks: Tracks::default() })
     }
 
     /// Joins `room` as publisher `feed`, offers audio and video, applies
@@ -146,19 +132,19 @@ impl Party {
         }
         let audio = local_track(MIME_TYPE_OPUS, "audio");
         let video = local_track(MIME_TYPE_VP8, "video");
-        self.publisher.add_track(Arc::clone(&audio) as Arc<dyn TrackLocal + Send + Sync>).await?;
-        self.publisher.add_track(Arc::clone(&video) as Arc<dyn TrackLocal + Send + Sync>).await?;
-        let offer = self.publisher.create_offer(None).await?;
-        let sdp = local_sdp(&self.publisher, offer).await?;
+        self.pcs.publisher.add_track(Arc::clone(&audio) as Arc<dyn TrackLocal + Send + Sync>).await?;
+        self.pcs.publisher.add_track(Arc::clone(&video) as Arc<dyn TrackLocal + Send + Sync>).await?;
+        let offer = self.pcs.publisher.create_offer(None).await?;
+        let sdp = local_sdp(&self.pcs.publisher, offer).await?;
         let reply = self
             .session
             .message(self.publisher_handle, json!({"request": "publish"}), Some(("offer", &sdp)))
             .await
             .with_context(|| format!("publishing {role} in room {room}"))?;
         let (_, answer) = reply.jsep.clone().ok_or_else(|| anyhow!("Janus published {role} without an answer"))?;
-        self.publisher.set_remote_description(RTCSessionDescription::answer(answer)?).await?;
+        self.pcs.publisher.set_remote_description(RTCSessionDescription::answer(answer)?).await?;
         let mids = publisher_mids(&reply.data)?;
-        self.sending = Some(send_media(audio, video, traffic, Arc::clone(measure)));
+        self.pcs.sending(send_media(audio, video, traffic, Arc::clone(measure)));
         Ok(mids)
     }
 
@@ -177,8 +163,7 @@ impl Party {
         let handle = self.session.attach(VIDEOROOM).await?;
         let pc = Arc::new(api.new_peer_connection(RTCConfiguration::default()).await?);
         self.tracks = count_tracks(&pc, measure);
-        self.up.push(Connected::watch(&pc));
-        self.subscriber = Some(Arc::clone(&pc));
+        self.pcs.subscriber(&pc);
         let wanted: Vec<Value> = streams.iter().map(|(feed, mid)| json!({"feed": feed, "mid": mid})).collect();
         let join = json!({"request": "join", "ptype": "subscriber", "room": room, "streams": wanted});
         // A feed can be subscribed to only once its publisher's WebRTC is
@@ -204,30 +189,17 @@ impl Party {
         Ok(())
     }
 
-    /// Waits until the publisher's peer connection has ICE and DTLS up.
     pub(crate) async fn publishing(&self, within: Duration) -> bool {
-        self.up[0].wait(within).await
+        self.pcs.publishing(within).await
     }
 
-    /// Waits until both peer connections have ICE and DTLS up.
     pub(crate) async fn connected(&self, within: Duration) -> bool {
-        for c in &self.up {
-            if !c.wait(within).await {
-                return false;
-            }
-        }
-        true
+        self.pcs.connected(within).await
     }
 
     pub(crate) async fn close(self) {
-        if let Some(t) = &self.sending {
-            t.abort();
-        }
         self.session.close().await;
-        let _ = self.publisher.close().await;
-        if let Some(pc) = &self.subscriber {
-            let _ = pc.close().await;
-        }
+        self.pcs.close().await;
     }
 }
 

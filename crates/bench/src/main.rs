@@ -18,6 +18,8 @@ mod netns;
 mod notices;
 mod oversight;
 mod plan;
+mod str0m_peer;
+mod str0m_sfu;
 mod testimony;
 mod video;
 mod video_rig;
@@ -59,6 +61,8 @@ enum BenchCommand {
     /// Concurrent 6-party video sessions on loopback: server CPU per forwarded packet, latency, loss;
     /// `--server janus|both` puts the same load through Janus's videoroom.
     Video(video::VideoArgs),
+    /// The video bench's str0m forwarder (`video --server str0m|all` starts it).
+    Str0mSfu(str0m_sfu::Str0mArgs),
     /// 1,000 WebRTC participants join and leave; the server's memory before and after.
     VideoSoak(video_soak::SoakArgs),
     /// One accepted plan's 10,000 email notices delivered to a local aiosmtpd;
@@ -90,6 +94,7 @@ fn run(command: BenchCommand, database_url: Option<String>, data_dir: &Path) -> 
         BenchCommand::Plan(args) => plan::run_cli(&args),
         BenchCommand::Testimony(args) => testimony::run(&args),
         BenchCommand::Video(args) => video::run(&args, database_url, data_dir),
+        BenchCommand::Str0mSfu(args) => str0m_sfu::run(&args),
         BenchCommand::VideoSoak(args) => video_soak::run(&args, database_url, data_dir),
         BenchCommand::Notices(args) => notices::run(&args, database_url, data_dir),
         BenchCommand::Oversight(args) => oversight::run(&args, database_url, data_dir),

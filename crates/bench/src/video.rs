@@ -26,8 +26,10 @@ use anyhow::Context;
 use super::janus::{self, Janus, Place};
 use super::janus_peer::{create_room, subscription_plan, Party};
 use super::netns::BenchNet;
+use super::str0m_peer::Str0mParty;
+use super::str0m_sfu::Str0mProcess;
 use super::video_rig::{
-    cpu_seconds_of, percentile, rtc_api_on, take_figures, Measure, Peer, Rig, Tracks, Traffic, SIX,
+    cpu_seconds_of, percentile, rtc_api_on, take_figures, Measure, Peer, Rig, Tracks, Traffic, SENT_LATE, SIX,
 };
 use amaan::db::Backend;
 use amaan::media::shards::Shards;
@@ -40,6 +42,23 @@ pub enum Server {
     Janus,
     /// Amaan, then Janus with the same parameters, side by side.
     Both,
+    /// A forwarder of the benchmark's own on str0m, the stack's named
+    /// fallback to webrtc-rs (`str0m_sfu.rs`), measured before any switch.
+    Str0m,
+    /// Amaan, Janus, then the str0m forwarder, side by side.
+    All,
+}
+
+impl Server {
+    fn runs_amaan(self) -> bool {
+        matches!(self, Server::Amaan | Server::Both | Server::All)
+    }
+    fn runs_janus(self) -> bool {
+        matches!(self, Server::Janus | Server::Both | Server::All)
+    }
+    fn runs_str0m(self) -> bool {
+        matches!(self, Server::Str0m | Server::All)
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -83,10 +102,7 @@ pub struct VideoArgs {
 
 pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> anyhow::Result<()> {
     // Before anything runs, so that `both` does not fail halfway.
-    let install = match args.server {
-        Server::Amaan => None,
-        Server::Janus | Server::Both => Some(janus::installed()?),
-    };
+    let install = if args.server.runs_janus() { Some(janus::installed()?) } else { None };
     // Orchestration only; the peers run on shards, each holding whole
     // sessions, as the server's forwarding threads do, so that the peers'
     // own thread hand-overs do not take the cores from the server.
@@ -100,7 +116,7 @@ pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> a
     let net = if placed.needs_namespace() {
         match BenchNet::make() {
             Ok(net) => Some(net),
-            Err(e) if args.server == Server::Amaan => {
+            Err(e) if !args.server.runs_janus() => {
                 println!("(no namespace of the benchmark's own, so Amaan runs on loopback: {e:#})");
                 None
             }
@@ -117,7 +133,7 @@ pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> a
     }
     let shards = Shards::start(args.peer_threads, "peer")?;
     let mut results = Vec::new();
-    if args.server != Server::Janus {
+    if args.server.runs_amaan() {
         let amaan_net = net.as_ref().filter(|_| placed.amaan_inside);
         if net.is_some() && amaan_net.is_none() {
             println!(
@@ -142,8 +158,17 @@ pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> a
         let janus = Janus::start(&install, data_dir, place, args.janus_event_loops, args.keep)?;
         results.push(stop.unless_stopped(&runtime, through_janus(args, &janus, peer_ip, &shards))?);
     }
-    if let [amaan, janus] = &results[..] {
-        side_by_side(amaan, janus);
+    if args.server.runs_str0m() {
+        if !results.is_empty() {
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        let inside = net.as_ref().filter(|_| args.janus_ip.is_none());
+        let server = Str0mProcess::start(inside, args.sfu_threads)?;
+        let peer_ip = inside.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), BenchNet::host_ip);
+        results.push(stop.unless_stopped(&runtime, through_str0m(args, &server, peer_ip, &shards))?);
+    }
+    if results.len() > 1 {
+        side_by_side(&results);
     }
     Ok(())
 }
@@ -152,27 +177,28 @@ pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> a
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Placement {
     amaan_inside: bool,
-    janus_inside: bool,
+    /// Janus and the str0m forwarder.
+    others_inside: bool,
 }
 
 impl Placement {
     fn needs_namespace(self) -> bool {
-        self.amaan_inside || self.janus_inside
+        self.amaan_inside || self.others_inside
     }
 }
 
-/// Both servers in the benchmark's namespace, so that both are reached
-/// over the same veth pair and neither rides on loopback, except: Janus on
-/// `--janus-ip` when given (and Amaan then on loopback, as before the
-/// namespace), and Amaan on loopback when its database is PostgreSQL (on
+/// Every server in the benchmark's namespace, so that all are reached
+/// over the same veth pair and none rides on loopback, except: Janus on
+/// `--janus-ip` when given (and Amaan and the str0m forwarder then on
+/// loopback, as before the namespace), and Amaan on loopback when its database is PostgreSQL (on
 /// this machine's loopback, which the namespace does not see).
 fn placement(args: &VideoArgs, database_url: Option<&str>) -> Placement {
-    let janus_runs = args.server != Server::Amaan;
-    let amaan_runs = args.server != Server::Janus;
+    let others_run = args.server.runs_janus() || args.server.runs_str0m();
+    let amaan_runs = args.server.runs_amaan();
     let postgres = database_url.is_some_and(|u| Backend::of(u) == Backend::Postgres);
     Placement {
         amaan_inside: amaan_runs && args.janus_ip.is_none() && !postgres,
-        janus_inside: janus_runs && args.janus_ip.is_none(),
+        others_inside: others_run && args.janus_ip.is_none(),
     }
 }
 
@@ -290,6 +316,65 @@ async fn through_janus(args: &VideoArgs, janus: &Janus, peer_ip: IpAddr, shards:
     let tracks: Vec<Tracks> = parties.iter().map(|p| Arc::clone(&p.tracks)).collect();
     let figures = measured("Janus", args, janus.pid(), &measure, &tracks, sessions, None).await;
     futures_util::future::join_all(parties.into_iter().map(Party::close)).await;
+    Ok(figures)
+}
+
+async fn through_str0m(
+    args: &VideoArgs,
+    server: &Str0mProcess,
+    peer_ip: IpAddr,
+    shards: &Shards,
+) -> anyhow::Result<Figures> {
+    let api = Arc::new(rtc_api_on(peer_ip)?);
+    let measure = Arc::new(Measure::default());
+    let sessions = args.sessions.max(1);
+    let mut parties: Vec<Str0mParty> = Vec::new();
+    let joining = Instant::now();
+    for s in 0..sessions {
+        let (api, measure, traffic, http) = (Arc::clone(&api), Arc::clone(&measure), traffic(args), server.http);
+        let failed = Err(anyhow::anyhow!("the peers' runtime stopped"));
+        let key = i64::try_from(s).unwrap_or(0);
+        let room = async move {
+            let plan = subscription_plan(&SIX);
+            let published = futures_util::future::join_all(
+                (0..SIX.len()).map(|p| Str0mParty::publish(&api, http, s, p, traffic, &measure)),
+            )
+            .await;
+            let mut room = published.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+            let subscribed = futures_util::future::join_all(
+                room.iter_mut()
+                    .zip(&plan)
+                    .enumerate()
+                    .map(|(p, (party, wanted))| party.subscribe(&api, http, s, p, wanted, &measure)),
+            )
+            .await;
+            for r in subscribed {
+                r.with_context(|| format!("subscribing in session {s}"))?;
+            }
+            Ok::<_, anyhow::Error>(room)
+        };
+        parties.extend(shards.run(key, room, failed).await?);
+    }
+    let mut up = 0;
+    for p in &parties {
+        if p.connected(Duration::from_secs(15)).await {
+            up += 1;
+        }
+    }
+    println!(
+        "video bench, str0m forwarder: {} sessions x 6 parties = {} peers, each a publisher and a subscriber ({} with both connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; on {}; pid {} with {} forwarding threads",
+        sessions,
+        parties.len(),
+        up,
+        joining.elapsed().as_secs_f64(),
+        args.video_kbps,
+        server.http.ip(),
+        server.pid(),
+        args.sfu_threads
+    );
+    let tracks: Vec<Tracks> = parties.iter().map(|p| Arc::clone(&p.tracks)).collect();
+    let figures = measured("str0m", args, server.pid(), &measure, &tracks, sessions, None).await;
+    futures_util::future::join_all(parties.into_iter().map(Str0mParty::close)).await;
     Ok(figures)
 }
 
@@ -417,6 +502,7 @@ async fn measured(
     }
     latencies.sort_unstable();
     let sent = measure.sent.load(Ordering::Relaxed);
+    let sent_late = measure.sent_late.load(Ordering::Relaxed);
     let f = Figures {
         server,
         wall,
@@ -434,6 +520,13 @@ async fn measured(
         sent,
         streams,
         expected_streams(sessions)
+    );
+    println!(
+        "  sent by the peers more than {} ms behind their own schedule: {} ({:.3} %); the most behind: {:.0} ms",
+        SENT_LATE.as_millis(),
+        sent_late,
+        sent_late as f64 * 100.0 / sent.max(1) as f64,
+        measure.sent_lag_max_us.load(Ordering::Relaxed) as f64 / 1000.0
     );
     println!(
         "  packets received {} ({:.0}/s); undelivered {} ({:.3} %) by the senders' own numbering; gaps in the forwarded sequence numbers {} ({:.3} %)",
@@ -480,7 +573,9 @@ async fn packets_late(url: Option<&str>) -> Option<u64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-fn side_by_side(a: &Figures, b: &Figures) {
+/// The servers' figures side by side, and each one's CPU per forwarded
+/// packet against Janus's when Janus ran.
+fn side_by_side(all: &[Figures]) {
     println!();
     println!(
         "{:<8} {:>14} {:>13} {:>8} {:>11} {:>12} {:>14} {:>9} {:>9}",
@@ -494,7 +589,7 @@ fn side_by_side(a: &Figures, b: &Figures) {
         "p50 ms",
         "p99 ms"
     );
-    for f in [a, b] {
+    for f in all {
         println!(
             "{:<8} {:>14.0} {:>13.3} {:>8.3} {:>11} {:>12.0} {:>14.2} {:>9.2} {:>9.2}",
             f.server,
@@ -508,12 +603,16 @@ fn side_by_side(a: &Figures, b: &Figures) {
             f64::from(f.p99_us) / 1000.0
         );
     }
-    println!(
-        "{}/{} µs CPU per forwarded packet: {:.2}×",
-        a.server,
-        b.server,
-        a.us_per_forwarded() / b.us_per_forwarded().max(f64::MIN_POSITIVE)
-    );
+    if let Some(janus) = all.iter().find(|f| f.server == "Janus") {
+        for f in all.iter().filter(|f| f.server != "Janus") {
+            println!(
+                "{}/{} µs CPU per forwarded packet: {:.2}×",
+                f.server,
+                janus.server,
+                f.us_per_forwarded() / janus.us_per_forwarded().max(f64::MIN_POSITIVE)
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -536,22 +635,27 @@ mod tests {
     #[test]
     fn both_servers_sit_in_the_namespace_so_neither_rides_on_loopback() {
         let both = placement(&args(&["--server", "both"]), None);
-        assert_eq!(both, Placement { amaan_inside: true, janus_inside: true });
+        assert_eq!(both, Placement { amaan_inside: true, others_inside: true });
         let sqlite = placement(&args(&["--server", "both"]), Some("/tmp/x/amaan.db"));
         assert_eq!(sqlite, both);
         assert_eq!(
             placement(&args(&["--server", "janus"]), None),
-            Placement { amaan_inside: false, janus_inside: true }
+            Placement { amaan_inside: false, others_inside: true }
         );
-        assert_eq!(placement(&args(&[]), None), Placement { amaan_inside: true, janus_inside: false });
+        assert_eq!(placement(&args(&[]), None), Placement { amaan_inside: true, others_inside: false });
+        assert_eq!(placement(&args(&["--server", "all"]), None), both);
+        assert_eq!(
+            placement(&args(&["--server", "str0m"]), None),
+            Placement { amaan_inside: false, others_inside: true }
+        );
     }
 
     #[test]
     fn janus_ip_keeps_the_old_way_and_postgres_keeps_amaan_on_loopback() {
         let here = placement(&args(&["--server", "both", "--janus-ip", "192.0.2.7"]), None);
-        assert_eq!(here, Placement { amaan_inside: false, janus_inside: false });
+        assert_eq!(here, Placement { amaan_inside: false, others_inside: false });
         assert!(!here.needs_namespace());
         let pg = placement(&args(&["--server", "both"]), Some("postgres://postgres@127.0.0.1/amaan"));
-        assert_eq!(pg, Placement { amaan_inside: false, janus_inside: true });
+        assert_eq!(pg, Placement { amaan_inside: false, others_inside: true });
     }
 }

@@ -388,6 +388,28 @@ impl TrackFigures {
 pub struct Measure {
     pub on: AtomicBool,
     pub sent: AtomicU64,
+    /// Packets the peers themselves sent more than `SENT_LATE` behind the
+    /// schedule their RTP timestamps keep: the peers share the cores with
+    /// the server, and a server that judges lateness by the RTP clock (as
+    /// Amaan's guard does) cannot tell their lag from its own.
+    pub sent_late: AtomicU64,
+    /// The most any packet was sent behind its schedule, in µs.
+    pub sent_lag_max_us: AtomicU64,
+}
+
+/// As far behind as Amaan's forwarder lets a packet be (`lateness::TOO_LATE`).
+pub const SENT_LATE: Duration = Duration::from_millis(300);
+
+impl Measure {
+    /// Counts one packet sent at `now` for its slot at `due`.
+    fn sent_at(&self, due: tokio::time::Instant, now: tokio::time::Instant) {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        let lag = now.saturating_duration_since(due);
+        if lag > SENT_LATE {
+            self.sent_late.fetch_add(1, Ordering::Relaxed);
+        }
+        self.sent_lag_max_us.fetch_max(u64::try_from(lag.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
 }
 
 /// The figures of every track a peer connection has received so far.
@@ -455,6 +477,58 @@ impl Connected {
             return true;
         }
         tokio::time::timeout(within, wait).await.is_ok() || self.flag.load(Ordering::Acquire)
+    }
+}
+
+/// A party's two peer connections where a server wants one to publish and
+/// one to subscribe (Janus's videoroom, the str0m forwarder), and the task
+/// that sends its media.
+pub(crate) struct PubSub {
+    pub publisher: Arc<RTCPeerConnection>,
+    subscriber: Option<Arc<RTCPeerConnection>>,
+    up: Vec<Connected>,
+    sending: Option<JoinHandle<()>>,
+}
+
+impl PubSub {
+    pub(crate) fn new(publisher: Arc<RTCPeerConnection>) -> PubSub {
+        let up = vec![Connected::watch(&publisher)];
+        PubSub { publisher, subscriber: None, up, sending: None }
+    }
+
+    pub(crate) fn sending(&mut self, task: JoinHandle<()>) {
+        self.sending = Some(task);
+    }
+
+    /// Adds the subscribing connection.
+    pub(crate) fn subscriber(&mut self, pc: &Arc<RTCPeerConnection>) {
+        self.up.push(Connected::watch(pc));
+        self.subscriber = Some(Arc::clone(pc));
+    }
+
+    /// Waits until the publishing connection has ICE and DTLS up.
+    pub(crate) async fn publishing(&self, within: Duration) -> bool {
+        self.up[0].wait(within).await
+    }
+
+    /// Waits until every connection has ICE and DTLS up.
+    pub(crate) async fn connected(&self, within: Duration) -> bool {
+        for c in &self.up {
+            if !c.wait(within).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub(crate) async fn close(self) {
+        if let Some(t) = &self.sending {
+            t.abort();
+        }
+        let _ = self.publisher.close().await;
+        if let Some(pc) = &self.subscriber {
+            let _ = pc.close().await;
+        }
     }
 }
 
@@ -580,7 +654,7 @@ pub(crate) fn send_media(
                 // task is aborted then anyway.
                 let _ = audio.write_rtp(&packet).await;
                 if counting {
-                    m.sent.fetch_add(1, Ordering::Relaxed);
+                    m.sent_at(next_audio, tokio::time::Instant::now());
                 }
                 next_audio += Duration::from_millis(20);
             }
@@ -602,7 +676,7 @@ pub(crate) fn send_media(
                     };
                     let _ = video.write_rtp(&packet).await;
                     if counting {
-                        m.sent.fetch_add(1, Ordering::Relaxed);
+                        m.sent_at(next_video, tokio::time::Instant::now());
                     }
                 }
                 next_video += frame_every;

@@ -6,6 +6,7 @@
 //! accused's, for the child side) never appears in that receiver's SDP.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
@@ -39,7 +40,7 @@ use webrtc::track::track_remote::TrackRemote;
 use super::audio_first::{AudioFirst, Change, Signal};
 use super::forward_track::ForwardTrack;
 use super::health::{ntp_middle, rtt_ms, LinkHealth};
-use super::lateness::{Lateness, Verdict};
+use super::lateness::{Lateness, Read, Verdict};
 use super::lock;
 use super::recorder::{Container, Recording, Subject};
 use super::renumber::Renumber;
@@ -207,6 +208,27 @@ impl Published {
             let _ = pc.write_rtcp(&[Box::new(pli)]).await;
         }
     }
+}
+
+/// Consecutive reads of queued packets after which the forwarder lets the
+/// thread's other tasks run.
+const YIELD_EVERY: u32 = 64;
+
+/// Awaits a track's read and tells whether it had to wait for its packet.
+/// Tokio's budget would make a read pend now and then though its packet is
+/// queued, and that would pass for an empty queue, so the read is exempt.
+async fn read_and_tell<F: Future>(read: F) -> (F::Output, Read) {
+    let mut read = std::pin::pin!(tokio::task::unconstrained(read));
+    let mut how = Read::Queued;
+    let out = std::future::poll_fn(|cx| {
+        let poll = read.as_mut().poll(cx);
+        if poll.is_pending() {
+            how = Read::Waited;
+        }
+        poll
+    })
+    .await;
+    (out, how)
 }
 
 /// Closes a recording sink and returns what it wrote.
@@ -545,9 +567,18 @@ impl Inner {
         // One buffer for the track's life, larger than any packet the
         // transport lets through (a short buffer would end the loop).
         let mut buf = vec![0u8; READ_BUFFER];
-        while let Ok((mut packet, _)) = track.read(&mut buf).await {
+        let mut queued_in_a_row = 0u32;
+        loop {
+            let (read, how) = read_and_tell(track.read(&mut buf)).await;
+            let Ok((mut packet, _)) = read else { break };
             self.packets_in.fetch_add(1, Ordering::Relaxed);
-            let verdict = lateness.judge(packet.header.timestamp, Instant::now());
+            let verdict = lateness.judge(packet.header.timestamp, Instant::now(), how);
+            // The reads are exempt from tokio's budget (`read_and_tell`), so
+            // a long backlog being dropped would otherwise hold the thread.
+            queued_in_a_row = if how == Read::Queued { queued_in_a_row.wrapping_add(1) } else { 0 };
+            if queued_in_a_row % YIELD_EVERY == YIELD_EVERY - 1 {
+                tokio::task::yield_now().await;
+            }
             match verdict {
                 Verdict::Drop => {
                     self.packets_late.fetch_add(1, Ordering::Relaxed);
