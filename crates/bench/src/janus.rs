@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 use futures_util::{SinkExt, StreamExt};
@@ -20,6 +20,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::child::wait_ready;
 use super::netns::BenchNet;
 
 pub(crate) const VIDEOROOM: &str = "janus.plugin.videoroom";
@@ -190,17 +191,14 @@ impl Janus {
             .spawn()
             .with_context(|| format!("starting {}", install.binary.display()))?;
         let mut janus = Janus { child, ws, ice_ip, dir, keep };
-        let started = Instant::now();
-        while TcpStream::connect_timeout(&ws, Duration::from_secs(1)).is_err() {
-            let log = || std::fs::read_to_string(janus.dir.join("janus.log")).unwrap_or_default();
-            if let Ok(Some(status)) = janus.child.try_wait() {
-                bail!("Janus exited at start ({status}):\n{}", log());
-            }
-            if started.elapsed() > Duration::from_secs(20) {
-                bail!("Janus did not open its WebSocket port within 20 s:\n{}", log());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let log = janus.dir.join("janus.log");
+        wait_ready(
+            &mut janus.child,
+            "Janus (its WebSocket port)",
+            Duration::from_secs(20),
+            || TcpStream::connect_timeout(&ws, Duration::from_secs(1)).is_ok(),
+            || format!(":\n{}", std::fs::read_to_string(&log).unwrap_or_default()),
+        )?;
         Ok(janus)
     }
 

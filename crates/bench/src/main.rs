@@ -11,6 +11,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bookings;
+mod child;
 mod docket;
 mod janus;
 mod janus_peer;

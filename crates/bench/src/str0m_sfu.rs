@@ -15,9 +15,12 @@
 //! (sender party, kind) of each receiving m-line in order, or is empty for
 //! a publisher; the answer's SDP comes back as the body.
 //!
-//! Not a server of Amaan's: it has no policy, no signalling socket, no
-//! recording and no guard. Its figures say what str0m costs per forwarded
-//! packet, nothing else.
+//! Not a server of Amaan's: it has no policy engine, no signalling socket
+//! and no guard. With `--record-dir` it records what Amaan records in a
+//! live session under the default order (the child's audio and video, the
+//! judge's and the questioning prosecutor's audio) through Amaan's own
+//! sealed recorder, since Amaan's figures include that work; without it its
+//! figures say what str0m alone costs per forwarded packet.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
@@ -33,7 +36,13 @@ use str0m::net::{Protocol, Receive};
 use str0m::rtp::{RtpWrite, Ssrc};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 
+use super::child::wait_ready;
 use super::janus_peer::Kind;
+use super::video_rig::SIX;
+use amaan::domain::video::SessionState;
+use amaan::domain::visibility::{self, Channel, Order};
+use amaan::media::recorder::{Container, Recording, Subject};
+use amaan::vault::MasterKey;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Str0mArgs {
@@ -43,6 +52,10 @@ pub struct Str0mArgs {
     /// Forwarding threads, each with its own UDP socket and whole sessions.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
+    /// Record what Amaan would record, sealed with a key of the run's own,
+    /// under this directory.
+    #[arg(long)]
+    pub record_dir: Option<std::path::PathBuf>,
 }
 
 /// A join as the peer posts it.
@@ -70,8 +83,9 @@ fn mids(sdp: &str) -> Vec<Mid> {
 
 /// What a connection is for.
 enum Purpose {
-    /// The party's own audio and video come in on it.
-    Publishing { kinds: HashMap<Mid, Kind>, by_ssrc: HashMap<Ssrc, Kind> },
+    /// The party's own audio and video come in on it, and go to its
+    /// recordings, if any.
+    Publishing { kinds: HashMap<Mid, Kind>, by_ssrc: HashMap<Ssrc, Kind>, recordings: Vec<(Kind, Recording)> },
     /// Others' streams go out on it, each on its m-line.
     Subscribing { mids: Vec<((usize, Kind), Mid)> },
 }
@@ -87,8 +101,40 @@ struct Client {
     wake: Instant,
 }
 
+/// Where and with which key the forwarder records.
+struct Recorder {
+    dir: std::path::PathBuf,
+    key: MasterKey,
+}
+
+impl Recorder {
+    /// The recordings Amaan makes of party `party` (a role of `SIX`) in a
+    /// live session under the default order.
+    fn start(&self, session: usize, party: usize) -> anyhow::Result<Vec<(Kind, Recording)>> {
+        let role = SIX[party % SIX.len()];
+        let media = visibility::recorded(role, Channel::Main, SessionState::Live, &Order::default());
+        let mut out = Vec::new();
+        for (kind, wanted, container) in
+            [(Kind::Audio, media.audio, Container::Ogg), (Kind::Video, media.video, Container::Ivf { vp9: false })]
+        {
+            if !wanted {
+                continue;
+            }
+            let subject = Subject {
+                session_id: i64::try_from(session)?,
+                participant_id: i64::try_from(party)?,
+                role,
+                track: u64::from(kind == Kind::Video),
+            };
+            out.push((kind, Recording::start(&self.dir, &self.key, subject, container).map_err(|e| anyhow!(e))?));
+        }
+        Ok(out)
+    }
+}
+
 pub fn run(args: &Str0mArgs) -> anyhow::Result<()> {
     str0m::crypto::from_feature_flags().install_process_default();
+    let recorder = args.record_dir.clone().map(|dir| Recorder { dir, key: MasterKey::generate() });
     let http = TcpListener::bind(args.listen).with_context(|| format!("binding {}", args.listen))?;
     let mut workers = Vec::new();
     for n in 0..args.threads.max(1) {
@@ -100,7 +146,7 @@ pub fn run(args: &Str0mArgs) -> anyhow::Result<()> {
     }
     for stream in http.incoming() {
         let Ok(stream) = stream else { continue };
-        if let Err(e) = answer(stream, &workers) {
+        if let Err(e) = answer(stream, &workers, recorder.as_ref()) {
             eprintln!("str0m-sfu: a join failed: {e:#}");
         }
     }
@@ -109,7 +155,11 @@ pub fn run(args: &Str0mArgs) -> anyhow::Result<()> {
 
 /// Reads one join, answers its offer and hands the connection to the
 /// thread that holds its session.
-fn answer(mut stream: TcpStream, workers: &[(SocketAddr, mpsc::Sender<Client>)]) -> anyhow::Result<()> {
+fn answer(
+    mut stream: TcpStream,
+    workers: &[(SocketAddr, mpsc::Sender<Client>)],
+    recorder: Option<&Recorder>,
+) -> anyhow::Result<()> {
     let body = read_request(&stream)?;
     let reply = (|| {
         let join: Join = serde_json::from_slice(&body)?;
@@ -129,7 +179,11 @@ fn answer(mut stream: TcpStream, workers: &[(SocketAddr, mpsc::Sender<Client>)])
                 };
                 kinds.insert(mid, kind);
             }
-            Purpose::Publishing { kinds, by_ssrc: HashMap::new() }
+            let recordings = match recorder {
+                Some(r) => r.start(join.session, join.party)?,
+                None => Vec::new(),
+            };
+            Purpose::Publishing { kinds, by_ssrc: HashMap::new(), recordings }
         } else {
             if offered.len() != join.streams.len() {
                 bail!("{} m-lines offered for {} streams", offered.len(), join.streams.len());
@@ -236,7 +290,7 @@ fn forward(socket: UdpSocket, joins: mpsc::Receiver<Client>) {
 fn carry(at: usize, clients: &mut [Client], routes: &Routes, socket: &UdpSocket) {
     for packet in drain(&mut clients[at], socket) {
         let client = &mut clients[at];
-        let Purpose::Publishing { kinds, by_ssrc } = &mut client.purpose else { continue };
+        let Purpose::Publishing { kinds, by_ssrc, recordings } = &mut client.purpose else { continue };
         let ssrc = packet.header.ssrc;
         let kind = match by_ssrc.get(&ssrc) {
             Some(k) => *k,
@@ -247,6 +301,10 @@ fn carry(at: usize, clients: &mut [Client], routes: &Routes, socket: &UdpSocket)
                 k
             }
         };
+        // As Amaan's forwarder: the recording gets the packet as it came.
+        if let Some((_, recording)) = recordings.iter().find(|(k, _)| *k == kind) {
+            recording.write(&as_webrtc(&packet));
+        }
         let Some(receivers) = routes.get(&(client.session, client.party, kind)) else { continue };
         for &(to, mid) in receivers {
             let receiver = &mut clients[to];
@@ -266,6 +324,23 @@ fn carry(at: usize, clients: &mut [Client], routes: &Routes, socket: &UdpSocket)
             // A receiver sends no RTP of its own on this connection.
             drain(receiver, socket);
         }
+    }
+}
+
+/// The packet as Amaan's recorder takes it (webrtc-rs's type, as a switched
+/// server would have to build it too until the recorder takes its own).
+fn as_webrtc(packet: &str0m::rtp::RtpPacket) -> webrtc::rtp::packet::Packet {
+    webrtc::rtp::packet::Packet {
+        header: webrtc::rtp::header::Header {
+            version: 2,
+            marker: packet.header.marker,
+            payload_type: *packet.header.payload_type,
+            sequence_number: packet.header.sequence_number,
+            timestamp: packet.header.timestamp,
+            ssrc: *packet.header.ssrc,
+            ..Default::default()
+        },
+        payload: packet.payload.to_vec().into(),
     }
 }
 
@@ -307,7 +382,12 @@ impl Drop for Str0mProcess {
 }
 
 impl Str0mProcess {
-    pub fn start(net: Option<&super::netns::BenchNet>, threads: usize) -> anyhow::Result<Str0mProcess> {
+    /// With `record_dir`, it records what Amaan would, there.
+    pub fn start(
+        net: Option<&super::netns::BenchNet>,
+        threads: usize,
+        record_dir: Option<&std::path::Path>,
+    ) -> anyhow::Result<Str0mProcess> {
         let exe = std::env::current_exe()?;
         let (mut command, ip) = match net {
             Some(net) => (net.command(exe), net.inside_ip()),
@@ -316,22 +396,19 @@ impl Str0mProcess {
         // A fresh namespace has every port free; loopback needs a free one.
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let http = SocketAddr::new(ip, port);
-        let child = command
-            .args(["str0m-sfu", "--listen", &http.to_string(), "--threads", &threads.to_string()])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .context("starting `amaan-bench str0m-sfu`")?;
-        let mut server = Str0mProcess { child, http };
-        let started = Instant::now();
-        while TcpStream::connect_timeout(&http, Duration::from_secs(1)).is_err() {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                bail!("the str0m forwarder exited at start: {status}");
-            }
-            if started.elapsed() > Duration::from_secs(20) {
-                bail!("the str0m forwarder did not listen within 20 s");
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        command.args(["str0m-sfu", "--listen", &http.to_string(), "--threads", &threads.to_string()]);
+        if let Some(dir) = record_dir {
+            command.arg("--record-dir").arg(dir);
         }
+        let child = command.stdout(std::process::Stdio::null()).spawn().context("starting `amaan-bench str0m-sfu`")?;
+        let mut server = Str0mProcess { child, http };
+        wait_ready(
+            &mut server.child,
+            "the str0m forwarder (its join port)",
+            Duration::from_secs(20),
+            || TcpStream::connect_timeout(&http, Duration::from_secs(1)).is_ok(),
+            String::new,
+        )?;
         Ok(server)
     }
 

@@ -98,6 +98,11 @@ pub struct VideoArgs {
     /// Keep the scratch directory and database afterwards.
     #[arg(long)]
     pub keep: bool,
+    /// The str0m forwarder records nothing; by default it records what
+    /// Amaan records (the child's audio and video, the judge's and the
+    /// questioning prosecutor's audio), as Amaan's figures include that.
+    #[arg(long)]
+    pub str0m_without_recording: bool,
 }
 
 pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> anyhow::Result<()> {
@@ -163,9 +168,17 @@ pub fn run(args: &VideoArgs, database_url: Option<String>, data_dir: &Path) -> a
             std::thread::sleep(Duration::from_secs(2));
         }
         let inside = net.as_ref().filter(|_| args.janus_ip.is_none());
-        let server = Str0mProcess::start(inside, args.sfu_threads)?;
+        let record_dir = std::path::absolute(data_dir.join("bench-str0m-recordings"))?;
+        let _ = std::fs::remove_dir_all(&record_dir);
+        let recording = (!args.str0m_without_recording).then_some(record_dir.as_path());
+        let server = Str0mProcess::start(inside, args.sfu_threads, recording)?;
         let peer_ip = inside.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), BenchNet::host_ip);
-        results.push(stop.unless_stopped(&runtime, through_str0m(args, &server, peer_ip, &shards))?);
+        let figures = stop.unless_stopped(&runtime, through_str0m(args, &server, peer_ip, &shards));
+        drop(server);
+        if !args.keep {
+            let _ = std::fs::remove_dir_all(&record_dir);
+        }
+        results.push(figures?);
     }
     if results.len() > 1 {
         side_by_side(&results);
@@ -362,7 +375,7 @@ async fn through_str0m(
         }
     }
     println!(
-        "video bench, str0m forwarder: {} sessions x 6 parties = {} peers, each a publisher and a subscriber ({} with both connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; on {}; pid {} with {} forwarding threads",
+        "video bench, str0m forwarder: {} sessions x 6 parties = {} peers, each a publisher and a subscriber ({} with both connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; on {}; pid {} with {} forwarding threads; {}",
         sessions,
         parties.len(),
         up,
@@ -370,7 +383,8 @@ async fn through_str0m(
         args.video_kbps,
         server.http.ip(),
         server.pid(),
-        args.sfu_threads
+        args.sfu_threads,
+        if args.str0m_without_recording { "recording nothing" } else { "recording what Amaan records" }
     );
     let tracks: Vec<Tracks> = parties.iter().map(|p| Arc::clone(&p.tracks)).collect();
     let figures = measured("str0m", args, server.pid(), &measure, &tracks, sessions, None).await;

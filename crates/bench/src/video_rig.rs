@@ -44,6 +44,7 @@ use amaan::db::video::{NewParticipant, NewVideoSession};
 use amaan::db::{self, Backend, DbPool};
 use amaan::domain::video::{Questioner, SessionState, VideoRole};
 
+use super::child::wait_ready;
 use super::netns::BenchNet;
 
 /// The six parties of a testimony session in the benchmarks.
@@ -170,16 +171,7 @@ impl Rig {
             .spawn()
             .context("starting `amaan serve`")?;
         let mut rig = Rig { child, addr, dir, secret, pool, drop_pg, keep };
-        let started = Instant::now();
-        while !healthy(addr) {
-            if let Ok(Some(status)) = rig.child.try_wait() {
-                bail!("the server exited at start: {status}");
-            }
-            if started.elapsed() > Duration::from_secs(60) {
-                bail!("the server did not answer /health within 60 s");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_ready(&mut rig.child, "the server (its /health)", Duration::from_secs(60), || healthy(addr), String::new)?;
         Ok(rig)
     }
 
