@@ -10,14 +10,12 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
-use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use webrtc::api::API;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
-use webrtc::track::track_local::TrackLocal;
 
 use super::janus::{Session, VIDEOROOM};
-use super::video_rig::{count_tracks, local_sdp, local_track, send_media, Measure, PubSub, Tracks, Traffic};
+use super::video_rig::{add_audio_video, count_tracks, local_sdp, send_media, Measure, PubSub, Tracks, Traffic};
 use amaan::domain::video::{SessionState, VideoRole};
 use amaan::domain::visibility::{self, Channel, Order};
 
@@ -130,10 +128,7 @@ impl Party {
         if joined.data["videoroom"] != "joined" {
             anyhow::bail!("joining room {room} as {role}: {}", joined.data);
         }
-        let audio = local_track(MIME_TYPE_OPUS, "audio");
-        let video = local_track(MIME_TYPE_VP8, "video");
-        self.pcs.publisher.add_track(Arc::clone(&audio) as Arc<dyn TrackLocal + Send + Sync>).await?;
-        self.pcs.publisher.add_track(Arc::clone(&video) as Arc<dyn TrackLocal + Send + Sync>).await?;
+        let (audio, video) = add_audio_video(&self.pcs.publisher).await?;
         let offer = self.pcs.publisher.create_offer(None).await?;
         let sdp = local_sdp(&self.pcs.publisher, offer).await?;
         let reply = self

@@ -10,17 +10,15 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use serde_json::json;
-use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use webrtc::api::API;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
 use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
-use webrtc::track::track_local::TrackLocal;
 
 use super::janus_peer::Kind;
-use super::video_rig::{count_tracks, local_sdp, local_track, send_media, Measure, PubSub, Tracks, Traffic};
+use super::video_rig::{add_audio_video, count_tracks, local_sdp, send_media, Measure, PubSub, Tracks, Traffic};
 
 pub(crate) struct Str0mParty {
     pcs: PubSub,
@@ -62,10 +60,7 @@ impl Str0mParty {
         // Watched from the start, so that its connecting is not missed.
         let mut pcs = PubSub::new(Arc::new(api.new_peer_connection(RTCConfiguration::default()).await?));
         let publisher = Arc::clone(&pcs.publisher);
-        let audio = local_track(MIME_TYPE_OPUS, "audio");
-        let video = local_track(MIME_TYPE_VP8, "video");
-        publisher.add_track(Arc::clone(&audio) as Arc<dyn TrackLocal + Send + Sync>).await?;
-        publisher.add_track(Arc::clone(&video) as Arc<dyn TrackLocal + Send + Sync>).await?;
+        let (audio, video) = add_audio_video(&publisher).await?;
         let offer = publisher.create_offer(None).await?;
         let sdp = local_sdp(&publisher, offer).await?;
         let answer = join(http, session, party, &[], sdp).await.context("publishing")?;

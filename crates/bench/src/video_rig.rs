@@ -566,7 +566,18 @@ pub(crate) async fn local_sdp(pc: &RTCPeerConnection, desc: RTCSessionDescriptio
     Ok(pc.local_description().await.ok_or_else(|| anyhow!("no local description"))?.sdp)
 }
 
-pub(crate) fn local_track(mime: &str, id: &str) -> Arc<TrackLocalStaticRTP> {
+/// Adds the synthetic audio and video tracks every party sends to `pc`.
+pub(crate) async fn add_audio_video(
+    pc: &RTCPeerConnection,
+) -> anyhow::Result<(Arc<TrackLocalStaticRTP>, Arc<TrackLocalStaticRTP>)> {
+    let audio = local_track(MIME_TYPE_OPUS, "audio");
+    let video = local_track(MIME_TYPE_VP8, "video");
+    pc.add_track(Arc::clone(&audio) as Arc<dyn TrackLocal + Send + Sync>).await?;
+    pc.add_track(Arc::clone(&video) as Arc<dyn TrackLocal + Send + Sync>).await?;
+    Ok((audio, video))
+}
+
+fn local_track(mime: &str, id: &str) -> Arc<TrackLocalStaticRTP> {
     let (clock_rate, channels) = if mime == MIME_TYPE_OPUS { (48_000, 2) } else { (90_000, 0) };
     Arc::new(TrackLocalStaticRTP::new(
         RTCRtpCodecCapability { mime_type: mime.to_string(), clock_rate, channels, ..Default::default() },
@@ -703,10 +714,7 @@ impl Peer {
         let pc = Arc::new(api.new_peer_connection(RTCConfiguration::default()).await?);
         let tracks = count_tracks(&pc, &measure);
         let connected = Connected::watch(&pc);
-        let audio = local_track(MIME_TYPE_OPUS, "audio");
-        let video = local_track(MIME_TYPE_VP8, "video");
-        pc.add_track(Arc::clone(&audio) as Arc<dyn TrackLocal + Send + Sync>).await?;
-        pc.add_track(Arc::clone(&video) as Arc<dyn TrackLocal + Send + Sync>).await?;
+        let (audio, video) = add_audio_video(&pc).await?;
         let (answered_tx, mut answered) = mpsc::unbounded_channel::<Result<(), String>>();
         let reader = {
             let pc = Arc::clone(&pc);
