@@ -210,6 +210,10 @@ pub async fn spawn_app_at(
     node: amaan::config::NodeSettings,
     public_origin: Option<String>,
 ) -> TestApp {
+    // `AMAAN_LOG=... cargo test` shows the servers' logs, as `amaan serve` would.
+    if std::env::var_os("AMAAN_LOG").is_some() {
+        amaan::telemetry::init_tracing();
+    }
     let (database_url, db) = fresh_database();
     let data_dir = tempfile::tempdir().expect("data dir");
     let secret = Secret::new(b"test-secret-test-secret-test-secret-0123".to_vec());

@@ -2,9 +2,10 @@
 //! every participant's only peer, the signalling hub that relays messages
 //! between the participants of a session, and the recorder.
 //!
-//! The WebRTC library is used only in `sfu.rs` and `recorder.rs`, behind the
-//! `Forwarder` trait, so the rest of the code (and the signalling protocol)
-//! does not change if the library does.
+//! A WebRTC library is used only behind the `Forwarder` trait: webrtc-rs in
+//! `sfu.rs` (the default) and str0m in `str0m_sfu/` (`AMAAN_MEDIA_ENGINE=str0m`),
+//! so the rest of the code (and the signalling protocol) does not change
+//! with the library. The recorder takes webrtc-rs's packet type.
 
 pub mod applied;
 pub mod audio_first;
@@ -20,6 +21,7 @@ pub mod sections;
 pub mod sfu;
 pub mod shards;
 pub mod shed_gate;
+pub mod str0m_sfu;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -173,9 +175,47 @@ pub struct Media {
     pub applied: applied::Applied,
 }
 
+/// Which library forwards: `AMAAN_MEDIA_ENGINE`, `webrtc` unless set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Webrtc,
+    Str0m,
+}
+
+impl Engine {
+    pub fn parse(value: Option<&str>) -> anyhow::Result<Engine> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None | Some("webrtc") => Ok(Engine::Webrtc),
+            Some("str0m") => Ok(Engine::Str0m),
+            Some(other) => anyhow::bail!("AMAAN_MEDIA_ENGINE: {other:?} is neither \"webrtc\" nor \"str0m\""),
+        }
+    }
+
+    pub fn from_env() -> anyhow::Result<Engine> {
+        Engine::parse(std::env::var("AMAAN_MEDIA_ENGINE").ok().as_deref())
+    }
+}
+
 impl Media {
+    /// The engine `AMAAN_MEDIA_ENGINE` names; an unknown name refuses to start.
     pub fn new(config: MediaConfig) -> anyhow::Result<Media> {
-        let forwarder = sfu::WebrtcSfu::new(config.clone())?;
-        Ok(Media { forwarder: Arc::new(forwarder), hub: Hub::default(), config, applied: applied::Applied::default() })
+        let forwarder: Arc<dyn Forwarder> = match Engine::from_env()? {
+            Engine::Webrtc => Arc::new(sfu::WebrtcSfu::new(config.clone())?),
+            Engine::Str0m => Arc::new(str0m_sfu::Str0mSfu::new(config.clone())?),
+        };
+        Ok(Media { forwarder, hub: Hub::default(), config, applied: applied::Applied::default() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_is_webrtc_unless_named_and_a_wrong_name_refuses_to_start() {
+        assert_eq!(Engine::parse(None).ok(), Some(Engine::Webrtc));
+        assert_eq!(Engine::parse(Some(" ")).ok(), Some(Engine::Webrtc));
+        assert_eq!(Engine::parse(Some("str0m")).ok(), Some(Engine::Str0m));
+        assert!(Engine::parse(Some("strom")).is_err());
     }
 }

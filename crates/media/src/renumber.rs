@@ -38,6 +38,18 @@ impl Renumber {
     }
 }
 
+/// A 16-bit sequence number carried on into 64 bits, next to the last one:
+/// str0m numbers a stream's packets with their roll-overs counted, and
+/// the count is SRTP's roll-over counter, which a receiver assumes starts
+/// at 0. So the first is taken as it is, and a packet reordered from
+/// before number 0 of the first roll-over is numbered 0.
+pub fn extend(last: Option<u64>, seq: u16) -> u64 {
+    let Some(last) = last else { return u64::from(seq) };
+    // The wire number is the low 16 bits; the distance is signed.
+    let distance = seq.wrapping_sub(last as u16) as i16;
+    last.saturating_add_signed(i64::from(distance))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +82,16 @@ mod tests {
         assert_eq!(r.next(4), 0);
         r.skip();
         assert_eq!(r.next(2), 65_534, "an older packet: no skip forward is counted");
+    }
+
+    #[test]
+    fn sixteen_bit_numbers_extend_across_roll_overs_and_reordering() {
+        let first = extend(None, 65_535);
+        assert_eq!(first, 65_535, "the first is in roll-over 0, as SRTP receivers assume");
+        let next = extend(Some(first), 0);
+        assert_eq!(next, 1 << 16, "the roll-over is counted");
+        assert_eq!(extend(Some(next), 65_534), first - 1, "a reordered packet comes before");
+        assert_eq!(extend(Some(next), 10), next + 10);
+        assert_eq!(extend(Some(3), 65_530), 0, "nothing is numbered below 0");
     }
 }
