@@ -2,7 +2,7 @@
 // SQLite file, and Debian's Chromium driven by playwright-core.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync, mkdirSync, readFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname, resolve } from "node:path";
 import { createServer } from "node:net";
@@ -72,6 +72,11 @@ export async function startServer() {
   running.add(child);
   child.stdout.on("data", (d) => log.push(String(d)));
   child.stderr.on("data", (d) => log.push(String(d)));
+  // AMAAN_SERVER_LOG=<file>: the server's log is kept there too, to read
+  // what it did during a failing page test.
+  if (process.env.AMAAN_SERVER_LOG) {
+    for (const out of [child.stdout, child.stderr]) out.on("data", (d) => appendFileSync(process.env.AMAAN_SERVER_LOG, d));
+  }
   const base = `http://127.0.0.1:${port}`;
   await waitForHealth(base, child, log);
   return {

@@ -15,14 +15,15 @@ pub fn of_pt(rtc: &Rtc, pt: Pt) -> Option<(Codec, u32)> {
 }
 
 /// The payload type that carries `codec` on a receiver's media section,
-/// if its negotiation kept that codec.
+/// if its negotiation kept that codec. (A codec's retransmissions are not
+/// a codec of their own here: `resend` names their payload type.)
 pub fn pt_for(rtc: &Rtc, mid: Mid, codec: Codec) -> Option<Pt> {
     let media = rtc.media(mid)?;
     let remote = media.remote_pts();
     rtc.codec_config()
         .params()
         .iter()
-        .filter(|p| p.resend().is_none() && p.spec().codec == codec)
+        .filter(|p| p.spec().codec == codec)
         .map(|p| p.pt())
         .find(|pt| remote.is_empty() || remote.contains(pt))
 }

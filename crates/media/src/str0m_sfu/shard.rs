@@ -644,6 +644,7 @@ impl Shard {
         if track.codec.is_none() {
             track.codec = self.peers.get(&id).and_then(|s| codec::of_pt(&s.rtc, packet.header.payload_type));
             start_recording = track.codec.is_some();
+            tracing::debug!(track = track.id, pt = ?packet.header.payload_type, codec = ?track.codec, "a track's codec");
         }
         // The recording gets the packet as it came.
         if let Some(Recorder { allowed: true, recording: Some(recording) }) = &track.recorder {
@@ -668,14 +669,25 @@ impl Shard {
                         pt
                     }
                     // Not answered yet, or the receiver cannot take it.
-                    None => continue,
+                    None => {
+                        tracing::trace!(
+                            receiver = sink.peer,
+                            track = track.id,
+                            ?codec,
+                            "no payload type for this codec yet"
+                        );
+                        continue;
+                    }
                 },
             };
             let mut api = receiver.rtc.direct_api();
             let Some(tx) = api.stream_tx_by_mid(mid, None) else { continue };
             let seq = renumber::extend(sink.last, sink.numbers.next(packet.header.sequence_number));
-            // A receiver's first video starts at a key frame, not the next periodic one.
-            keyframe |= video && sink.last.is_none();
+            if sink.last.is_none() {
+                tracing::debug!(receiver = sink.peer, track = track.id, %mid, ?pt, "the first packet of a track to a receiver");
+                // Its picture starts at a key frame, not the next periodic one.
+                keyframe |= video;
+            }
             sink.last = Some(seq);
             let write =
                 RtpWrite::new(pt, seq.into(), packet.header.timestamp, packet.timestamp, Arc::clone(&packet.payload))
