@@ -352,13 +352,14 @@ impl Shard {
                     Err(e) => {
                         tracing::debug!(peer = id, error = %e, "a connection failed");
                         peer.wake = Instant::now() + NEVER;
-                        if !peer.told_disconnected {
-                            peer.told_disconnected = true;
-                            let _ = peer.events.send(MediaEvent::Disconnected);
-                        }
                         break;
                     }
                 }
+            }
+            if !peer.rtc.is_alive() && !peer.told_disconnected {
+                peer.told_disconnected = true;
+                peer.wake = Instant::now() + NEVER;
+                let _ = peer.events.send(MediaEvent::Disconnected);
             }
         }
         for event in events {
@@ -383,13 +384,12 @@ impl Shard {
             }
             Event::IceConnectionStateChange(state) => {
                 let Some(peer) = self.peers.get_mut(&id) else { return };
-                match state {
-                    IceConnectionState::Disconnected if !peer.told_disconnected => {
-                        peer.told_disconnected = true;
-                        let _ = peer.events.send(MediaEvent::Disconnected);
-                    }
-                    IceConnectionState::Connected | IceConnectionState::Completed => peer.told_disconnected = false,
-                    _ => {}
+                // ICE's "disconnected" often heals by itself (the page gives
+                // it 5 s); the client is told only when the connection is
+                // dead (`drain`), as webrtc-rs's engine tells on "failed".
+                tracing::debug!(peer = id, ?state, "ICE state");
+                if matches!(state, IceConnectionState::Connected | IceConnectionState::Completed) {
+                    peer.told_disconnected = false;
                 }
             }
             _ => {}
