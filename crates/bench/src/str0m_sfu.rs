@@ -42,6 +42,7 @@ use super::video_rig::SIX;
 use amaan::domain::video::SessionState;
 use amaan::domain::visibility::{self, Channel, Order};
 use amaan::media::recorder::{Container, Recording, Subject};
+use amaan::media::str0m_sfu::codec::as_webrtc;
 use amaan::vault::MasterKey;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -324,23 +325,6 @@ fn carry(at: usize, clients: &mut [Client], routes: &Routes, socket: &UdpSocket)
             // A receiver sends no RTP of its own on this connection.
             drain(receiver, socket);
         }
-    }
-}
-
-/// The packet as Amaan's recorder takes it (webrtc-rs's type, as a switched
-/// server would have to build it too until the recorder takes its own).
-fn as_webrtc(packet: &str0m::rtp::RtpPacket) -> webrtc::rtp::packet::Packet {
-    webrtc::rtp::packet::Packet {
-        header: webrtc::rtp::header::Header {
-            version: 2,
-            marker: packet.header.marker,
-            payload_type: *packet.header.payload_type,
-            sequence_number: packet.header.sequence_number,
-            timestamp: packet.header.timestamp,
-            ssrc: *packet.header.ssrc,
-            ..Default::default()
-        },
-        payload: packet.payload.to_vec().into(),
     }
 }
 

@@ -12,7 +12,7 @@
 //! the few facts it asks for without waiting (which sessions are hosted,
 //! the counters, each link's health) the shards publish in `Shared`.
 
-mod codec;
+pub mod codec;
 mod shard;
 
 use std::collections::{HashMap, HashSet};
