@@ -42,8 +42,13 @@ async function signIn(username) {
 /** The session of a demo hearing where a child testifies by video link. */
 async function session(support) {
   const me = await call(support, "GET", "/api/auth/me");
-  const from = new Date().toISOString().slice(0, 10);
-  const to = new Date(Date.now() + 13 * 86_400_000).toISOString().slice(0, 10);
+  // From the court's today, as the console's list counts: in the evening
+  // (UTC) the court's date is already tomorrow's, and a hearing of the UTC
+  // date is no longer on the console's list.
+  const court = await call(support, "GET", `/api/courts/${me.body.court_id}`);
+  const local = (ms) => new Intl.DateTimeFormat("en-CA", { timeZone: court.body.time_zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(ms));
+  const from = local(Date.now());
+  const to = local(Date.now() + 13 * 86_400_000);
   const list = await call(support, "GET", `/api/courts/${me.body.court_id}/hearings?from=${from}&to=${to}`);
   const hearing = list.body.items.find((h) => h.child_testifies && h.mode === "video_link");
   assert.ok(hearing, "the demo lists a video-link hearing with a child");
