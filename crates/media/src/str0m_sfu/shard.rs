@@ -341,6 +341,7 @@ impl Shard {
         let mut events = Vec::new();
         {
             let Some(peer) = self.peers.get_mut(&id) else { return };
+            let mut failed = false;
             loop {
                 match peer.rtc.poll_output() {
                     Ok(Output::Timeout(at)) => {
@@ -351,15 +352,19 @@ impl Shard {
                     Ok(Output::Event(e)) => events.push(e),
                     Err(e) => {
                         tracing::debug!(peer = id, error = %e, "a connection failed");
-                        peer.wake = Instant::now() + NEVER;
+                        failed = true;
                         break;
                     }
                 }
             }
-            if !peer.rtc.is_alive() && !peer.told_disconnected {
-                peer.told_disconnected = true;
+            // A failed or dead connection is parked until it is told to
+            // leave, and its client told once to reconnect.
+            if failed || !peer.rtc.is_alive() {
                 peer.wake = Instant::now() + NEVER;
-                let _ = peer.events.send(MediaEvent::Disconnected);
+                if !peer.told_disconnected {
+                    peer.told_disconnected = true;
+                    let _ = peer.events.send(MediaEvent::Disconnected);
+                }
             }
         }
         for event in events {
