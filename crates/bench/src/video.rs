@@ -252,6 +252,8 @@ fn expected_streams(sessions: usize) -> usize {
 }
 
 async fn through_amaan(args: &VideoArgs, rig: &Rig, peer_ip: IpAddr, shards: &Shards) -> anyhow::Result<Figures> {
+    // The server it started inherits `AMAAN_MEDIA_ENGINE`.
+    let engine = amaan::media::Engine::from_env()?;
     let sessions = rig.sessions(args.sessions.max(1), SIX.len(), &SIX)?;
     let api = Arc::new(rtc_api_on(peer_ip)?);
     let measure = Arc::new(Measure::default());
@@ -276,7 +278,7 @@ async fn through_amaan(args: &VideoArgs, rig: &Rig, peer_ip: IpAddr, shards: &Sh
         }
     }
     println!(
-        "video bench, Amaan: {} sessions x 6 parties = {} peers ({} connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; ICE on {}; server pid {} with {} forwarding threads",
+        "video bench, Amaan: {} sessions x 6 parties = {} peers ({} connected) in {:.1} s; {} kbit/s video + 50 audio pkt/s per sender; ICE on {}; server pid {} with {} forwarding threads on the {:?} engine",
         sessions.len(),
         peers.len(),
         up,
@@ -284,7 +286,8 @@ async fn through_amaan(args: &VideoArgs, rig: &Rig, peer_ip: IpAddr, shards: &Sh
         args.video_kbps,
         rig.addr.ip(),
         rig.pid(),
-        args.sfu_threads
+        args.sfu_threads,
+        engine
     );
     let tracks: Vec<Tracks> = peers.iter().map(|p| Arc::clone(&p.tracks)).collect();
     let metrics = format!("http://{}/metrics", rig.addr);

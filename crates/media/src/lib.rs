@@ -2,8 +2,8 @@
 //! every participant's only peer, the signalling hub that relays messages
 //! between the participants of a session, and the recorder.
 //!
-//! A WebRTC library is used only behind the `Forwarder` trait: webrtc-rs in
-//! `sfu.rs` (the default) and str0m in `str0m_sfu/` (`AMAAN_MEDIA_ENGINE=str0m`),
+//! A WebRTC library is used only behind the `Forwarder` trait: str0m in
+//! `str0m_sfu/` (the default) and webrtc-rs in `sfu.rs` (`AMAAN_MEDIA_ENGINE=webrtc`),
 //! so the rest of the code (and the signalling protocol) does not change
 //! with the library. The recorder takes webrtc-rs's packet type.
 
@@ -175,7 +175,8 @@ pub struct Media {
     pub applied: applied::Applied,
 }
 
-/// Which library forwards: `AMAAN_MEDIA_ENGINE`, `webrtc` unless set.
+/// Which library forwards: `AMAAN_MEDIA_ENGINE`, `str0m` unless set
+/// (docs/media-str0m.md: measured against webrtc-rs and Janus).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Webrtc,
@@ -185,8 +186,8 @@ pub enum Engine {
 impl Engine {
     pub fn parse(value: Option<&str>) -> anyhow::Result<Engine> {
         match value.map(str::trim).filter(|v| !v.is_empty()) {
-            None | Some("webrtc") => Ok(Engine::Webrtc),
-            Some("str0m") => Ok(Engine::Str0m),
+            Some("webrtc") => Ok(Engine::Webrtc),
+            None | Some("str0m") => Ok(Engine::Str0m),
             Some(other) => anyhow::bail!("AMAAN_MEDIA_ENGINE: {other:?} is neither \"webrtc\" nor \"str0m\""),
         }
     }
@@ -212,10 +213,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_engine_is_webrtc_unless_named_and_a_wrong_name_refuses_to_start() {
-        assert_eq!(Engine::parse(None).ok(), Some(Engine::Webrtc));
-        assert_eq!(Engine::parse(Some(" ")).ok(), Some(Engine::Webrtc));
-        assert_eq!(Engine::parse(Some("str0m")).ok(), Some(Engine::Str0m));
+    fn the_engine_is_str0m_unless_webrtc_is_named_and_a_wrong_name_refuses_to_start() {
+        assert_eq!(Engine::parse(None).ok(), Some(Engine::Str0m));
+        assert_eq!(Engine::parse(Some(" ")).ok(), Some(Engine::Str0m));
+        assert_eq!(Engine::parse(Some("webrtc")).ok(), Some(Engine::Webrtc));
         assert!(Engine::parse(Some("strom")).is_err());
     }
 }

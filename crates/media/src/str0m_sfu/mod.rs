@@ -1,5 +1,5 @@
-//! The forwarding server on str0m, the second media engine
-//! (`AMAAN_MEDIA_ENGINE=str0m`; docs/media-str0m.md says why and how far).
+//! The forwarding server on str0m, the default media engine since it was
+//! measured against webrtc-rs and Janus (docs/media-str0m.md says why).
 //!
 //! str0m is Sans-IO: a connection is a value we feed datagrams and the time
 //! and drain of what to send. So each forwarding shard is one task on its
@@ -91,25 +91,57 @@ pub struct Str0mSfu {
 }
 
 /// The addresses the shards listen on: as webrtc-rs gathers, but named,
-/// since a Sans-IO library gathers nothing itself.
-fn listen_ips(config: &MediaConfig) -> anyhow::Result<Vec<IpAddr>> {
+/// since a Sans-IO library gathers nothing itself. Told none, a server that
+/// is not bound to loopback listens on every address of the host's
+/// interfaces a participant could reach (`host`, read once at start).
+fn listen_ips(
+    config: &MediaConfig,
+    host: impl FnOnce() -> std::io::Result<Vec<IpAddr>>,
+) -> anyhow::Result<Vec<IpAddr>> {
     if !config.media_ips.is_empty() {
         return Ok(config.media_ips.clone());
     }
     if config.loopback_only {
         return Ok(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]);
     }
-    anyhow::bail!(
-        "AMAAN_MEDIA_ENGINE=str0m listens on the addresses it is given: set AMAAN_MEDIA_IPS \
-         (the host's addresses participants reach; AMAAN_PUBLIC_IPS for a 1:1 NAT in front)"
-    )
+    let ips = reachable(host().map_err(|e| anyhow::anyhow!("reading this host's addresses: {e}"))?);
+    if ips.is_empty() {
+        anyhow::bail!(
+            "this host has no address a participant could reach its video on: set AMAAN_MEDIA_IPS \
+             (AMAAN_PUBLIC_IPS for a 1:1 NAT in front)"
+        );
+    }
+    Ok(ips)
+}
+
+/// The interface addresses worth a candidate: not loopback (the server is
+/// not bound there), not link-local (they need an interface scope that a
+/// candidate cannot carry), not a broadcast or multicast address.
+fn reachable(ips: Vec<IpAddr>) -> Vec<IpAddr> {
+    let mut out: Vec<IpAddr> = Vec::new();
+    for ip in ips {
+        let link_local = match ip {
+            IpAddr::V4(v4) => v4.is_link_local(),
+            IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
+        };
+        if ip.is_loopback() || ip.is_unspecified() || ip.is_multicast() || link_local || out.contains(&ip) {
+            continue;
+        }
+        out.push(ip);
+    }
+    out
+}
+
+/// The addresses of this host's interfaces.
+fn host_ips() -> std::io::Result<Vec<IpAddr>> {
+    Ok(if_addrs::get_if_addrs()?.into_iter().map(|i| i.ip()).collect())
 }
 
 impl Str0mSfu {
     pub fn new(config: MediaConfig) -> anyhow::Result<Str0mSfu> {
         static CRYPTO: std::sync::Once = std::sync::Once::new();
         CRYPTO.call_once(|| str0m::crypto::from_feature_flags().install_process_default());
-        let ips = listen_ips(&config)?;
+        let ips = listen_ips(&config, host_ips)?;
         let count = config.threads.max(1);
         let runtimes = Shards::start(count, "sfu")?;
         let shared = Arc::new(Shared::default());
@@ -236,16 +268,34 @@ impl Forwarder for Str0mSfu {
 mod tests {
     use super::*;
 
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+
     #[test]
-    fn it_listens_where_it_is_told_and_refuses_to_guess() {
+    fn it_listens_where_it_is_told_else_on_loopback_or_the_hosts_reachable_addresses() {
         let mut config = MediaConfig::loopback(std::path::PathBuf::from("/nonexistent"));
-        assert_eq!(listen_ips(&config).ok(), Some(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]));
-        let ip: IpAddr = "10.1.2.3".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        config.media_ips = vec![ip];
-        assert_eq!(listen_ips(&config).ok(), Some(vec![ip]));
+        let host = || Ok(vec![ip("127.0.0.1"), ip("10.1.2.3"), ip("169.254.0.9"), ip("fe80::1"), ip("2001:db8::7")]);
+        assert_eq!(listen_ips(&config, host).ok(), Some(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]));
+        config.media_ips = vec![ip("10.9.9.9")];
+        assert_eq!(listen_ips(&config, host).ok(), Some(vec![ip("10.9.9.9")]));
         config.media_ips.clear();
         config.loopback_only = false;
-        let refused = listen_ips(&config).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(listen_ips(&config, host).ok(), Some(vec![ip("10.1.2.3"), ip("2001:db8::7")]));
+        // A host with nothing but loopback and link-local addresses: the
+        // operator is told what to set, not given a server nobody reaches.
+        let refused = listen_ips(&config, || Ok(vec![ip("127.0.0.1"), ip("fe80::2")]))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(refused.contains("AMAAN_MEDIA_IPS"), "{refused}");
+    }
+
+    #[test]
+    fn the_hosts_addresses_are_read_from_its_interfaces() {
+        // Every host running the tests has loopback; `reachable` drops it.
+        let ips = host_ips().unwrap_or_default();
+        assert!(ips.iter().any(IpAddr::is_loopback), "{ips:?}");
+        assert!(reachable(ips).iter().all(|ip| !ip.is_loopback()));
     }
 }
