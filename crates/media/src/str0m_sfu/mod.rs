@@ -14,9 +14,10 @@
 
 pub mod codec;
 mod shard;
+mod socket;
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -154,9 +155,7 @@ impl Str0mSfu {
                 let _entered = handle.enter();
                 let mut sockets = Vec::new();
                 for ip in &ips {
-                    let socket = std::net::UdpSocket::bind(SocketAddr::new(*ip, 0))?;
-                    socket.set_nonblocking(true)?;
-                    sockets.push(tokio::net::UdpSocket::from_std(socket)?);
+                    sockets.push(tokio::net::UdpSocket::from_std(socket::bind(*ip)?)?);
                 }
                 sockets
             };

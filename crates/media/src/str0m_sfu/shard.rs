@@ -708,8 +708,16 @@ impl Shard {
         if keyframe {
             self.request_keyframe(id, mid);
         }
+        // str0m sends what was written only after its next timeout (its
+        // pacer takes stock of the queues there), so a receiver is not
+        // polled now, which would cost a whole poll for nothing: it is made
+        // due, and the loop's next pass over the timers sends everything
+        // written to it during this batch of reads at once.
+        let now = Instant::now();
         for receiver in touched {
-            self.drain(receiver);
+            if let Some(peer) = self.peers.get_mut(&receiver) {
+                peer.wake = peer.wake.min(now);
+            }
         }
     }
 
