@@ -117,7 +117,7 @@ fn listen_ips(
 
 /// The interface addresses worth a candidate: not loopback (the server is
 /// not bound there), not link-local (they need an interface scope that a
-/// candidate cannot carry), not a broadcast or multicast address.
+/// candidate cannot carry), not unspecified or multicast; each once.
 fn reachable(ips: Vec<IpAddr>) -> Vec<IpAddr> {
     let mut out: Vec<IpAddr> = Vec::new();
     for ip in ips {
