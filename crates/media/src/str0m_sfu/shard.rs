@@ -33,7 +33,7 @@ use super::super::{
     lock, FinishedRecording, IceCandidate, Joiner, MediaConfig, MediaError, MediaEvent, PeerHealth, PeerId,
 };
 use super::codec::{self, is_video};
-use super::{Command, Shared};
+use super::{socket, Command, Shared};
 use amaan_domain::video::{SessionState, VideoRole};
 use amaan_domain::visibility::{self, Channel, Order};
 
@@ -154,12 +154,12 @@ async fn finish(recorder: Option<Recorder>) -> Option<FinishedRecording> {
     }
 }
 
-/// Sends a datagram from the socket str0m chose; a full buffer drops it,
-/// as a network would.
-fn transmit(sockets: &[Socket], t: &Transmit) {
-    let Some(socket) = sockets.iter().find(|s| s.local == t.source).or_else(|| sockets.first()) else { return };
-    if let Err(e) = socket.udp.try_send_to(&t.contents, t.destination) {
-        tracing::trace!(error = %e, to = %t.destination, "a datagram was not sent");
+/// Queues a datagram on the socket str0m chose, to go with the rest of the
+/// loop's pass in one call (`Shard::flush`).
+fn transmit(sockets: &[Socket], outbox: &mut [Vec<(SocketAddr, Vec<u8>)>], t: Transmit) {
+    let at = sockets.iter().position(|s| s.local == t.source).unwrap_or(0);
+    if let Some(queued) = outbox.get_mut(at) {
+        queued.push((t.destination, t.contents.into()));
     }
 }
 
@@ -178,6 +178,8 @@ pub(crate) struct Shard {
     rooms: HashMap<i64, Room>,
     by_source: HashMap<(usize, SocketAddr), PeerId>,
     next_track: u64,
+    /// Datagrams to send, per socket, until the pass ends.
+    outbox: Vec<Vec<(SocketAddr, Vec<u8>)>>,
 }
 
 enum Woke {
@@ -201,6 +203,7 @@ impl Shard {
             socks.push(Socket { udp, local });
         }
         Ok(Shard {
+            outbox: socks.iter().map(|_| Vec::new()).collect(),
             sockets: socks,
             candidates,
             shared,
@@ -224,7 +227,9 @@ impl Shard {
                 }
             }
             let next = self.timeouts(Instant::now());
-            if self.read_batch(&mut buf) > 0 {
+            let read = self.read_batch(&mut buf);
+            self.flush();
+            if read > 0 {
                 // The recorders and anything else on this runtime get a turn.
                 tokio::task::yield_now().await;
                 continue;
@@ -290,6 +295,17 @@ impl Shard {
         soonest.unwrap_or(now + Duration::from_secs(1)).max(now + Duration::from_micros(200))
     }
 
+    /// Sends what the pass queued, each socket's datagrams in as few calls
+    /// as the kernel takes.
+    fn flush(&mut self) {
+        for (socket, queued) in self.sockets.iter().zip(&mut self.outbox) {
+            if !queued.is_empty() {
+                socket::send_all(&socket.udp, queued);
+                queued.clear();
+            }
+        }
+    }
+
     fn read_batch(&mut self, buf: &mut [u8]) -> usize {
         let mut read = 0;
         for at in 0..self.sockets.len() {
@@ -348,7 +364,7 @@ impl Shard {
                         peer.wake = at;
                         break;
                     }
-                    Ok(Output::Transmit(t)) => transmit(&self.sockets, &t),
+                    Ok(Output::Transmit(t)) => transmit(&self.sockets, &mut self.outbox, t),
                     Ok(Output::Event(e)) => events.push(e),
                     Err(e) => {
                         tracing::debug!(peer = id, error = %e, "a connection failed");
