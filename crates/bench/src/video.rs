@@ -29,7 +29,8 @@ use super::netns::BenchNet;
 use super::str0m_peer::Str0mParty;
 use super::str0m_sfu::Str0mProcess;
 use super::video_rig::{
-    cpu_seconds_of, percentile, rtc_api_on, take_figures, Measure, Peer, Rig, Tracks, Traffic, SENT_LATE, SIX,
+    cpu_seconds_of, percentile, receive_buffer_drops_of, rtc_api_on, take_figures, Measure, Peer, Rig, Tracks, Traffic,
+    SENT_LATE, SIX,
 };
 use amaan::db::Backend;
 use amaan::media::shards::Shards;
@@ -452,6 +453,12 @@ struct Figures {
     cpu: f64,
     p50_us: u32,
     p99_us: u32,
+    /// Datagrams the kernel dropped for want of buffer room at the
+    /// server's sockets and at the peers' while measured.
+    server_drops: Option<u64>,
+    peer_drops: Option<u64>,
+    /// Packets the peers sent the server.
+    sent: u64,
 }
 
 impl Figures {
@@ -466,6 +473,14 @@ impl Figures {
     }
     fn cpu_percent(&self) -> f64 {
         self.cpu / self.wall * 100.0
+    }
+    /// What the server's sockets dropped, of what the peers sent it.
+    fn server_drop_percent(&self) -> Option<f64> {
+        self.server_drops.map(|d| d as f64 * 100.0 / self.sent.max(1) as f64)
+    }
+    /// What the peers' sockets dropped, of what reached them.
+    fn peer_drop_percent(&self) -> Option<f64> {
+        self.peer_drops.map(|d| d as f64 * 100.0 / (self.received + d).max(1) as f64)
     }
     fn us_per_forwarded(&self) -> f64 {
         self.cpu * 1e6 / self.received.max(1) as f64
@@ -489,6 +504,7 @@ async fn measured(
         take_figures(t);
     }
     let late0 = packets_late(metrics).await;
+    let (server0, peers0) = (receive_buffer_drops_of(&pid.to_string()), receive_buffer_drops_of("self"));
     let cpu0 = cpu_seconds_of(&stat);
     let own0 = cpu_seconds_of("/proc/self/stat");
     let t0 = Instant::now();
@@ -498,6 +514,7 @@ async fn measured(
     let wall = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds_of(&stat) - cpu0;
     let own = cpu_seconds_of("/proc/self/stat") - own0;
+    let (server1, peers1) = (receive_buffer_drops_of(&pid.to_string()), receive_buffer_drops_of("self"));
     let late1 = packets_late(metrics).await;
     let late = late0.zip(late1).map(|(a, b)| b.saturating_sub(a));
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -530,6 +547,9 @@ async fn measured(
         cpu,
         p50_us: percentile(&latencies, 0.50),
         p99_us: percentile(&latencies, 0.99),
+        server_drops: server0.zip(server1).map(|(a, b)| b.saturating_sub(a)),
+        peer_drops: peers0.zip(peers1).map(|(a, b)| b.saturating_sub(a)),
+        sent,
     };
     println!(
         "  measured {:.1} s: {} packets sent to the server, {} of {} forwarded streams received",
@@ -557,6 +577,14 @@ async fn measured(
     if let Some(late) = late {
         println!("  dropped by the server as too late (its own count, before the fan-out): {late}");
     }
+    let percent = |p: Option<f64>| p.map_or("-".to_string(), |p| format!("{p:.3} %"));
+    println!(
+        "  dropped by the kernel for want of receive-buffer room: at the server's sockets {} ({} of those sent), at the peers' {} ({} of those that reached them)",
+        f.server_drops.map_or("-".to_string(), |d| d.to_string()),
+        percent(f.server_drop_percent()),
+        f.peer_drops.map_or("-".to_string(), |d| d.to_string()),
+        percent(f.peer_drop_percent())
+    );
     println!(
         "  server CPU {:.2} s in {:.1} s ({:.0} % of one core): {:.1} µs per forwarded packet, {:.1} µs per packet in or out",
         cpu,
@@ -595,12 +623,14 @@ async fn packets_late(url: Option<&str>) -> Option<u64> {
 fn side_by_side(all: &[Figures]) {
     println!();
     println!(
-        "{:<8} {:>14} {:>13} {:>8} {:>11} {:>12} {:>14} {:>9} {:>9}",
+        "{:<8} {:>14} {:>13} {:>8} {:>11} {:>10} {:>11} {:>12} {:>14} {:>9} {:>9}",
         "server",
         "fwd pkt/s recv",
         "undelivered %",
         "gaps %",
         "late in/s",
+        "srv drop %",
+        "peer drop %",
         "CPU % core",
         "µs CPU/fwd pkt",
         "p50 ms",
@@ -608,12 +638,14 @@ fn side_by_side(all: &[Figures]) {
     );
     for f in all {
         println!(
-            "{:<8} {:>14.0} {:>13.3} {:>8.3} {:>11} {:>12.0} {:>14.2} {:>9.2} {:>9.2}",
+            "{:<8} {:>14.0} {:>13.3} {:>8.3} {:>11} {:>10} {:>11} {:>12.0} {:>14.2} {:>9.2} {:>9.2}",
             f.server,
             f.received_per_s(),
             f.undelivered_percent(),
             f.loss_percent(),
             f.late.map_or("-".to_string(), |n| format!("{:.0}", n as f64 / f.wall)),
+            f.server_drop_percent().map_or("-".to_string(), |p| format!("{p:.3}")),
+            f.peer_drop_percent().map_or("-".to_string(), |p| format!("{p:.3}")),
             f.cpu_percent(),
             f.us_per_forwarded(),
             f64::from(f.p50_us) / 1000.0,

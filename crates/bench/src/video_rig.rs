@@ -297,6 +297,23 @@ pub fn cpu_seconds_of(path: &str) -> f64 {
     (tick(11) + tick(12)) as f64 / 100.0
 }
 
+/// UDP datagrams the kernel dropped for want of room in a receive buffer
+/// (`RcvbufErrors`) in the network namespace of the process whose
+/// `/proc/<pid>/net/snmp` this is: the server's namespace holds only the
+/// server's sockets, this process's only the peers' (and whatever else of
+/// this machine uses UDP meanwhile).
+pub fn receive_buffer_drops(snmp: &str) -> Option<u64> {
+    let mut udp = snmp.lines().filter(|l| l.starts_with("Udp:"));
+    let (names, values) = (udp.next()?, udp.next()?);
+    let at = names.split_whitespace().position(|n| n == "RcvbufErrors")?;
+    values.split_whitespace().nth(at)?.parse().ok()
+}
+
+/// `receive_buffer_drops` of process `pid` (`self` for this one).
+pub fn receive_buffer_drops_of(pid: &str) -> Option<u64> {
+    receive_buffer_drops(&std::fs::read_to_string(format!("/proc/{pid}/net/snmp")).ok()?)
+}
+
 #[derive(Debug, Clone)]
 pub struct Invite {
     pub token: String,
@@ -817,6 +834,19 @@ fn amaan_binary() -> anyhow::Result<std::path::PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn receive_buffer_drops_are_read_from_the_udp_lines_not_udplite() {
+        let snmp = "Ip: Forwarding DefaultTTL\nIp: 1 64\n\
+            Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors\n\
+            Udp: 377926 0 53214 1591634 53210 0 4 0 0\n\
+            UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors\n\
+            UdpLite: 0 0 0 0 7 0 0 0 0\n";
+        assert_eq!(receive_buffer_drops(snmp), Some(53_210));
+        assert_eq!(receive_buffer_drops("Ip: 1\n"), None);
+        // This machine's own file parses.
+        assert!(receive_buffer_drops_of("self").is_some());
+    }
 
     #[test]
     fn losses_are_counted_from_sequence_gaps_across_a_wrap() {
